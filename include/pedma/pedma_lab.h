@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * pedma lab transport: how the lab's eDMA model and the driver's lab
+ * backend meet inside the ivshmem BAR2.  Used by the driver's lab backend,
+ * the model (lab/model) and the tests.  Real hardware never sees this.
+ *
+ * BAR2 (the ivshmem shared memory, served by the model):
+ *
+ *   0x00000  struct pedma_lab_hdr         (model writes; one ep field)
+ *   0x01000  register mailbox of the host  (host produces, model consumes)
+ *   0x02000  register mailbox of the ep    (ep produces, model consumes)
+ *   0x04000  eDMA register image           (model writes, guests read)
+ *   0x10000  the pedma window              (see pedma_window.h)
+ *
+ * Why a mailbox: ivshmem memory cannot trap a store, but eDMA registers
+ * have side effects (doorbells, write-1-to-clear).  So the lab backend turns
+ * each register write into a mailbox entry and kicks the model through the
+ * ivshmem BAR0 doorbell; the model applies the writes in order, exactly as
+ * the device would see the MMIO writes, and republishes the register image.
+ * A register read is served from the image once the model has consumed
+ * every entry the reader posted before it (read-after-write ordering).
+ *
+ * Interrupts: the model raises a guest's MSI-X vector by signalling the
+ * eventfd of that vector (ivshmem protocol).  The endpoint's local eDMA
+ * interrupt (LIE) arrives on PEDMA_LAB_VEC_EDMA_WR/RD.  An IMWr (RIE) to a
+ * PCIe address inside the lab interrupt aperture raises the host's vector
+ * (addr - PEDMA_LAB_MSI_BASE) / 4, as a write to an MSI address would; an
+ * IMWr to host RAM is a plain memory write.  Vector PEDMA_LAB_VEC_PEER is
+ * rung by the other guest (the NTB doorbell of the lab).
+ */
+#ifndef PEDMA_LAB_H
+#define PEDMA_LAB_H
+
+#include <linux/types.h>
+#include "pedma_window.h"
+
+#define PEDMA_LAB_MAGIC			0x42414c414d444550ULL	/* "PEDMALAB" */
+#define PEDMA_LAB_VERSION		1
+
+#define PEDMA_LAB_HDR_OFF		0x00000
+#define PEDMA_LAB_MBOX_HOST_OFF		0x01000
+#define PEDMA_LAB_MBOX_EP_OFF		0x02000
+#define PEDMA_LAB_REGS_OFF		0x04000
+#define PEDMA_LAB_WND_OFF		0x10000
+#define PEDMA_LAB_AREA_SIZE		PEDMA_LAB_WND_OFF
+
+/* Default BAR2 size: a power of two, as ivshmem wants */
+#define PEDMA_LAB_SHM_SIZE		0x1000000	/* 16 MiB */
+
+/* ivshmem BAR0 registers */
+#define IVSHMEM_REG_INTR_MASK		0
+#define IVSHMEM_REG_INTR_STATUS		4
+#define IVSHMEM_REG_IVPOSITION		8
+#define IVSHMEM_REG_DOORBELL		12	/* (peer_id << 16) | vector */
+
+/* Guest MSI-X vectors */
+#define PEDMA_LAB_VEC_PEER		0	/* doorbell from the other guest */
+#define PEDMA_LAB_VEC_EDMA_WR		1	/* eDMA write-channel interrupts */
+#define PEDMA_LAB_VEC_EDMA_RD		2	/* eDMA read-channel interrupts */
+#define PEDMA_LAB_VEC_SPARE		3
+#define PEDMA_LAB_VECTORS		4
+
+/* The model's own vector that guests ring to say "mailbox has entries" */
+#define PEDMA_LAB_MODEL_VEC_KICK	0
+
+/* IMWr to [MSI_BASE, MSI_BASE + 4 * vectors) interrupts the host */
+#define PEDMA_LAB_MSI_BASE		0x00ff000000000000ULL
+
+struct pedma_lab_hdr {
+	__le64 magic;		/* written last by the model, once ready */
+	__le32 version;
+	__le32 vectors;		/* MSI-X vectors per guest */
+	__le32 model_id;	/* ivshmem peer ids */
+	__le32 host_id;
+	__le32 ep_id;
+	__le32 shm_size;
+	__le32 regs_off;
+	__le32 regs_size;
+	__le32 mbox_off[2];	/* [0] host, [1] endpoint */
+	__le32 wnd_off;
+	__le32 wnd_size;
+	__le64 msi_base;	/* PEDMA_LAB_MSI_BASE */
+	/*
+	 * Written by the endpoint driver: the address at which the endpoint
+	 * guest sees BAR2.  Endpoint-local eDMA addresses inside
+	 * [ep_bar2_base + wnd_off, + wnd_size) address the window (this is
+	 * where LL elements live); all other endpoint-local addresses are
+	 * endpoint RAM.
+	 */
+	__le64 ep_bar2_base;
+	__le32 model_gen;	/* changes each time the model starts */
+	__le32 reserved[15];
+};
+
+#define PEDMA_LAB_MBOX_ENTRIES		256	/* power of two */
+
+struct pedma_lab_mbox_ent {
+	__le32 off;		/* eDMA register offset, 4-byte aligned */
+	__le32 val;
+};
+
+/*
+ * prod and cons are free-running counters; entry i lives in
+ * ent[i % PEDMA_LAB_MBOX_ENTRIES].  The guest fills the entry, then
+ * publishes prod (release); the model reads prod (acquire), applies the
+ * entries and publishes cons.  The guest never posts more than ENTRIES
+ * ahead of cons.  The model treats prod as untrusted: a prod more than
+ * ENTRIES ahead of cons is a protocol error and is clamped.
+ */
+struct pedma_lab_mbox {
+	__le32 prod;
+	__le32 pad0[15];
+	__le32 cons;
+	__le32 pad1[15];
+	struct pedma_lab_mbox_ent ent[PEDMA_LAB_MBOX_ENTRIES];
+};
+
+PEDMA_STATIC_ASSERT(sizeof(struct pedma_lab_hdr) == 128, "lab hdr size");
+PEDMA_STATIC_ASSERT(sizeof(struct pedma_lab_mbox) <= PEDMA_LAB_MBOX_EP_OFF - PEDMA_LAB_MBOX_HOST_OFF,
+		    "mailbox fits");
+PEDMA_STATIC_ASSERT(PEDMA_LAB_REGS_OFF + EDMA_V0_REGS_SIZE <= PEDMA_LAB_WND_OFF,
+		    "register image fits");
+
+#endif /* PEDMA_LAB_H */
