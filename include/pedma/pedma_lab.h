@@ -89,7 +89,7 @@ struct pedma_lab_hdr {
 	 */
 	__le64 ep_bar2_base;
 	__le32 model_gen;	/* changes each time the model starts */
-	__le32 reserved[15];
+	__le32 reserved[13];
 };
 
 #define PEDMA_LAB_MBOX_ENTRIES		256	/* power of two */

@@ -221,7 +221,7 @@ struct pedma_hs_block {
 	__le16 reserved0;
 	__le64 wnd_local_base;	/* endpoint: window address as the eDMA sees it */
 	__le64 node_guid;
-	__le32 reserved[44];
+	__le32 reserved[52];
 };
 
 #define PEDMA_HS_BLOCK_SIZE		256

@@ -1,0 +1,355 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pedma lab backend: binds QEMU's ivshmem-doorbell device served by the
+ * lab's eDMA model (lab/model).  BAR0 holds the ivshmem registers (our peer
+ * id, the doorbell), BAR2 the shared memory: the lab area (header, register
+ * mailboxes, eDMA register image) followed by the pedma window.  The
+ * formats are in include/pedma/pedma_lab.h.
+ *
+ * This is the only file that knows the lab; everything it provides goes
+ * through struct pedma_backend.
+ */
+#include <linux/io.h>
+#include <linux/iopoll.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/spinlock.h>
+
+#include <pedma/pedma_lab.h>
+
+#include "pedma.h"
+
+#define IVSHMEM_VENDOR_ID	0x1af4
+#define IVSHMEM_DEVICE_ID	0x1110
+
+/* Longest we wait for the model to take mailbox entries, in microseconds */
+#define PEDMA_LAB_MBOX_TIMEOUT_US	200000
+
+struct pedma_lab {
+	struct pedma_backend be;
+	struct pci_dev *pdev;
+	void __iomem *regs;		/* BAR0: ivshmem registers */
+	void __iomem *shm;		/* BAR2: lab area + window */
+	u32 self_id, peer_id, model_id;
+	/*
+	 * Register mailbox.  mbox_lock serialises producers and covers
+	 * mbox_prod, our private copy of the published producer index.
+	 */
+	spinlock_t mbox_lock;
+	struct pedma_lab_mbox __iomem *mbox;
+	u32 mbox_prod;
+	void __iomem *regs_image;
+	bool dead;			/* the model stopped answering */
+	struct pedma_dev *dev;
+	char desc[16];
+};
+
+static struct pedma_lab *to_lab(struct pedma_backend *be)
+{
+	return container_of(be, struct pedma_lab, be);
+}
+
+static void lab_kick_model(struct pedma_lab *lab)
+{
+	writel(lab->model_id << 16 | PEDMA_LAB_MODEL_VEC_KICK,
+	       lab->regs + IVSHMEM_REG_DOORBELL);
+}
+
+/*
+ * Wait until the model has consumed entries up to @target.  Bounded: the
+ * model is a process that may die; then the lab is declared dead, as a
+ * surprise-removed PCIe device would be, and register writes are dropped.
+ * Called with mbox_lock held (atomic context): busy-waits, but only up to
+ * PEDMA_LAB_MBOX_TIMEOUT_US and only on the slow register path.
+ */
+static bool lab_mbox_wait(struct pedma_lab *lab, u32 target)
+{
+	u32 cons;
+	int ret;
+
+	if (lab->dead)
+		return false;
+	ret = read_poll_timeout_atomic(readl, cons,
+				       (s32)(cons - target) >= 0, 1,
+				       PEDMA_LAB_MBOX_TIMEOUT_US, false,
+				       &lab->mbox->cons);
+	if (ret) {
+		lab->dead = true;
+		dev_err(&lab->pdev->dev,
+			"eDMA model stopped answering (mailbox %u/%u); register access disabled\n",
+			cons, target);
+		return false;
+	}
+	return true;
+}
+
+static void lab_edma_write(struct pedma_backend *be, u32 off, u32 val)
+{
+	struct pedma_lab *lab = to_lab(be);
+	struct pedma_lab_mbox_ent __iomem *ent;
+	unsigned long flags;
+
+	spin_lock_irqsave(&lab->mbox_lock, flags);
+	if (lab->mbox_prod - readl(&lab->mbox->cons) >= PEDMA_LAB_MBOX_ENTRIES) {
+		lab_kick_model(lab);
+		if (!lab_mbox_wait(lab, lab->mbox_prod -
+				   PEDMA_LAB_MBOX_ENTRIES + 1))
+			goto out;
+	}
+	ent = &lab->mbox->ent[lab->mbox_prod % PEDMA_LAB_MBOX_ENTRIES];
+	writel(off, &ent->off);
+	writel(val, &ent->val);
+	lab->mbox_prod++;
+	/* The entry must be visible before the index that publishes it. */
+	wmb();
+	writel(lab->mbox_prod, &lab->mbox->prod);
+	lab_kick_model(lab);
+out:
+	spin_unlock_irqrestore(&lab->mbox_lock, flags);
+}
+
+static u32 lab_edma_read(struct pedma_backend *be, u32 off)
+{
+	struct pedma_lab *lab = to_lab(be);
+	unsigned long flags;
+	u32 val = ~0u;		/* what a read of a dead PCIe device returns */
+
+	if (WARN_ON_ONCE(off >= EDMA_V0_REGS_SIZE || off & 3))
+		return val;
+
+	/* Read after write: the model must have applied our writes. */
+	spin_lock_irqsave(&lab->mbox_lock, flags);
+	if (lab_mbox_wait(lab, lab->mbox_prod)) {
+		rmb();
+		val = readl(lab->regs_image + off);
+	}
+	spin_unlock_irqrestore(&lab->mbox_lock, flags);
+	return val;
+}
+
+static void lab_peer_notify(struct pedma_backend *be)
+{
+	struct pedma_lab *lab = to_lab(be);
+
+	writel(lab->peer_id << 16 | PEDMA_LAB_VEC_PEER,
+	       lab->regs + IVSHMEM_REG_DOORBELL);
+}
+
+static const struct pedma_backend_ops pedma_lab_ops = {
+	.edma_read = lab_edma_read,
+	.edma_write = lab_edma_write,
+	.peer_notify = lab_peer_notify,
+};
+
+static irqreturn_t lab_peer_irq(int irq, void *data)
+{
+	struct pedma_lab *lab = data;
+
+	pedma_peer_event(lab->dev);
+	return IRQ_HANDLED;
+}
+
+/*
+ * Check the lab header the model wrote.  The model is trusted no more than
+ * any other party: every offset must fall inside BAR2.
+ */
+static int lab_parse_header(struct pedma_lab *lab, resource_size_t bar_len)
+{
+	struct device *d = &lab->pdev->dev;
+	void __iomem *hdr = lab->shm + PEDMA_LAB_HDR_OFF;
+	u32 version, vectors, wnd_off, wnd_size, host_id, ep_id, shm_size;
+	u64 magic;
+
+#define HDR32(f) readl(hdr + offsetof(struct pedma_lab_hdr, f))
+	magic = readq(hdr + offsetof(struct pedma_lab_hdr, magic));
+	if (magic != PEDMA_LAB_MAGIC) {
+		dev_info(d, "ivshmem device without a pedma lab header, not ours\n");
+		return -ENODEV;
+	}
+	/* Read the rest only after the magic the model writes last. */
+	rmb();
+	version = HDR32(version);
+	vectors = HDR32(vectors);
+	shm_size = HDR32(shm_size);
+	wnd_off = HDR32(wnd_off);
+	wnd_size = HDR32(wnd_size);
+	host_id = HDR32(host_id);
+	ep_id = HDR32(ep_id);
+	lab->model_id = HDR32(model_id);
+#undef HDR32
+
+	if (version != PEDMA_LAB_VERSION) {
+		dev_err(d, "lab model speaks lab version %u, driver %u\n",
+			version, PEDMA_LAB_VERSION);
+		return -EPROTO;
+	}
+	if (vectors < PEDMA_LAB_VECTORS || shm_size > bar_len ||
+	    wnd_off < PEDMA_LAB_AREA_SIZE || wnd_off > shm_size ||
+	    wnd_size > shm_size - wnd_off ||
+	    lab->model_id > 0xffff || host_id > 0xffff || ep_id > 0xffff) {
+		dev_err(d, "lab header inconsistent (vectors %u, shm %#x, window %#x+%#x)\n",
+			vectors, shm_size, wnd_off, wnd_size);
+		return -EPROTO;
+	}
+
+	lab->self_id = readl(lab->regs + IVSHMEM_REG_IVPOSITION);
+	if (lab->self_id == host_id) {
+		lab->be.role = PEDMA_ROLE_HOST;
+		lab->peer_id = ep_id;
+		lab->mbox = lab->shm + PEDMA_LAB_MBOX_HOST_OFF;
+	} else if (lab->self_id == ep_id) {
+		lab->be.role = PEDMA_ROLE_EP;
+		lab->peer_id = host_id;
+		lab->mbox = lab->shm + PEDMA_LAB_MBOX_EP_OFF;
+	} else {
+		dev_err(d, "ivshmem peer id %u is neither the lab host (%u) nor endpoint (%u)\n",
+			lab->self_id, host_id, ep_id);
+		return -EPROTO;
+	}
+	lab->regs_image = lab->shm + PEDMA_LAB_REGS_OFF;
+	lab->be.wnd = lab->shm + wnd_off;
+	lab->be.wnd_size = wnd_size;
+	return 0;
+}
+
+/* A stable EUI-64 per role: 02 (locally administered) "PEDMA" 00 role */
+static __be64 lab_node_guid(u8 role)
+{
+	return cpu_to_be64(0x0250454441000000ULL | role);
+}
+
+static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct pedma_lab *lab;
+	struct pedma_dev *dev;
+	int ret;
+
+	lab = kzalloc(sizeof(*lab), GFP_KERNEL);
+	if (!lab)
+		return -ENOMEM;
+	lab->pdev = pdev;
+	spin_lock_init(&lab->mbox_lock);
+	pci_set_drvdata(pdev, lab);
+
+	ret = pci_enable_device(pdev);
+	if (ret)
+		goto err_free;
+	ret = pci_request_regions(pdev, PEDMA_DRV_NAME);
+	if (ret)
+		goto err_disable;
+	lab->regs = pci_iomap(pdev, 0, 0);
+	lab->shm = pci_iomap(pdev, 2, 0);
+	if (!lab->regs || !lab->shm) {
+		ret = -ENOMEM;
+		goto err_unmap;
+	}
+	ret = lab_parse_header(lab, pci_resource_len(pdev, 2));
+	if (ret)
+		goto err_unmap;
+
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto err_unmap;
+	pci_set_master(pdev);
+
+	lab->mbox_prod = readl(&lab->mbox->cons);
+	writel(lab->mbox_prod, &lab->mbox->prod);
+	lab->be.ops = &pedma_lab_ops;
+	lab->be.dma_dev = &pdev->dev;
+	lab->be.node_guid = lab_node_guid(lab->be.role);
+	if (lab->be.role == PEDMA_ROLE_EP) {
+		u64 base = pci_resource_start(pdev, 2);
+
+		/* Tell the model where the eDMA finds the window. */
+		writeq(base, lab->shm + PEDMA_LAB_HDR_OFF +
+		       offsetof(struct pedma_lab_hdr, ep_bar2_base));
+		lab->be.wnd_local_base = base + (lab->be.wnd - lab->shm);
+	}
+	snprintf(lab->desc, sizeof(lab->desc), "lab %s",
+		 lab->be.role == PEDMA_ROLE_HOST ? "host" : "endpoint");
+	lab->be.desc = lab->desc;
+
+	ret = pci_alloc_irq_vectors(pdev, PEDMA_LAB_VECTORS, PEDMA_LAB_VECTORS,
+				    PCI_IRQ_MSIX);
+	if (ret < 0)
+		goto err_master;
+
+	dev = pedma_dev_create(&lab->be);
+	if (IS_ERR(dev)) {
+		ret = PTR_ERR(dev);
+		goto err_vectors;
+	}
+	lab->dev = dev;
+
+	ret = request_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_PEER), lab_peer_irq,
+			  0, "pedma-peer", lab);
+	if (ret)
+		goto err_dev;
+
+	ret = pedma_dev_register(dev);
+	if (ret)
+		goto err_irq;
+	dev_info(&pdev->dev, "pedma lab %s (ivshmem id %u, peer %u, window %pa bytes)\n",
+		 lab->be.role == PEDMA_ROLE_HOST ? "host" : "endpoint",
+		 lab->self_id, lab->peer_id, &lab->be.wnd_size);
+	return 0;
+
+err_irq:
+	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_PEER), lab);
+err_dev:
+	pedma_dev_destroy(dev);
+err_vectors:
+	pci_free_irq_vectors(pdev);
+err_master:
+	pci_clear_master(pdev);
+err_unmap:
+	if (lab->shm)
+		pci_iounmap(pdev, lab->shm);
+	if (lab->regs)
+		pci_iounmap(pdev, lab->regs);
+	pci_release_regions(pdev);
+err_disable:
+	pci_disable_device(pdev);
+err_free:
+	kfree(lab);
+	return ret;
+}
+
+static void lab_remove(struct pci_dev *pdev)
+{
+	struct pedma_lab *lab = pci_get_drvdata(pdev);
+
+	pedma_dev_unregister(lab->dev);
+	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_PEER), lab);
+	pedma_dev_destroy(lab->dev);
+	pci_free_irq_vectors(pdev);
+	pci_clear_master(pdev);
+	pci_iounmap(pdev, lab->shm);
+	pci_iounmap(pdev, lab->regs);
+	pci_release_regions(pdev);
+	pci_disable_device(pdev);
+	kfree(lab);
+}
+
+static const struct pci_device_id lab_ids[] = {
+	{ PCI_DEVICE(IVSHMEM_VENDOR_ID, IVSHMEM_DEVICE_ID) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, lab_ids);
+
+static struct pci_driver pedma_lab_driver = {
+	.name = "pedma_lab",
+	.id_table = lab_ids,
+	.probe = lab_probe,
+	.remove = lab_remove,
+};
+
+int pedma_lab_init(void)
+{
+	return pci_register_driver(&pedma_lab_driver);
+}
+
+void pedma_lab_exit(void)
+{
+	pci_unregister_driver(&pedma_lab_driver);
+}

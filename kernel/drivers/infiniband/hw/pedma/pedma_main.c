@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pedma device lifetime and module init.
+ *
+ * A backend finds one side of a link and drives a pedma_dev through
+ *   pedma_dev_create()    allocate, prepare the handshake (nothing visible)
+ *   pedma_dev_register()  register the ib_device, start the link
+ *   pedma_dev_unregister() leave the link, unregister the ib_device
+ *   pedma_dev_destroy()   free (after the backend freed its interrupts)
+ */
+#include <linux/module.h>
+
+#include "pedma.h"
+
+int pedma_hs_layout_version = PEDMA_WND_LAYOUT_VERSION;
+module_param_named(hs_layout_version, pedma_hs_layout_version, int, 0444);
+MODULE_PARM_DESC(hs_layout_version,
+		 "Testing only: window layout version to advertise in the handshake");
+
+struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
+{
+	struct pedma_dev *dev;
+	int ret;
+
+	if (be->wnd_size < PEDMA_WND_MIN_SIZE) {
+		dev_err(be->dma_dev, "window of %pa bytes is below the %u bytes layout v%u needs\n",
+			&be->wnd_size, PEDMA_WND_MIN_SIZE, PEDMA_WND_LAYOUT_VERSION);
+		return ERR_PTR(-EINVAL);
+	}
+
+	dev = ib_alloc_device(pedma_dev, ibdev);
+	if (!dev)
+		return ERR_PTR(-ENOMEM);
+	dev->be = be;
+	atomic_set(&dev->npd, 0);
+
+	ret = pedma_link_init(dev);
+	if (ret) {
+		pedma_link_destroy(dev);
+		ib_dealloc_device(&dev->ibdev);
+		return ERR_PTR(ret);
+	}
+	return dev;
+}
+
+int pedma_dev_register(struct pedma_dev *dev)
+{
+	struct ib_device *ibdev = &dev->ibdev;
+	int ret;
+
+	ibdev->node_type = RDMA_NODE_IB_CA;
+	ibdev->phys_port_cnt = 1;
+	ibdev->num_comp_vectors = 1;
+	ibdev->node_guid = dev->be->node_guid;
+	snprintf(ibdev->node_desc, sizeof(ibdev->node_desc), "pedma %s",
+		 dev->be->desc);
+	ib_set_device_ops(ibdev, &pedma_dev_ops);
+
+	ret = ib_register_device(ibdev, "pedma%d", dev->be->dma_dev);
+	if (ret) {
+		dev_err(dev->be->dma_dev, "ib_register_device failed: %d\n", ret);
+		return ret;
+	}
+	pedma_link_start(dev);
+	return 0;
+}
+
+void pedma_dev_unregister(struct pedma_dev *dev)
+{
+	pedma_link_stop(dev);
+	ib_unregister_device(&dev->ibdev);
+}
+
+void pedma_dev_destroy(struct pedma_dev *dev)
+{
+	pedma_link_destroy(dev);
+	ib_dealloc_device(&dev->ibdev);
+}
+
+static int __init pedma_init(void)
+{
+	return pedma_lab_init();
+}
+
+static void __exit pedma_exit(void)
+{
+	pedma_lab_exit();
+}
+
+module_init(pedma_init);
+module_exit(pedma_exit);
+
+MODULE_AUTHOR("The pedma developers");
+MODULE_DESCRIPTION("RDMA verbs over a PCIe link moved by a DesignWare eDMA");
+MODULE_LICENSE("Dual BSD/GPL");

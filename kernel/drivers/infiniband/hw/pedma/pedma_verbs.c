@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pedma ib_device_ops entry points.
+ *
+ * Only what is implemented is advertised: verbs whose op is left NULL are
+ * reported as unsupported by the RDMA core (EOPNOTSUPP to userspace), and
+ * the device attributes below announce no QPs, CQs or MRs until the data
+ * path provides them.
+ */
+#include <linux/string.h>
+#include <rdma/ib_mad.h>
+
+#include <uapi/rdma/pedma-abi.h>
+
+#include "pedma.h"
+
+#define PEDMA_MAX_PD		1024
+#define PEDMA_VENDOR_ID		0	/* no IEEE OUI registered */
+
+static int pedma_query_device(struct ib_device *ibdev,
+			      struct ib_device_attr *attr,
+			      struct ib_udata *udata)
+{
+	struct pedma_dev *dev = to_pdev(ibdev);
+
+	/* No driver-specific query_device data in this ABI version. */
+	if (udata && (udata->inlen || udata->outlen))
+		return -EINVAL;
+
+	memset(attr, 0, sizeof(*attr));
+	attr->sys_image_guid = dev->be->node_guid;
+	attr->vendor_id = PEDMA_VENDOR_ID;
+	attr->page_size_cap = PAGE_SIZE;
+	attr->max_pd = PEDMA_MAX_PD;
+	attr->max_pkeys = 1;
+	return 0;
+}
+
+static int pedma_query_port(struct ib_device *ibdev, u32 port,
+			    struct ib_port_attr *attr)
+{
+	bool up = pedma_link_up(to_pdev(ibdev));
+
+	/* The core zeroes *attr before calling us. */
+	attr->state = up ? IB_PORT_ACTIVE : IB_PORT_DOWN;
+	attr->phys_state = up ? IB_PORT_PHYS_STATE_LINK_UP :
+				IB_PORT_PHYS_STATE_POLLING;
+	attr->max_mtu = IB_MTU_4096;
+	attr->active_mtu = IB_MTU_4096;
+	attr->gid_tbl_len = 1;
+	attr->pkey_tbl_len = 1;
+	/* Nominal rate of a PCIe Gen3 x4 link; the eDMA sets the real one. */
+	attr->active_width = IB_WIDTH_4X;
+	attr->active_speed = IB_SPEED_QDR;
+	return 0;
+}
+
+static int pedma_get_port_immutable(struct ib_device *ibdev, u32 port,
+				    struct ib_port_immutable *immutable)
+{
+	struct ib_port_attr attr;
+	int ret;
+
+	ret = ib_query_port(ibdev, port, &attr);
+	if (ret)
+		return ret;
+	immutable->pkey_tbl_len = attr.pkey_tbl_len;
+	immutable->gid_tbl_len = attr.gid_tbl_len;
+	/*
+	 * InfiniBand transport, no management datagrams yet: without MAD,
+	 * SMI, CM and SA capabilities the core opens no QP0/QP1 on us.
+	 */
+	immutable->core_cap_flags = RDMA_CORE_CAP_PROT_IB;
+	immutable->max_mad_size = IB_MGMT_MAD_SIZE;
+	return 0;
+}
+
+static enum rdma_link_layer pedma_get_link_layer(struct ib_device *ibdev,
+						 u32 port)
+{
+	return IB_LINK_LAYER_INFINIBAND;
+}
+
+static int pedma_query_gid(struct ib_device *ibdev, u32 port, int index,
+			   union ib_gid *gid)
+{
+	if (index)
+		return -EINVAL;
+	gid->global.subnet_prefix = cpu_to_be64(0xfe80000000000000ULL);
+	gid->global.interface_id = to_pdev(ibdev)->be->node_guid;
+	return 0;
+}
+
+static int pedma_query_pkey(struct ib_device *ibdev, u32 port, u16 index,
+			    u16 *pkey)
+{
+	if (index)
+		return -EINVAL;
+	*pkey = 0xffff;		/* the default full-membership P_Key */
+	return 0;
+}
+
+static int pedma_alloc_ucontext(struct ib_ucontext *ibuc,
+				struct ib_udata *udata)
+{
+	struct pedma_dev *dev = to_pdev(ibuc->device);
+	struct pedma_alloc_ucontext_resp resp = {
+		.abi_version = PEDMA_UVERBS_ABI_VERSION,
+		.caps = PEDMA_UCTX_CAP_NONE,
+		.role = dev->be->role,
+	};
+
+	if (udata->outlen < sizeof(resp))
+		return -EINVAL;
+	return ib_copy_to_udata(udata, &resp, sizeof(resp));
+}
+
+static void pedma_dealloc_ucontext(struct ib_ucontext *ibuc)
+{
+}
+
+static int pedma_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
+{
+	struct pedma_dev *dev = to_pdev(ibpd->device);
+
+	if (atomic_inc_return(&dev->npd) > PEDMA_MAX_PD) {
+		atomic_dec(&dev->npd);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int pedma_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
+{
+	atomic_dec(&to_pdev(ibpd->device)->npd);
+	return 0;
+}
+
+const struct ib_device_ops pedma_dev_ops = {
+	.owner = THIS_MODULE,
+	.driver_id = RDMA_DRIVER_UNKNOWN,
+	.uverbs_abi_ver = PEDMA_UVERBS_ABI_VERSION,
+
+	.alloc_pd = pedma_alloc_pd,
+	.alloc_ucontext = pedma_alloc_ucontext,
+	.dealloc_pd = pedma_dealloc_pd,
+	.dealloc_ucontext = pedma_dealloc_ucontext,
+	.get_link_layer = pedma_get_link_layer,
+	.get_port_immutable = pedma_get_port_immutable,
+	.query_device = pedma_query_device,
+	.query_gid = pedma_query_gid,
+	.query_pkey = pedma_query_pkey,
+	.query_port = pedma_query_port,
+
+	INIT_RDMA_OBJ_SIZE(ib_pd, pedma_pd, ibpd),
+	INIT_RDMA_OBJ_SIZE(ib_ucontext, pedma_ucontext, ibuc),
+};
