@@ -116,8 +116,8 @@ struct pedma_lab_mbox {
 };
 
 PEDMA_STATIC_ASSERT(sizeof(struct pedma_lab_hdr) == 128, "lab hdr size");
-PEDMA_STATIC_ASSERT(sizeof(struct pedma_lab_mbox) <= PEDMA_LAB_MBOX_EP_OFF - PEDMA_LAB_MBOX_HOST_OFF,
-		    "mailbox fits");
+PEDMA_STATIC_ASSERT(sizeof(struct pedma_lab_mbox) <=
+		    PEDMA_LAB_MBOX_EP_OFF - PEDMA_LAB_MBOX_HOST_OFF, "mailbox fits");
 PEDMA_STATIC_ASSERT(PEDMA_LAB_REGS_OFF + EDMA_V0_REGS_SIZE <= PEDMA_LAB_WND_OFF,
 		    "register image fits");
 

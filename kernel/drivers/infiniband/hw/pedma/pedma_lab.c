@@ -120,6 +120,7 @@ static u32 lab_edma_read(struct pedma_backend *be, u32 off)
 	/* Read after write: the model must have applied our writes. */
 	spin_lock_irqsave(&lab->mbox_lock, flags);
 	if (lab_mbox_wait(lab, lab->mbox_prod)) {
+		/* The image is read only after cons says it is current. */
 		rmb();
 		val = readl(lab->regs_image + off);
 	}
