@@ -37,6 +37,8 @@ fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
+# Called from another make (CMake): run our own jobserver, quietly.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 
 # Compile probes: one Kbuild run, -k so a failing probe does not stop others.
 probes=$out/probes

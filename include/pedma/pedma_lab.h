@@ -25,7 +25,10 @@
  * interrupt (LIE) arrives on PEDMA_LAB_VEC_EDMA_WR/RD.  An IMWr (RIE) to a
  * PCIe address inside the lab interrupt aperture raises the host's vector
  * (addr - PEDMA_LAB_MSI_BASE) / 4, as a write to an MSI address would; an
- * IMWr to host RAM is a plain memory write.  Vector PEDMA_LAB_VEC_PEER is
+ * IMWr to host RAM is a plain memory write.  The done IMWr is sent for an
+ * element with RIE and LIE whatever int_mask says; the abort IMWr is sent
+ * on every abort when abort_imwr is nonzero.  lab/model/edma.c has the
+ * full list of lab rules.  Vector PEDMA_LAB_VEC_PEER is
  * rung by the other guest (the NTB doorbell of the lab).
  */
 #ifndef PEDMA_LAB_H
@@ -105,7 +108,9 @@ struct pedma_lab_mbox_ent {
  * publishes prod (release); the model reads prod (acquire), applies the
  * entries and publishes cons.  The guest never posts more than ENTRIES
  * ahead of cons.  The model treats prod as untrusted: a prod more than
- * ENTRIES ahead of cons is a protocol error and is clamped.
+ * ENTRIES ahead of cons is a protocol error and is clamped: the model
+ * applies the ENTRIES entries from cons on, then sets cons to prod.  A
+ * guest (re)starting its backend takes prod from the current cons.
  */
 struct pedma_lab_mbox {
 	__le32 prod;

@@ -71,7 +71,7 @@ static int pedma_get_port_immutable(struct ib_device *ibdev, u32 port,
 	 * SMI, CM and SA capabilities the core opens no QP0/QP1 on us.
 	 */
 	immutable->core_cap_flags = RDMA_CORE_CAP_PROT_IB;
-	immutable->max_mad_size = IB_MGMT_MAD_SIZE;
+	immutable->max_mad_size = 0;	/* must be 0 without MAD support */
 	return 0;
 }
 

@@ -1,0 +1,888 @@
+// SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause)
+/*
+ * The lab's DesignWare eDMA v0 model.
+ *
+ * Guests post register writes into their mailbox and kick the model; the
+ * model applies them in order to the register file kept here, runs the
+ * channels a doorbell starts, and republishes the register file into the
+ * register image in the shm, which is what guests read.
+ *
+ * Lab rules (where the databook leaves room, or the lab differs):
+ *
+ * - Execution is synchronous: a doorbell runs its channel until the chain
+ *   stops, completes or aborts before the next mailbox entry is applied.
+ *   So no channel is RUNNING between entries, and a guest never sees
+ *   RUNNING in the image.  Copies go in slices of EDMA_COPY_SLICE.
+ * - Work per doorbell is bounded: more than EDMA_LL_MAX_ELEMS elements,
+ *   more than EDMA_LL_MAX_BYTES bytes, or more than EDMA_LL_MAX_LINKS link
+ *   elements in a row abort the channel with a linked-list fetch error.
+ * - Addresses: a write channel reads endpoint-local SAR and writes PCIe
+ *   DAR; a read channel the reverse.  Endpoint-local addresses inside
+ *   [ep_bar2_base + wnd_off, + wnd_size) are the pedma window (only once
+ *   the endpoint driver has set ep_bar2_base); all other endpoint-local
+ *   addresses are endpoint RAM.  PCIe addresses are host RAM.  LL elements
+ *   are fetched from endpoint-local addresses.  Every range is checked as
+ *   a whole before a byte moves; a zero-length transfer moves nothing and
+ *   checks no address.
+ * - Done: a data element with LIE or RIE (in non-LL mode: every transfer,
+ *   with ctrl1's LIE/RIE) sets its done bit in int_status.  LIE and an
+ *   unmasked done bit raise the endpoint's PEDMA_LAB_VEC_EDMA_WR/RD vector.
+ *   RIE together with LIE (the databook: RIE needs LIE) sends the done
+ *   IMWr whatever the mask: masking the local interrupt is how a channel
+ *   driven by the host avoids interrupting the endpoint.  A chain that
+ *   ends at an element whose CB differs from CCS stops with no interrupt.
+ * - Abort (bad address, LL fetch error, STOP doorbell): channel STOPPED,
+ *   error bits set (none for STOP), abort bit set in int_status, the
+ *   endpoint's vector raised if the abort bit is unmasked (LIE does not
+ *   matter: the failing element may never have been fetched), and the
+ *   abort IMWr sent if abort_imwr is nonzero.  Nothing of the failing
+ *   element is copied.
+ * - IMWr: the channel's 16-bit IMWr data, zero-extended, written as 32
+ *   bits.  A 4-aligned address inside [msi_base, msi_base + 4 * vectors)
+ *   raises host vector (addr - msi_base) / 4; an address in host RAM is
+ *   written there; anything else is dropped and logged.
+ * - Interrupts are edge events at done/abort time; unmasking a status bit
+ *   later raises nothing.  They are collected and raised only after the
+ *   register image (and cons) are published, so a handler reads the new
+ *   status.  A write IMWr to host RAM is stored after the image is
+ *   published, with release ordering.
+ * - int_clear clears the written done/abort bits; clearing an abort bit
+ *   also clears that channel's error status bits.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <string.h>
+
+#include "edma.h"
+#include "log.h"
+
+#define EDMA_COPY_SLICE		(1u << 20)
+#define EDMA_LL_MAX_ELEMS	(1u << 20)
+#define EDMA_LL_MAX_LINKS	64
+#define EDMA_LL_MAX_BYTES	(1ULL << 34)
+
+#define EDMA_REG_NONE		UINT32_MAX
+
+/* Where each direction's global registers live */
+struct edma_dir_regs {
+	const char *name;
+	uint32_t engine_en;
+	uint32_t doorbell;
+	uint32_t int_status;
+	uint32_t int_mask;
+	uint32_t int_clear;
+	uint32_t err_status;
+	uint32_t err_status_hi;
+	uint32_t done_imwr;		/* low half; high half at +4 */
+	uint32_t abort_imwr;
+	uint32_t imwr_data;		/* ch01; ch23, ch45, ch67 follow */
+	uint32_t ll_err_en;
+	unsigned int vector;		/* endpoint vector for local interrupts */
+};
+
+static const struct edma_dir_regs edma_regs[EDMA_DIRS] = {
+	[EDMA_DIR_WR] = {
+		.name = "wr",
+		.engine_en = EDMA_V0_WR_ENGINE_EN,
+		.doorbell = EDMA_V0_WR_DOORBELL,
+		.int_status = EDMA_V0_WR_INT_STATUS,
+		.int_mask = EDMA_V0_WR_INT_MASK,
+		.int_clear = EDMA_V0_WR_INT_CLEAR,
+		.err_status = EDMA_V0_WR_ERR_STATUS,
+		.err_status_hi = EDMA_REG_NONE,
+		.done_imwr = EDMA_V0_WR_DONE_IMWR_LO,
+		.abort_imwr = EDMA_V0_WR_ABORT_IMWR_LO,
+		.imwr_data = EDMA_V0_WR_CH01_IMWR_DATA,
+		.ll_err_en = EDMA_V0_WR_LL_ERR_EN,
+		.vector = PEDMA_LAB_VEC_EDMA_WR,
+	},
+	[EDMA_DIR_RD] = {
+		.name = "rd",
+		.engine_en = EDMA_V0_RD_ENGINE_EN,
+		.doorbell = EDMA_V0_RD_DOORBELL,
+		.int_status = EDMA_V0_RD_INT_STATUS,
+		.int_mask = EDMA_V0_RD_INT_MASK,
+		.int_clear = EDMA_V0_RD_INT_CLEAR,
+		.err_status = EDMA_V0_RD_ERR_STATUS_LO,
+		.err_status_hi = EDMA_V0_RD_ERR_STATUS_HI,
+		.done_imwr = EDMA_V0_RD_DONE_IMWR_LO,
+		.abort_imwr = EDMA_V0_RD_ABORT_IMWR_LO,
+		.imwr_data = EDMA_V0_RD_CH01_IMWR_DATA,
+		.ll_err_en = EDMA_V0_RD_LL_ERR_EN,
+		.vector = PEDMA_LAB_VEC_EDMA_RD,
+	},
+};
+
+enum edma_err {
+	EDMA_OK,
+	EDMA_ERR_LL_FETCH,	/* element not readable, or work bound hit */
+	EDMA_ERR_SRC,		/* source range not backed */
+	EDMA_ERR_DST,		/* destination range not backed */
+	EDMA_ERR_STOP,		/* STOP doorbell: abort without error bits */
+};
+
+static const char *const edma_err_name[] = {
+	[EDMA_OK] = "ok",
+	[EDMA_ERR_LL_FETCH] = "LL fetch error",
+	[EDMA_ERR_SRC] = "bad source",
+	[EDMA_ERR_DST] = "bad destination",
+	[EDMA_ERR_STOP] = "stopped",
+};
+
+union edma_ll_elem {
+	struct edma_v0_lli lli;
+	struct edma_v0_llp llp;
+};
+
+static inline uint64_t set_lo32(uint64_t v, uint32_t lo)
+{
+	return (v & 0xffffffff00000000ULL) | lo;
+}
+
+static inline uint64_t set_hi32(uint64_t v, uint32_t hi)
+{
+	return (v & 0xffffffffULL) | ((uint64_t)hi << 32);
+}
+
+static struct pedma_lab_hdr *edma_hdr(const struct edma *e)
+{
+	return (struct pedma_lab_hdr *)(e->cfg.shm + PEDMA_LAB_HDR_OFF);
+}
+
+static struct pedma_lab_mbox *edma_mbox(const struct edma *e,
+					enum lab_side side)
+{
+	uint32_t off = side == LAB_SIDE_HOST ? PEDMA_LAB_MBOX_HOST_OFF :
+					       PEDMA_LAB_MBOX_EP_OFF;
+
+	return (struct pedma_lab_mbox *)(e->cfg.shm + off);
+}
+
+static const char *side_name(enum lab_side side)
+{
+	return side == LAB_SIDE_HOST ? "host" : "ep";
+}
+
+/* ------------------------------------------------------------------------ */
+/* Address translation                                                      */
+/* ------------------------------------------------------------------------ */
+
+/* An endpoint-local range: the window if ep_bar2_base is set, else EP RAM */
+static uint8_t *edma_ep_xlate(const struct edma *e, uint64_t addr,
+			      uint64_t len)
+{
+	uint64_t bar2, off;
+
+	if (!len)
+		return NULL;
+	/* The endpoint driver writes this at any time: read it once */
+	bar2 = le64toh(__atomic_load_n(&edma_hdr(e)->ep_bar2_base,
+				       __ATOMIC_RELAXED));
+	if (bar2 && addr >= bar2 &&
+	    range_inside(addr - bar2, len, PEDMA_LAB_WND_OFF,
+			 e->cfg.shm_size - PEDMA_LAB_WND_OFF, &off))
+		return e->cfg.shm + PEDMA_LAB_WND_OFF + off;
+	return guest_ram_xlate(&e->cfg.ep_ram, addr, len);
+}
+
+static uint8_t *edma_pcie_xlate(const struct edma *e, uint64_t addr,
+				uint64_t len)
+{
+	return guest_ram_xlate(&e->cfg.host_ram, addr, len);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Interrupts                                                               */
+/* ------------------------------------------------------------------------ */
+
+static void edma_pend_irq(struct edma *e, enum lab_side side,
+			  unsigned int vector)
+{
+	if (vector < e->cfg.vectors)
+		e->irq_pending[side] |= 1ULL << vector;
+}
+
+static void edma_raise_pending(struct edma *e)
+{
+	unsigned int side, vec;
+
+	for (side = 0; side < LAB_SIDES; side++) {
+		uint64_t pending = e->irq_pending[side];
+
+		e->irq_pending[side] = 0;
+		for (vec = 0; vec < e->cfg.vectors; vec++) {
+			if ((pending & (1ULL << vec)) && e->cfg.raise_irq)
+				e->cfg.raise_irq(e->cfg.opaque, side, vec);
+		}
+	}
+}
+
+static uint32_t edma_imwr_data(const struct edma_dir_state *d,
+			       unsigned int ch)
+{
+	return (d->imwr_data[ch / 2] >> ((ch & 1) * 16)) & 0xffff;
+}
+
+/* An interrupt message write from the eDMA to a PCIe address */
+static void edma_imwr(struct edma *e, enum edma_dir dir, uint64_t addr,
+		      uint32_t data)
+{
+	uint64_t off;
+	uint8_t *p;
+
+	if (range_inside(addr, 4, PEDMA_LAB_MSI_BASE, 4ULL * e->cfg.vectors,
+			 &off) && !(off & 3)) {
+		edma_pend_irq(e, LAB_SIDE_HOST, off / 4);
+		return;
+	}
+	p = edma_pcie_xlate(e, addr, 4);
+	if (!p) {
+		mlog_rl("%s IMWr to unbacked address %#llx dropped",
+			edma_regs[dir].name, (unsigned long long)addr);
+		return;
+	}
+	/* The host may poll this word: data and status must be visible first */
+	edma_publish(e);
+	if (!((uintptr_t)p & 3)) {
+		__atomic_store_n((uint32_t *)p, htole32(data), __ATOMIC_RELEASE);
+	} else {
+		uint32_t le = htole32(data);
+
+		memcpy(p, &le, sizeof(le));
+	}
+}
+
+/* ------------------------------------------------------------------------ */
+/* Channel completion                                                       */
+/* ------------------------------------------------------------------------ */
+
+static void edma_done(struct edma *e, enum edma_dir dir, unsigned int ch,
+		      uint32_t ctl)
+{
+	struct edma_dir_state *d = &e->dir[dir];
+
+	d->int_status |= EDMA_V0_INT_DONE(ch);
+	if ((ctl & EDMA_V0_LIE) && !(d->int_mask & EDMA_V0_INT_DONE(ch)))
+		edma_pend_irq(e, LAB_SIDE_EP, edma_regs[dir].vector);
+	if ((ctl & (EDMA_V0_LIE | EDMA_V0_RIE)) == (EDMA_V0_LIE | EDMA_V0_RIE))
+		edma_imwr(e, dir, d->done_imwr, edma_imwr_data(d, ch));
+}
+
+static void edma_set_err(struct edma_dir_state *d, enum edma_dir dir,
+			 unsigned int ch, enum edma_err err)
+{
+	switch (err) {
+	case EDMA_ERR_LL_FETCH:
+		d->err_status |= EDMA_V0_ERR_LL_FETCH(ch);
+		break;
+	case EDMA_ERR_SRC:
+		/* a read channel's source is a PCIe read: unsupported request */
+		if (dir == EDMA_DIR_WR)
+			d->err_status |= EDMA_V0_ERR_APP(ch);
+		else
+			d->err_status_hi |= EDMA_V0_RD_ERR_HI_UR(ch);
+		break;
+	case EDMA_ERR_DST:
+		d->err_status |= EDMA_V0_ERR_APP(ch);
+		break;
+	default:
+		break;
+	}
+}
+
+static void edma_abort(struct edma *e, enum edma_dir dir, unsigned int ch,
+		       enum edma_err err)
+{
+	struct edma_dir_state *d = &e->dir[dir];
+	struct edma_chan *c = &d->ch[ch];
+
+	if (err != EDMA_ERR_STOP)
+		mlog_rl("%s ch%u abort: %s (llp %#llx sar %#llx dar %#llx)",
+			edma_regs[dir].name, ch, edma_err_name[err],
+			(unsigned long long)c->llp, (unsigned long long)c->sar,
+			(unsigned long long)c->dar);
+	c->status = EDMA_V0_CH_STATUS_STOPPED;
+	edma_set_err(d, dir, ch, err);
+	d->int_status |= EDMA_V0_INT_ABORT(ch);
+	if (!(d->int_mask & EDMA_V0_INT_ABORT(ch)))
+		edma_pend_irq(e, LAB_SIDE_EP, edma_regs[dir].vector);
+	if (d->abort_imwr)
+		edma_imwr(e, dir, d->abort_imwr, edma_imwr_data(d, ch));
+}
+
+/* ------------------------------------------------------------------------ */
+/* Channel execution                                                        */
+/* ------------------------------------------------------------------------ */
+
+static void edma_copy(uint8_t *dst, const uint8_t *src, uint64_t len)
+{
+	while (len) {
+		size_t n = len < EDMA_COPY_SLICE ? len : EDMA_COPY_SLICE;
+
+		/* memmove: a test may back both sides with one buffer */
+		memmove(dst, src, n);
+		dst += n;
+		src += n;
+		len -= n;
+	}
+}
+
+/* Move size bytes; both ranges are checked before a byte moves */
+static enum edma_err edma_xfer(struct edma *e, enum edma_dir dir,
+			       uint64_t sar, uint64_t dar, uint32_t size)
+{
+	uint8_t *src, *dst;
+
+	if (!size)
+		return EDMA_OK;
+	if (dir == EDMA_DIR_WR) {
+		src = edma_ep_xlate(e, sar, size);
+		dst = edma_pcie_xlate(e, dar, size);
+	} else {
+		src = edma_pcie_xlate(e, sar, size);
+		dst = edma_ep_xlate(e, dar, size);
+	}
+	if (!src)
+		return EDMA_ERR_SRC;
+	if (!dst)
+		return EDMA_ERR_DST;
+	edma_copy(dst, src, size);
+	return EDMA_OK;
+}
+
+/* Non-LL mode: one block of xfer_size bytes, as programmed in the registers */
+static void edma_run_single(struct edma *e, enum edma_dir dir,
+			    unsigned int ch)
+{
+	struct edma_chan *c = &e->dir[dir].ch[ch];
+	enum edma_err err;
+
+	err = edma_xfer(e, dir, c->sar, c->dar, c->xfer_size);
+	if (err) {
+		edma_abort(e, dir, ch, err);
+		return;
+	}
+	c->sar += c->xfer_size;
+	c->dar += c->xfer_size;
+	c->xfer_size = 0;
+	c->status = EDMA_V0_CH_STATUS_STOPPED;
+	edma_done(e, dir, ch, c->ctrl1);
+}
+
+/* One LL element at the channel's LLP; false once the channel has stopped */
+static bool edma_ll_step(struct edma *e, enum edma_dir dir, unsigned int ch,
+			 unsigned int *links, uint64_t *bytes)
+{
+	struct edma_chan *c = &e->dir[dir].ch[ch];
+	union edma_ll_elem el;
+	const uint8_t *p;
+	uint64_t sar, dar;
+	uint32_t ctl, size;
+	enum edma_err err;
+
+	p = edma_ep_xlate(e, c->llp, EDMA_V0_LL_ELEM_SIZE);
+	if (!p) {
+		edma_abort(e, dir, ch, EDMA_ERR_LL_FETCH);
+		return false;
+	}
+	/* One snapshot: the driver may be rewriting the element right now */
+	memcpy(&el, p, sizeof(el));
+	ctl = le32toh(el.lli.control);
+
+	/* The consumer cycle state says where the producer stopped */
+	if (!(ctl & EDMA_V0_CB) != !(c->ctrl1 & EDMA_V0_CCS)) {
+		c->status = EDMA_V0_CH_STATUS_STOPPED;
+		return false;
+	}
+
+	if (ctl & EDMA_V0_LLP) {
+		if (++*links > EDMA_LL_MAX_LINKS) {
+			edma_abort(e, dir, ch, EDMA_ERR_LL_FETCH);
+			return false;
+		}
+		c->llp = le64toh(el.llp.llp);
+		if (ctl & EDMA_V0_TCB)
+			c->ctrl1 ^= EDMA_V0_CCS;
+		return true;
+	}
+
+	*links = 0;
+	size = le32toh(el.lli.transfer_size);
+	if (size > EDMA_LL_MAX_BYTES - *bytes) {
+		edma_abort(e, dir, ch, EDMA_ERR_LL_FETCH);
+		return false;
+	}
+	*bytes += size;
+	sar = le64toh(el.lli.sar);
+	dar = le64toh(el.lli.dar);
+	c->xfer_size = size;
+	err = edma_xfer(e, dir, sar, dar, size);
+	if (err) {
+		c->sar = sar;
+		c->dar = dar;
+		edma_abort(e, dir, ch, err);
+		return false;
+	}
+	c->sar = sar + size;
+	c->dar = dar + size;
+	c->xfer_size = 0;
+	c->llp += EDMA_V0_LL_ELEM_SIZE;
+	if (ctl & (EDMA_V0_LIE | EDMA_V0_RIE))
+		edma_done(e, dir, ch, ctl);
+	return true;
+}
+
+static void edma_run_ll(struct edma *e, enum edma_dir dir, unsigned int ch)
+{
+	unsigned int links = 0, n;
+	uint64_t bytes = 0;
+
+	for (n = 0; n < EDMA_LL_MAX_ELEMS; n++) {
+		if (!edma_ll_step(e, dir, ch, &links, &bytes))
+			return;
+	}
+	/* A chain this long is a loop: do not let it hold the model */
+	edma_abort(e, dir, ch, EDMA_ERR_LL_FETCH);
+}
+
+static void edma_doorbell(struct edma *e, enum edma_dir dir, uint32_t val)
+{
+	struct edma_dir_state *d = &e->dir[dir];
+	unsigned int ch = val & EDMA_V0_DOORBELL_CH_MASK;
+	const char *name = edma_regs[dir].name;
+	struct edma_chan *c;
+
+	if (ch >= d->ch_cnt) {
+		mlog_rl("%s doorbell %#x: no channel %u, ignored", name, val, ch);
+		return;
+	}
+	c = &d->ch[ch];
+	if (val & EDMA_V0_DOORBELL_STOP) {
+		mlog_dbg("%s ch%u: stop", name, ch);
+		edma_abort(e, dir, ch, EDMA_ERR_STOP);
+		return;
+	}
+	if (!(d->engine_en & EDMA_V0_ENGINE_EN)) {
+		mlog_rl("%s doorbell ch%u: engine disabled, ignored", name, ch);
+		return;
+	}
+	mlog_dbg("%s ch%u doorbell: %s llp %#llx ccs %u sar %#llx dar %#llx size %u",
+		 name, ch, c->ctrl1 & EDMA_V0_LLE ? "LL" : "single",
+		 (unsigned long long)c->llp, !!(c->ctrl1 & EDMA_V0_CCS),
+		 (unsigned long long)c->sar, (unsigned long long)c->dar,
+		 c->xfer_size);
+	c->status = EDMA_V0_CH_STATUS_RUNNING;
+	if (c->ctrl1 & EDMA_V0_LLE)
+		edma_run_ll(e, dir, ch);
+	else
+		edma_run_single(e, dir, ch);
+	mlog_dbg("%s ch%u: status %u llp %#llx int_status %#x", name, ch,
+		 c->status, (unsigned long long)c->llp, d->int_status);
+}
+
+static void edma_engine_enable(struct edma *e, enum edma_dir dir, uint32_t val)
+{
+	struct edma_dir_state *d = &e->dir[dir];
+	unsigned int ch;
+
+	d->engine_en = val & EDMA_V0_ENGINE_EN;
+	if (d->engine_en)
+		return;
+	/*
+	 * Disabling the engine aborts its running channels.  Execution is
+	 * synchronous, so none is running here; kept for when it is not.
+	 */
+	for (ch = 0; ch < d->ch_cnt; ch++) {
+		if (d->ch[ch].status == EDMA_V0_CH_STATUS_RUNNING)
+			edma_abort(e, dir, ch, EDMA_ERR_STOP);
+	}
+}
+
+static void edma_int_clear(struct edma_dir_state *d, uint32_t val)
+{
+	uint32_t clr = val & (EDMA_V0_INT_DONE_MASK | EDMA_V0_INT_ABORT_MASK);
+	uint32_t chans = (clr & EDMA_V0_INT_ABORT_MASK) >> 16;
+
+	d->int_status &= ~clr;
+	/* Both error words keep a channel's bits at [ch] and [16 + ch] */
+	d->err_status &= ~(chans | chans << 16);
+	d->err_status_hi &= ~(chans | chans << 16);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Register decode                                                          */
+/* ------------------------------------------------------------------------ */
+
+/* Which channel register off is; false if it is none */
+static bool edma_chan_decode(const struct edma *e, uint32_t off,
+			     enum edma_dir *dir, unsigned int *ch,
+			     uint32_t *reg)
+{
+	uint32_t rel, within;
+
+	if (off < EDMA_V0_CH_BASE)
+		return false;
+	rel = off - EDMA_V0_CH_BASE;
+	*ch = rel / EDMA_V0_CH_STRIDE;
+	within = rel % EDMA_V0_CH_STRIDE;
+	*dir = within >= EDMA_V0_RD_CH_OFFSET ? EDMA_DIR_RD : EDMA_DIR_WR;
+	*reg = within - (*dir == EDMA_DIR_RD ? EDMA_V0_RD_CH_OFFSET : 0);
+	/* Registers of channels the engine does not have read as zero */
+	return *ch < e->dir[*dir].ch_cnt && *reg <= EDMA_V0_CH_LLP_HI;
+}
+
+static bool edma_chan_read(const struct edma *e, uint32_t off, uint32_t *val)
+{
+	const struct edma_chan *c;
+	enum edma_dir dir;
+	unsigned int ch;
+	uint32_t reg;
+
+	if (!edma_chan_decode(e, off, &dir, &ch, &reg))
+		return false;
+	c = &e->dir[dir].ch[ch];
+	switch (reg) {
+	case EDMA_V0_CH_CTRL1:
+		*val = c->ctrl1 | c->status << EDMA_V0_CH_STATUS_SHIFT;
+		break;
+	case EDMA_V0_CH_CTRL2:
+		*val = c->ctrl2;
+		break;
+	case EDMA_V0_CH_XFER_SIZE:
+		*val = c->xfer_size;
+		break;
+	case EDMA_V0_CH_SAR_LO:
+		*val = (uint32_t)c->sar;
+		break;
+	case EDMA_V0_CH_SAR_HI:
+		*val = c->sar >> 32;
+		break;
+	case EDMA_V0_CH_DAR_LO:
+		*val = (uint32_t)c->dar;
+		break;
+	case EDMA_V0_CH_DAR_HI:
+		*val = c->dar >> 32;
+		break;
+	case EDMA_V0_CH_LLP_LO:
+		*val = (uint32_t)c->llp;
+		break;
+	case EDMA_V0_CH_LLP_HI:
+		*val = c->llp >> 32;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+static bool edma_chan_write(struct edma *e, uint32_t off, uint32_t val)
+{
+	struct edma_chan *c;
+	enum edma_dir dir;
+	unsigned int ch;
+	uint32_t reg;
+
+	if (!edma_chan_decode(e, off, &dir, &ch, &reg))
+		return false;
+	c = &e->dir[dir].ch[ch];
+	switch (reg) {
+	case EDMA_V0_CH_CTRL1:
+		/* The status field belongs to the engine */
+		c->ctrl1 = val & ~EDMA_V0_CH_STATUS_MASK;
+		break;
+	case EDMA_V0_CH_CTRL2:
+		c->ctrl2 = val;
+		break;
+	case EDMA_V0_CH_XFER_SIZE:
+		c->xfer_size = val;
+		break;
+	case EDMA_V0_CH_SAR_LO:
+		c->sar = set_lo32(c->sar, val);
+		break;
+	case EDMA_V0_CH_SAR_HI:
+		c->sar = set_hi32(c->sar, val);
+		break;
+	case EDMA_V0_CH_DAR_LO:
+		c->dar = set_lo32(c->dar, val);
+		break;
+	case EDMA_V0_CH_DAR_HI:
+		c->dar = set_hi32(c->dar, val);
+		break;
+	case EDMA_V0_CH_LLP_LO:
+		c->llp = set_lo32(c->llp, val);
+		break;
+	case EDMA_V0_CH_LLP_HI:
+		c->llp = set_hi32(c->llp, val);
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+static bool edma_dir_read(const struct edma *e, enum edma_dir dir,
+			  uint32_t off, uint32_t *val)
+{
+	const struct edma_dir_regs *r = &edma_regs[dir];
+	const struct edma_dir_state *d = &e->dir[dir];
+
+	if (off == r->engine_en)
+		*val = d->engine_en;
+	else if (off == r->int_status)
+		*val = d->int_status;
+	else if (off == r->int_mask)
+		*val = d->int_mask;
+	else if (off == r->err_status)
+		*val = d->err_status;
+	else if (off == r->err_status_hi)
+		*val = d->err_status_hi;
+	else if (off == r->done_imwr)
+		*val = (uint32_t)d->done_imwr;
+	else if (off == r->done_imwr + 4)
+		*val = d->done_imwr >> 32;
+	else if (off == r->abort_imwr)
+		*val = (uint32_t)d->abort_imwr;
+	else if (off == r->abort_imwr + 4)
+		*val = d->abort_imwr >> 32;
+	else if (off >= r->imwr_data && off < r->imwr_data + 16)
+		*val = d->imwr_data[(off - r->imwr_data) / 4];
+	else if (off == r->ll_err_en)
+		*val = d->ll_err_en;
+	else
+		return false;	/* doorbell and int_clear read as zero too */
+	return true;
+}
+
+static bool edma_dir_write(struct edma *e, enum edma_dir dir, uint32_t off,
+			   uint32_t val)
+{
+	const struct edma_dir_regs *r = &edma_regs[dir];
+	struct edma_dir_state *d = &e->dir[dir];
+
+	if (off == r->engine_en)
+		edma_engine_enable(e, dir, val);
+	else if (off == r->doorbell)
+		edma_doorbell(e, dir, val);
+	else if (off == r->int_mask)
+		d->int_mask = val;
+	else if (off == r->int_clear)
+		edma_int_clear(d, val);
+	else if (off == r->int_status || off == r->err_status ||
+		 off == r->err_status_hi)
+		;	/* read-only */
+	else if (off == r->done_imwr)
+		d->done_imwr = set_lo32(d->done_imwr, val);
+	else if (off == r->done_imwr + 4)
+		d->done_imwr = set_hi32(d->done_imwr, val);
+	else if (off == r->abort_imwr)
+		d->abort_imwr = set_lo32(d->abort_imwr, val);
+	else if (off == r->abort_imwr + 4)
+		d->abort_imwr = set_hi32(d->abort_imwr, val);
+	else if (off >= r->imwr_data && off < r->imwr_data + 16)
+		d->imwr_data[(off - r->imwr_data) / 4] = val;
+	else if (off == r->ll_err_en)
+		d->ll_err_en = val;
+	else
+		return false;
+	return true;
+}
+
+static uint32_t edma_ctrl_value(const struct edma *e)
+{
+	return e->dir[EDMA_DIR_WR].ch_cnt << EDMA_V0_CTRL_WR_CH_CNT_SHIFT |
+	       e->dir[EDMA_DIR_RD].ch_cnt << EDMA_V0_CTRL_RD_CH_CNT_SHIFT;
+}
+
+uint32_t edma_reg_read(const struct edma *e, uint32_t off)
+{
+	uint32_t val = 0;
+	unsigned int dir;
+
+	if ((off & 3) || off >= EDMA_V0_REGS_SIZE)
+		return 0;
+	if (off == EDMA_V0_CTRL_DATA_ARB_PRIOR)
+		return e->arb_prior;
+	if (off == EDMA_V0_CTRL)
+		return edma_ctrl_value(e);
+	if (edma_chan_read(e, off, &val))
+		return val;
+	for (dir = 0; dir < EDMA_DIRS; dir++) {
+		if (edma_dir_read(e, dir, off, &val))
+			return val;
+	}
+	return 0;
+}
+
+void edma_reg_write(struct edma *e, uint32_t off, uint32_t val)
+{
+	unsigned int dir;
+
+	if ((off & 3) || off >= EDMA_V0_REGS_SIZE) {
+		mlog_rl("register write %#x to bad offset %#x ignored", val, off);
+		return;
+	}
+	if (off == EDMA_V0_CTRL_DATA_ARB_PRIOR) {
+		e->arb_prior = val;
+		return;
+	}
+	if (edma_chan_write(e, off, val))
+		return;
+	for (dir = 0; dir < EDMA_DIRS; dir++) {
+		if (edma_dir_write(e, dir, off, val))
+			return;
+	}
+	/* ctrl is read-only; unknown offsets have no register behind them */
+	mlog_dbg("register write %#x to %#x ignored", val, off);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Register image and mailboxes                                             */
+/* ------------------------------------------------------------------------ */
+
+static void edma_image_store(struct edma *e, uint32_t off)
+{
+	uint32_t *img = (uint32_t *)(e->cfg.shm + PEDMA_LAB_REGS_OFF);
+
+	__atomic_store_n(&img[off / 4], htole32(edma_reg_read(e, off)),
+			 __ATOMIC_RELAXED);
+}
+
+void edma_publish(struct edma *e)
+{
+	uint32_t off, reg;
+	unsigned int ch;
+
+	for (off = 0; off < EDMA_V0_CH_BASE; off += 4)
+		edma_image_store(e, off);
+	for (ch = 0; ch < EDMA_V0_MAX_WR_CH; ch++) {
+		for (reg = 0; reg <= EDMA_V0_CH_LLP_HI; reg += 4) {
+			edma_image_store(e, EDMA_V0_WR_CH(ch) + reg);
+			edma_image_store(e, EDMA_V0_RD_CH(ch) + reg);
+		}
+	}
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+}
+
+void edma_flush(struct edma *e)
+{
+	edma_publish(e);
+	edma_raise_pending(e);
+}
+
+/* Apply the entries a guest posted; returns how many were consumed */
+static uint32_t edma_mbox_drain(struct edma *e, enum lab_side side)
+{
+	struct pedma_lab_mbox *mb = edma_mbox(e, side);
+	uint32_t cons = e->mbox_cons[side];
+	uint32_t prod, avail, i;
+
+	prod = le32toh(__atomic_load_n(&mb->prod, __ATOMIC_ACQUIRE));
+	avail = prod - cons;
+	if (avail > PEDMA_LAB_MBOX_ENTRIES) {
+		/*
+		 * A protocol error.  Apply what the ring can hold, then take
+		 * cons to prod so that one bad store costs one batch, not a
+		 * stream of stale entries on every later kick.
+		 */
+		if (!e->mbox_clamp_logged[side]) {
+			mlog("%s mailbox: prod %u is %u ahead of cons %u, clamped",
+			     side_name(side), prod, avail, cons);
+			e->mbox_clamp_logged[side] = true;
+		}
+		avail = PEDMA_LAB_MBOX_ENTRIES;
+	}
+	for (i = 0; i < avail; i++) {
+		const struct pedma_lab_mbox_ent *ent =
+			&mb->ent[(cons + i) % PEDMA_LAB_MBOX_ENTRIES];
+		uint32_t off = le32toh(__atomic_load_n(&ent->off, __ATOMIC_RELAXED));
+		uint32_t val = le32toh(__atomic_load_n(&ent->val, __ATOMIC_RELAXED));
+
+		if ((off & 3) || off >= EDMA_V0_REGS_SIZE) {
+			mlog_rl("%s mailbox: bad register offset %#x ignored",
+				side_name(side), off);
+			continue;
+		}
+		edma_reg_write(e, off, val);
+	}
+	e->mbox_cons[side] = prod;
+	return avail;
+}
+
+unsigned int edma_process_mailboxes(struct edma *e)
+{
+	unsigned int side, total = 0;
+
+	for (side = 0; side < LAB_SIDES; side++) {
+		uint32_t n = edma_mbox_drain(e, side);
+
+		if (!n)
+			continue;
+		total += n;
+		/* Readers wait for cons: the image must be complete by then */
+		edma_publish(e);
+		__atomic_store_n(&edma_mbox(e, side)->cons,
+				 htole32(e->mbox_cons[side]), __ATOMIC_RELEASE);
+	}
+	edma_raise_pending(e);
+	return total;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Setup                                                                    */
+/* ------------------------------------------------------------------------ */
+
+static bool edma_cfg_valid(const struct edma_cfg *cfg)
+{
+	return cfg->shm &&
+	       cfg->shm_size >= PEDMA_LAB_WND_OFF + PEDMA_WND_MIN_SIZE &&
+	       cfg->shm_size <= UINT32_MAX &&
+	       cfg->vectors > PEDMA_LAB_VEC_EDMA_RD &&
+	       cfg->vectors <= EDMA_MAX_VECTORS &&
+	       cfg->wr_ch_cnt >= 1 && cfg->wr_ch_cnt <= EDMA_V0_MAX_WR_CH &&
+	       cfg->rd_ch_cnt >= 1 && cfg->rd_ch_cnt <= EDMA_V0_MAX_RD_CH;
+}
+
+static void edma_hdr_init(struct edma *e)
+{
+	struct pedma_lab_hdr *h = edma_hdr(e);
+
+	h->version = htole32(PEDMA_LAB_VERSION);
+	h->vectors = htole32(e->cfg.vectors);
+	h->model_id = htole32(LAB_MODEL_ID);
+	h->host_id = htole32(LAB_HOST_ID);
+	h->ep_id = htole32(LAB_EP_ID);
+	h->shm_size = htole32((uint32_t)e->cfg.shm_size);
+	h->regs_off = htole32(PEDMA_LAB_REGS_OFF);
+	h->regs_size = htole32(EDMA_V0_REGS_SIZE);
+	h->mbox_off[LAB_SIDE_HOST] = htole32(PEDMA_LAB_MBOX_HOST_OFF);
+	h->mbox_off[LAB_SIDE_EP] = htole32(PEDMA_LAB_MBOX_EP_OFF);
+	h->wnd_off = htole32(PEDMA_LAB_WND_OFF);
+	h->wnd_size = htole32((uint32_t)(e->cfg.shm_size - PEDMA_LAB_WND_OFF));
+	h->msi_base = htole64(PEDMA_LAB_MSI_BASE);
+	h->ep_bar2_base = 0;
+	h->model_gen = htole32(e->cfg.model_gen);
+}
+
+int edma_init(struct edma *e, const struct edma_cfg *cfg)
+{
+	unsigned int dir;
+
+	if (!edma_cfg_valid(cfg))
+		return -EINVAL;
+	memset(e, 0, sizeof(*e));
+	e->cfg = *cfg;
+	e->dir[EDMA_DIR_WR].ch_cnt = cfg->wr_ch_cnt;
+	e->dir[EDMA_DIR_RD].ch_cnt = cfg->rd_ch_cnt;
+	for (dir = 0; dir < EDMA_DIRS; dir++)
+		e->dir[dir].int_mask = EDMA_V0_INT_DONE_MASK |
+				       EDMA_V0_INT_ABORT_MASK;
+
+	/* Header (magic still zero), empty mailboxes, zeroed image */
+	memset(cfg->shm, 0, PEDMA_LAB_AREA_SIZE);
+	edma_hdr_init(e);
+	edma_publish(e);
+	/* Last: a guest that sees the magic sees everything above */
+	__atomic_store_n(&edma_hdr(e)->magic, htole64(PEDMA_LAB_MAGIC),
+			 __ATOMIC_RELEASE);
+	return 0;
+}

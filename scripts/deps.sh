@@ -1,0 +1,251 @@
+#!/bin/bash
+# Installs what pedma needs to build and to run its lab, on Debian 12
+# (bookworm), as root.  Idempotent: when everything is there it only checks
+# (well under two seconds) and prints what it found.
+#
+#   scripts/deps.sh
+#
+# Installs with apt-get whatever is missing, unpacks the 6.1 kernel source
+# (for checkpatch), and adds the bookworm-backports 6.12 kernel headers for a
+# compile-only check (a failure there is a warning: that check then skips).
+# The apt source for bookworm-backports is derived from the machine's own
+# sources: same archive, same key.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lab/lib/kver.sh
+. "$REPO/lab/lib/kver.sh"
+
+export DEBIAN_FRONTEND=noninteractive
+
+PKGS=(
+	build-essential cmake pkg-config git xz-utils shellcheck
+	qemu-system-x86 linux-image-amd64 linux-headers-amd64
+	busybox-static cpio kmod iproute2 procps iputils-ping
+	libibverbs-dev librdmacm-dev ibverbs-utils ibverbs-providers rdma-core
+	rdmacm-utils perftest infiniband-diags iperf3
+	sparse linux-source-6.1 gnuplot-nox valgrind
+)
+SRC_TAR=/usr/src/linux-source-6.1.tar.xz
+SRC_DIR=/usr/src/linux-source-6.1
+BPO_LIST=/etc/apt/sources.list.d/pedma-bookworm-backports.sources
+
+log() { printf 'deps: %s\n' "$*"; }
+warn() { printf 'deps: WARNING: %s\n' "$*" >&2; }
+die() { printf 'deps: ERROR: %s\n' "$*" >&2; exit 1; }
+
+need_root() {
+	[ "$(id -u)" -eq 0 ] || die "$1: run as root"
+}
+
+apt_updated=0
+apt_update() {
+	[ "$apt_updated" -eq 1 ] && return 0
+	log "apt-get update"
+	apt-get update -q || warn "apt-get update reported errors"
+	apt_updated=1
+}
+
+apt_install() {
+	log "apt-get install $*"
+	apt-get install -y -q --no-install-recommends "$@"
+}
+
+# Packages of PKGS that are not installed.
+missing_packages() {
+	local installed
+	installed=$(dpkg-query -W -f='${Package} ${db:Status-Abbrev}\n' "${PKGS[@]}" 2>/dev/null |
+		awk '$2 == "ii" { print $1 }') || true
+	local p
+	for p in "${PKGS[@]}"; do
+		grep -qxF "$p" <<<"$installed" || printf '%s\n' "$p"
+	done
+}
+
+install_packages() {
+	local missing
+	mapfile -t missing < <(missing_packages)
+	if [ "${#missing[@]}" -eq 0 ]; then
+		log "all ${#PKGS[@]} packages present"
+		return 0
+	fi
+	need_root "missing packages: ${missing[*]}"
+	# The kernel image and its headers come as a pair from one suite.
+	case " ${missing[*]} " in
+	*" linux-image-amd64 "* | *" linux-headers-amd64 "*)
+		missing+=(linux-image-amd64 linux-headers-amd64) ;;
+	esac
+	apt_update
+	apt_install "${missing[@]}"
+}
+
+# The newest 6.1 image must have its headers (pedma.ko is built for it).
+check_kernel_pair() {
+	local f ver newest=""
+	for f in /boot/vmlinuz-6.1.*-amd64; do
+		[ -e "$f" ] || continue
+		ver=${f#/boot/vmlinuz-}
+		newest=$(printf '%s\n%s\n' "$newest" "$ver" | sed '/^$/d' | sort -V | tail -n 1)
+	done
+	[ -n "$newest" ] || die "no /boot/vmlinuz-6.1.*-amd64 after installing linux-image-amd64"
+	[ -d "/lib/modules/$newest/build" ] && return 0
+	need_root "headers for $newest"
+	apt_update
+	apt_install "linux-headers-$newest" || warn "could not install linux-headers-$newest"
+}
+
+unpack_source() {
+	if [ -f "$SRC_DIR/scripts/checkpatch.pl" ] && [ -f "$SRC_DIR/scripts/spelling.txt" ] &&
+		[ -f "$SRC_DIR/scripts/const_structs.checkpatch" ]; then
+		return 0
+	fi
+	[ -f "$SRC_TAR" ] || die "$SRC_TAR missing (package linux-source-6.1)"
+	need_root "unpacking $SRC_TAR"
+	log "unpacking $SRC_TAR to $SRC_DIR"
+	local tmp
+	tmp=$(mktemp -d /usr/src/.pedma-linux-source.XXXXXX)
+	if ! tar -xJf "$SRC_TAR" -C "$tmp"; then
+		rm -rf "$tmp"
+		die "could not unpack $SRC_TAR"
+	fi
+	rm -rf "$SRC_DIR"
+	mv "$tmp/linux-source-6.1" "$SRC_DIR"
+	rm -rf "$tmp"
+}
+
+# Every apt entry of the machine as "TYPE<TAB>URI<TAB>SUITE<TAB>SIGNED-BY"
+# (one line per URI and suite), from one-line .list files and deb822 .sources.
+apt_entries() {
+	local f
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		awk '
+		/^[ \t]*#/ || NF < 3 { next }
+		{
+			sub(/#.*/, "")
+			type = $1; i = 2; sb = ""
+			if ($2 ~ /^\[/) {
+				opts = ""
+				for (; i <= NF; i++) {
+					opts = opts " " $i
+					if ($i ~ /\]$/) { i++; break }
+				}
+				gsub(/[\[\]]/, "", opts)
+				n = split(opts, o, " ")
+				for (k = 1; k <= n; k++)
+					if (tolower(o[k]) ~ /^signed-by=/) sb = substr(o[k], 11)
+			}
+			if (i + 1 <= NF) printf "%s\t%s\t%s\t%s\n", type, $i, $(i + 1), sb
+		}' "$f"
+	done
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		awk '
+		function flush(   nu, ns, nt, a, b, c, t, u, s) {
+			if (enabled != "no" && types != "" && uris != "" && suites != "") {
+				nt = split(types, t, " "); nu = split(uris, u, " "); ns = split(suites, s, " ")
+				for (a = 1; a <= nt; a++) for (b = 1; b <= nu; b++) for (c = 1; c <= ns; c++)
+					printf "%s\t%s\t%s\t%s\n", t[a], u[b], s[c], sb
+			}
+			types = uris = suites = sb = key = ""; enabled = "yes"
+		}
+		BEGIN { enabled = "yes" }
+		/^[ \t]*#/ { next }
+		/^[ \t]*$/ { flush(); next }
+		/^[ \t]/ { next }		# continuation line (e.g. an inline key)
+		{
+			key = tolower($0); sub(/:.*/, "", key)
+			val = $0; sub(/^[^:]*:[ \t]*/, "", val); sub(/[ \t]+$/, "", val)
+			if (key == "types") types = val
+			else if (key == "uris") uris = val
+			else if (key == "suites") suites = val
+			else if (key == "enabled") enabled = tolower(val)
+			else if (key == "signed-by" && val ~ /^\//) sb = val
+		}
+		END { flush() }' "$f"
+	done
+}
+
+# Adds the bookworm-backports source; returns 1 if it could not be derived.
+add_backports_source() {
+	local entries line uri sb
+	entries=$(apt_entries)
+	if awk -F'\t' '$1 == "deb" && $3 == "bookworm-backports" { f = 1 } END { exit !f }' <<<"$entries"; then
+		log "bookworm-backports already in the apt sources"
+		return 0
+	fi
+	line=$(awk -F'\t' '$1 == "deb" && $3 == "bookworm" { print; exit }' <<<"$entries")
+	if [ -z "$line" ]; then
+		warn "no apt source serves the 'bookworm' suite: cannot derive bookworm-backports"
+		return 1
+	fi
+	uri=$(cut -f2 <<<"$line")
+	sb=$(cut -f4 <<<"$line")
+	log "adding $BPO_LIST (bookworm-backports from the archive that serves bookworm)"
+	{
+		printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\n' "$uri"
+		[ -z "$sb" ] || printf 'Signed-By: %s\n' "$sb"
+	} >"$BPO_LIST"
+	apt_updated=0
+	return 0
+}
+
+# The newest plain (not -rt, not -cloud) 6.12 amd64 headers package.
+find_headers_612_pkg() {
+	local pkg
+	pkg=$(apt-cache search --names-only '^linux-headers-6\.12\.[0-9]+\+[a-z0-9]+-amd64$' 2>/dev/null |
+		awk '{ print $1 }' | sort -V | tail -n 1)
+	if [ -z "$pkg" ]; then
+		pkg=$(apt-cache depends -t bookworm-backports linux-headers-amd64 2>/dev/null |
+			awk '$1 == "Depends:" && $2 ~ /^linux-headers-6\.12\.[0-9]+\+[a-z0-9]+-amd64$/ { print $2; exit }')
+	fi
+	printf '%s\n' "$pkg"
+}
+
+# The 6.12 headers for the compile-only check.  Debian's 6.12 headers
+# package depends on its image: that image is installed beside the 6.1 pair
+# (which stays the default and the lab's kernel).
+install_headers_612() {
+	local pkg added=0 target=()
+	if pedma_headers_612 >/dev/null; then
+		return 0
+	fi
+	need_root "6.12 headers"
+	[ -f "$BPO_LIST" ] || added=1
+	if add_backports_source; then
+		target=(-t bookworm-backports)
+	fi
+	apt_update
+	pkg=$(find_headers_612_pkg)
+	if [ -z "$pkg" ]; then
+		warn "no linux-headers-6.12.*-amd64 package found (bookworm-backports)"
+		if [ "$added" -eq 1 ] && [ -f "$BPO_LIST" ]; then
+			log "removing $BPO_LIST again"
+			rm -f "$BPO_LIST"
+		fi
+		return 1
+	fi
+	if ! apt_install "${target[@]}" "$pkg"; then
+		warn "could not install $pkg"
+		return 1
+	fi
+	pedma_headers_612 >/dev/null
+}
+
+main() {
+	install_packages
+	check_kernel_pair
+	unpack_source
+	if ! install_headers_612; then
+		warn "bookworm-backports 6.12 headers not installed: the 6.12 build check will skip"
+	fi
+
+	local kver h612
+	kver=$(pedma_lab_kver) || die "no 6.1 kernel with headers found for the lab"
+	h612=$(pedma_headers_612) || h612="(none: the 6.12 build check will skip)"
+	log "kernel source for checkpatch: $SRC_DIR"
+	log "6.12 headers: $h612"
+	log "lab guest kernel: $kver (/boot/vmlinuz-$kver, build against /lib/modules/$kver/build)"
+}
+
+main "$@"

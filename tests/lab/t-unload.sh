@@ -1,0 +1,89 @@
+#!/bin/bash
+# Unload pedma on one side: the other side's port goes DOWN within a second,
+# with IB port events, and comes back ACTIVE after reload.  10 cycles with
+# the endpoint unloading, 3 with the host unloading.  The unloading side
+# checks kmalloc slab usage and module reference counts for leaks.  Ends
+# with unloads while the peer is absent.
+set -euo pipefail
+source "$PEDMA_REPO/tests/lab/common.sh"
+
+EP_CYCLES=10
+HOST_CYCLES=3
+
+# The side that unloads and reloads its module.
+unloader() {
+	local tag=$1 n=$2 i before after refs0 refs1
+	lab_wait_port ACTIVE 30 || fail "not ACTIVE before $tag"
+	refs0=$(cat /sys/module/ib_core/refcnt /sys/module/ib_uverbs/refcnt | tr '\n' ' ')
+	# One warm-up cycle so lazily created caches do not count as leaks.
+	rmmod pedma && insmod "$PEDMA_KO"
+	lab_wait_port ACTIVE 30 || fail "not ACTIVE after warm-up"
+	before=$(kmalloc_bytes)
+	for ((i = 1; i <= n; i++)); do
+		rmmod pedma || fail "rmmod $i"
+		lab_signal "$tag-unloaded-$i"
+		lab_wait "$tag-saw-down-$i" 30 || fail "peer never saw DOWN ($i)"
+		insmod "$PEDMA_KO" || fail "insmod $i"
+		lab_wait_port ACTIVE 30 || fail "not ACTIVE after reload $i"
+		lab_wait "$tag-saw-up-$i" 30 || fail "peer never saw ACTIVE ($i)"
+	done
+	after=$(kmalloc_bytes)
+	refs1=$(cat /sys/module/ib_core/refcnt /sys/module/ib_uverbs/refcnt | tr '\n' ' ')
+	echo "$tag: kmalloc bytes before $before after $after (delta $((after - before))) over $n cycles"
+	echo "$tag: ib_core/ib_uverbs refcnt before [$refs0] after [$refs1]"
+	[ "$refs0" = "$refs1" ] || fail "module reference counts changed"
+	# One leaked ib_device with its port data is well above 16 KiB.
+	[ $((after - before)) -lt $((16 * 1024 * n)) ] || fail "kmalloc usage grew by $((after - before)) bytes"
+}
+
+# The side that watches its port while the peer unloads.
+observer() {
+	local tag=$1 n=$2 i ms events
+	lab_wait_port ACTIVE 30 || fail "not ACTIVE before $tag"
+	stdbuf -oL ibv_asyncwatch -d pedma0 > "async-$tag.txt" 2>&1 &
+	local watch=$!
+	sleep 1
+	for ((i = 1; i <= n; i++)); do
+		lab_wait "$tag-unloaded-$i" 60 || fail "peer never unloaded ($i)"
+		ms=$(wait_state_ms DOWN 1000) || fail "port still $(port_state) ${ms} ms after the peer unloaded"
+		echo "$tag cycle $i: port DOWN ${ms} ms after the peer's rmmod was seen"
+		lab_signal "$tag-saw-down-$i"
+		ms=$(wait_state_ms ACTIVE 30000) || fail "port not ACTIVE again ($i)"
+		echo "$tag cycle $i: port ACTIVE ${ms} ms after that"
+		lab_signal "$tag-saw-up-$i"
+	done
+	sleep 0.5
+	kill "$watch" 2>/dev/null || true
+	wait "$watch" 2>/dev/null || true
+	events=$(cat "async-$tag.txt")
+	echo "$events" | tail -4
+	[ "$(grep -c "PORT_ERR" <<< "$events")" -ge "$n" ] || fail "expected $n PORT_ERR events"
+	[ "$(grep -c "PORT_ACTIVE" <<< "$events")" -ge "$n" ] || fail "expected $n PORT_ACTIVE events"
+}
+
+if [ "$PEDMA_ROLE" = ep ]; then
+	unloader ep "$EP_CYCLES"
+	observer host "$HOST_CYCLES"
+else
+	observer ep "$EP_CYCLES"
+	unloader host "$HOST_CYCLES"
+fi
+
+# Unload while the peer is absent, load again while it is absent.
+if [ "$PEDMA_ROLE" = ep ]; then
+	rmmod pedma || fail "rmmod"
+	lab_signal ep-gone
+	lab_wait host-alone-done 60 || fail "host never finished alone"
+	insmod "$PEDMA_KO" || fail "final insmod"
+	lab_wait_port ACTIVE 30 || fail "not ACTIVE at the end"
+else
+	lab_wait ep-gone 60 || fail "ep never left"
+	wait_state_ms DOWN 1000 > /dev/null || fail "port not DOWN without a peer"
+	rmmod pedma || fail "rmmod alone"
+	insmod "$PEDMA_KO" || fail "insmod alone"
+	sleep 1
+	case "$(port_state)" in *DOWN*) ;; *) fail "port $(port_state) without a peer" ;; esac
+	lab_signal host-alone-done
+	lab_wait_port ACTIVE 30 || fail "not ACTIVE at the end"
+fi
+finish

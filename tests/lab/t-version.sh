@@ -1,0 +1,23 @@
+#!/bin/bash
+# A peer that speaks another window layout version is refused with a clear
+# message; after it reloads with the right version the link comes up.  Run
+# with pedma not loaded at boot on the ep.
+set -euo pipefail
+source "$PEDMA_REPO/tests/lab/common.sh"
+
+if [ "$PEDMA_ROLE" = host ]; then
+	wait_dmesg "peer speaks window layout version 2, this side speaks 1" 60 ||
+		fail "no version refusal message"
+	sleep 1
+	case "$(port_state)" in *DOWN*) ;; *) fail "port $(port_state) with a v2 peer" ;; esac
+	lab_signal host-refused
+	lab_wait_port ACTIVE 60 || fail "not ACTIVE after the endpoint reloaded"
+else
+	insmod "$PEDMA_KO" hs_layout_version=2 || fail "insmod v2"
+	lab_wait host-refused 60 || fail "host never refused"
+	case "$(port_state)" in *DOWN*) ;; *) fail "ep port $(port_state) while refused" ;; esac
+	rmmod pedma || fail "rmmod"
+	insmod "$PEDMA_KO" || fail "insmod"
+	lab_wait_port ACTIVE 60 || fail "not ACTIVE"
+fi
+finish
