@@ -15,6 +15,8 @@ if [ "$PEDMA_ROLE" = host ]; then
 else
 	insmod "$PEDMA_KO" hs_layout_version=2 || fail "insmod v2"
 	lab_wait host-refused 60 || fail "host never refused"
+	wait_dmesg "peer speaks window layout version 1, this side speaks 2" 10 ||
+		fail "the v2 side did not refuse the v1 host"
 	case "$(port_state)" in *DOWN*) ;; *) fail "ep port $(port_state) while refused" ;; esac
 	rmmod pedma || fail "rmmod"
 	insmod "$PEDMA_KO" || fail "insmod"

@@ -97,7 +97,7 @@ static int check_peer(struct pedma_dev *dev, const struct pedma_hs_block *b,
 	if (*val != PEDMA_HS_MAGIC)
 		return PEDMA_REFUSE_MAGIC;
 	*val = le16_to_cpu(b->layout_version);
-	if (*val != PEDMA_WND_LAYOUT_VERSION)
+	if (*val != pedma_hs_layout_version)
 		return PEDMA_REFUSE_VERSION;
 	*val = b->role;
 	if (*val != peer_role(dev))
@@ -130,7 +130,7 @@ static void report_refusal(struct pedma_dev *dev, int why, u32 val)
 	if (why == PEDMA_REFUSE_VERSION)
 		ibdev_err(&dev->ibdev,
 			  "link refused: peer speaks window layout version %u, this side speaks %u\n",
-			  val, PEDMA_WND_LAYOUT_VERSION);
+			  val, pedma_hs_layout_version);
 	else
 		ibdev_err(&dev->ibdev,
 			  "link refused: peer handshake block invalid (%s, value %#x)\n",
