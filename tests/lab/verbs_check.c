@@ -13,19 +13,8 @@
 #include <string.h>
 #include <infiniband/verbs.h>
 
-static int failures, passes;
+#include "pedma_check.h"
 
-#define CHECK(cond, ...)						\
-	do {								\
-		if (cond) {						\
-			passes++;					\
-		} else {						\
-			failures++;					\
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);	\
-			printf(__VA_ARGS__);				\
-			printf("\n");					\
-		}							\
-	} while (0)
 
 static void check_unsupported(struct ibv_context *ctx, struct ibv_pd *pd)
 {
@@ -39,13 +28,13 @@ static void check_unsupported(struct ibv_context *ctx, struct ibv_pd *pd)
 
 	errno = 0;
 	cq = ibv_create_cq(ctx, 16, NULL, NULL, 0);
-	CHECK(!cq && errno == EOPNOTSUPP, "create_cq: %p errno %d", (void *)cq, errno);
+	CHECKF(!cq && errno == EOPNOTSUPP, "create_cq: %p errno %d", (void *)cq, errno);
 	if (cq)
 		ibv_destroy_cq(cq);
 
 	errno = 0;
 	mr = ibv_reg_mr(pd, buf, sizeof(buf), IBV_ACCESS_LOCAL_WRITE);
-	CHECK(!mr && errno == EOPNOTSUPP, "reg_mr: %p errno %d", (void *)mr, errno);
+	CHECKF(!mr && errno == EOPNOTSUPP, "reg_mr: %p errno %d", (void *)mr, errno);
 	if (mr)
 		ibv_dereg_mr(mr);
 
@@ -56,13 +45,13 @@ static void check_unsupported(struct ibv_context *ctx, struct ibv_pd *pd)
 	qpa.cap.max_recv_sge = 1;
 	errno = 0;
 	qp = ibv_create_qp(pd, &qpa);
-	CHECK(!qp && errno == EOPNOTSUPP, "create_qp: %p errno %d", (void *)qp, errno);
+	CHECKF(!qp && errno == EOPNOTSUPP, "create_qp: %p errno %d", (void *)qp, errno);
 	if (qp)
 		ibv_destroy_qp(qp);
 
 	errno = 0;
 	srq = ibv_create_srq(pd, &srqa);
-	CHECK(!srq && errno == EOPNOTSUPP, "create_srq: %p errno %d", (void *)srq, errno);
+	CHECKF(!srq && errno == EOPNOTSUPP, "create_srq: %p errno %d", (void *)srq, errno);
 	if (srq)
 		ibv_destroy_srq(srq);
 }
@@ -93,49 +82,48 @@ int main(int argc, char **argv)
 	for (i = 0; i < n; i++)
 		if (!strcmp(ibv_get_device_name(list[i]), want))
 			dev = list[i];
-	CHECK(dev, "device %s not found by libibverbs (provider not loaded?)", want);
+	CHECKF(dev, "device %s not found by libibverbs (provider not loaded?)", want);
 	if (!dev)
 		goto out_list;
 
 	ctx = ibv_open_device(dev);
-	CHECK(ctx, "ibv_open_device: %s", strerror(errno));
+	CHECKF(ctx, "ibv_open_device: %s", strerror(errno));
 	if (!ctx)
 		goto out_list;
 
-	CHECK(!ibv_query_device(ctx, &dattr), "query_device: %s", strerror(errno));
-	CHECK(dattr.phys_port_cnt == 1, "phys_port_cnt %u", dattr.phys_port_cnt);
-	CHECK(dattr.max_qp == 0 && dattr.max_cq == 0 && dattr.max_mr == 0,
+	CHECKF(!ibv_query_device(ctx, &dattr), "query_device: %s", strerror(errno));
+	CHECKF(dattr.phys_port_cnt == 1, "phys_port_cnt %u", dattr.phys_port_cnt);
+	CHECKF(dattr.max_qp == 0 && dattr.max_cq == 0 && dattr.max_mr == 0,
 	      "device advertises QPs/CQs/MRs it cannot create yet (%d/%d/%d)",
 	      dattr.max_qp, dattr.max_cq, dattr.max_mr);
-	CHECK(dattr.max_pd > 0, "max_pd %d", dattr.max_pd);
-	CHECK(dattr.node_guid != 0, "node_guid is 0");
+	CHECKF(dattr.max_pd > 0, "max_pd %d", dattr.max_pd);
+	CHECKF(dattr.node_guid != 0, "node_guid is 0");
 
-	CHECK(!ibv_query_port(ctx, 1, &pattr), "query_port: %s", strerror(errno));
-	CHECK(pattr.link_layer == IBV_LINK_LAYER_INFINIBAND, "link layer %u",
+	CHECKF(!ibv_query_port(ctx, 1, &pattr), "query_port: %s", strerror(errno));
+	CHECKF(pattr.link_layer == IBV_LINK_LAYER_INFINIBAND, "link layer %u",
 	      pattr.link_layer);
 	if (!strcmp(expect, "active"))
-		CHECK(pattr.state == IBV_PORT_ACTIVE, "port state %s",
+		CHECKF(pattr.state == IBV_PORT_ACTIVE, "port state %s",
 		      ibv_port_state_str(pattr.state));
 	else
-		CHECK(pattr.state == IBV_PORT_DOWN, "port state %s",
+		CHECKF(pattr.state == IBV_PORT_DOWN, "port state %s",
 		      ibv_port_state_str(pattr.state));
-	CHECK(pattr.pkey_tbl_len == 1 && pattr.gid_tbl_len == 1,
+	CHECKF(pattr.pkey_tbl_len == 1 && pattr.gid_tbl_len == 1,
 	      "table lengths %u %d", pattr.pkey_tbl_len, pattr.gid_tbl_len);
 
-	CHECK(!ibv_query_gid(ctx, 1, 0, &gid), "query_gid: %s", strerror(errno));
-	CHECK(gid.global.subnet_prefix == htobe64(0xfe80000000000000ULL) &&
+	CHECKF(!ibv_query_gid(ctx, 1, 0, &gid), "query_gid: %s", strerror(errno));
+	CHECKF(gid.global.subnet_prefix == htobe64(0xfe80000000000000ULL) &&
 	      gid.global.interface_id == dattr.node_guid,
 	      "gid 0 is not fe80::<node guid>");
 
 	pd = ibv_alloc_pd(ctx);
-	CHECK(pd, "alloc_pd: %s", strerror(errno));
+	CHECKF(pd, "alloc_pd: %s", strerror(errno));
 	if (pd) {
 		check_unsupported(ctx, pd);
-		CHECK(!ibv_dealloc_pd(pd), "dealloc_pd: %s", strerror(errno));
+		CHECKF(!ibv_dealloc_pd(pd), "dealloc_pd: %s", strerror(errno));
 	}
-	CHECK(!ibv_close_device(ctx), "close_device");
+	CHECKF(!ibv_close_device(ctx), "close_device");
 out_list:
 	ibv_free_device_list(list);
-	printf("verbs_check: %d passed, %d failed\n", passes, failures);
-	return failures ? 1 : 0;
+	return check_summary("verbs_check");
 }

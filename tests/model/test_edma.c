@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "edma.h"
+#include "pedma_check.h"
 #include "log.h"
 
 #define HOST_RAM_SIZE	(3u << 20)
@@ -34,29 +35,6 @@
 #define WR		EDMA_DIR_WR
 #define RD		EDMA_DIR_RD
 
-static const char *cur_test;
-static int failures;
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond)) {						\
-			fprintf(stderr, "FAIL %s (%s:%d): %s\n",	\
-				cur_test, __FILE__, __LINE__, #cond);	\
-			failures++;					\
-		}							\
-	} while (0)
-
-#define CHECK_EQ(a, b)							\
-	do {								\
-		uint64_t a_ = (uint64_t)(a), b_ = (uint64_t)(b);	\
-		if (a_ != b_) {						\
-			fprintf(stderr, "FAIL %s (%s:%d): %s == %#" PRIx64 \
-				", expected %s == %#" PRIx64 "\n",	\
-				cur_test, __FILE__, __LINE__, #a, a_,	\
-				#b, b_);				\
-			failures++;					\
-		}							\
-	} while (0)
 
 struct irq_rec {
 	enum lab_side side;
@@ -1339,10 +1317,5 @@ int main(void)
 	test_zero_length();
 	test_big_transfer();
 
-	if (failures) {
-		fprintf(stderr, "test_edma: %d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("test_edma: all passed\n");
-	return 0;
+	return check_summary("test_edma");
 }

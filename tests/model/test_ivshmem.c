@@ -28,6 +28,8 @@
 
 #include <pedma/pedma_lab.h>
 
+#include "pedma_check.h"
+
 #define VECTORS		PEDMA_LAB_VECTORS
 #define RAM_SIZE	(4u << 20)
 #define TIMEOUT_MS	5000
@@ -37,27 +39,7 @@ static char dir[64];
 static char path_host_sock[128], path_ep_sock[128], path_host_ram[128];
 static char path_ep_ram[128], path_ready[128], path_log[128], path_pid[128];
 static pid_t model_pid = -1;
-static int failures;
-
-static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "FAIL: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	failures++;
-}
-
-#define CHECK(cond)							\
-	do {								\
-		if (!(cond))						\
-			fail("%s:%d: %s", __FILE__, __LINE__, #cond);	\
-	} while (0)
+#define fail(...) check_failed(__VA_ARGS__)
 
 static long long now_ms(void)
 {
@@ -538,10 +520,5 @@ int main(int argc, char **argv)
 	if (failures)
 		dump_log();
 	cleanup();
-	if (failures) {
-		fprintf(stderr, "test_ivshmem: %d check(s) failed\n", failures);
-		return 1;
-	}
-	printf("test_ivshmem: all passed\n");
-	return 0;
+	return check_summary("test_ivshmem");
 }

@@ -17,22 +17,13 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "pedma_check.h"
 #include <stdlib.h>
 #include <string.h>
 
 #include "ibverbs_pabi34.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			failures++;                                            \
-			printf("FAIL %s:%d: ", __FILE__, __LINE__);            \
-			printf(__VA_ARGS__);                                   \
-			printf("\n");                                          \
-		}                                                              \
-	} while (0)
 
 /* ---- 1. Numbers -------------------------------------------------------- */
 
@@ -93,7 +84,7 @@ static void check_numbers(void)
 
 		printf("  %-40s %4zu (v44 %4zu)%s\n", l->what, l->ours, l->v44,
 		       l->ours == l->v44 ? "" : "  MISMATCH");
-		CHECK(l->ours == l->v44, "%s", l->what);
+		CHECKF(l->ours == l->v44, "%s", l->what);
 	}
 }
 
@@ -120,29 +111,29 @@ static void check_defaults(struct ibv_context *ctx)
 
 	errno = 0;
 	obj = ibv_alloc_pd(ctx);
-	CHECK(!obj && errno == EOPNOTSUPP, "ibv_alloc_pd: %p errno %d", obj, errno);
+	CHECKF(!obj && errno == EOPNOTSUPP, "ibv_alloc_pd: %p errno %d", obj, errno);
 
 	ret = ibv_query_device(ctx, &dattr);
-	CHECK(ret == EOPNOTSUPP, "ibv_query_device: %d", ret);
+	CHECKF(ret == EOPNOTSUPP, "ibv_query_device: %d", ret);
 
 	errno = 0;
 	obj = ibv_create_cq(ctx, 16, NULL, NULL, 0);
-	CHECK(!obj && errno == EOPNOTSUPP, "ibv_create_cq: %p errno %d", obj, errno);
+	CHECKF(!obj && errno == EOPNOTSUPP, "ibv_create_cq: %p errno %d", obj, errno);
 
 	errno = 0;
 	obj = ibv_create_qp(&pd, &qattr);
-	CHECK(!obj && errno == EOPNOTSUPP, "ibv_create_qp: %p errno %d", obj, errno);
+	CHECKF(!obj && errno == EOPNOTSUPP, "ibv_create_qp: %p errno %d", obj, errno);
 
 	errno = 0;
 	obj = ibv_reg_mr(&pd, buf, sizeof(buf), IBV_ACCESS_LOCAL_WRITE);
-	CHECK(!obj && errno == EOPNOTSUPP, "ibv_reg_mr: %p errno %d", obj, errno);
+	CHECKF(!obj && errno == EOPNOTSUPP, "ibv_reg_mr: %p errno %d", obj, errno);
 
 	ret = ibv_poll_cq(&cq, 1, &wc);
-	CHECK(ret == EOPNOTSUPP, "ibv_poll_cq: %d", ret);
+	CHECKF(ret == EOPNOTSUPP, "ibv_poll_cq: %d", ret);
 	ret = ibv_post_send(&qp, &swr, &bad_swr);
-	CHECK(ret == EOPNOTSUPP, "ibv_post_send: %d", ret);
+	CHECKF(ret == EOPNOTSUPP, "ibv_post_send: %d", ret);
 	ret = ibv_post_recv(&qp, &rwr, &bad_rwr);
-	CHECK(ret == EOPNOTSUPP, "ibv_post_recv: %d", ret);
+	CHECKF(ret == EOPNOTSUPP, "ibv_post_recv: %d", ret);
 }
 
 static char marker[sizeof(struct verbs_context_ops) / sizeof(void *)];
@@ -218,7 +209,7 @@ static void check_ops_placement(struct verbs_context *v)
 		if (got != want)
 			printf("  %-28s ours slot %2ld, libibverbs slot %2ld  MISMATCH\n",
 			       placed[i].op, want, got);
-		CHECK(got == want, "op %s", placed[i].op);
+		CHECKF(got == want, "op %s", placed[i].op);
 	}
 }
 
@@ -229,7 +220,7 @@ static void check_against_libibverbs(void)
 
 	vdev = calloc(1, sizeof(*vdev));
 	if (!vdev) {
-		CHECK(0, "out of memory");
+		CHECKF(0, "out of memory");
 		return;
 	}
 	atomic_init(&vdev->refcount, 1);
@@ -238,19 +229,19 @@ static void check_against_libibverbs(void)
 		&vdev->device, -1, sizeof(*t),
 		(struct verbs_context *)offsetof(struct test_ctx, vctx),
 		RDMA_DRIVER_UNKNOWN);
-	CHECK(t != NULL, "_verbs_init_and_alloc_context: errno %d", errno);
+	CHECKF(t != NULL, "_verbs_init_and_alloc_context: errno %d", errno);
 	if (!t) {
 		free(vdev);
 		return;
 	}
 
 	/* verbs_init_context() holds the device: refcount at our offset. */
-	CHECK(atomic_load(&vdev->refcount) == 2, "refcount %d after init",
+	CHECKF(atomic_load(&vdev->refcount) == 2, "refcount %d after init",
 	      atomic_load(&vdev->refcount));
-	CHECK(t->vctx.context.device == &vdev->device, "context.device");
-	CHECK(t->vctx.context.cmd_fd == -1 && t->vctx.context.async_fd == -1,
+	CHECKF(t->vctx.context.device == &vdev->device, "context.device");
+	CHECKF(t->vctx.context.cmd_fd == -1 && t->vctx.context.async_fd == -1,
 	      "fds %d %d", t->vctx.context.cmd_fd, t->vctx.context.async_fd);
-	CHECK(t->vctx.sz == sizeof(struct verbs_context), "vctx.sz %zu",
+	CHECKF(t->vctx.sz == sizeof(struct verbs_context), "vctx.sz %zu",
 	      t->vctx.sz);
 
 	printf("unset verbs answer EOPNOTSUPP:\n");
@@ -259,7 +250,7 @@ static void check_against_libibverbs(void)
 	check_ops_placement(&t->vctx);
 
 	verbs_uninit_context(&t->vctx);
-	CHECK(atomic_load(&vdev->refcount) == 1, "refcount %d after uninit",
+	CHECKF(atomic_load(&vdev->refcount) == 1, "refcount %d after uninit",
 	      atomic_load(&vdev->refcount));
 	free(t);
 	free(vdev);
@@ -271,10 +262,5 @@ int main(void)
 	check_numbers();
 	check_against_libibverbs();
 
-	if (failures) {
-		printf("test_pabi_layout: %d failure(s)\n", failures);
-		return 1;
-	}
-	printf("test_pabi_layout: OK\n");
-	return 0;
+	return check_summary("test_pabi_layout");
 }
