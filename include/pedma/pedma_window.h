@@ -149,7 +149,7 @@ struct edma_v0_llp {
 #define EDMA_V0_LL_ELEM_SIZE		24
 
 /* ------------------------------------------------------------------------ */
-/* The pedma window, layout version 1                                       */
+/* The pedma window, layout version 2                                       */
 /* ------------------------------------------------------------------------ */
 /*
  * The window is the memory both sides reach: on real hardware the NTB
@@ -158,25 +158,34 @@ struct edma_v0_llp {
  * control and metadata, never payload.  Offsets are from the window base.
  *
  *   0x000000  control page: one handshake block per side
- *   0x001000  reserved for metadata queues (later layout versions)
  *   0x100000  LL memory: one ring of PEDMA_WND_LL_RING_SIZE per channel,
  *             write channels 0..7 first, then read channels 0..7
+ *   0x200000  the host's outbound area, then the endpoint's outbound area,
+ *             each PEDMA_WND_AREA_SIZE(window size) bytes
  *
- * The layout version is checked in the handshake; a side that sees any
- * other version refuses the link.
+ * "Write remote, read local": each side writes only its own handshake
+ * block and its own outbound area; the peer reads them (they are its
+ * inbound area).  On real hardware the host's outbound area would live in
+ * host memory the endpoint reads through its outbound window; the layout
+ * does not change.  The layout version is checked in the handshake; a
+ * side that sees any other version refuses the link.
  */
-#define PEDMA_WND_LAYOUT_VERSION	1
-#define PEDMA_WND_MIN_SIZE		0x200000	/* 2 MiB */
+#define PEDMA_WND_LAYOUT_VERSION	2
+#define PEDMA_WND_MIN_SIZE		0x600000	/* 6 MiB */
 
 #define PEDMA_WND_CTRL_OFF		0x000000
 #define PEDMA_WND_HS_HOST_OFF		0x000000
 #define PEDMA_WND_HS_EP_OFF		0x000100
-#define PEDMA_WND_META_OFF		0x001000
 #define PEDMA_WND_LL_OFF		0x100000
 #define PEDMA_WND_LL_RING_SIZE		0x10000		/* 64 KiB per channel */
 #define PEDMA_WND_LL_WR_RING(ch)	(PEDMA_WND_LL_OFF + (ch) * PEDMA_WND_LL_RING_SIZE)
 #define PEDMA_WND_LL_RD_RING(ch)	(PEDMA_WND_LL_OFF + \
 					 (EDMA_V0_MAX_WR_CH + (ch)) * PEDMA_WND_LL_RING_SIZE)
+#define PEDMA_WND_AREAS_OFF		0x200000
+/* Each side's outbound area: half of what follows the LL rings, 4 KiB aligned */
+#define PEDMA_WND_AREA_SIZE(wnd_size)	((((wnd_size) - PEDMA_WND_AREAS_OFF) / 2) & ~0xfffULL)
+#define PEDMA_WND_AREA_OFF(role, wnd_size) \
+	(PEDMA_WND_AREAS_OFF + ((role) == PEDMA_ROLE_HOST ? 0 : PEDMA_WND_AREA_SIZE(wnd_size)))
 
 /* Roles: the host is the PCIe root complex side, the endpoint owns the eDMA */
 #define PEDMA_ROLE_HOST			1
@@ -221,7 +230,8 @@ struct pedma_hs_block {
 	__le16 reserved0;
 	__le64 wnd_local_base;	/* endpoint: window address as the eDMA sees it */
 	__le64 node_guid;
-	__le32 reserved[52];
+	__le64 wnd_size;	/* both sides must see the same window size */
+	__le32 reserved[50];
 };
 
 #define PEDMA_HS_BLOCK_SIZE		256
@@ -237,7 +247,169 @@ PEDMA_STATIC_ASSERT(sizeof(struct edma_v0_llp) == EDMA_V0_LL_ELEM_SIZE, "llp slo
 PEDMA_STATIC_ASSERT(sizeof(struct pedma_hs_block) == PEDMA_HS_BLOCK_SIZE, "hs block size");
 PEDMA_STATIC_ASSERT(EDMA_V0_RD_CH(EDMA_V0_MAX_RD_CH - 1) + 0x24 <= EDMA_V0_REGS_SIZE,
 		    "channel registers fit the block");
-PEDMA_STATIC_ASSERT(PEDMA_WND_LL_RD_RING(EDMA_V0_MAX_RD_CH) <= PEDMA_WND_MIN_SIZE,
-		    "LL rings fit the minimum window");
+PEDMA_STATIC_ASSERT(PEDMA_WND_LL_RD_RING(EDMA_V0_MAX_RD_CH) <= PEDMA_WND_AREAS_OFF,
+		    "LL rings end where the areas start");
+
+
+/* ------------------------------------------------------------------------ */
+/* Outbound area (layout version 2)                                         */
+/* ------------------------------------------------------------------------ */
+/*
+ * Written only by its owner; read only by the peer, which treats every
+ * value as untrusted (indices bounded, keys looked up, offsets checked
+ * against the area).  Offsets inside an area are from the area base.
+ *
+ *   0x00000  struct pedma_area_ctrl
+ *   0x01000  completion records the owner produces for the peer's receive
+ *            queues: PEDMA_REC_ENTRIES x struct pedma_rec
+ *   0x21000  QP directory: PEDMA_MAX_QP x struct pedma_qp_dir, by QP number
+ *   0x29000  MR table: PEDMA_MAX_MR x struct pedma_mr_ent, by key index
+ *   0x60000  heap, owner-managed in 64-byte units: MR page arrays and
+ *            published receive rings
+ */
+#define PEDMA_AREA_MAGIC		0x41455241u	/* "AREA" */
+#define PEDMA_AREA_CTRL_OFF		0x00000
+#define PEDMA_AREA_REC_OFF		0x01000
+#define PEDMA_REC_ENTRIES		4096		/* power of two */
+#define PEDMA_AREA_QPDIR_OFF		0x21000
+#define PEDMA_MAX_QP			1024
+#define PEDMA_AREA_MRTAB_OFF		0x29000
+#define PEDMA_MAX_MR			4096
+#define PEDMA_AREA_HEAP_OFF		0x60000
+#define PEDMA_AREA_HEAP_ALIGN		64
+#define PEDMA_AREA_MIN_SIZE		0x100000
+
+/*
+ * Area control block.  mr_sync: deregistration is synchronous with the
+ * peer (docs/architecture.md): the owner invalidates MR table entries,
+ * bumps mr_sync_req and rings the peer; the peer stops translating the
+ * keys, waits for its in-flight chains and then writes mr_sync_ack (in its
+ * own area) = the request value.
+ */
+struct pedma_area_ctrl {
+	__le32 magic;		/* PEDMA_AREA_MAGIC once initialised */
+	__le32 gen;		/* owner's handshake gen when initialised */
+	__le32 rec_prod;	/* records published in this area (free running) */
+	__le32 peer_rec_cons;	/* records of the peer's area consumed */
+	__le32 mr_sync_req;	/* owner asks the peer to drop stale keys */
+	__le32 mr_sync_ack;	/* last peer mr_sync_req the owner completed */
+	__le32 reserved[58];
+};
+
+/* Completion record: a SEND or WRITE_WITH_IMM reached a receive queue */
+#define PEDMA_REC_OP_SEND		1
+#define PEDMA_REC_OP_SEND_IMM		2
+#define PEDMA_REC_OP_WRITE_IMM		3
+
+#define PEDMA_REC_ST_OK			0
+#define PEDMA_REC_ST_LEN_ERR		1	/* message longer than the receive */
+#define PEDMA_REC_ST_PROT_ERR		2	/* receive buffer not usable */
+
+#define PEDMA_REC_F_SOLICITED		0x01
+
+struct pedma_rec {
+	__le32 seq;		/* index in the producer's stream; stale if not */
+	__le32 dst_qpn;		/* receiving QP (the reader's) */
+	__le32 src_qpn;		/* sending QP (the writer's) */
+	__le32 rq_idx;		/* published receive consumed (QP or SRQ ring) */
+	__le32 byte_len;
+	__be32 imm;		/* immediate data, as posted */
+	__u8 opcode;		/* PEDMA_REC_OP_* */
+	__u8 status;		/* PEDMA_REC_ST_* */
+	__u8 flags;		/* PEDMA_REC_F_* */
+	__u8 reserved0;
+	__le32 reserved1;
+};
+
+/* QP states as published in the directory */
+#define PEDMA_DIR_QPS_NONE		0
+#define PEDMA_DIR_QPS_INIT		1	/* receives may be posted */
+#define PEDMA_DIR_QPS_RTR		2	/* accepts incoming operations */
+#define PEDMA_DIR_QPS_ERR		3
+
+/* Access flags in the directory and the MR table */
+#define PEDMA_ACC_LOCAL_WRITE		0x1
+#define PEDMA_ACC_REMOTE_WRITE		0x2
+#define PEDMA_ACC_REMOTE_READ		0x4
+
+#define PEDMA_DIR_F_SRQ			0x1	/* rq_off is a shared receive queue */
+
+struct pedma_qp_dir {
+	__le32 qpn;		/* == index while valid, 0 otherwise */
+	__u8 state;		/* PEDMA_DIR_QPS_* */
+	__u8 access;		/* PEDMA_ACC_REMOTE_* the QP accepts */
+	__u8 min_rnr_timer;	/* IB encoding, 0..31 */
+	__u8 flags;		/* PEDMA_DIR_F_* */
+	__le32 dest_qpn;	/* peer QP it is connected to (RTR and later) */
+	__le32 rq_off;		/* area offset of its published receive ring */
+	__le32 rq_entries;	/* power of two */
+	__le32 reserved[3];
+};
+
+/*
+ * MR table entry.  key = (index << 8) | 8-bit generation; lkey == rkey.
+ * A paged MR maps [iova, iova + length) onto npages DMA blocks of
+ * 2^page_shift bytes listed at pages_off (one __le64 bus address each):
+ * byte iova + n lives in block ((iova & (2^page_shift - 1)) + n) >>
+ * page_shift.  A DMA MR (kernel get_dma_mr) is the identity: addresses
+ * are bus addresses.
+ */
+#define PEDMA_MR_TYPE_PAGED		1
+#define PEDMA_MR_TYPE_DMA		2
+
+struct pedma_mr_ent {
+	__le32 key;		/* 0: invalid */
+	__le32 access;		/* PEDMA_ACC_* */
+	__le64 iova;
+	__le64 length;
+	__le32 pages_off;
+	__le32 npages;
+	__u8 page_shift;
+	__u8 type;		/* PEDMA_MR_TYPE_* */
+	__le16 reserved0;
+	__le32 reserved1;
+};
+
+/*
+ * A published receive ring: the receiver's kernel validates each posted
+ * receive (keys, ranges, LOCAL_WRITE) and publishes it here for the
+ * sender.  Header, then rq_entries slots of struct pedma_pub_rqe.  The
+ * sender consumes slots in order from its own copy of the consumer index
+ * and tells the receiver which slot it used in the completion record.
+ */
+#define PEDMA_MAX_SGE			16
+
+struct pedma_pub_sge {
+	__le64 addr;
+	__le32 length;
+	__le32 lkey;
+};
+
+struct pedma_pub_ring_hdr {
+	__le32 prod;		/* free running */
+	__le32 reserved[15];
+};
+
+struct pedma_pub_rqe {
+	__le32 idx;		/* == slot's free-running index when valid */
+	__u8 num_sge;
+	__u8 reserved0[3];
+	__le64 reserved1;
+	struct pedma_pub_sge sge[PEDMA_MAX_SGE];
+};
+
+PEDMA_STATIC_ASSERT(sizeof(struct pedma_area_ctrl) == 256, "area ctrl size");
+PEDMA_STATIC_ASSERT(sizeof(struct pedma_rec) == 32, "record size");
+PEDMA_STATIC_ASSERT(sizeof(struct pedma_qp_dir) == 32, "qp dir size");
+PEDMA_STATIC_ASSERT(sizeof(struct pedma_mr_ent) == 40, "mr entry size");
+PEDMA_STATIC_ASSERT(sizeof(struct pedma_pub_rqe) == 272, "pub rqe size");
+PEDMA_STATIC_ASSERT(PEDMA_AREA_REC_OFF + PEDMA_REC_ENTRIES * 32 <= PEDMA_AREA_QPDIR_OFF,
+		    "records fit");
+PEDMA_STATIC_ASSERT(PEDMA_AREA_QPDIR_OFF + PEDMA_MAX_QP * 32 <= PEDMA_AREA_MRTAB_OFF,
+		    "qp directory fits");
+PEDMA_STATIC_ASSERT(PEDMA_AREA_MRTAB_OFF + PEDMA_MAX_MR * 40 <= PEDMA_AREA_HEAP_OFF,
+		    "mr table fits");
+PEDMA_STATIC_ASSERT(PEDMA_WND_AREAS_OFF + 2 * PEDMA_AREA_MIN_SIZE <= PEDMA_WND_MIN_SIZE,
+		    "areas fit the minimum window");
 
 #endif /* PEDMA_WINDOW_H */

@@ -5,17 +5,22 @@
 set -euo pipefail
 source "$PEDMA_REPO/tests/lab/common.sh"
 
+# The version this build speaks, and one it does not
+V=$(sed -n 's/^#define PEDMA_WND_LAYOUT_VERSION[[:space:]]*\([0-9]*\).*/\1/p' \
+	"$PEDMA_REPO/include/pedma/pedma_window.h")
+BAD=99
+
 if [ "$PEDMA_ROLE" = host ]; then
-	wait_dmesg "peer speaks window layout version 2, this side speaks 1" 60 ||
+	wait_dmesg "peer speaks window layout version $BAD, this side speaks $V" 60 ||
 		fail "no version refusal message"
 	sleep 1
-	case "$(port_state)" in *DOWN*) ;; *) fail "port $(port_state) with a v2 peer" ;; esac
+	case "$(port_state)" in *DOWN*) ;; *) fail "port $(port_state) with a v$BAD peer" ;; esac
 	lab_signal host-refused
 	lab_wait_port ACTIVE 60 || fail "not ACTIVE after the endpoint reloaded"
 else
-	insmod "$PEDMA_KO" hs_layout_version=2 || fail "insmod v2"
+	insmod "$PEDMA_KO" hs_layout_version=$BAD || fail "insmod v$BAD"
 	lab_wait host-refused 60 || fail "host never refused"
-	wait_dmesg "peer speaks window layout version 1, this side speaks 2" 10 ||
+	wait_dmesg "peer speaks window layout version $V, this side speaks $BAD" 10 ||
 		fail "the v2 side did not refuse the v1 host"
 	case "$(port_state)" in *DOWN*) ;; *) fail "ep port $(port_state) while refused" ;; esac
 	rmmod pedma || fail "rmmod"
