@@ -293,7 +293,9 @@ struct pedma_area_ctrl {
 	__le32 peer_rec_cons;	/* records of the peer's area consumed */
 	__le32 mr_sync_req;	/* owner asks the peer to drop stale keys */
 	__le32 mr_sync_ack;	/* last peer mr_sync_req the owner completed */
-	__le32 reserved[58];
+	__le32 rnr_waiting;	/* owner has QPs waiting for a peer receive:
+				 * ring its doorbell after posting receives */
+	__le32 reserved[57];
 };
 
 /* Completion record: a SEND or WRITE_WITH_IMM reached a receive queue */
@@ -387,7 +389,8 @@ struct pedma_pub_sge {
 
 struct pedma_pub_ring_hdr {
 	__le32 prod;		/* free running */
-	__le32 reserved[15];
+	__le32 ring_gen;	/* nonzero, new for each ring the owner creates */
+	__le32 reserved[14];
 };
 
 struct pedma_pub_rqe {

@@ -108,6 +108,38 @@ out:
 	spin_unlock_irqrestore(&lab->mbox_lock, flags);
 }
 
+/* Several register writes, one kick: the model applies them in order. */
+static void lab_edma_write_batch(struct pedma_backend *be,
+				 const struct pedma_reg_write *w, unsigned int n)
+{
+	struct pedma_lab *lab = to_lab(be);
+	struct pedma_lab_mbox_ent __iomem *ent;
+	unsigned long flags;
+	unsigned int i;
+
+	spin_lock_irqsave(&lab->mbox_lock, flags);
+	for (i = 0; i < n; i++) {
+		if (lab->mbox_prod - readl(&lab->mbox->cons) >=
+		    PEDMA_LAB_MBOX_ENTRIES) {
+			writel(lab->mbox_prod, &lab->mbox->prod);
+			lab_kick_model(lab);
+			if (!lab_mbox_wait(lab, lab->mbox_prod -
+					   PEDMA_LAB_MBOX_ENTRIES + 1))
+				goto out;
+		}
+		ent = &lab->mbox->ent[lab->mbox_prod % PEDMA_LAB_MBOX_ENTRIES];
+		writel(w[i].off, &ent->off);
+		writel(w[i].val, &ent->val);
+		lab->mbox_prod++;
+	}
+	/* The entries must be visible before the index that publishes them. */
+	wmb();
+	writel(lab->mbox_prod, &lab->mbox->prod);
+	lab_kick_model(lab);
+out:
+	spin_unlock_irqrestore(&lab->mbox_lock, flags);
+}
+
 static u32 lab_edma_read(struct pedma_backend *be, u32 off)
 {
 	struct pedma_lab *lab = to_lab(be);
@@ -139,6 +171,7 @@ static void lab_peer_notify(struct pedma_backend *be)
 static const struct pedma_backend_ops pedma_lab_ops = {
 	.edma_read = lab_edma_read,
 	.edma_write = lab_edma_write,
+	.edma_write_batch = lab_edma_write_batch,
 	.peer_notify = lab_peer_notify,
 };
 
@@ -147,6 +180,23 @@ static irqreturn_t lab_peer_irq(int irq, void *data)
 	struct pedma_lab *lab = data;
 
 	pedma_peer_event(lab->dev);
+	return IRQ_HANDLED;
+}
+
+/* eDMA interrupts: local (LIE) on the endpoint, IMWr on the host */
+static irqreturn_t lab_edma_wr_irq(int irq, void *data)
+{
+	struct pedma_lab *lab = data;
+
+	pedma_edma_irq(lab->dev, PEDMA_DIR_WR);
+	return IRQ_HANDLED;
+}
+
+static irqreturn_t lab_edma_rd_irq(int irq, void *data)
+{
+	struct pedma_lab *lab = data;
+
+	pedma_edma_irq(lab->dev, PEDMA_DIR_RD);
 	return IRQ_HANDLED;
 }
 
@@ -258,6 +308,11 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	lab->be.ops = &pedma_lab_ops;
 	lab->be.dma_dev = &pdev->dev;
 	lab->be.node_guid = lab_node_guid(lab->be.role);
+	/* The host's eDMA vectors, as the model's IMWr aperture maps them */
+	lab->be.imwr_addr[PEDMA_DIR_WR] = PEDMA_LAB_MSI_BASE +
+					   4 * PEDMA_LAB_VEC_EDMA_WR;
+	lab->be.imwr_addr[PEDMA_DIR_RD] = PEDMA_LAB_MSI_BASE +
+					   4 * PEDMA_LAB_VEC_EDMA_RD;
 	if (lab->be.role == PEDMA_ROLE_EP) {
 		u64 base = pci_resource_start(pdev, 2);
 
@@ -286,15 +341,27 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 			  0, "pedma-peer", lab);
 	if (ret)
 		goto err_dev;
+	ret = request_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR),
+			  lab_edma_wr_irq, 0, "pedma-edma-wr", lab);
+	if (ret)
+		goto err_irq;
+	ret = request_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_RD),
+			  lab_edma_rd_irq, 0, "pedma-edma-rd", lab);
+	if (ret)
+		goto err_irq_wr;
 
 	ret = pedma_dev_register(dev);
 	if (ret)
-		goto err_irq;
+		goto err_irq_rd;
 	dev_info(&pdev->dev, "pedma lab %s (ivshmem id %u, peer %u, window %pa bytes)\n",
 		 lab->be.role == PEDMA_ROLE_HOST ? "host" : "endpoint",
 		 lab->self_id, lab->peer_id, &lab->be.wnd_size);
 	return 0;
 
+err_irq_rd:
+	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_RD), lab);
+err_irq_wr:
+	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR), lab);
 err_irq:
 	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_PEER), lab);
 err_dev:
@@ -321,6 +388,8 @@ static void lab_remove(struct pci_dev *pdev)
 	struct pedma_lab *lab = pci_get_drvdata(pdev);
 
 	pedma_dev_unregister(lab->dev);
+	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_RD), lab);
+	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR), lab);
 	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_PEER), lab);
 	pedma_dev_destroy(lab->dev);
 	pci_free_irq_vectors(pdev);

@@ -29,6 +29,7 @@ enum pedma_refusal {
 	PEDMA_REFUSE_ROLE,
 	PEDMA_REFUSE_STATE,
 	PEDMA_REFUSE_PARTITION,
+	PEDMA_REFUSE_WND_SIZE,
 };
 
 static const char * const pedma_refusal_text[] = {
@@ -38,6 +39,7 @@ static const char * const pedma_refusal_text[] = {
 	[PEDMA_REFUSE_ROLE] = "peer has the same role",
 	[PEDMA_REFUSE_STATE] = "invalid state",
 	[PEDMA_REFUSE_PARTITION] = "invalid eDMA channel partition",
+	[PEDMA_REFUSE_WND_SIZE] = "window size differs (KiB)",
 };
 
 static void __iomem *hs_block(struct pedma_dev *dev, u8 role)
@@ -105,6 +107,11 @@ static int check_peer(struct pedma_dev *dev, const struct pedma_hs_block *b,
 	*val = b->state;
 	if (*val > PEDMA_HS_UP)
 		return PEDMA_REFUSE_STATE;
+	/* Both sides place the areas by the window size. */
+	*val = le64_to_cpu(b->wnd_size) >> 10;
+	if (b->state != PEDMA_HS_DOWN &&
+	    le64_to_cpu(b->wnd_size) != dev->be->wnd_size)
+		return PEDMA_REFUSE_WND_SIZE;
 	/* The endpoint owns the eDMA and proposes the partition. */
 	if (dev->be->role == PEDMA_ROLE_HOST && b->state != PEDMA_HS_DOWN) {
 		part_from_block(&part, b);
@@ -155,7 +162,10 @@ static void link_set_up(struct pedma_dev *dev, const struct pedma_hs_block *peer
 	if (dev->be->role == PEDMA_ROLE_HOST) {
 		part_from_block(&link->part, peer);
 		part_to_block(&link->self, &link->part);
+		/* Where the engine finds the window; checked by the engine. */
+		link->peer_wnd_local_base = le64_to_cpu(peer->wnd_local_base);
 	}
+	pedma_xfer_link_up(dev);
 	link->self.state = PEDMA_HS_UP;
 	write_self(dev);
 	WRITE_ONCE(link->up, true);
@@ -173,6 +183,7 @@ static void link_set_down(struct pedma_dev *dev, const char *why)
 	if (!link->up)
 		return;
 	WRITE_ONCE(link->up, false);
+	pedma_xfer_link_down(dev);
 	link->self.state = PEDMA_HS_INIT;
 	write_self(dev);
 	ibdev_info(&dev->ibdev, "link down: %s\n", why);
@@ -293,6 +304,7 @@ int pedma_link_init(struct pedma_dev *dev)
 	self->gen = cpu_to_le32(get_random_u32() | 1);
 	self->caps = cpu_to_le32(PEDMA_CAP_NONE);
 	self->node_guid = (__force __le64)dev->be->node_guid;
+	self->wnd_size = cpu_to_le64(dev->be->wnd_size);
 	if (dev->be->role == PEDMA_ROLE_EP) {
 		part_to_block(self, &link->part);
 		self->wnd_local_base = cpu_to_le64(dev->be->wnd_local_base);
@@ -327,6 +339,7 @@ void pedma_link_stop(struct pedma_dev *dev)
 
 	if (link->up) {
 		WRITE_ONCE(link->up, false);
+		pedma_xfer_link_down(dev);
 		port_event(dev, IB_EVENT_PORT_ERR);
 	}
 	link->self.state = PEDMA_HS_DOWN;
@@ -344,6 +357,15 @@ void pedma_link_destroy(struct pedma_dev *dev)
 /* The peer rang our doorbell: hard interrupt context. */
 void pedma_peer_event(struct pedma_dev *dev)
 {
-	if (!READ_ONCE(dev->link.stopping))
+	if (READ_ONCE(dev->link.stopping))
+		return;
+	/* The data path first: records and receives are the common case. */
+	pedma_data_event(dev);
+	/*
+	 * While the link is up, changes of the peer's block are found by the
+	 * heartbeat (250 ms): data doorbells are many and must not each cost
+	 * a handshake evaluation.
+	 */
+	if (!pedma_link_up(dev))
 		queue_work(dev->link.wq, &dev->link.event_work);
 }

@@ -33,14 +33,24 @@ struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 		return ERR_PTR(-ENOMEM);
 	dev->be = be;
 	atomic_set(&dev->npd, 0);
+	pedma_xfer_init(dev);
+	xa_init_flags(&dev->qps, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
+	xa_init_flags(&dev->mrs, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
+	spin_lock_init(&dev->notify_lock);
+	INIT_LIST_HEAD(&dev->notify_list);
+	INIT_WORK(&dev->notify_work, pedma_notify_work);
 
 	ret = pedma_link_init(dev);
-	if (ret) {
-		pedma_link_destroy(dev);
-		ib_dealloc_device(&dev->ibdev);
-		return ERR_PTR(ret);
-	}
+	if (ret)
+		goto err;
+	ret = pedma_area_init(dev);
+	if (ret)
+		goto err;
 	return dev;
+err:
+	pedma_link_destroy(dev);
+	ib_dealloc_device(&dev->ibdev);
+	return ERR_PTR(ret);
 }
 
 int pedma_dev_register(struct pedma_dev *dev)
@@ -55,6 +65,9 @@ int pedma_dev_register(struct pedma_dev *dev)
 	snprintf(ibdev->node_desc, sizeof(ibdev->node_desc), "pedma %s",
 		 dev->be->desc);
 	ib_set_device_ops(ibdev, &pedma_dev_ops);
+	ib_set_device_ops(ibdev, &pedma_mr_ops);
+	ib_set_device_ops(ibdev, &pedma_cq_ops);
+	ib_set_device_ops(ibdev, &pedma_qp_ops);
 
 	ret = ib_register_device(ibdev, "pedma%d", dev->be->dma_dev);
 	if (ret) {
@@ -73,6 +86,10 @@ void pedma_dev_unregister(struct pedma_dev *dev)
 
 void pedma_dev_destroy(struct pedma_dev *dev)
 {
+	flush_work(&dev->notify_work);
+	pedma_area_destroy(dev);
+	xa_destroy(&dev->qps);
+	xa_destroy(&dev->mrs);
 	pedma_link_destroy(dev);
 	ib_dealloc_device(&dev->ibdev);
 }

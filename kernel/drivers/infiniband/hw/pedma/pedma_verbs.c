@@ -3,11 +3,11 @@
  * pedma ib_device_ops entry points.
  *
  * Only what is implemented is advertised: verbs whose op is left NULL are
- * reported as unsupported by the RDMA core (EOPNOTSUPP to userspace), and
- * the device attributes below announce no QPs, CQs or MRs until the data
- * path provides them.
+ * reported as unsupported by the RDMA core (EOPNOTSUPP to userspace).
+ * The data path ops live in pedma_mr.c, pedma_cq.c and pedma_qp.c.
  */
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 #include <rdma/ib_mad.h>
 
 #include <uapi/rdma/pedma-abi.h>
@@ -30,9 +30,27 @@ static int pedma_query_device(struct ib_device *ibdev,
 	memset(attr, 0, sizeof(*attr));
 	attr->sys_image_guid = dev->be->node_guid;
 	attr->vendor_id = PEDMA_VENDOR_ID;
-	attr->page_size_cap = PAGE_SIZE;
+	attr->page_size_cap = SZ_4K | SZ_2M | SZ_1G;
+	attr->max_mr_size = PEDMA_MAX_MR_SIZE;
+	attr->max_qp = PEDMA_MAX_QP - 2;
+	attr->max_qp_wr = PEDMA_MAX_QP_WR;
+	attr->max_send_sge = PEDMA_MAX_SGE;
+	attr->max_recv_sge = PEDMA_MAX_SGE;
+	attr->max_sge_rd = PEDMA_MAX_SGE;
+	attr->max_cq = PEDMA_MAX_CQ;
+	attr->max_cqe = 65536;
+	attr->max_mr = PEDMA_MAX_MR - 1;
 	attr->max_pd = PEDMA_MAX_PD;
+	attr->max_qp_rd_atom = PEDMA_MAX_RD_ATOM;
+	attr->max_qp_init_rd_atom = PEDMA_MAX_RD_ATOM;
+	attr->max_res_rd_atom = PEDMA_MAX_RD_ATOM * (PEDMA_MAX_QP - 2);
+	attr->atomic_cap = IB_ATOMIC_NONE;
+	attr->max_srq = PEDMA_MAX_SRQ;
+	attr->max_srq_wr = PEDMA_MAX_QP_WR;
+	attr->max_srq_sge = PEDMA_MAX_SGE;
 	attr->max_pkeys = 1;
+	attr->local_ca_ack_delay = 15;
+	attr->device_cap_flags = IB_DEVICE_RC_RNR_NAK_GEN;
 	return 0;
 }
 
@@ -49,6 +67,11 @@ static int pedma_query_port(struct ib_device *ibdev, u32 port,
 	attr->active_mtu = IB_MTU_4096;
 	attr->gid_tbl_len = 1;
 	attr->pkey_tbl_len = 1;
+	attr->max_msg_sz = PEDMA_MAX_MSG_SIZE;
+	attr->lid = pedma_lid(to_pdev(ibdev)->be->role);
+	attr->sm_lid = pedma_lid(PEDMA_ROLE_HOST);
+	attr->lmc = 0;
+	attr->max_vl_num = 1;
 	/* Nominal rate of a PCIe Gen3 x4 link; the eDMA sets the real one. */
 	attr->active_width = IB_WIDTH_4X;
 	attr->active_speed = IB_SPEED_QDR;
@@ -108,6 +131,11 @@ static int pedma_alloc_ucontext(struct ib_ucontext *ibuc,
 		.abi_version = PEDMA_UVERBS_ABI_VERSION,
 		.caps = PEDMA_UCTX_CAP_NONE,
 		.role = dev->be->role,
+		.max_inline = PEDMA_MAX_INLINE,
+		.max_sge = PEDMA_UMAX_SGE,
+		.sq_wqe_size = sizeof(struct pedma_sq_wqe),
+		.rq_wqe_size = sizeof(struct pedma_rq_wqe),
+		.cqe_size = sizeof(struct pedma_cqe),
 	};
 
 	if (udata->outlen < sizeof(resp))
@@ -136,6 +164,66 @@ static int pedma_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 	return 0;
 }
 
+/*
+ * Rings shared with userspace: vmalloc_user memory, one mmap entry each.
+ * The memory lives until the last mapping goes (pedma_mmap_free).
+ */
+struct pedma_uring *pedma_uring_alloc(struct ib_ucontext *uctx, u32 entries,
+				      u32 stride)
+{
+	struct pedma_uring *ur;
+	int ret;
+
+	ur = kzalloc(sizeof(*ur), GFP_KERNEL);
+	if (!ur)
+		return ERR_PTR(-ENOMEM);
+	ur->entries = entries;
+	ur->stride = stride;
+	ur->size = PAGE_ALIGN(PEDMA_RING_HDR_SIZE + (size_t)entries * stride);
+	ur->buf = vmalloc_user(ur->size);
+	if (!ur->buf) {
+		kfree(ur);
+		return ERR_PTR(-ENOMEM);
+	}
+	ret = rdma_user_mmap_entry_insert(uctx, &ur->rentry, ur->size);
+	if (ret) {
+		vfree(ur->buf);
+		kfree(ur);
+		return ERR_PTR(ret);
+	}
+	return ur;
+}
+
+void pedma_uring_free(struct pedma_uring *ur)
+{
+	rdma_user_mmap_entry_remove(&ur->rentry);
+}
+
+static void pedma_mmap_free(struct rdma_user_mmap_entry *rentry)
+{
+	struct pedma_uring *ur = container_of(rentry, struct pedma_uring,
+					      rentry);
+
+	vfree(ur->buf);
+	kfree(ur);
+}
+
+static int pedma_mmap(struct ib_ucontext *uctx, struct vm_area_struct *vma)
+{
+	struct rdma_user_mmap_entry *rentry;
+	struct pedma_uring *ur;
+	int ret = -EINVAL;
+
+	rentry = rdma_user_mmap_entry_get(uctx, vma);
+	if (!rentry)
+		return -EINVAL;
+	ur = container_of(rentry, struct pedma_uring, rentry);
+	if (vma->vm_end - vma->vm_start <= ur->size)
+		ret = remap_vmalloc_range(vma, ur->buf, 0);
+	rdma_user_mmap_entry_put(rentry);
+	return ret;
+}
+
 const struct ib_device_ops pedma_dev_ops = {
 	.owner = THIS_MODULE,
 	.driver_id = RDMA_DRIVER_UNKNOWN,
@@ -147,6 +235,8 @@ const struct ib_device_ops pedma_dev_ops = {
 	.dealloc_ucontext = pedma_dealloc_ucontext,
 	.get_link_layer = pedma_get_link_layer,
 	.get_port_immutable = pedma_get_port_immutable,
+	.mmap = pedma_mmap,
+	.mmap_free = pedma_mmap_free,
 	.query_device = pedma_query_device,
 	.query_gid = pedma_query_gid,
 	.query_pkey = pedma_query_pkey,

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pedma outbound and inbound areas (window layout v2, pedma_window.h).
+ *
+ * Each side writes only its own area and reads only the peer's: "write
+ * remote, read local" once the host's area lives in host memory on real
+ * hardware.  Our area holds what the peer needs to act without our CPU:
+ * the QP directory, the MR table with page arrays (rkey translation), the
+ * published receive rings and the completion records.  Everything read
+ * from the peer's area is copied out and validated before use.
+ *
+ * Locking: callers hold dev->xlock for every write into our area and
+ * every read of the peer's, except pedma_mr_sync() (process context,
+ * no locks: it only writes its own request word and waits).
+ */
+#include <linux/io.h>
+#include <linux/log2.h>
+
+#include "pedma.h"
+
+#define CTRL_OFF(f)	(PEDMA_AREA_CTRL_OFF + offsetof(struct pedma_area_ctrl, f))
+#define PEDMA_SYNC_TIMEOUT	(5 * HZ)
+
+void __iomem *pedma_out(struct pedma_dev *dev, u32 off)
+{
+	return dev->out + off;
+}
+
+/* The peer's area, [off, off + len) checked against its size, or NULL */
+void __iomem *pedma_in(struct pedma_dev *dev, u32 off, u64 len)
+{
+	if (off > dev->area_size || len > dev->area_size - off)
+		return NULL;
+	return dev->in + off;
+}
+
+static u32 in_ctrl(struct pedma_dev *dev, size_t off)
+{
+	return readl(dev->in + off);
+}
+
+static void out_ctrl(struct pedma_dev *dev, size_t off, u32 val)
+{
+	writel(val, dev->out + off);
+}
+
+int pedma_area_init(struct pedma_dev *dev)
+{
+	struct pedma_backend *be = dev->be;
+	u8 peer = be->role == PEDMA_ROLE_HOST ? PEDMA_ROLE_EP : PEDMA_ROLE_HOST;
+	u64 size = PEDMA_WND_AREA_SIZE((u64)be->wnd_size);
+
+	if (size < PEDMA_AREA_MIN_SIZE || size > U32_MAX)
+		return -EINVAL;
+	dev->area_size = size;
+	dev->out = be->wnd + PEDMA_WND_AREA_OFF(be->role, (u64)be->wnd_size);
+	dev->in = be->wnd + PEDMA_WND_AREA_OFF(peer, (u64)be->wnd_size);
+
+	dev->heap = gen_pool_create(ilog2(PEDMA_AREA_HEAP_ALIGN), -1);
+	if (!dev->heap)
+		return -ENOMEM;
+	if (gen_pool_add(dev->heap, PEDMA_AREA_HEAP_OFF,
+			 size - PEDMA_AREA_HEAP_OFF, -1)) {
+		gen_pool_destroy(dev->heap);
+		dev->heap = NULL;
+		return -ENOMEM;
+	}
+	init_waitqueue_head(&dev->sync_wq);
+
+	/* A fresh area: no directory entries, no keys, no records. */
+	memset_io(dev->out, 0, PEDMA_AREA_HEAP_OFF);
+	out_ctrl(dev, CTRL_OFF(gen), le32_to_cpu(dev->link.self.gen));
+	wmb();	/* the area is valid once the magic is */
+	out_ctrl(dev, CTRL_OFF(magic), PEDMA_AREA_MAGIC);
+	return 0;
+}
+
+void pedma_area_destroy(struct pedma_dev *dev)
+{
+	if (!dev->heap)
+		return;
+	out_ctrl(dev, CTRL_OFF(magic), 0);
+	gen_pool_destroy(dev->heap);
+	dev->heap = NULL;
+}
+
+/*
+ * A new peer instance is linked: start consuming its records from where it
+ * is now and take its current mr sync request as seen.  xlock held.
+ */
+void pedma_area_link_up(struct pedma_dev *dev)
+{
+	dev->rec_cons = in_ctrl(dev, CTRL_OFF(rec_prod));
+	out_ctrl(dev, CTRL_OFF(peer_rec_cons), dev->rec_cons);
+	dev->peer_sync_seen = in_ctrl(dev, CTRL_OFF(mr_sync_req));
+	dev->peer_sync_pending = false;
+	out_ctrl(dev, CTRL_OFF(mr_sync_ack), dev->peer_sync_seen);
+}
+
+u32 pedma_heap_alloc(struct pedma_dev *dev, size_t size)
+{
+	/* gen_pool returns 0 on failure; the heap never starts at 0 */
+	return gen_pool_alloc(dev->heap, size);
+}
+
+void pedma_heap_free(struct pedma_dev *dev, u32 off, size_t size)
+{
+	if (off)
+		gen_pool_free(dev->heap, off, size);
+}
+
+static u8 dir_state(enum ib_qp_state s)
+{
+	switch (s) {
+	case IB_QPS_INIT:
+		return PEDMA_DIR_QPS_INIT;
+	case IB_QPS_RTR:
+	case IB_QPS_RTS:
+	case IB_QPS_SQD:
+	case IB_QPS_SQE:
+		return PEDMA_DIR_QPS_RTR;
+	case IB_QPS_ERR:
+		return PEDMA_DIR_QPS_ERR;
+	default:
+		return PEDMA_DIR_QPS_NONE;
+	}
+}
+
+/* Publish what the peer needs to know of @qp.  xlock held. */
+void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp)
+{
+	struct pedma_rq *rq = qp->srq ? &qp->srq->rq : &qp->rq;
+	int acc = qp->attr.qp_access_flags;
+	struct pedma_qp_dir d = {
+		.state = dir_state(qp->state),
+		.min_rnr_timer = qp->attr.min_rnr_timer,
+		.flags = qp->srq ? PEDMA_DIR_F_SRQ : 0,
+		.dest_qpn = cpu_to_le32(qp->attr.dest_qp_num),
+		.rq_off = cpu_to_le32(rq->pub_off),
+		.rq_entries = cpu_to_le32(rq->entries),
+	};
+	void __iomem *e = pedma_out(dev, PEDMA_AREA_QPDIR_OFF +
+				    qp->qpn * sizeof(d));
+
+	if (acc & IB_ACCESS_REMOTE_WRITE)
+		d.access |= PEDMA_ACC_REMOTE_WRITE;
+	if (acc & IB_ACCESS_REMOTE_READ)
+		d.access |= PEDMA_ACC_REMOTE_READ;
+	/* The entry is valid once qpn matches: write it last. */
+	writel(0, e);
+	wmb();
+	memcpy_toio(e + 4, (u8 *)&d + 4, sizeof(d) - 4);
+	wmb();
+	writel(qp->qpn, e);
+}
+
+void pedma_dir_clear(struct pedma_dev *dev, u32 qpn)
+{
+	writel(0, pedma_out(dev, PEDMA_AREA_QPDIR_OFF +
+			    qpn * sizeof(struct pedma_qp_dir)));
+}
+
+/* The peer's directory entry of its QP @qpn, validated.  xlock held. */
+int pedma_peer_dir(struct pedma_dev *dev, u32 qpn, struct pedma_qp_dir *d)
+{
+	if (!qpn || qpn >= PEDMA_MAX_QP)
+		return -EINVAL;
+	memcpy_fromio(d, dev->in + PEDMA_AREA_QPDIR_OFF + qpn * sizeof(*d),
+		      sizeof(*d));
+	if (le32_to_cpu(d->qpn) != qpn)
+		return -ENOENT;
+	return 0;
+}
+
+/* Room for one more record in our ring?  xlock held. */
+bool pedma_rec_room(struct pedma_dev *dev)
+{
+	u32 used = dev->rec_prod - in_ctrl(dev, CTRL_OFF(peer_rec_cons));
+
+	/* A peer_rec_cons ahead of us is garbage: treat the ring as full. */
+	return used < PEDMA_REC_ENTRIES;
+}
+
+/*
+ * Publish @rec and ring the peer.  The caller checked pedma_rec_room() and
+ * the data the record announces is complete (its chain finished), so the
+ * peer sees the record only after the data.  xlock held.
+ */
+void pedma_rec_post(struct pedma_dev *dev, struct pedma_rec *rec)
+{
+	u32 slot = dev->rec_prod & (PEDMA_REC_ENTRIES - 1);
+
+	rec->seq = cpu_to_le32(dev->rec_prod);
+	memcpy_toio(dev->out + PEDMA_AREA_REC_OFF + slot * sizeof(*rec), rec,
+		    sizeof(*rec));
+	dev->rec_prod++;
+	wmb();	/* record before the index that publishes it */
+	out_ctrl(dev, CTRL_OFF(rec_prod), dev->rec_prod);
+	dev->be->ops->peer_notify(dev->be);
+}
+
+/* Tell the peer whether we wait for its receives.  xlock held. */
+static void publish_rnr(struct pedma_dev *dev)
+{
+	out_ctrl(dev, CTRL_OFF(rnr_waiting), dev->rnr_waiting);
+}
+
+void pedma_rnr_waiting(struct pedma_dev *dev, int delta)
+{
+	dev->rnr_waiting += delta;
+	publish_rnr(dev);
+	if (delta > 0)
+		dev->be->ops->peer_notify(dev->be);
+}
+
+bool pedma_peer_rnr_waiting(struct pedma_dev *dev)
+{
+	return in_ctrl(dev, CTRL_OFF(rnr_waiting)) != 0;
+}
+
+/*
+ * Deregistration is synchronous with the peer: after our MR table entry
+ * is invalidated, ask the peer to confirm that it translates the key no
+ * more and that every chain it started before has finished.  Process
+ * context, no locks held.  A peer that is gone cannot DMA through its own
+ * channels any more; the lab's engine finishes a chain before it takes
+ * the next register write, so a link-down does not leave one running.
+ */
+void pedma_mr_sync(struct pedma_dev *dev)
+{
+	unsigned long flags;
+	long left;
+	u32 seq;
+
+	if (!pedma_link_up(dev))
+		return;
+	spin_lock_irqsave(&dev->xlock, flags);
+	seq = ++dev->mr_sync_seq;
+	out_ctrl(dev, CTRL_OFF(mr_sync_req), seq);
+	spin_unlock_irqrestore(&dev->xlock, flags);
+	dev->be->ops->peer_notify(dev->be);
+
+	left = wait_event_timeout(dev->sync_wq, !pedma_link_up(dev) ||
+				  (s32)(in_ctrl(dev, CTRL_OFF(mr_sync_ack)) -
+					seq) >= 0, PEDMA_SYNC_TIMEOUT);
+	if (!left)
+		ibdev_warn(&dev->ibdev,
+			   "peer did not confirm MR deregistration %u in 5 s\n",
+			   seq);
+}
+
+/* Acknowledge the peer's sync request once our chains drained.  xlock held. */
+static void peer_sync_check(struct pedma_dev *dev)
+{
+	if (!dev->peer_sync_pending ||
+	    !pedma_chains_done(dev, dev->peer_sync_snap))
+		return;
+	dev->peer_sync_pending = false;
+	out_ctrl(dev, CTRL_OFF(mr_sync_ack), dev->peer_sync_seen);
+	dev->be->ops->peer_notify(dev->be);
+}
+
+void pedma_peer_sync_check(struct pedma_dev *dev)
+{
+	peer_sync_check(dev);
+}
+
+/*
+ * The peer rang our doorbell: take its records, its sync requests, and
+ * retry the QPs waiting for its receives.  Any context.
+ */
+void pedma_data_event(struct pedma_dev *dev)
+{
+	struct pedma_rec rec;
+	unsigned long flags;
+	u32 prod, n, req;
+
+	spin_lock_irqsave(&dev->xlock, flags);
+	if (!dev->xfer_up)
+		goto out;
+
+	prod = in_ctrl(dev, CTRL_OFF(rec_prod));
+	n = prod - dev->rec_cons;
+	if (n > PEDMA_REC_ENTRIES) {
+		ibdev_warn_ratelimited(&dev->ibdev,
+				       "peer record index %u invalid (consumed %u)\n",
+				       prod, dev->rec_cons);
+		n = 0;
+	}
+	while (n--) {
+		u32 slot = dev->rec_cons & (PEDMA_REC_ENTRIES - 1);
+
+		memcpy_fromio(&rec, dev->in + PEDMA_AREA_REC_OFF +
+			      slot * sizeof(rec), sizeof(rec));
+		if (le32_to_cpu(rec.seq) != dev->rec_cons)
+			break;	/* not visible yet: the next doorbell comes */
+		dev->rec_cons++;
+		pedma_recv_record(dev, &rec);
+	}
+	out_ctrl(dev, CTRL_OFF(peer_rec_cons), dev->rec_cons);
+
+	req = in_ctrl(dev, CTRL_OFF(mr_sync_req));
+	if (req != dev->peer_sync_seen) {
+		dev->peer_sync_seen = req;
+		dev->peer_sync_pending = true;
+		pedma_chains_snap(dev, dev->peer_sync_snap);
+	}
+	peer_sync_check(dev);
+
+	pedma_xfer_rnr_wake(dev);
+out:
+	spin_unlock_irqrestore(&dev->xlock, flags);
+	pedma_notify_run(dev);
+	wake_up(&dev->sync_wq);
+}

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pedma memory regions and key translation.
+ *
+ * A user MR is pinned with ib_umem_get() and DMA-mapped for the device the
+ * eDMA masters through (the backend's dma_dev), then described as an array
+ * of equal DMA blocks of the largest size the mapping allows.  Every MR is
+ * published in our area's MR table with its page array, so the peer
+ * translates our keys itself: one-sided operations need no CPU here, and
+ * receive buffers we publish are translated by the sender the same way.
+ *
+ * Deregistration is synchronous: the table entry is invalidated, the peer
+ * confirms it stopped using the key and finished its chains, our own
+ * chains drain, and only then are the pages unpinned (architecture §4).
+ */
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+
+#include "pedma.h"
+
+#define PEDMA_MR_PGSZ_BITMAP	(SZ_4K | SZ_8K | SZ_16K | SZ_32K | SZ_64K | \
+				 SZ_128K | SZ_256K | SZ_512K | SZ_1M | SZ_2M | \
+				 SZ_4M | SZ_8M | SZ_16M | SZ_32M | SZ_64M | \
+				 SZ_128M | SZ_256M | SZ_512M | SZ_1G)
+#define PEDMA_DRAIN_TIMEOUT	(5 * HZ)
+/* Longest run of contiguous blocks merged into one segment per lookup */
+#define PEDMA_SEG_MERGE_MAX	512
+
+static u32 ib_to_acc(int access)
+{
+	u32 acc = 0;
+
+	if (access & IB_ACCESS_LOCAL_WRITE)
+		acc |= PEDMA_ACC_LOCAL_WRITE;
+	if (access & IB_ACCESS_REMOTE_WRITE)
+		acc |= PEDMA_ACC_REMOTE_WRITE;
+	if (access & IB_ACCESS_REMOTE_READ)
+		acc |= PEDMA_ACC_REMOTE_READ;
+	return acc;
+}
+
+/* Is [addr, addr + len) inside [iova, iova + length)?  Overflow-safe. */
+static bool in_mr_range(u64 iova, u64 length, u64 addr, u64 len)
+{
+	return addr >= iova && addr - iova <= length && len <= length - (addr - iova);
+}
+
+/* Publish @mr in our MR table (page array first, entry last).  xlock held. */
+static void mr_publish(struct pedma_dev *dev, struct pedma_mr *mr)
+{
+	struct pedma_mr_ent e = {
+		.access = cpu_to_le32(mr->access),
+		.iova = cpu_to_le64(mr->iova),
+		.length = cpu_to_le64(mr->length),
+		.pages_off = cpu_to_le32(mr->pages_off),
+		.npages = cpu_to_le32(mr->npages),
+		.page_shift = mr->page_shift,
+		.type = mr->type,
+	};
+	void __iomem *slot = pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
+				       mr->index * sizeof(e));
+
+	memcpy_toio(slot + 4, (u8 *)&e + 4, sizeof(e) - 4);
+	wmb();	/* the entry is valid once its key is */
+	writel(mr->ibmr.lkey, slot);
+}
+
+static int mr_insert(struct pedma_dev *dev, struct pedma_mr *mr)
+{
+	unsigned long flags;
+	u32 index;
+	int ret;
+
+	if (atomic_inc_return(&dev->nmr) >= PEDMA_MAX_MR) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	ret = xa_alloc_irq(&dev->mrs, &index, NULL,
+			   XA_LIMIT(1, PEDMA_MAX_MR - 1), GFP_KERNEL);
+	if (ret)
+		goto err;
+	mr->index = index;
+
+	spin_lock_irqsave(&dev->xlock, flags);
+	/* lkey == rkey: table index and an 8-bit generation */
+	mr->ibmr.lkey = index << 8 | dev->mr_gen++;
+	mr->ibmr.rkey = mr->ibmr.lkey;
+	mr_publish(dev, mr);
+	xa_store(&dev->mrs, index, mr, GFP_ATOMIC);
+	spin_unlock_irqrestore(&dev->xlock, flags);
+	return 0;
+err:
+	atomic_dec(&dev->nmr);
+	return ret;
+}
+
+static void mr_remove(struct pedma_dev *dev, struct pedma_mr *mr)
+{
+	u32 snap[2][EDMA_V0_MAX_WR_CH];
+	unsigned long flags;
+
+	/* No new translation of the key, here or at the peer. */
+	spin_lock_irqsave(&dev->xlock, flags);
+	xa_erase(&dev->mrs, mr->index);
+	writel(0, pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
+			    mr->index * sizeof(struct pedma_mr_ent)));
+	pedma_chains_snap(dev, snap);
+	spin_unlock_irqrestore(&dev->xlock, flags);
+
+	pedma_mr_sync(dev);
+	if (!wait_event_timeout(dev->sync_wq, pedma_chains_done(dev, snap),
+				PEDMA_DRAIN_TIMEOUT))
+		ibdev_warn(&dev->ibdev, "eDMA chains did not drain for MR %#x\n",
+			   mr->ibmr.lkey);
+	atomic_dec(&dev->nmr);
+}
+
+static struct ib_mr *pedma_get_dma_mr(struct ib_pd *pd, int access)
+{
+	struct pedma_dev *dev = to_pdev(pd->device);
+	struct pedma_mr *mr;
+	int ret;
+
+	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
+	if (!mr)
+		return ERR_PTR(-ENOMEM);
+	/*
+	 * The identity: kernel consumers address memory by bus address.  Its
+	 * remote rights are the kernel's unsafe global rkey, which only a
+	 * kernel PD created with IB_PD_UNSAFE_GLOBAL_RKEY asks for.
+	 */
+	mr->type = PEDMA_MR_TYPE_DMA;
+	mr->length = U64_MAX;
+	mr->access = ib_to_acc(access);
+	ret = mr_insert(dev, mr);
+	if (ret) {
+		kfree(mr);
+		return ERR_PTR(ret);
+	}
+	return &mr->ibmr;
+}
+
+static struct ib_mr *pedma_reg_user_mr(struct ib_pd *pd, u64 start, u64 length,
+				       u64 iova, int access,
+				       struct ib_udata *udata)
+{
+	struct pedma_dev *dev = to_pdev(pd->device);
+	struct ib_block_iter biter;
+	struct pedma_mr *mr;
+	unsigned long pgsz;
+	size_t bytes;
+	u32 i = 0;
+	int ret;
+
+	if (access & ~(IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
+		       IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC |
+		       IB_ACCESS_RELAXED_ORDERING))
+		return ERR_PTR(-EOPNOTSUPP);
+	if (!length || length > PEDMA_MAX_MR_SIZE)
+		return ERR_PTR(-EINVAL);
+
+	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
+	if (!mr)
+		return ERR_PTR(-ENOMEM);
+	mr->umem = ib_umem_get(pd->device, start, length, access);
+	if (IS_ERR(mr->umem)) {
+		ret = PTR_ERR(mr->umem);
+		goto err_free;
+	}
+	pgsz = ib_umem_find_best_pgsz(mr->umem, PEDMA_MR_PGSZ_BITMAP, iova);
+	if (!pgsz) {
+		ret = -EINVAL;
+		goto err_umem;
+	}
+	mr->type = PEDMA_MR_TYPE_PAGED;
+	mr->iova = iova;
+	mr->length = length;
+	mr->access = ib_to_acc(access);
+	mr->page_shift = order_base_2(pgsz);
+	mr->npages = ib_umem_num_dma_blocks(mr->umem, pgsz);
+	mr->pages = kvmalloc_array(mr->npages, sizeof(u64), GFP_KERNEL);
+	if (!mr->pages) {
+		ret = -ENOMEM;
+		goto err_umem;
+	}
+	rdma_umem_for_each_dma_block(mr->umem, &biter, pgsz) {
+		if (WARN_ON_ONCE(i >= mr->npages))
+			break;
+		mr->pages[i++] = rdma_block_iter_dma_address(&biter);
+	}
+
+	bytes = array_size(mr->npages, sizeof(__le64));
+	mr->pages_off = pedma_heap_alloc(dev, bytes);
+	if (!mr->pages_off) {
+		ret = -ENOMEM;
+		goto err_pages;
+	}
+	for (i = 0; i < mr->npages; i++)
+		writeq(mr->pages[i], pedma_out(dev, mr->pages_off + i * 8));
+
+	ret = mr_insert(dev, mr);
+	if (ret)
+		goto err_heap;
+	return &mr->ibmr;
+
+err_heap:
+	pedma_heap_free(dev, mr->pages_off, bytes);
+err_pages:
+	kvfree(mr->pages);
+err_umem:
+	ib_umem_release(mr->umem);
+err_free:
+	kfree(mr);
+	return ERR_PTR(ret);
+}
+
+static int pedma_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
+{
+	struct pedma_dev *dev = to_pdev(ibmr->device);
+	struct pedma_mr *mr = to_pmr(ibmr);
+
+	mr_remove(dev, mr);
+	if (mr->pages_off)
+		pedma_heap_free(dev, mr->pages_off,
+				array_size(mr->npages, sizeof(__le64)));
+	kvfree(mr->pages);
+	if (mr->umem)
+		ib_umem_release(mr->umem);
+	kfree(mr);
+	return 0;
+}
+
+/*
+ * The run of bus addresses at byte @off of a paged MR: as many blocks as
+ * are contiguous, up to @len bytes.  @page(i) reads block i.
+ */
+static void paged_seg(u64 iova, u8 shift, u32 npages, u64 off, u64 len,
+		      u64 (*page)(const void *ctx, u32 i), const void *ctx,
+		      struct pedma_seg *seg)
+{
+	u64 bsz = 1ULL << shift;
+	u64 pos = (iova & (bsz - 1)) + off;
+	u32 idx = pos >> shift;
+	u64 base = page(ctx, idx);
+	u32 n = 1;
+
+	seg->addr = base + (pos & (bsz - 1));
+	seg->len = bsz - (pos & (bsz - 1));
+	while (seg->len < len && idx + n < npages && n < PEDMA_SEG_MERGE_MAX &&
+	       page(ctx, idx + n) == base + n * bsz) {
+		seg->len += bsz;
+		n++;
+	}
+	seg->len = min(seg->len, len);
+}
+
+static u64 local_page(const void *ctx, u32 i)
+{
+	const struct pedma_mr *mr = ctx;
+
+	return mr->pages[i];
+}
+
+/*
+ * Translate [addr, addr + len) of local key @lkey: check that the MR
+ * exists, belongs to @pd, grants @need (PEDMA_ACC_*) and covers the whole
+ * range; return the first contiguous run in @seg.  len 0 checks the key
+ * only.  xlock held.
+ */
+int pedma_local_seg(struct pedma_dev *dev, struct ib_pd *pd, u32 lkey,
+		    u64 addr, u64 len, u32 need, struct pedma_seg *seg)
+{
+	struct pedma_mr *mr = xa_load(&dev->mrs, lkey >> 8);
+
+	if (!mr || mr->ibmr.lkey != lkey || mr->ibmr.pd != pd ||
+	    (mr->access & need) != need)
+		return -EACCES;
+	if (mr->type == PEDMA_MR_TYPE_DMA) {
+		seg->addr = addr;
+		seg->len = len;
+		return 0;
+	}
+	if (!in_mr_range(mr->iova, mr->length, addr, len))
+		return -EACCES;
+	if (!len) {
+		seg->addr = 0;
+		seg->len = 0;
+		return 0;
+	}
+	paged_seg(mr->iova, mr->page_shift, mr->npages, addr - mr->iova, len,
+		  local_page, mr, seg);
+	return 0;
+}
+
+struct peer_pages {
+	void __iomem *base;
+};
+
+static u64 peer_page(const void *ctx, u32 i)
+{
+	const struct peer_pages *pp = ctx;
+
+	return readq(pp->base + (size_t)i * 8);
+}
+
+/*
+ * The same for a key of the peer, from its MR table in its area.  Every
+ * field is untrusted: the entry is copied, the key compared, the page
+ * array bounded by the area.  xlock held.
+ */
+int pedma_peer_seg(struct pedma_dev *dev, u32 key, u64 addr, u64 len,
+		   u32 need, struct pedma_seg *seg)
+{
+	u32 index = key >> 8, npages, off;
+	struct pedma_mr_ent e;
+	struct peer_pages pp;
+	u64 iova, length, blocks;
+	u8 shift;
+
+	if (!index || index >= PEDMA_MAX_MR)
+		return -EACCES;
+	memcpy_fromio(&e, pedma_in(dev, PEDMA_AREA_MRTAB_OFF, 0) +
+		      index * sizeof(e), sizeof(e));
+	if (le32_to_cpu(e.key) != key ||
+	    (le32_to_cpu(e.access) & need) != need)
+		return -EACCES;
+	if (e.type == PEDMA_MR_TYPE_DMA) {
+		seg->addr = addr;
+		seg->len = len;
+		return 0;
+	}
+	iova = le64_to_cpu(e.iova);
+	length = le64_to_cpu(e.length);
+	shift = e.page_shift;
+	npages = le32_to_cpu(e.npages);
+	off = le32_to_cpu(e.pages_off);
+	if (e.type != PEDMA_MR_TYPE_PAGED || shift < 12 || shift > 30 ||
+	    !in_mr_range(iova, length, addr, len))
+		return -EACCES;
+	/* The blocks must cover the MR, and the array lie in the area. */
+	blocks = ((iova & ((1ULL << shift) - 1)) + length + (1ULL << shift) - 1)
+		 >> shift;
+	pp.base = pedma_in(dev, off, (u64)npages * 8);
+	if (!pp.base || blocks > npages)
+		return -EACCES;
+	if (!len) {
+		seg->addr = 0;
+		seg->len = 0;
+		return 0;
+	}
+	paged_seg(iova, shift, npages, addr - iova, len, peer_page, &pp, seg);
+	return 0;
+}
+
+const struct ib_device_ops pedma_mr_ops = {
+	.dereg_mr = pedma_dereg_mr,
+	.get_dma_mr = pedma_get_dma_mr,
+	.reg_user_mr = pedma_reg_user_mr,
+};

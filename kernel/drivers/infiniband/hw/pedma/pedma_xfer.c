@@ -1,0 +1,926 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pedma requester: work requests become DesignWare eDMA linked-list chains.
+ *
+ * Direction.  A write channel moves endpoint memory to PCIe (host)
+ * addresses, a read channel the reverse, so the channel type follows the
+ * data: the data source is the endpoint's memory -> write channel, else
+ * read channel.  Each side drives only the channels the handshake gave it.
+ *
+ * One chain per channel at a time.  A chain is built from the start of the
+ * channel's LL ring in the window: data elements (split where the local or
+ * the remote DMA segments end), LIE (and RIE on the host, whose done
+ * interrupt arrives as an IMWr) on the last one, then a terminator element
+ * whose cycle bit differs from CCS, so the engine stops there.  The ring
+ * holds PEDMA_LL_SLOTS elements; longer work requests take several chains.
+ *
+ * Per QP, work requests run strictly in order and one at a time (a chain
+ * belongs to one request), so completions are in order and fences and
+ * READ-after-WRITE ordering hold trivially.
+ *
+ * Before any DMA the requester checks everything the work request names:
+ * local keys, PD and ranges (IB_WC_LOC_PROT_ERR), the target QP's state
+ * and access flags and the rkey's MR entry, rights and range
+ * (IB_WC_REM_ACCESS_ERR), the receive it consumes (RNR, lengths).  A
+ * failed check completes the request with the IB status and moves the QP
+ * to the error state; no element is written.  Keys are translated again
+ * for every chain, so a deregistration between two chains of one request
+ * stops it (the MR sync protocol in pedma_area.c covers chains running).
+ *
+ * SEND and RDMA WRITE with immediate consume a receive the peer published
+ * in its area.  After the last chain completes, a completion record goes
+ * into our area and the peer's doorbell rings; the data is complete before
+ * the record is written.
+ *
+ * Everything here runs under dev->xlock.
+ */
+#include <linux/io.h>
+#include <linux/jiffies.h>
+
+#include "pedma.h"
+
+#define PEDMA_LL_SLOTS		(PEDMA_WND_LL_RING_SIZE / EDMA_V0_LL_ELEM_SIZE)
+#define PEDMA_LL_MAX_DATA	(PEDMA_LL_SLOTS - 1)	/* one for the terminator */
+#define PEDMA_ELEM_MAX		0x40000000u	/* bytes per data element */
+
+static bool is_host(struct pedma_dev *dev)
+{
+	return dev->be->role == PEDMA_ROLE_HOST;
+}
+
+static bool op_to_remote(u8 op)
+{
+	return op != PEDMA_WQE_OP_RDMA_READ;
+}
+
+static bool op_needs_rqe(u8 op)
+{
+	return op == PEDMA_WQE_OP_SEND || op == PEDMA_WQE_OP_SEND_IMM ||
+	       op == PEDMA_WQE_OP_RDMA_WRITE_IMM;
+}
+
+/* Channel type for data flowing local -> remote (@to_remote) or back */
+static int data_dir(struct pedma_dev *dev, bool to_remote)
+{
+	bool src_is_ep = (dev->be->role == PEDMA_ROLE_EP) == to_remote;
+
+	return src_is_ep ? PEDMA_DIR_WR : PEDMA_DIR_RD;
+}
+
+static u32 own_mask(struct pedma_dev *dev, int dir)
+{
+	const struct pedma_chan_part *p = &dev->link.part;
+
+	if (dir == PEDMA_DIR_WR)
+		return is_host(dev) ? p->host_wr : p->ep_wr;
+	return is_host(dev) ? p->host_rd : p->ep_rd;
+}
+
+void pedma_chains_snap(struct pedma_dev *dev, u32 snap[2][EDMA_V0_MAX_WR_CH])
+{
+	int d, i;
+
+	for (d = 0; d < 2; d++)
+		for (i = 0; i < EDMA_V0_MAX_WR_CH; i++)
+			snap[d][i] = dev->chan[d][i].started;
+}
+
+/* Have all chains started before @snap finished?  Lockless read is fine:
+ * counters only grow and a stale value only delays the answer.
+ */
+bool pedma_chains_done(struct pedma_dev *dev,
+		       const u32 snap[2][EDMA_V0_MAX_WR_CH])
+{
+	int d, i;
+
+	for (d = 0; d < 2; d++)
+		for (i = 0; i < EDMA_V0_MAX_WR_CH; i++)
+			if ((s32)(READ_ONCE(dev->chan[d][i].completed) -
+				  snap[d][i]) < 0)
+				return false;
+	return true;
+}
+
+static u8 wqe_cqe_opcode(u8 op)
+{
+	switch (op) {
+	case PEDMA_WQE_OP_RDMA_WRITE:
+	case PEDMA_WQE_OP_RDMA_WRITE_IMM:
+		return PEDMA_CQE_OP_RDMA_WRITE;
+	case PEDMA_WQE_OP_RDMA_READ:
+		return PEDMA_CQE_OP_RDMA_READ;
+	default:
+		return PEDMA_CQE_OP_SEND;
+	}
+}
+
+static void post_record(struct pedma_qp *qp, struct pedma_swqe *w, u8 status);
+
+/* The current request is finished with @status: complete it in order. */
+static void complete_cur(struct pedma_qp *qp, u8 status)
+{
+	struct pedma_swqe *w = &qp->sq[qp->sq_cur & (qp->sq_entries - 1)];
+
+	/*
+	 * A receive of the peer taken by a request that failed: give it
+	 * back as failed, or the peer's receive queue would stall on it.
+	 */
+	if (qp->req.rqe_taken && status != IB_WC_SUCCESS &&
+	    pedma_rec_room(qp->dev))
+		post_record(qp, w, PEDMA_REC_ST_PROT_ERR);
+	qp->req.active = false;
+	qp->req.ready = false;
+	qp->req.rqe_taken = false;
+	qp->req.done = 0;
+	qp->sq_cur++;
+	qp->sq_done = qp->sq_cur;
+	if (status != IB_WC_SUCCESS || qp->sig_all ||
+	    (w->flags & PEDMA_WQE_F_SIGNALED)) {
+		struct pedma_cqe cqe = {
+			.wr_id = w->wr_id,
+			.status = status,
+			.opcode = wqe_cqe_opcode(w->opcode),
+			.byte_len = w->length,
+			.qp_num = qp->qpn,
+		};
+
+		pedma_cq_add(qp->scq, &cqe, false);
+	}
+	if (status != IB_WC_SUCCESS)
+		pedma_qp_to_err(qp);
+}
+
+static void rnr_stop(struct pedma_qp *qp)
+{
+	if (!qp->rnr_wait)
+		return;
+	qp->rnr_wait = false;
+	list_del_init(&qp->rnr_node);
+	pedma_rnr_waiting(qp->dev, -1);
+	del_timer(&qp->rnr_timer);
+}
+
+/*
+ * The QP entered the error state: every request not running completes
+ * with IB_WC_WR_FLUSH_ERR; a running chain completes first.
+ */
+void pedma_xfer_flush_sq(struct pedma_qp *qp)
+{
+	rnr_stop(qp);
+	if (qp->chan_waiting) {
+		list_del_init(&qp->chan_wait);
+		qp->chan_waiting = false;
+	}
+	if (qp->chan || qp->dying)
+		return;
+	if (qp->usq)
+		pedma_qp_drain_usq(qp);
+	while (qp->sq_cur != qp->sq_tail)
+		complete_cur(qp, IB_WC_WR_FLUSH_ERR);
+}
+
+/* IB RNR NAK timer encoding (IBA table 45), in microseconds */
+static const u32 rnr_usecs[32] = {
+	655360, 10, 20, 30, 40, 60, 80, 120, 160, 240, 320, 480, 640, 960,
+	1280, 1920, 2560, 3840, 5120, 7680, 10240, 15360, 20480, 30720,
+	40960, 61440, 81920, 122880, 163840, 245760, 327680, 491520,
+};
+
+/* Wait for the peer's next doorbell (its receives or record room). */
+static void wait_peer(struct pedma_qp *qp)
+{
+	if (qp->rnr_wait)
+		return;
+	qp->rnr_wait = true;
+	list_add_tail(&qp->rnr_node, &qp->dev->rnr_qps);
+	pedma_rnr_waiting(qp->dev, 1);
+}
+
+static void rnr_start(struct pedma_qp *qp, u8 timer)
+{
+	wait_peer(qp);
+	mod_timer(&qp->rnr_timer,
+		  jiffies + max(1UL, usecs_to_jiffies(rnr_usecs[timer & 31])));
+}
+
+/*
+ * Find (or start consuming) the receive ring the peer published for @d.
+ * Ring state is kept while the ring exists (same offset and generation),
+ * even with no QP attached, so that an SRQ's consumed slots are never
+ * taken twice; rings the peer replaced are pruned here.
+ */
+static struct pedma_peer_ring *peer_ring_get(struct pedma_dev *dev,
+					     const struct pedma_qp_dir *d)
+{
+	u32 off = le32_to_cpu(d->rq_off), entries = le32_to_cpu(d->rq_entries);
+	struct pedma_pub_ring_hdr __iomem *h;
+	struct pedma_peer_ring *r, *tmp, *found = NULL;
+	u32 gen;
+
+	if (!entries || !is_power_of_2(entries) || entries > PEDMA_MAX_QP_WR)
+		return NULL;
+	h = pedma_in(dev, off, sizeof(*h) +
+		     (u64)entries * sizeof(struct pedma_pub_rqe));
+	if (!h)
+		return NULL;
+	gen = readl(&h->ring_gen);
+	if (!gen)
+		return NULL;
+	list_for_each_entry_safe(r, tmp, &dev->peer_rings, node) {
+		if (r->off == off && r->entries == entries && r->gen == gen) {
+			found = r;
+		} else if (!r->refs &&
+			   readl(dev->in + r->off +
+				 offsetof(struct pedma_pub_ring_hdr, ring_gen)) != r->gen) {
+			list_del(&r->node);
+			kfree(r);
+		}
+	}
+	if (!found) {
+		found = kzalloc(sizeof(*found), GFP_ATOMIC);
+		if (!found)
+			return NULL;
+		found->off = off;
+		found->entries = entries;
+		found->gen = gen;
+		list_add(&found->node, &dev->peer_rings);
+	}
+	found->refs++;
+	return found;
+}
+
+void pedma_peer_ring_put(struct pedma_dev *dev, struct pedma_peer_ring *r)
+{
+	if (r)
+		r->refs--;
+}
+
+/*
+ * Take the next receive the peer published for our target QP.  Returns 1
+ * with a receive, 0 if none is posted (RNR), <0 if the ring is unusable.
+ */
+static int take_rqe(struct pedma_qp *qp, const struct pedma_qp_dir *d)
+{
+	struct pedma_dev *dev = qp->dev;
+	struct pedma_peer_ring *r = qp->peer_ring;
+	struct pedma_pub_ring_hdr __iomem *h;
+	struct pedma_pub_rqe __iomem *slot;
+	u32 prod;
+
+	if (r && (r->off != le32_to_cpu(d->rq_off) ||
+		  r->entries != le32_to_cpu(d->rq_entries))) {
+		pedma_peer_ring_put(dev, r);
+		r = NULL;
+	}
+	if (!r) {
+		r = peer_ring_get(dev, d);
+		qp->peer_ring = r;
+		if (!r)
+			return -EINVAL;
+	}
+	h = dev->in + r->off;
+	if (readl(&h->ring_gen) != r->gen)
+		return -EINVAL;
+	prod = readl(&h->prod);
+	if (prod == r->cons)
+		return 0;
+	if (prod - r->cons > r->entries)
+		return -EINVAL;
+	slot = dev->in + r->off + sizeof(*h) +
+	       (r->cons & (r->entries - 1)) * sizeof(struct pedma_pub_rqe);
+	memcpy_fromio(&qp->req.rqe, slot, sizeof(qp->req.rqe));
+	if (le32_to_cpu(qp->req.rqe.idx) != r->cons)
+		return 0;	/* not visible yet */
+	if (qp->req.rqe.num_sge > PEDMA_MAX_SGE)
+		return -EINVAL;
+	qp->req.rq_idx = r->cons++;
+	qp->req.rqe_taken = true;
+	return 1;
+}
+
+static void post_record(struct pedma_qp *qp, struct pedma_swqe *w, u8 status)
+{
+	struct pedma_rec rec = {
+		.dst_qpn = cpu_to_le32(qp->attr.dest_qp_num),
+		.src_qpn = cpu_to_le32(qp->qpn),
+		.rq_idx = cpu_to_le32(qp->req.rq_idx),
+		.byte_len = cpu_to_le32(w->length),
+		.imm = w->imm,
+		.status = status,
+	};
+
+	switch (w->opcode) {
+	case PEDMA_WQE_OP_SEND:
+		rec.opcode = PEDMA_REC_OP_SEND;
+		break;
+	case PEDMA_WQE_OP_SEND_IMM:
+		rec.opcode = PEDMA_REC_OP_SEND_IMM;
+		break;
+	default:
+		rec.opcode = PEDMA_REC_OP_WRITE_IMM;
+		break;
+	}
+	if (w->flags & PEDMA_WQE_F_SOLICITED)
+		rec.flags |= PEDMA_REC_F_SOLICITED;
+	pedma_rec_post(qp->dev, &rec);
+	qp->req.rqe_taken = false;
+}
+
+/* Local bytes [off, off + len) of @w: the first contiguous run */
+static int local_seg(struct pedma_qp *qp, struct pedma_swqe *w, u64 off,
+		     u64 len, struct pedma_seg *seg)
+{
+	u32 need = op_to_remote(w->opcode) ? 0 : PEDMA_ACC_LOCAL_WRITE;
+	int i;
+
+	if (w->flags & PEDMA_WQE_F_INLINE) {
+		seg->addr = qp->inline_dma + (u64)(qp->sq_cur & (qp->sq_entries - 1)) *
+			    PEDMA_MAX_INLINE + off;
+		seg->len = len;
+		return 0;
+	}
+	for (i = 0; i < w->num_sge; i++) {
+		struct ib_sge *s = &w->sge[i];
+
+		if (off < s->length)
+			return pedma_local_seg(qp->dev, qp->ibqp.pd, s->lkey,
+					       s->addr + off,
+					       min_t(u64, s->length - off, len),
+					       need, seg);
+		off -= s->length;
+	}
+	return -EINVAL;
+}
+
+/* Remote bytes [off, off + len): the rkey range, or the peer's receive */
+static int remote_seg(struct pedma_qp *qp, struct pedma_swqe *w, u64 off,
+		      u64 len, struct pedma_seg *seg)
+{
+	const struct pedma_pub_rqe *q = &qp->req.rqe;
+	int i;
+
+	switch (w->opcode) {
+	case PEDMA_WQE_OP_RDMA_WRITE:
+	case PEDMA_WQE_OP_RDMA_WRITE_IMM:
+		return pedma_peer_seg(qp->dev, w->rkey, w->remote_addr + off,
+				      len, PEDMA_ACC_REMOTE_WRITE, seg);
+	case PEDMA_WQE_OP_RDMA_READ:
+		return pedma_peer_seg(qp->dev, w->rkey, w->remote_addr + off,
+				      len, PEDMA_ACC_REMOTE_READ, seg);
+	}
+	for (i = 0; i < q->num_sge; i++) {
+		u32 l = le32_to_cpu(q->sge[i].length);
+
+		if (off < l)
+			return pedma_peer_seg(qp->dev,
+					      le32_to_cpu(q->sge[i].lkey),
+					      le64_to_cpu(q->sge[i].addr) + off,
+					      min_t(u64, l - off, len),
+					      PEDMA_ACC_LOCAL_WRITE, seg);
+		off -= l;
+	}
+	return -EINVAL;
+}
+
+/* Check every local SGE before anything moves. */
+static bool local_ok(struct pedma_qp *qp, struct pedma_swqe *w)
+{
+	u32 need = op_to_remote(w->opcode) ? 0 : PEDMA_ACC_LOCAL_WRITE;
+	struct pedma_seg seg;
+	int i;
+
+	if (w->flags & PEDMA_WQE_F_INLINE)
+		return true;
+	for (i = 0; i < w->num_sge; i++)
+		if (pedma_local_seg(qp->dev, qp->ibqp.pd, w->sge[i].lkey,
+				    w->sge[i].addr, w->sge[i].length, need, &seg))
+			return false;
+	return true;
+}
+
+/* The peer receive we took: long enough, every SGE usable? */
+static int rqe_check(struct pedma_qp *qp, struct pedma_swqe *w)
+{
+	const struct pedma_pub_rqe *q = &qp->req.rqe;
+	struct pedma_seg seg;
+	u64 cap = 0, left;
+	int i;
+
+	if (w->opcode == PEDMA_WQE_OP_RDMA_WRITE_IMM)
+		return 0;	/* consumes the receive, moves no data into it */
+	for (i = 0; i < q->num_sge; i++)
+		cap += le32_to_cpu(q->sge[i].length);
+	if (w->length > cap)
+		return PEDMA_REC_ST_LEN_ERR;
+	left = w->length;
+	for (i = 0; i < q->num_sge && left; i++) {
+		u64 l = min_t(u64, le32_to_cpu(q->sge[i].length), left);
+
+		if (pedma_peer_seg(qp->dev, le32_to_cpu(q->sge[i].lkey),
+				   le64_to_cpu(q->sge[i].addr), l,
+				   PEDMA_ACC_LOCAL_WRITE, &seg))
+			return PEDMA_REC_ST_PROT_ERR;
+		left -= l;
+	}
+	return 0;
+}
+
+/*
+ * Start the request at sq_cur: all checks before any DMA.  Returns true if
+ * the request is ready for chains, false if it completed or must wait.
+ */
+static bool start_cur(struct pedma_qp *qp)
+{
+	struct pedma_swqe *w = &qp->sq[qp->sq_cur & (qp->sq_entries - 1)];
+	struct pedma_dev *dev = qp->dev;
+	struct pedma_qp_dir d;
+	struct pedma_seg seg;
+	int ret;
+
+	if (!qp->req.active) {
+		qp->req.active = true;
+		qp->req.done = 0;
+		qp->rnr_left = qp->attr.rnr_retry;
+		if (w->status) {	/* malformed user WQE */
+			complete_cur(qp, w->status);
+			return false;
+		}
+		if (!local_ok(qp, w)) {
+			complete_cur(qp, IB_WC_LOC_PROT_ERR);
+			return false;
+		}
+	}
+
+	/* The responder: gone, not ready or not ours means no answer. */
+	if (pedma_peer_dir(dev, qp->attr.dest_qp_num, &d) ||
+	    d.state != PEDMA_DIR_QPS_RTR ||
+	    le32_to_cpu(d.dest_qpn) != qp->qpn) {
+		complete_cur(qp, IB_WC_RETRY_EXC_ERR);
+		return false;
+	}
+
+	switch (w->opcode) {
+	case PEDMA_WQE_OP_RDMA_WRITE:
+	case PEDMA_WQE_OP_RDMA_WRITE_IMM:
+		if (!(d.access & PEDMA_ACC_REMOTE_WRITE) ||
+		    pedma_peer_seg(dev, w->rkey, w->remote_addr, w->length,
+				   PEDMA_ACC_REMOTE_WRITE, &seg)) {
+			complete_cur(qp, IB_WC_REM_ACCESS_ERR);
+			return false;
+		}
+		break;
+	case PEDMA_WQE_OP_RDMA_READ:
+		if (!(d.access & PEDMA_ACC_REMOTE_READ) ||
+		    pedma_peer_seg(dev, w->rkey, w->remote_addr, w->length,
+				   PEDMA_ACC_REMOTE_READ, &seg)) {
+			complete_cur(qp, IB_WC_REM_ACCESS_ERR);
+			return false;
+		}
+		break;
+	}
+
+	if (op_needs_rqe(w->opcode) && !qp->req.rqe_taken) {
+		ret = take_rqe(qp, &d);
+		if (ret < 0) {
+			complete_cur(qp, IB_WC_REM_OP_ERR);
+			return false;
+		}
+		if (!ret) {
+			/* Receiver not ready: RNR NAK, retried per rnr_retry */
+			if (!qp->rnr_left) {
+				complete_cur(qp, IB_WC_RNR_RETRY_EXC_ERR);
+				return false;
+			}
+			if (qp->rnr_left != 7)	/* 7 means retry forever */
+				qp->rnr_left--;
+			rnr_start(qp, d.min_rnr_timer);
+			return false;
+		}
+		ret = rqe_check(qp, w);
+		if (ret) {
+			if (!pedma_rec_room(dev)) {
+				wait_peer(qp);
+				return false;
+			}
+			post_record(qp, w, ret);
+			complete_cur(qp, ret == PEDMA_REC_ST_LEN_ERR ?
+					 IB_WC_REM_INV_REQ_ERR :
+					 IB_WC_REM_OP_ERR);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* The request's bytes all moved: post its record, complete it. */
+static bool finish_cur(struct pedma_qp *qp)
+{
+	struct pedma_swqe *w = &qp->sq[qp->sq_cur & (qp->sq_entries - 1)];
+
+	if (op_needs_rqe(w->opcode)) {
+		if (!pedma_rec_room(qp->dev)) {
+			wait_peer(qp);
+			return false;
+		}
+		post_record(qp, w, PEDMA_REC_ST_OK);
+	}
+	complete_cur(qp, IB_WC_SUCCESS);
+	return true;
+}
+
+static struct pedma_chan *free_chan(struct pedma_dev *dev, int dir)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nchan[dir]; i++)
+		if (!dev->chan[dir][i].busy)
+			return &dev->chan[dir][i];
+	return NULL;
+}
+
+static void ll_write(void __iomem *e, u32 control, u32 size, u64 sar, u64 dar)
+{
+	writel(size, e + offsetof(struct edma_v0_lli, transfer_size));
+	writel(lower_32_bits(sar), e + offsetof(struct edma_v0_lli, sar));
+	writel(upper_32_bits(sar), e + offsetof(struct edma_v0_lli, sar) + 4);
+	writel(lower_32_bits(dar), e + offsetof(struct edma_v0_lli, dar));
+	writel(upper_32_bits(dar), e + offsetof(struct edma_v0_lli, dar) + 4);
+	writel(control, e + offsetof(struct edma_v0_lli, control));
+}
+
+static void chan_start(struct pedma_dev *dev, struct pedma_chan *ch)
+{
+	u32 base = ch->dir == PEDMA_DIR_WR ? EDMA_V0_WR_CH(ch->idx) :
+					     EDMA_V0_RD_CH(ch->idx);
+	u64 llp = dev->ll_base + ch->ll_off;
+	struct pedma_reg_write w[] = {
+		{ base + EDMA_V0_CH_CTRL1, EDMA_V0_CCS | EDMA_V0_LLE },
+		{ base + EDMA_V0_CH_LLP_LO, lower_32_bits(llp) },
+		{ base + EDMA_V0_CH_LLP_HI, upper_32_bits(llp) },
+		{ ch->dir == PEDMA_DIR_WR ? EDMA_V0_WR_DOORBELL :
+					    EDMA_V0_RD_DOORBELL, ch->idx },
+	};
+
+	/*
+	 * The host wrote the elements through the window: a read flushes its
+	 * posted writes before the engine fetches them (dw-edma does the same
+	 * for a remote engine).
+	 */
+	if (is_host(dev))
+		readl(dev->be->wnd + ch->ll_off);
+	dev->be->ops->edma_write_batch(dev->be, w, ARRAY_SIZE(w));
+}
+
+/*
+ * Build and start the next chain of the current request.  Returns 0 when
+ * a chain runs, -EBUSY when no channel is free (the QP is queued), or an
+ * IB status when a translation failed before any element was written.
+ */
+static int run_chain(struct pedma_qp *qp)
+{
+	struct pedma_swqe *w = &qp->sq[qp->sq_cur & (qp->sq_entries - 1)];
+	struct pedma_dev *dev = qp->dev;
+	bool to_remote = op_to_remote(w->opcode);
+	int dir = data_dir(dev, to_remote);
+	struct pedma_chan *ch = free_chan(dev, dir);
+	u32 last = is_host(dev) ? EDMA_V0_LIE | EDMA_V0_RIE : EDMA_V0_LIE;
+	void __iomem *ll, *prev = NULL;
+	u32 n = 0, prev_size = 0;
+	u64 prev_sar = 0, prev_dar = 0;
+
+	if (!ch) {
+		if (!qp->chan_waiting) {
+			qp->chan_waiting = true;
+			list_add_tail(&qp->chan_wait, &dev->chan_waitq[dir]);
+		}
+		return -EBUSY;
+	}
+	ll = dev->be->wnd + ch->ll_off;
+
+	while (qp->req.done < w->length && n < PEDMA_LL_MAX_DATA) {
+		u64 left = w->length - qp->req.done;
+		struct pedma_seg l, r;
+		u64 len;
+
+		if (local_seg(qp, w, qp->req.done, left, &l))
+			return n ? 0 : IB_WC_LOC_PROT_ERR;
+		if (remote_seg(qp, w, qp->req.done, left, &r))
+			return n ? 0 : IB_WC_REM_ACCESS_ERR;
+		len = min3(l.len, r.len, (u64)PEDMA_ELEM_MAX);
+		if (prev)
+			ll_write(prev, EDMA_V0_CB, prev_size, prev_sar, prev_dar);
+		prev = ll + n * EDMA_V0_LL_ELEM_SIZE;
+		prev_size = len;
+		prev_sar = to_remote ? l.addr : r.addr;
+		prev_dar = to_remote ? r.addr : l.addr;
+		qp->req.done += len;
+		n++;
+	}
+	if (!n)
+		return IB_WC_GENERAL_ERR;
+	/* Terminator first: its CB differs from CCS, the engine stops. */
+	ll_write(ll + n * EDMA_V0_LL_ELEM_SIZE, 0, 0, 0, 0);
+	ll_write(prev, EDMA_V0_CB | last, prev_size, prev_sar, prev_dar);
+
+	ch->busy = true;
+	ch->qp = qp;
+	ch->started++;
+	qp->chan = ch;
+	chan_start(dev, ch);
+	return 0;
+}
+
+/* Drive @qp's send queue as far as it goes.  xlock held. */
+void pedma_xfer_progress(struct pedma_qp *qp)
+{
+	struct pedma_dev *dev = qp->dev;
+	int ret;
+
+	for (;;) {
+		struct pedma_swqe *w;
+
+		if (qp->chan || qp->chan_waiting || qp->rnr_wait || qp->dying)
+			return;
+		if (qp->state == IB_QPS_ERR) {
+			pedma_xfer_flush_sq(qp);
+			return;
+		}
+		if (qp->sq_cur == qp->sq_tail && qp->usq)
+			pedma_qp_drain_usq(qp);
+		if (qp->sq_cur == qp->sq_tail) {
+			if (qp->state == IB_QPS_SQD)
+				pedma_qp_sq_drained(qp);
+			return;
+		}
+		/* SQD: the request under way finishes, no new one starts. */
+		if (qp->state != IB_QPS_RTS &&
+		    !(qp->state == IB_QPS_SQD && qp->req.active))
+			return;
+		if (!dev->xfer_up) {
+			complete_cur(qp, IB_WC_RETRY_EXC_ERR);
+			continue;
+		}
+		w = &qp->sq[qp->sq_cur & (qp->sq_entries - 1)];
+		if (!qp->req.ready) {
+			if (!start_cur(qp)) {
+				if (qp->req.active)
+					return;	/* waits: RNR or record room */
+				continue;	/* completed */
+			}
+			qp->req.ready = true;
+		}
+		if (qp->req.done == w->length) {
+			if (!finish_cur(qp))
+				return;
+			continue;
+		}
+		ret = run_chain(qp);
+		if (ret == -EBUSY || !ret)
+			return;
+		/* A key vanished before the first element of this chain. */
+		complete_cur(qp, ret);
+	}
+}
+
+/* A chain on @ch ended.  xlock held. */
+static void chain_done(struct pedma_dev *dev, struct pedma_chan *ch,
+		       bool aborted)
+{
+	struct pedma_qp *qp = ch->qp, *waiter;
+	int dir = ch->dir;
+
+	ch->busy = false;
+	ch->qp = NULL;
+	WRITE_ONCE(ch->completed, ch->completed + 1);
+	if (qp) {
+		qp->chan = NULL;
+		if (aborted) {
+			ibdev_err_ratelimited(&dev->ibdev,
+					      "eDMA %s channel %u aborted a chain of QP %u\n",
+					      dir == PEDMA_DIR_WR ? "write" : "read",
+					      ch->idx, qp->qpn);
+			complete_cur(qp, IB_WC_LOC_QP_OP_ERR);
+		}
+		pedma_xfer_progress(qp);
+		wake_up(&qp->idle_wq);
+	}
+	/* Hand free channels to waiting QPs, in order. */
+	while (free_chan(dev, dir) &&
+	       (waiter = list_first_entry_or_null(&dev->chan_waitq[dir],
+						  struct pedma_qp, chan_wait))) {
+		list_del_init(&waiter->chan_wait);
+		waiter->chan_waiting = false;
+		pedma_xfer_progress(waiter);
+	}
+}
+
+/*
+ * An eDMA interrupt of direction @dir: done/abort bits of our channels.
+ * The status register is read once per interrupt (on the host a PCIe
+ * read, kept off the per-request path) and cleared write-1-to-clear for
+ * our bits only: the peer owns the others.
+ */
+void pedma_edma_irq(struct pedma_dev *dev, int dir)
+{
+	u32 st_off = dir == PEDMA_DIR_WR ? EDMA_V0_WR_INT_STATUS :
+					   EDMA_V0_RD_INT_STATUS;
+	u32 clr_off = dir == PEDMA_DIR_WR ? EDMA_V0_WR_INT_CLEAR :
+					    EDMA_V0_RD_INT_CLEAR;
+	unsigned long flags;
+	unsigned int i;
+	u32 mine, st;
+
+	spin_lock_irqsave(&dev->xlock, flags);
+	if (!dev->xfer_up)
+		goto out;
+	mine = own_mask(dev, dir);
+	mine |= mine << 16;	/* done [7:0], abort [23:16] */
+	st = dev->be->ops->edma_read(dev->be, st_off);
+	if (st == ~0u)
+		goto out;	/* the engine is gone */
+	st &= mine;
+	if (!st)
+		goto out;
+	dev->be->ops->edma_write(dev->be, clr_off, st);
+	for (i = 0; i < dev->nchan[dir]; i++) {
+		struct pedma_chan *ch = &dev->chan[dir][i];
+		bool abort = st & EDMA_V0_INT_ABORT(ch->idx);
+
+		if (ch->busy && (abort || (st & EDMA_V0_INT_DONE(ch->idx))))
+			chain_done(dev, ch, abort);
+	}
+	pedma_peer_sync_check(dev);
+out:
+	spin_unlock_irqrestore(&dev->xlock, flags);
+	pedma_notify_run(dev);
+	wake_up(&dev->sync_wq);
+}
+
+/* The peer posted receives or drained records: retry waiting QPs. */
+void pedma_xfer_rnr_wake(struct pedma_dev *dev)
+{
+	struct pedma_qp *qp, *tmp;
+
+	list_for_each_entry_safe(qp, tmp, &dev->rnr_qps, rnr_node) {
+		rnr_stop(qp);
+		pedma_xfer_progress(qp);
+	}
+}
+
+void pedma_xfer_rnr_timer(struct timer_list *t)
+{
+	struct pedma_qp *qp = from_timer(qp, t, rnr_timer);
+	struct pedma_dev *dev = qp->dev;
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->xlock, flags);
+	if (qp->rnr_wait) {
+		rnr_stop(qp);
+		pedma_xfer_progress(qp);
+	}
+	spin_unlock_irqrestore(&dev->xlock, flags);
+	pedma_notify_run(dev);
+}
+
+/* @qp is being destroyed: forget it everywhere.  xlock held. */
+void pedma_xfer_detach(struct pedma_qp *qp)
+{
+	rnr_stop(qp);
+	if (qp->chan_waiting) {
+		list_del_init(&qp->chan_wait);
+		qp->chan_waiting = false;
+	}
+	if (qp->chan) {
+		qp->chan->qp = NULL;
+		qp->chan = NULL;
+	}
+	pedma_peer_ring_put(qp->dev, qp->peer_ring);
+	qp->peer_ring = NULL;
+}
+
+void pedma_xfer_init(struct pedma_dev *dev)
+{
+	spin_lock_init(&dev->xlock);
+	INIT_LIST_HEAD(&dev->chan_waitq[0]);
+	INIT_LIST_HEAD(&dev->chan_waitq[1]);
+	INIT_LIST_HEAD(&dev->peer_rings);
+	INIT_LIST_HEAD(&dev->rnr_qps);
+}
+
+/*
+ * Link up (link workqueue): take our channels from the partition and set
+ * up what we own of the engine.  The endpoint owns the interrupt masks
+ * (host channels masked: their done interrupt goes to the host as an
+ * IMWr); the host owns the IMWr addresses.
+ */
+void pedma_xfer_link_up(struct pedma_dev *dev)
+{
+	struct pedma_backend *be = dev->be;
+	struct pedma_reg_write w[16];
+	unsigned long flags;
+	unsigned int n = 0;
+	int dir;
+
+	spin_lock_irqsave(&dev->xlock, flags);
+	dev->ll_base = is_host(dev) ? dev->link.peer_wnd_local_base :
+				      be->wnd_local_base;
+	for (dir = 0; dir < 2; dir++) {
+		u32 mask = own_mask(dev, dir);
+		u32 other = (dir == PEDMA_DIR_WR ? dev->link.part.host_wr |
+			     dev->link.part.ep_wr : dev->link.part.host_rd |
+			     dev->link.part.ep_rd) & ~mask;
+		unsigned int i;
+
+		dev->nchan[dir] = 0;
+		for (i = 0; i < EDMA_V0_MAX_WR_CH; i++) {
+			struct pedma_chan *ch;
+
+			if (!(mask & BIT(i)))
+				continue;
+			ch = &dev->chan[dir][dev->nchan[dir]++];
+			ch->dir = dir;
+			ch->idx = i;
+			ch->busy = false;
+			ch->qp = NULL;
+			ch->ll_off = dir == PEDMA_DIR_WR ? PEDMA_WND_LL_WR_RING(i) :
+							   PEDMA_WND_LL_RD_RING(i);
+		}
+		w[n++] = (struct pedma_reg_write){
+			dir == PEDMA_DIR_WR ? EDMA_V0_WR_ENGINE_EN :
+					      EDMA_V0_RD_ENGINE_EN,
+			EDMA_V0_ENGINE_EN };
+		if (is_host(dev)) {
+			u64 a = be->imwr_addr[dir];
+			u32 done = dir == PEDMA_DIR_WR ? EDMA_V0_WR_DONE_IMWR_LO :
+							 EDMA_V0_RD_DONE_IMWR_LO;
+			u32 abort = dir == PEDMA_DIR_WR ? EDMA_V0_WR_ABORT_IMWR_LO :
+							  EDMA_V0_RD_ABORT_IMWR_LO;
+
+			w[n++] = (struct pedma_reg_write){ done, lower_32_bits(a) };
+			w[n++] = (struct pedma_reg_write){ done + 4, upper_32_bits(a) };
+			w[n++] = (struct pedma_reg_write){ abort, lower_32_bits(a) };
+			w[n++] = (struct pedma_reg_write){ abort + 4, upper_32_bits(a) };
+		} else {
+			w[n++] = (struct pedma_reg_write){
+				dir == PEDMA_DIR_WR ? EDMA_V0_WR_INT_MASK :
+						      EDMA_V0_RD_INT_MASK,
+				other | other << 16 };
+		}
+	}
+	be->ops->edma_write_batch(be, w, n);
+	pedma_area_link_up(dev);
+	dev->xfer_up = true;
+	spin_unlock_irqrestore(&dev->xlock, flags);
+}
+
+/*
+ * Link down: the peer is gone or restarting.  Connected QPs cannot reach
+ * it any more: they go to the error state (flushing their work) with
+ * IB_EVENT_QP_FATAL.  Chains still marked running are forgotten; the next
+ * link starts with idle channels.
+ */
+void pedma_xfer_link_down(struct pedma_dev *dev)
+{
+	struct pedma_peer_ring *r, *tmp;
+	struct pedma_qp *qp;
+	unsigned long flags, index;
+	int dir;
+	unsigned int i;
+
+	spin_lock_irqsave(&dev->xlock, flags);
+	if (!dev->xfer_up)
+		goto out;
+	dev->xfer_up = false;
+	for (dir = 0; dir < 2; dir++)
+		for (i = 0; i < dev->nchan[dir]; i++) {
+			struct pedma_chan *ch = &dev->chan[dir][i];
+
+			if (ch->qp)
+				ch->qp->chan = NULL;
+			ch->qp = NULL;
+			ch->busy = false;
+			WRITE_ONCE(ch->completed, ch->started);
+		}
+	INIT_LIST_HEAD(&dev->chan_waitq[0]);
+	INIT_LIST_HEAD(&dev->chan_waitq[1]);
+	xa_for_each(&dev->qps, index, qp) {
+		qp->chan_waiting = false;
+		INIT_LIST_HEAD(&qp->chan_wait);
+		rnr_stop(qp);
+		qp->peer_ring = NULL;
+		if (qp->state == IB_QPS_RTR || qp->state == IB_QPS_RTS ||
+		    qp->state == IB_QPS_SQD) {
+			pedma_qp_event(qp, IB_EVENT_QP_FATAL);
+			pedma_qp_to_err(qp);
+		}
+		wake_up(&qp->idle_wq);
+	}
+	list_for_each_entry_safe(r, tmp, &dev->peer_rings, node) {
+		list_del(&r->node);
+		kfree(r);
+	}
+out:
+	spin_unlock_irqrestore(&dev->xlock, flags);
+	pedma_notify_run(dev);
+	wake_up(&dev->sync_wq);
+}
