@@ -150,6 +150,40 @@ struct verbs_mr {
 	int access;
 };
 
+/* Only pointed to; pedma has no XRC. */
+struct verbs_xrcd;
+
+/*
+ * libibverbs' wrappers of the public CQ, QP and SRQ objects, which
+ * providers embed first in their own.  libibverbs converts to them with
+ * container_of (ibv_qp_to_qp_ex(), the ex verbs), so having them there
+ * keeps such a conversion inside our object even though pedma creates
+ * only the plain ones.
+ */
+struct verbs_cq {
+	union {
+		struct ibv_cq cq;
+		struct ibv_cq_ex cq_ex;
+	};
+};
+
+struct verbs_qp {
+	union {
+		struct ibv_qp qp;
+		struct ibv_qp_ex qp_ex;
+	};
+	uint32_t comp_mask;		/* VERBS_QP_* */
+	struct verbs_xrcd *xrcd;
+};
+
+struct verbs_srq {
+	struct ibv_srq srq;
+	enum ibv_srq_type srq_type;
+	struct verbs_xrcd *xrcd;
+	struct ibv_cq *cq;
+	uint32_t srq_num;
+};
+
 /*
  * Every op a provider may supply, in libibverbs' (alphabetical) order.
  * 76 pointers.  A NULL member keeps libibverbs' built-in default, which
@@ -314,6 +348,27 @@ struct ibv_alloc_pd {
 	__aligned_u64 response;
 };
 
+/*
+ * Command buffers whose fields only libibverbs touches: the header, then
+ * room for the core request with its size and alignment.  pedma passes
+ * no driver request data, so cmd_size is always sizeof() of these.
+ */
+#define PEDMA_OPAQUE_CMD(_name, _kabi)                                         \
+	struct _name {                                                         \
+		struct ib_uverbs_cmd_hdr hdr;                                  \
+		_Alignas(struct _kabi) unsigned char                           \
+			core[sizeof(struct _kabi)];                            \
+	}
+
+PEDMA_OPAQUE_CMD(ibv_reg_mr, ib_uverbs_reg_mr);
+PEDMA_OPAQUE_CMD(ibv_create_cq, ib_uverbs_create_cq);
+PEDMA_OPAQUE_CMD(ibv_create_qp, ib_uverbs_create_qp);
+PEDMA_OPAQUE_CMD(ibv_modify_qp, ib_uverbs_modify_qp);
+PEDMA_OPAQUE_CMD(ibv_query_qp, ib_uverbs_query_qp);
+PEDMA_OPAQUE_CMD(ibv_create_srq, ib_uverbs_create_srq);
+PEDMA_OPAQUE_CMD(ibv_modify_srq, ib_uverbs_modify_srq);
+PEDMA_OPAQUE_CMD(ibv_query_srq, ib_uverbs_query_srq);
+
 /* ---- Exported by libibverbs under IBVERBS_PRIVATE_34 -------------------- */
 
 void verbs_register_driver_34(const struct verbs_device_ops *ops);
@@ -348,6 +403,66 @@ int ibv_cmd_alloc_pd(struct ibv_context *context, struct ibv_pd *pd,
 		     struct ibv_alloc_pd *cmd, size_t cmd_size,
 		     struct ib_uverbs_alloc_pd_resp *resp, size_t resp_size);
 int ibv_cmd_dealloc_pd(struct ibv_pd *pd);
+
+/* Fills vmr: handle, lkey, rkey, context, mr_type, access. */
+int ibv_cmd_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
+		   uint64_t hca_va, int access, struct verbs_mr *vmr,
+		   struct ibv_reg_mr *cmd, size_t cmd_size,
+		   struct ib_uverbs_reg_mr_resp *resp, size_t resp_size);
+int ibv_cmd_dereg_mr(struct verbs_mr *vmr);
+
+/*
+ * resp/resp_size: the core response followed by the driver's (udata out);
+ * the helpers set the object's context, handle and (CQ) cqe, (QP) qp_num
+ * and the rest of ibv_qp, and write the granted caps back into attr.
+ */
+int ibv_cmd_create_cq(struct ibv_context *context, int cqe,
+		      struct ibv_comp_channel *channel, int comp_vector,
+		      struct ibv_cq *cq, struct ibv_create_cq *cmd,
+		      size_t cmd_size, struct ib_uverbs_create_cq_resp *resp,
+		      size_t resp_size);
+int ibv_cmd_req_notify_cq(struct ibv_cq *cq, int solicited_only);
+int ibv_cmd_destroy_cq(struct ibv_cq *cq);
+
+int ibv_cmd_create_qp(struct ibv_pd *pd, struct ibv_qp *qp,
+		      struct ibv_qp_init_attr *attr,
+		      struct ibv_create_qp *cmd, size_t cmd_size,
+		      struct ib_uverbs_create_qp_resp *resp, size_t resp_size);
+int ibv_cmd_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr,
+		      int attr_mask, struct ibv_modify_qp *cmd,
+		      size_t cmd_size);
+int ibv_cmd_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr,
+		     int attr_mask, struct ibv_qp_init_attr *init_attr,
+		     struct ibv_query_qp *cmd, size_t cmd_size);
+int ibv_cmd_destroy_qp(struct ibv_qp *qp);
+
+int ibv_cmd_create_srq(struct ibv_pd *pd, struct ibv_srq *srq,
+		       struct ibv_srq_init_attr *attr,
+		       struct ibv_create_srq *cmd, size_t cmd_size,
+		       struct ib_uverbs_create_srq_resp *resp,
+		       size_t resp_size);
+int ibv_cmd_modify_srq(struct ibv_srq *srq, struct ibv_srq_attr *attr,
+		       int attr_mask, struct ibv_modify_srq *cmd,
+		       size_t cmd_size);
+int ibv_cmd_query_srq(struct ibv_srq *srq, struct ibv_srq_attr *attr,
+		      struct ibv_query_srq *cmd, size_t cmd_size);
+int ibv_cmd_destroy_srq(struct ibv_srq *srq);
+
+/*
+ * libibverbs' log sink: prints when level <= VERBS_LOG_LEVEL (environment;
+ * default 0, silent) to VERBS_LOG_FILE or stderr.  Keeps errno.
+ */
+enum {
+	VERBS_LOG_LEVEL_NONE,
+	VERBS_LOG_ERR,
+	VERBS_LOG_WARN,
+	VERBS_LOG_INFO,
+	VERBS_LOG_DEBUG,
+};
+
+__attribute__((format(printf, 3, 4)))
+void __verbs_log(struct verbs_context *ctx, uint32_t level,
+		 const char *fmt, ...);
 
 /* ---- Layout of rdma-core v44 on LP64 (x86_64, arm64) -------------------- */
 
@@ -408,6 +523,22 @@ PEDMA_PABI34_ASSERT(sizeof(struct verbs_mr) == 56);
 PEDMA_PABI34_ASSERT(offsetof(struct verbs_mr, mr_type) == 48);
 PEDMA_PABI34_ASSERT(offsetof(struct verbs_mr, access) == 52);
 
+PEDMA_PABI34_ASSERT(sizeof(struct verbs_cq) == 288);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_cq, cq) == 0);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_cq, cq_ex) == 0);
+
+PEDMA_PABI34_ASSERT(sizeof(struct verbs_qp) == 368);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_qp, qp) == 0);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_qp, qp_ex) == 0);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_qp, comp_mask) == 352);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_qp, xrcd) == 360);
+
+PEDMA_PABI34_ASSERT(sizeof(struct verbs_srq) == 160);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_srq, srq_type) == 128);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_srq, xrcd) == 136);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_srq, cq) == 144);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_srq, srq_num) == 152);
+
 PEDMA_PABI34_ASSERT(sizeof(struct verbs_context_ops) == 76 * sizeof(void *));
 PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, advise_mr) == 0);
 PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, alloc_pd) == 40);
@@ -416,6 +547,24 @@ PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, free_context) == 312);
 PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, query_device_ex) == 464);
 PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, query_port) == 480);
 PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, unimport_pd) == 600);
+/* The other ops pedma sets (slot * 8). */
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, create_cq) == 120);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, create_qp) == 152);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, create_srq) == 176);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, dereg_mr) == 224);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, destroy_cq) == 248);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, destroy_qp) == 272);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, destroy_srq) == 288);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, modify_qp) == 376);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, modify_srq) == 392);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, poll_cq) == 424);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, post_recv) == 432);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, post_send) == 440);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, post_srq_recv) == 456);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, query_qp) == 488);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, query_srq) == 512);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, reg_mr) == 544);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, req_notify_cq) == 552);
 
 PEDMA_PABI34_ASSERT(sizeof(struct ibv_get_context) ==
 		    sizeof(struct ib_uverbs_cmd_hdr) +
@@ -429,6 +578,33 @@ PEDMA_PABI34_ASSERT(offsetof(struct ibv_query_port, port_num) ==
 PEDMA_PABI34_ASSERT(sizeof(struct ibv_alloc_pd) ==
 		    sizeof(struct ib_uverbs_cmd_hdr) +
 		    sizeof(struct ib_uverbs_alloc_pd));
+
+/*
+ * libibverbs' own command structs are exactly header + core request
+ * (it asserts that too); the ioctl path finds driver data at that size.
+ */
+#define PEDMA_PABI34_ASSERT_CMD(_name, _kabi, _v44)                            \
+	PEDMA_PABI34_ASSERT(sizeof(struct _name) ==                            \
+			    sizeof(struct ib_uverbs_cmd_hdr) +                 \
+			    sizeof(struct _kabi) &&                            \
+			    sizeof(struct _name) == (_v44) &&                  \
+			    offsetof(struct _name, core) ==                    \
+			    sizeof(struct ib_uverbs_cmd_hdr))
+PEDMA_PABI34_ASSERT_CMD(ibv_reg_mr, ib_uverbs_reg_mr, 48);
+PEDMA_PABI34_ASSERT_CMD(ibv_create_cq, ib_uverbs_create_cq, 40);
+PEDMA_PABI34_ASSERT_CMD(ibv_create_qp, ib_uverbs_create_qp, 64);
+PEDMA_PABI34_ASSERT_CMD(ibv_modify_qp, ib_uverbs_modify_qp, 120);
+PEDMA_PABI34_ASSERT_CMD(ibv_query_qp, ib_uverbs_query_qp, 24);
+PEDMA_PABI34_ASSERT_CMD(ibv_create_srq, ib_uverbs_create_srq, 40);
+PEDMA_PABI34_ASSERT_CMD(ibv_modify_srq, ib_uverbs_modify_srq, 24);
+PEDMA_PABI34_ASSERT_CMD(ibv_query_srq, ib_uverbs_query_srq, 24);
+#undef PEDMA_PABI34_ASSERT_CMD
+
+/* Core responses the helpers read; driver data follows each. */
+PEDMA_PABI34_ASSERT(sizeof(struct ib_uverbs_reg_mr_resp) == 12);
+PEDMA_PABI34_ASSERT(sizeof(struct ib_uverbs_create_cq_resp) == 8);
+PEDMA_PABI34_ASSERT(sizeof(struct ib_uverbs_create_qp_resp) == 32);
+PEDMA_PABI34_ASSERT(sizeof(struct ib_uverbs_create_srq_resp) == 16);
 
 #undef PEDMA_PABI34_ASSERT
 #else

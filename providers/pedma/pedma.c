@@ -1,17 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * libpedma: device matching, context setup and the verbs implemented so far
- * (query_device_ex, query_port, alloc_pd, dealloc_pd).
+ * libpedma: device matching, context setup, the device-level verbs
+ * (query_device_ex, query_port, alloc_pd, dealloc_pd), the op table, and
+ * mapping the rings the kernel hands out.  The other verbs live in
+ * pedma_mr.c, pedma_cq.c, pedma_qp.c, pedma_srq.c and pedma_fastpath.c.
  *
- * Every other verb is left NULL in pedma_ctx_ops: verbs_init_context()
- * first installs libibverbs' default table, whose entries fail with
- * EOPNOTSUPP (void ones do nothing), and verbs_set_ops() only overrides
- * the members we set.
+ * Every verb not in pedma_ctx_ops stays NULL: verbs_init_context() first
+ * installs libibverbs' default table, whose entries fail with EOPNOTSUPP
+ * (void ones do nothing), and verbs_set_ops() only overrides the members
+ * we set.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <rdma/pedma-abi.h>
 
@@ -71,6 +75,66 @@ static int pedma_dealloc_pd(struct ibv_pd *ibpd)
 	return 0;
 }
 
+/* ---- Helpers ------------------------------------------------------------- */
+
+void pedma_log(struct ibv_context *ctx, uint32_t level, const char *func,
+	       int line, const char *fmt, ...)
+{
+	int saved = errno;
+	char msg[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	__verbs_log(&to_pctx(ctx)->ibv_ctx, level, "%s: %s:%d: %s\n",
+		    ctx->device->name, func, line, msg);
+	errno = saved;
+}
+
+int pedma_ring_map(struct ibv_context *ctx, struct pedma_ring *ring,
+		   const char *what, uint64_t offset, uint32_t size,
+		   uint32_t entries, uint32_t entry_size, bool producer)
+{
+	void *mem;
+
+	memset(ring, 0, sizeof(*ring));
+	/*
+	 * A ring is absent when its size is 0 (the ABI also makes its offset
+	 * 0).  Offset 0 alone does not mean absent: rdma_user_mmap_entry_insert()
+	 * hands out page offset 0 to the first entry of a ucontext.
+	 */
+	if (!size && !offset)
+		return 0;
+	if (!pedma_ring_layout_ok(size, entries, entry_size) ||
+	    offset > (uint64_t)INT64_MAX) {
+		pedma_err(ctx,
+			  "kernel describes a %s ring the ABI does not allow: offset %#llx, %u bytes, %u entries of %u bytes",
+			  what, (unsigned long long)offset, size, entries,
+			  entry_size);
+		return EPROTO;
+	}
+	mem = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, ctx->cmd_fd,
+		   (off_t)offset);
+	if (mem == MAP_FAILED) {
+		int err = errno;
+
+		pedma_err(ctx, "mmap of the %s ring (%u bytes at %#llx): %s",
+			  what, size, (unsigned long long)offset,
+			  strerror(err));
+		return err;
+	}
+	pedma_ring_init(ring, mem, size, entries, entry_size, producer);
+	return 0;
+}
+
+void pedma_ring_unmap(struct pedma_ring *ring)
+{
+	if (ring->map_size)
+		munmap(ring->hdr, ring->map_size);
+	memset(ring, 0, sizeof(*ring));
+}
+
 static void pedma_free_context(struct ibv_context *ibctx)
 {
 	struct pedma_context *ctx = to_pctx(ibctx);
@@ -81,10 +145,27 @@ static void pedma_free_context(struct ibv_context *ibctx)
 
 static const struct verbs_context_ops pedma_ctx_ops = {
 	.alloc_pd = pedma_alloc_pd,
+	.create_cq = pedma_create_cq,
+	.create_qp = pedma_create_qp,
+	.create_srq = pedma_create_srq,
 	.dealloc_pd = pedma_dealloc_pd,
+	.dereg_mr = pedma_dereg_mr,
+	.destroy_cq = pedma_destroy_cq,
+	.destroy_qp = pedma_destroy_qp,
+	.destroy_srq = pedma_destroy_srq,
 	.free_context = pedma_free_context,
+	.modify_qp = pedma_modify_qp,
+	.modify_srq = pedma_modify_srq,
+	.poll_cq = pedma_poll_cq,
+	.post_recv = pedma_post_recv,
+	.post_send = pedma_post_send,
+	.post_srq_recv = pedma_post_srq_recv,
 	.query_device_ex = pedma_query_device_ex,
 	.query_port = pedma_query_port,
+	.query_qp = pedma_query_qp,
+	.query_srq = pedma_query_srq,
+	.reg_mr = pedma_reg_mr,
+	.req_notify_cq = pedma_req_notify_cq,
 };
 
 /* ---- Context ------------------------------------------------------------ */
@@ -99,6 +180,43 @@ struct pedma_get_context_resp {
 _Static_assert(offsetof(struct pedma_get_context_resp, drv) ==
 	       sizeof(struct ib_uverbs_get_context_resp),
 	       "driver udata must follow the core get_context response");
+
+/*
+ * The kernel's view of the ABI must be ours: same version, same entry
+ * sizes, limits the WQE format can hold.  Said on stderr whatever
+ * VERBS_LOG_LEVEL is, since the device is unusable otherwise.
+ */
+static bool pedma_ucontext_resp_ok(struct ibv_device *ibdev,
+				   const struct pedma_alloc_ucontext_resp *r)
+{
+	if (r->abi_version != PEDMA_UVERBS_ABI_VERSION) {
+		fprintf(stderr,
+			"libpedma: %s: kernel driver speaks pedma uverbs ABI %u, this provider speaks %u; install matching pedma.ko and libpedma\n",
+			ibdev->name, r->abi_version, PEDMA_UVERBS_ABI_VERSION);
+		return false;
+	}
+	if (r->sq_wqe_size != sizeof(struct pedma_sq_wqe) ||
+	    r->rq_wqe_size != sizeof(struct pedma_rq_wqe) ||
+	    r->cqe_size != sizeof(struct pedma_cqe)) {
+		fprintf(stderr,
+			"libpedma: %s: kernel driver's ring entries are SQ %u, RQ %u, CQE %u bytes, this provider's %zu, %zu, %zu (both claim pedma uverbs ABI %u); install matching pedma.ko and libpedma\n",
+			ibdev->name, r->sq_wqe_size, r->rq_wqe_size,
+			r->cqe_size, sizeof(struct pedma_sq_wqe),
+			sizeof(struct pedma_rq_wqe), sizeof(struct pedma_cqe),
+			PEDMA_UVERBS_ABI_VERSION);
+		return false;
+	}
+	if (!r->max_sge || r->max_sge > PEDMA_UMAX_SGE ||
+	    r->max_inline > PEDMA_MAX_INLINE) {
+		fprintf(stderr,
+			"libpedma: %s: kernel driver's limits (max_sge %u, max_inline %u) exceed what pedma uverbs ABI %u WQEs hold (%u, %u)\n",
+			ibdev->name, r->max_sge, r->max_inline,
+			PEDMA_UVERBS_ABI_VERSION, PEDMA_UMAX_SGE,
+			PEDMA_MAX_INLINE);
+		return false;
+	}
+	return true;
+}
 
 static struct verbs_context *pedma_alloc_context(struct ibv_device *ibdev,
 						 int cmd_fd,
@@ -127,16 +245,14 @@ static struct verbs_context *pedma_alloc_context(struct ibv_device *ibdev,
 		goto err_uninit;
 	}
 
-	if (resp.drv.abi_version != PEDMA_UVERBS_ABI_VERSION) {
-		fprintf(stderr,
-			"libpedma: %s: kernel driver speaks pedma uverbs ABI %u, this provider speaks %u; install matching pedma.ko and libpedma\n",
-			ibdev->name, resp.drv.abi_version,
-			PEDMA_UVERBS_ABI_VERSION);
+	if (!pedma_ucontext_resp_ok(ibdev, &resp.drv)) {
 		errno = EPROTO;
 		goto err_uninit;
 	}
 	ctx->caps = resp.drv.caps;
 	ctx->role = resp.drv.role;
+	ctx->max_sge = resp.drv.max_sge;
+	ctx->max_inline = resp.drv.max_inline;
 
 	verbs_set_ops(&ctx->ibv_ctx, &pedma_ctx_ops);
 	return &ctx->ibv_ctx;

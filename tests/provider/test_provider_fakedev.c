@@ -12,8 +12,9 @@
  * /etc/libibverbs.d, no environment override in v44) when sysfs lists a
  * uverbs device that no loaded provider claims.  So, in a private mount
  * namespace:
- *   - SYSFS_PATH points at a fake sysfs with uverbs0 = pedma0 (ABI 1),
- *     uverbs1 = pedma1 (ABI 2) and uverbs2 = other0 (ABI 1);
+ *   - SYSFS_PATH points at a fake sysfs with uverbs0 = pedma0 (the
+ *     current PEDMA_UVERBS_ABI_VERSION), uverbs1 = pedma1 (one newer),
+ *     uverbs2 = pedma2 (one older) and uverbs3 = other0;
  *   - a tmpfs covers /dev, with /dev/infiniband/uverbsN bound to /dev/null
  *     (libibverbs wants a character device with the sysfs dev number);
  *   - /etc/libibverbs.d is replaced by a directory holding only the lab's
@@ -22,8 +23,8 @@
  *     provider directory in LD_LIBRARY_PATH, which libibverbs' last
  *     fallback, dlopen("libpedma-rdmav34.so"), searches), or nothing while
  *     RDMAV_DRIVERS names the provider by absolute path (rdmav-drivers).
- * Expected: only pedma0 is listed (pedma1 refused for its ABI, other0 not
- * ours), no "couldn't load driver" warning, and opening pedma0 fails
+ * Expected: only pedma0 is listed (pedma1 and pedma2 refused for their
+ * ABI, other0 not ours), no "couldn't load driver" warning, and opening pedma0 fails
  * cleanly with EPROTO: /dev/null accepts the get_context write but returns
  * no response, so the provider sees pedma ABI 0 and refuses it.
  *
@@ -43,6 +44,7 @@
 #include <unistd.h>
 
 #include <infiniband/verbs.h>
+#include <rdma/pedma-abi.h>
 
 #define SKIP 77
 
@@ -126,10 +128,20 @@ struct fake_dev {
 	const char *abi;
 };
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+/* The ABI numbers as sysfs shows them, and for the expected messages. */
+#define ABI_CUR STR(PEDMA_UVERBS_ABI_VERSION)
+#define ABI_NEW "3"
+#define ABI_OLD "1"
+_Static_assert(PEDMA_UVERBS_ABI_VERSION == 2,
+	       "update ABI_NEW and ABI_OLD with the ABI version");
+
 static const struct fake_dev fake_devs[] = {
-	{ "uverbs0", "pedma0", "1" },
-	{ "uverbs1", "pedma1", "2" },	/* a newer pedma.ko: must be refused */
-	{ "uverbs2", "other0", "1" },	/* somebody else's device */
+	{ "uverbs0", "pedma0", ABI_CUR },
+	{ "uverbs1", "pedma1", ABI_NEW },	/* a newer pedma.ko: refused */
+	{ "uverbs2", "pedma2", ABI_OLD },	/* an older pedma.ko: refused */
+	{ "uverbs3", "other0", ABI_CUR },	/* somebody else's device */
 };
 
 #define NDEVS (sizeof(fake_devs) / sizeof(fake_devs[0]))
@@ -347,8 +359,10 @@ int main(int argc, char **argv)
 		printf("FAIL: libibverbs could not load or read something\n");
 		failures++;
 	}
-	if (!strstr(err, "Driver pedma does not support the kernel ABI of 2")) {
-		printf("FAIL: pedma1 (ABI 2) not refused by the ABI range\n");
+	if (!strstr(err, "Driver pedma does not support the kernel ABI of " ABI_NEW) ||
+	    !strstr(err, "Driver pedma does not support the kernel ABI of " ABI_OLD)) {
+		printf("FAIL: pedma1 (ABI " ABI_NEW ") or pedma2 (ABI " ABI_OLD
+		       ") not refused by the ABI range\n");
 		failures++;
 	}
 	if (ctx || open_errno != EPROTO ||
