@@ -64,6 +64,15 @@ int pedma_dev_register(struct pedma_dev *dev)
 	ibdev->node_guid = dev->be->node_guid;
 	snprintf(ibdev->node_desc, sizeof(ibdev->node_desc), "pedma %s",
 		 dev->be->desc);
+	/*
+	 * Legacy write commands the provider uses beyond the core's default
+	 * set: zero-WR posts are the ring doorbells (pedma-abi.h), and
+	 * completion channels are armed with REQ_NOTIFY_CQ.
+	 */
+	ibdev->uverbs_cmd_mask |= BIT_ULL(IB_USER_VERBS_CMD_POST_SEND) |
+				  BIT_ULL(IB_USER_VERBS_CMD_POST_RECV) |
+				  BIT_ULL(IB_USER_VERBS_CMD_POST_SRQ_RECV) |
+				  BIT_ULL(IB_USER_VERBS_CMD_REQ_NOTIFY_CQ);
 	ib_set_device_ops(ibdev, &pedma_dev_ops);
 	ib_set_device_ops(ibdev, &pedma_mr_ops);
 	ib_set_device_ops(ibdev, &pedma_cq_ops);

@@ -185,7 +185,9 @@ struct pedma_uring *pedma_uring_alloc(struct ib_ucontext *uctx, u32 entries,
 		kfree(ur);
 		return ERR_PTR(-ENOMEM);
 	}
-	ret = rdma_user_mmap_entry_insert(uctx, &ur->rentry, ur->size);
+	/* Never offset 0: the ABI reads offset 0 and size 0 as "no ring". */
+	ret = rdma_user_mmap_entry_insert_range(uctx, &ur->rentry, ur->size,
+						1, U32_MAX);
 	if (ret) {
 		vfree(ur->buf);
 		kfree(ur);

@@ -1,0 +1,1623 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * pedma_ktest: an in-kernel RDMA verbs test client, in the spirit of krping.
+ *
+ * It binds to one RDMA device (module parameter dev, default pedma0) through
+ * ib_register_client() and uses only standard kernel verbs, so it runs on any
+ * device with kernel verbs (pedma, rdma_rxe, ...): a PD with the unsafe global
+ * rkey, two CQs with a completion handler (polled with ib_poll_cq(), or armed
+ * with ib_req_notify_cq() and woken by the handler), one RC QP, and buffers
+ * from kmalloc()/alloc_pages() mapped with ib_dma_map_single().
+ *
+ * The two sides exchange their connection data without rdma_cm, through
+ * debugfs (/sys/kernel/debug/pedma_ktest/):
+ *
+ *   info  read:  "QPN LID GID RKEY ADDR LEN" of this side
+ *   ctl   write: "connect QPN LID GID RKEY ADDR LEN" (the peer's info): QP to RTS
+ *                "run TEST [poll|notify]"  (role=client) run the tests
+ *                "check"                   (role=server) serve one run
+ *
+ * TEST is send, send_imm, write, write_imm, read or all; without a mode a run
+ * does every test with polled and then with notified completions.  "run" and
+ * "check" return 0 when every test passed, -EIO otherwise; the details go to
+ * the kernel log.
+ *
+ * The client drives each test case with control messages over the same QP:
+ * PREPARE (the server fills its buffer with guard bytes or a pattern and
+ * posts its receives) -> READY, then the operation, then CHECK (the server
+ * checks its completion and every byte in and around the target range) ->
+ * RESULT; DONE -> RESULT ends a run.  Every wait is bounded by timeout_ms.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/completion.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include <linux/gfp.h>
+#include <linux/inet.h>
+#include <linux/jiffies.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <rdma/ib_addr.h>
+#include <rdma/ib_cache.h>
+#include <rdma/ib_verbs.h>
+
+static char *kt_dev_name = "pedma0";
+module_param_named(dev, kt_dev_name, charp, 0444);
+MODULE_PARM_DESC(dev, "RDMA device to bind to (default pedma0)");
+
+static char *kt_role = "server";
+module_param_named(role, kt_role, charp, 0444);
+MODULE_PARM_DESC(role, "server (serves \"check\") or client (runs the tests)");
+
+static unsigned int kt_port = 1;
+module_param_named(port, kt_port, uint, 0444);
+MODULE_PARM_DESC(port, "port number (default 1)");
+
+static unsigned int kt_timeout_ms = 30000;
+module_param_named(timeout_ms, kt_timeout_ms, uint, 0644);
+MODULE_PARM_DESC(timeout_ms, "limit of every wait for a completion, ms (default 30000)");
+
+#define KT_BUF_ORDER	9			/* 2 MiB data buffers */
+#define KT_BUF_LEN	(PAGE_SIZE << KT_BUF_ORDER)
+#define KT_GUARD	4096			/* checked bytes around a range */
+#define KT_DATA_END	(KT_BUF_LEN - 4 * KT_GUARD)	/* data ranges end below */
+#define KT_SLACK	64			/* receive space beyond a message */
+#define KT_SENTINEL	(KT_DATA_END + 2 * KT_GUARD)	/* WRITE_WITH_IMM's recv */
+#define KT_CTRL_LEN	1024			/* control messages (kmalloc) */
+#define KT_CTRL_SEND	0
+#define KT_CTRL_RECV	512
+#define KT_MAX_SGE	4
+#define KT_CQ_DEPTH	32
+#define KT_QP_DEPTH	8
+#define KT_RD_ATOM	4
+#define KT_PSN		0x1234
+#define KT_MAGIC	0x6b747374		/* "ktst" */
+#define KT_CMD_MAX	256
+
+enum kt_op { KT_SEND, KT_SEND_IMM, KT_WRITE, KT_WRITE_IMM, KT_READ, KT_NR_OPS };
+
+static const char * const kt_op_name[KT_NR_OPS] = {
+	[KT_SEND] = "send",
+	[KT_SEND_IMM] = "send_imm",
+	[KT_WRITE] = "write",
+	[KT_WRITE_IMM] = "write_imm",
+	[KT_READ] = "read",
+};
+
+enum kt_mode { KT_MODE_POLL, KT_MODE_NOTIFY, KT_NR_MODES };
+
+static const char * const kt_mode_name[KT_NR_MODES] = {
+	[KT_MODE_POLL] = "poll",
+	[KT_MODE_NOTIFY] = "notify",
+};
+
+enum kt_msg_type {
+	KT_MSG_PREPARE = 1,
+	KT_MSG_READY,
+	KT_MSG_CHECK,
+	KT_MSG_RESULT,
+	KT_MSG_DONE,
+};
+
+/* wr_id: a running number << 8 | what the work request is */
+enum kt_wr_kind { KT_WR_CTRL_SEND = 1, KT_WR_CTRL_RECV, KT_WR_OP, KT_WR_DATA_RECV };
+
+/* A control message, on the wire (both sides run this module). */
+struct kt_wire_seg {
+	__be32 off;
+	__be32 len;
+};
+
+struct kt_msg {
+	__be32 magic;
+	__be32 type;
+	__be32 seq;
+	__be32 op;
+	__be32 mode;
+	__be32 seed;
+	__be32 len;
+	__be32 imm;
+	__be32 status;		/* READY, RESULT, DONE: 0 or a negative errno */
+	__be32 nseg;
+	struct kt_wire_seg seg[KT_MAX_SGE];
+};
+
+/* Segments in a data buffer: ascending, not overlapping, below KT_DATA_END. */
+struct kt_layout {
+	u32 n;
+	u32 off[KT_MAX_SGE];
+	u32 len[KT_MAX_SGE];
+};
+
+/*
+ * One test case.  The local side (the client's buffer) has nl segments from
+ * loff: the first nl - 1 are ls[], the last gets the rest of len.  For SEND
+ * kinds the server receives into nr segments from roff (rs[], the last one
+ * gets the rest plus KT_SLACK); RDMA targets are the range [roff, roff + len)
+ * of the server's buffer.
+ */
+struct kt_case {
+	u8 op;
+	u8 nl;
+	u8 nr;
+	u32 len;
+	u32 loff;
+	u32 roff;
+	u32 ls[KT_MAX_SGE - 1];
+	u32 rs[KT_MAX_SGE - 1];
+};
+
+static const struct kt_case kt_cases[] = {
+	{ .op = KT_SEND, .len = 0, .nl = 0, .nr = 1 },
+	{ .op = KT_SEND, .len = 1, .nl = 1, .nr = 1, .loff = 3, .roff = 5 },
+	{ .op = KT_SEND, .len = 4095, .nl = 1, .nr = 1, .loff = 1, .roff = 4097 },
+	{ .op = KT_SEND, .len = SZ_64K, .nl = 1, .nr = 1 },
+	{ .op = KT_SEND, .len = SZ_1M, .nl = 1, .nr = 1, .loff = SZ_4K, .roff = SZ_8K },
+	{ .op = KT_SEND, .len = 4095, .nl = 2, .nr = 3, .ls = { 1000 }, .rs = { 17, 2048 } },
+	{ .op = KT_SEND, .len = SZ_64K + 17, .nl = 3, .nr = 2, .loff = 9, .roff = 100,
+	  .ls = { SZ_4K, 33 }, .rs = { 30000 } },
+	{ .op = KT_SEND, .len = SZ_1M, .nl = 4, .nr = 4, .loff = 1, .roff = 2,
+	  .ls = { SZ_4K, SZ_256K + 5, 1 }, .rs = { SZ_64K, 1, 500000 } },
+	{ .op = KT_SEND_IMM, .len = 0, .nl = 0, .nr = 1 },
+	{ .op = KT_SEND_IMM, .len = 1, .nl = 1, .nr = 1, .roff = 63 },
+	{ .op = KT_SEND_IMM, .len = 4095, .nl = 2, .nr = 2, .loff = 5, .ls = { 2000 },
+	  .rs = { 95 } },
+	{ .op = KT_SEND_IMM, .len = SZ_64K, .nl = 1, .nr = 1, .roff = 3 },
+	{ .op = KT_SEND_IMM, .len = SZ_1M, .nl = 1, .nr = 1 },
+	{ .op = KT_WRITE, .len = 0, .nl = 0, .roff = 11 },
+	{ .op = KT_WRITE, .len = 1, .nl = 1, .roff = 7 },
+	{ .op = KT_WRITE, .len = 4095, .nl = 1, .loff = 2, .roff = 1 },
+	{ .op = KT_WRITE, .len = SZ_64K, .nl = 1, .roff = SZ_4K },
+	{ .op = KT_WRITE, .len = SZ_1M, .nl = 1 },
+	{ .op = KT_WRITE, .len = 8191, .nl = 2, .roff = 13, .ls = { 4095 } },
+	{ .op = KT_WRITE, .len = SZ_64K + 3, .nl = 3, .roff = 4093, .ls = { 1, 40000 } },
+	{ .op = KT_WRITE, .len = SZ_1M, .nl = 4, .roff = 1, .ls = { 3, SZ_512K, 4097 } },
+	{ .op = KT_WRITE_IMM, .len = 0, .nl = 0 },
+	{ .op = KT_WRITE_IMM, .len = 1, .nl = 1, .roff = 9 },
+	{ .op = KT_WRITE_IMM, .len = 4095, .nl = 2, .roff = 3, .ls = { 7 } },
+	{ .op = KT_WRITE_IMM, .len = SZ_64K, .nl = 1 },
+	{ .op = KT_WRITE_IMM, .len = SZ_1M, .nl = 1, .roff = SZ_4K },
+	{ .op = KT_READ, .len = 1, .nl = 1, .roff = 5 },
+	{ .op = KT_READ, .len = 4095, .nl = 1, .loff = 3, .roff = 3 },
+	{ .op = KT_READ, .len = SZ_64K, .nl = 1 },
+	{ .op = KT_READ, .len = SZ_1M, .nl = 1, .roff = SZ_4K },
+	{ .op = KT_READ, .len = 4097, .nl = 2, .roff = 1, .ls = { 2048 } },
+	{ .op = KT_READ, .len = SZ_64K + 1, .nl = 3, .ls = { 100, SZ_32K } },
+	{ .op = KT_READ, .len = SZ_1M, .nl = 4, .roff = 17, .ls = { SZ_4K, 1, SZ_256K } },
+};
+
+struct kt_cq {
+	struct ib_cq *cq;
+	struct completion event;	/* completed by the completion handler */
+	atomic_t events;
+	bool armed;			/* armed with an empty CQ, no event seen yet */
+	const char *name;
+};
+
+struct kt_buf {
+	struct page *page;
+	u8 *va;
+	u64 dma;
+};
+
+struct kt_peer {
+	u32 qpn;
+	u32 lid;
+	union ib_gid gid;
+	u32 rkey;
+	u64 addr;
+	u32 len;
+};
+
+/* What the server prepared for the current case. */
+struct kt_serving {
+	bool active;
+	u32 seq;
+	u32 op;
+	u32 seed;
+	u32 len;
+	u32 imm;
+	struct kt_layout lay;
+	u32 bad;
+};
+
+struct kt_ctx {
+	struct ib_device *dev;
+	u32 port;
+	bool client;
+	struct ib_pd *pd;
+	struct kt_cq scq;
+	struct kt_cq rcq;
+	struct ib_qp *qp;
+	struct kt_buf lbuf;		/* the client's sources and READ targets */
+	struct kt_buf rbuf;		/* what the peer sends, writes and reads */
+	u8 *ctrl;
+	u64 ctrl_dma;
+	bool ctrl_mapped;
+	u32 max_send_sge;
+	u32 max_recv_sge;
+	u32 max_rd_sge;
+	u32 rd_atom;
+	u32 dest_rd_atom;
+	u32 max_msg;			/* port max_msg_sz, at connect */
+	bool connected;
+	bool broken;			/* QP error or protocol out of step */
+	enum kt_mode mode;
+	u64 wr_count;
+	u64 ctrl_recv_id;
+	u64 data_recv_id;
+	u32 seq;
+	struct kt_peer peer;
+	struct kt_serving srv;
+};
+
+/* kt_lock serializes the debugfs commands with device add/remove. */
+static DEFINE_MUTEX(kt_lock);
+static struct kt_ctx *kt_ctx;
+static struct dentry *kt_dir;
+static bool kt_is_client;
+static struct ib_client kt_client;
+
+/* The data pattern of a test (seed) at message byte i, and guard bytes. */
+static inline u8 kt_pat(u32 seed, u32 i)
+{
+	u32 x = (i + seed) * 2654435761u;
+
+	return (u8)((x >> 24) ^ i);
+}
+
+static inline u8 kt_guard(u32 seed, u32 pos)
+{
+	return (u8)~kt_pat(seed ^ 0x5a5a5a5a, pos);
+}
+
+static bool kt_layout_valid(const struct kt_layout *lay)
+{
+	u32 i, end = 0;
+
+	if (lay->n > KT_MAX_SGE)
+		return false;
+	for (i = 0; i < lay->n; i++) {
+		if (lay->off[i] < end || lay->len[i] > KT_DATA_END ||
+		    lay->off[i] > KT_DATA_END - lay->len[i])
+			return false;
+		end = lay->off[i] + lay->len[i];
+	}
+	return true;
+}
+
+static u32 kt_layout_size(const struct kt_layout *lay)
+{
+	u32 i, sum = 0;
+
+	for (i = 0; i < lay->n; i++)
+		sum += lay->len[i];
+	return sum;
+}
+
+/* n segments from off: split[0..n-2], then the rest of total plus extra. */
+static int kt_layout_make(struct kt_layout *lay, u32 n, u32 off, u32 total,
+			  const u32 *split, u32 extra)
+{
+	u32 i, len, sum = 0;
+
+	if (n > KT_MAX_SGE || (!n && total))
+		return -EINVAL;
+	lay->n = n;
+	for (i = 0; i < n; i++) {
+		if (i + 1 < n) {
+			len = split[i];
+			if (!len || len >= total - sum)
+				return -EINVAL;
+		} else {
+			len = total - sum + extra;
+		}
+		lay->off[i] = off;
+		lay->len[i] = len;
+		sum += len;
+		off += len + 64 + 32 * i;	/* gaps, which must stay untouched */
+	}
+	return kt_layout_valid(lay) ? 0 : -EINVAL;
+}
+
+static void kt_window(const struct kt_layout *lay, u32 *lo, u32 *hi)
+{
+	u32 end = lay->off[lay->n - 1] + lay->len[lay->n - 1];
+
+	*lo = lay->off[0] > KT_GUARD ? lay->off[0] - KT_GUARD : 0;
+	*hi = min_t(u32, end + KT_GUARD, KT_BUF_LEN);
+}
+
+/* Guard bytes around and between the segments, datalen pattern bytes in them. */
+static void kt_fill(u8 *buf, const struct kt_layout *lay, u32 datalen, u32 seed)
+{
+	u32 lo, hi, pos, i, j, m = 0;
+
+	if (!lay->n)
+		return;
+	kt_window(lay, &lo, &hi);
+	for (pos = lo; pos < hi; pos++)
+		buf[pos] = kt_guard(seed, pos);
+	for (i = 0; i < lay->n; i++)
+		for (j = 0; j < lay->len[i] && m < datalen; j++)
+			buf[lay->off[i] + j] = kt_pat(seed, m++);
+}
+
+/* Check what kt_fill() would have written; returns the number of bad bytes. */
+static u32 kt_check(const char *what, const u8 *buf, const struct kt_layout *lay,
+		    u32 datalen, u32 seed)
+{
+	u32 lo, hi, pos, s = 0, m = 0, bad = 0;
+	bool data;
+	u8 want;
+
+	if (!lay->n)
+		return 0;
+	kt_window(lay, &lo, &hi);
+	for (pos = lo; pos < hi; pos++) {
+		while (s < lay->n && pos >= lay->off[s] + lay->len[s])
+			s++;
+		data = s < lay->n && pos >= lay->off[s] && m < datalen;
+		want = data ? kt_pat(seed, m) : kt_guard(seed, pos);
+		if (buf[pos] != want && ++bad <= 4)
+			pr_err("%s: byte at %u (%s %u) is 0x%02x, expected 0x%02x\n",
+			       what, pos, data ? "message byte" : "guard", data ? m : pos,
+			       buf[pos], want);
+		if (data)
+			m++;
+	}
+	if (m != datalen) {
+		pr_err("%s: layout holds %u of %u bytes\n", what, m, datalen);
+		bad++;
+	}
+	if (bad)
+		pr_err("%s: %u bad bytes in [%u, %u)\n", what, bad, lo, hi);
+	return bad;
+}
+
+static u64 kt_wr_id(struct kt_ctx *c, enum kt_wr_kind kind)
+{
+	return (++c->wr_count << 8) | kind;
+}
+
+static void kt_cq_comp(struct ib_cq *cq, void *cq_context)
+{
+	struct kt_cq *kcq = cq_context;
+
+	atomic_inc(&kcq->events);
+	complete(&kcq->event);
+}
+
+static void kt_cq_event(struct ib_event *ev, void *cq_context)
+{
+	struct kt_cq *kcq = cq_context;
+
+	pr_err("%s CQ: async event %s (%d)\n", kcq->name, ib_event_msg(ev->event),
+	       ev->event);
+}
+
+static void kt_qp_event(struct ib_event *ev, void *qp_context)
+{
+	struct kt_ctx *c = qp_context;
+
+	switch (ev->event) {
+	case IB_EVENT_COMM_EST:
+	case IB_EVENT_SQ_DRAINED:
+	case IB_EVENT_QP_LAST_WQE_REACHED:
+		pr_info("QP event: %s\n", ib_event_msg(ev->event));
+		break;
+	default:
+		pr_err("QP async event %s (%d)\n", ib_event_msg(ev->event), ev->event);
+		WRITE_ONCE(c->broken, true);
+		break;
+	}
+}
+
+/* Arm an empty CQ: its next completion must raise an event. */
+static int kt_arm(struct kt_ctx *c, struct kt_cq *kcq)
+{
+	int ret;
+
+	if (c->mode != KT_MODE_NOTIFY)
+		return 0;
+	reinit_completion(&kcq->event);
+	ret = ib_req_notify_cq(kcq->cq, IB_CQ_NEXT_COMP);
+	if (ret) {
+		pr_err("%s CQ: ib_req_notify_cq: %d\n", kcq->name, ret);
+		return ret < 0 ? ret : -EIO;
+	}
+	kcq->armed = true;
+	return 0;
+}
+
+static int kt_poll_one(struct kt_ctx *c, struct kt_cq *kcq, struct ib_wc *wc)
+{
+	int n = ib_poll_cq(kcq->cq, 1, wc);
+
+	if (n < 0) {
+		pr_err("%s CQ: ib_poll_cq: %d\n", kcq->name, n);
+		c->broken = true;
+	}
+	return n;
+}
+
+/*
+ * Wait for the next completion of a CQ.  Polled mode: ib_poll_cq() until the
+ * deadline.  Notified mode, CQ armed by kt_arm() before the work request that
+ * completes was posted: the completion handler must run, then the completion
+ * must be there.  Notified mode otherwise: poll, arm with
+ * IB_CQ_REPORT_MISSED_EVENTS, sleep until the handler runs, poll again.
+ */
+static int kt_wait(struct kt_ctx *c, struct kt_cq *kcq, unsigned int tmo_ms,
+		   struct ib_wc *wc)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(tmo_ms);
+	bool strict = c->mode == KT_MODE_NOTIFY && kcq->armed;
+	long left;
+	int n;
+
+	kcq->armed = false;
+	for (;;) {
+		if (!strict) {
+			n = kt_poll_one(c, kcq, wc);
+			if (n)
+				return n < 0 ? n : 0;
+		}
+		left = (long)(deadline - jiffies);
+		if (left <= 0)
+			break;
+		if (c->mode == KT_MODE_POLL) {
+			usleep_range(20, 100);
+			continue;
+		}
+		if (!strict) {
+			reinit_completion(&kcq->event);
+			n = ib_req_notify_cq(kcq->cq,
+					     IB_CQ_NEXT_COMP | IB_CQ_REPORT_MISSED_EVENTS);
+			if (n < 0) {
+				pr_err("%s CQ: ib_req_notify_cq: %d\n", kcq->name, n);
+				c->broken = true;
+				return n;
+			}
+			if (n > 0) {
+				cond_resched();
+				continue;
+			}
+		}
+		if (!wait_for_completion_timeout(&kcq->event, left))
+			break;
+		if (strict) {
+			n = kt_poll_one(c, kcq, wc);
+			if (n)
+				return n < 0 ? n : 0;
+			/* an event with nothing to poll: wait for the next one */
+		}
+	}
+	n = kt_poll_one(c, kcq, wc);
+	if (n > 0 && c->mode == KT_MODE_POLL)
+		return 0;
+	if (n > 0)
+		pr_err("%s CQ: a completion arrived but the armed CQ raised no event within %u ms\n",
+		       kcq->name, tmo_ms);
+	else if (!n)
+		pr_err("%s CQ: no completion within %u ms\n", kcq->name, tmo_ms);
+	c->broken = true;
+	return -ETIMEDOUT;
+}
+
+/* Status and wr_id of a completion: anything wrong is fatal for the run. */
+static int kt_wc_ok(struct kt_ctx *c, const struct ib_wc *wc, u64 wr_id,
+		    const char *what)
+{
+	if (wc->status != IB_WC_SUCCESS) {
+		pr_err("%s: completion status %s (%d), vendor_err 0x%x, wr_id 0x%llx\n",
+		       what, ib_wc_status_msg(wc->status), wc->status,
+		       wc->vendor_err, wc->wr_id);
+		c->broken = true;
+		return -EIO;
+	}
+	if (wc->wr_id != wr_id || wc->qp != c->qp) {
+		pr_err("%s: completion of wr_id 0x%llx (qp %p), expected 0x%llx (qp %p)\n",
+		       what, wc->wr_id, wc->qp, wr_id, c->qp);
+		c->broken = true;
+		return -EIO;
+	}
+	return 0;
+}
+
+static int kt_post_send(struct kt_ctx *c, const struct ib_send_wr *wr)
+{
+	const struct ib_send_wr *bad_wr;
+	int ret = ib_post_send(c->qp, wr, &bad_wr);
+
+	if (ret) {
+		pr_err("ib_post_send: %d\n", ret);
+		c->broken = true;
+	}
+	return ret;
+}
+
+static int kt_post_recv(struct kt_ctx *c, struct ib_sge *sge, int nsge,
+			enum kt_wr_kind kind, u64 *wr_id)
+{
+	const struct ib_recv_wr *bad_wr;
+	struct ib_recv_wr wr = {
+		.wr_id = kt_wr_id(c, kind),
+		.sg_list = sge,
+		.num_sge = nsge,
+	};
+	int ret = ib_post_recv(c->qp, &wr, &bad_wr);
+
+	if (ret) {
+		pr_err("ib_post_recv: %d\n", ret);
+		c->broken = true;
+		return ret;
+	}
+	*wr_id = wr.wr_id;
+	return 0;
+}
+
+static int kt_post_ctrl_recv(struct kt_ctx *c)
+{
+	struct ib_sge sge = {
+		.addr = c->ctrl_dma + KT_CTRL_RECV,
+		.length = sizeof(struct kt_msg),
+		.lkey = c->pd->local_dma_lkey,
+	};
+
+	ib_dma_sync_single_for_device(c->dev, c->ctrl_dma + KT_CTRL_RECV,
+				      sizeof(struct kt_msg), DMA_BIDIRECTIONAL);
+	return kt_post_recv(c, &sge, 1, KT_WR_CTRL_RECV, &c->ctrl_recv_id);
+}
+
+static void kt_msg_init(struct kt_msg *m, enum kt_msg_type type, u32 seq)
+{
+	memset(m, 0, sizeof(*m));
+	m->magic = cpu_to_be32(KT_MAGIC);
+	m->type = cpu_to_be32(type);
+	m->seq = cpu_to_be32(seq);
+}
+
+static int kt_send_msg(struct kt_ctx *c, const struct kt_msg *m)
+{
+	struct ib_sge sge = {
+		.addr = c->ctrl_dma + KT_CTRL_SEND,
+		.length = sizeof(*m),
+		.lkey = c->pd->local_dma_lkey,
+	};
+	struct ib_send_wr wr = {
+		.wr_id = kt_wr_id(c, KT_WR_CTRL_SEND),
+		.sg_list = &sge,
+		.num_sge = 1,
+		.opcode = IB_WR_SEND,
+		.send_flags = IB_SEND_SIGNALED,
+	};
+	struct ib_wc wc;
+	int ret;
+
+	memcpy(c->ctrl + KT_CTRL_SEND, m, sizeof(*m));
+	ib_dma_sync_single_for_device(c->dev, c->ctrl_dma + KT_CTRL_SEND,
+				      sizeof(*m), DMA_BIDIRECTIONAL);
+	ret = kt_arm(c, &c->scq);
+	if (ret)
+		return ret;
+	ret = kt_post_send(c, &wr);
+	if (ret)
+		return ret;
+	ret = kt_wait(c, &c->scq, kt_timeout_ms, &wc);
+	if (ret)
+		return ret;
+	ret = kt_wc_ok(c, &wc, wr.wr_id, "control send");
+	if (!ret && wc.opcode != IB_WC_SEND) {
+		pr_err("control send: completion opcode %d, expected IB_WC_SEND\n",
+		       wc.opcode);
+		c->broken = true;
+		ret = -EIO;
+	}
+	return ret;
+}
+
+static int kt_recv_msg(struct kt_ctx *c, struct kt_msg *m, unsigned int tmo_ms)
+{
+	struct ib_wc wc;
+	int ret;
+
+	ret = kt_wait(c, &c->rcq, tmo_ms, &wc);
+	if (ret)
+		return ret;
+	ret = kt_wc_ok(c, &wc, c->ctrl_recv_id, "control receive");
+	if (ret)
+		return ret;
+	if (wc.opcode != IB_WC_RECV || wc.byte_len != sizeof(*m) ||
+	    (wc.wc_flags & IB_WC_WITH_IMM)) {
+		pr_err("control receive: opcode %d, byte_len %u, wc_flags 0x%x\n",
+		       wc.opcode, wc.byte_len, wc.wc_flags);
+		c->broken = true;
+		return -EIO;
+	}
+	ib_dma_sync_single_for_cpu(c->dev, c->ctrl_dma + KT_CTRL_RECV, sizeof(*m),
+				   DMA_BIDIRECTIONAL);
+	memcpy(m, c->ctrl + KT_CTRL_RECV, sizeof(*m));
+	if (be32_to_cpu(m->magic) != KT_MAGIC) {
+		pr_err("control receive: bad magic 0x%08x\n", be32_to_cpu(m->magic));
+		c->broken = true;
+		return -EIO;
+	}
+	return 0;
+}
+
+/* Client: send a request, wait for the reply of the given type. */
+static int kt_request(struct kt_ctx *c, const struct kt_msg *req,
+		      enum kt_msg_type rsp_type, struct kt_msg *rsp)
+{
+	int ret;
+
+	ret = kt_post_ctrl_recv(c);
+	if (ret)
+		return ret;
+	ret = kt_arm(c, &c->rcq);	/* the reply cannot come before the request */
+	if (ret)
+		return ret;
+	ret = kt_send_msg(c, req);
+	if (ret)
+		return ret;
+	ret = kt_recv_msg(c, rsp, kt_timeout_ms);
+	if (ret)
+		return ret;
+	if (be32_to_cpu(rsp->type) != rsp_type || rsp->seq != req->seq) {
+		pr_err("reply type %u seq %u, expected type %u seq %u\n",
+		       be32_to_cpu(rsp->type), be32_to_cpu(rsp->seq), rsp_type,
+		       be32_to_cpu(req->seq));
+		c->broken = true;
+		return -EIO;
+	}
+	return 0;
+}
+
+static void kt_layout_to_msg(struct kt_msg *m, const struct kt_layout *lay)
+{
+	u32 i;
+
+	m->nseg = cpu_to_be32(lay->n);
+	for (i = 0; i < lay->n; i++) {
+		m->seg[i].off = cpu_to_be32(lay->off[i]);
+		m->seg[i].len = cpu_to_be32(lay->len[i]);
+	}
+}
+
+static bool kt_layout_from_msg(struct kt_layout *lay, const struct kt_msg *m)
+{
+	u32 i;
+
+	lay->n = be32_to_cpu(m->nseg);
+	if (!lay->n || lay->n > KT_MAX_SGE)
+		return false;
+	for (i = 0; i < lay->n; i++) {
+		lay->off[i] = be32_to_cpu(m->seg[i].off);
+		lay->len[i] = be32_to_cpu(m->seg[i].len);
+	}
+	return kt_layout_valid(lay);
+}
+
+static void kt_sync_for_device(struct kt_ctx *c, struct kt_buf *b)
+{
+	ib_dma_sync_single_for_device(c->dev, b->dma, KT_BUF_LEN, DMA_BIDIRECTIONAL);
+}
+
+static void kt_sync_for_cpu(struct kt_ctx *c, struct kt_buf *b)
+{
+	ib_dma_sync_single_for_cpu(c->dev, b->dma, KT_BUF_LEN, DMA_BIDIRECTIONAL);
+}
+
+static const struct kt_layout kt_sentinel = {
+	.n = 1, .off = { KT_SENTINEL }, .len = { KT_SLACK },
+};
+
+/* ---- server side ---- */
+
+static int kt_serve_data_recv(struct kt_ctx *c)
+{
+	struct kt_serving *s = &c->srv;
+	bool want_imm = s->op != KT_SEND;
+	enum ib_wc_opcode want_op;
+	struct ib_wc wc;
+	int ret;
+
+	ret = kt_wait(c, &c->rcq, kt_timeout_ms, &wc);
+	if (ret)
+		return ret;
+	ret = kt_wc_ok(c, &wc, c->data_recv_id, "data receive");
+	if (ret)
+		return ret;
+	want_op = s->op == KT_WRITE_IMM ? IB_WC_RECV_RDMA_WITH_IMM : IB_WC_RECV;
+	if (wc.opcode != want_op) {
+		pr_err("%s seq %u: receive opcode %d, expected %d\n",
+		       kt_op_name[s->op], s->seq, wc.opcode, want_op);
+		s->bad++;
+	}
+	if (wc.byte_len != s->len) {
+		pr_err("%s seq %u: receive byte_len %u, expected %u\n",
+		       kt_op_name[s->op], s->seq, wc.byte_len, s->len);
+		s->bad++;
+	}
+	if (!!(wc.wc_flags & IB_WC_WITH_IMM) != want_imm) {
+		pr_err("%s seq %u: receive wc_flags 0x%x, IB_WC_WITH_IMM expected %s\n",
+		       kt_op_name[s->op], s->seq, wc.wc_flags, want_imm ? "set" : "clear");
+		s->bad++;
+	} else if (want_imm && be32_to_cpu(wc.ex.imm_data) != s->imm) {
+		pr_err("%s seq %u: immediate 0x%08x, expected 0x%08x\n",
+		       kt_op_name[s->op], s->seq, be32_to_cpu(wc.ex.imm_data), s->imm);
+		s->bad++;
+	}
+	return 0;
+}
+
+static int kt_serve_prepare(struct kt_ctx *c, const struct kt_msg *m)
+{
+	struct kt_serving *s = &c->srv;
+	struct ib_sge sge[KT_MAX_SGE];
+	bool recv = false;
+	struct kt_msg rsp;
+	int status = 0;
+	u32 mode, i;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->seq = be32_to_cpu(m->seq);
+	s->op = be32_to_cpu(m->op);
+	s->seed = be32_to_cpu(m->seed);
+	s->len = be32_to_cpu(m->len);
+	s->imm = be32_to_cpu(m->imm);
+	mode = be32_to_cpu(m->mode);
+	if (s->op >= KT_NR_OPS || mode >= KT_NR_MODES || !kt_layout_from_msg(&s->lay, m)) {
+		pr_err("prepare seq %u: bad request (op %u mode %u)\n", s->seq, s->op, mode);
+		status = -EINVAL;
+	} else if (s->op == KT_SEND || s->op == KT_SEND_IMM) {
+		if (s->lay.n > c->max_recv_sge)
+			status = -EOPNOTSUPP;
+		else if (kt_layout_size(&s->lay) < s->len)
+			status = -EINVAL;
+	} else if (s->lay.n != 1 || s->lay.len[0] != s->len) {
+		status = -EINVAL;
+	}
+	if (!status) {
+		c->mode = mode;
+		switch (s->op) {
+		case KT_SEND:
+		case KT_SEND_IMM:
+			kt_fill(c->rbuf.va, &s->lay, 0, s->seed);
+			recv = true;
+			break;
+		case KT_WRITE:
+			kt_fill(c->rbuf.va, &s->lay, 0, s->seed);
+			break;
+		case KT_WRITE_IMM:
+			kt_fill(c->rbuf.va, &s->lay, 0, s->seed);
+			kt_fill(c->rbuf.va, &kt_sentinel, 0, s->seed);
+			recv = true;
+			break;
+		case KT_READ:
+			kt_fill(c->rbuf.va, &s->lay, s->len, s->seed);
+			break;
+		}
+		kt_sync_for_device(c, &c->rbuf);
+		if (recv) {
+			const struct kt_layout *rl = s->op == KT_WRITE_IMM ? &kt_sentinel : &s->lay;
+
+			for (i = 0; i < rl->n; i++) {
+				sge[i].addr = c->rbuf.dma + rl->off[i];
+				sge[i].length = rl->len[i];
+				sge[i].lkey = c->pd->local_dma_lkey;
+			}
+			ret = kt_post_recv(c, sge, rl->n, KT_WR_DATA_RECV, &c->data_recv_id);
+			if (ret)
+				return ret;
+		}
+		s->active = true;
+	}
+	ret = kt_post_ctrl_recv(c);
+	if (ret)
+		return ret;
+	/* nothing more can arrive before READY: arm for the data or CHECK */
+	ret = kt_arm(c, &c->rcq);
+	if (ret)
+		return ret;
+	kt_msg_init(&rsp, KT_MSG_READY, s->seq);
+	rsp.status = cpu_to_be32(status);
+	ret = kt_send_msg(c, &rsp);
+	if (ret || !recv)
+		return ret;
+	return kt_serve_data_recv(c);
+}
+
+static int kt_serve_check(struct kt_ctx *c, const struct kt_msg *m, u32 *failed)
+{
+	struct kt_serving *s = &c->srv;
+	const char *name;
+	struct kt_msg rsp;
+	u32 bad;
+	int ret;
+
+	if (!s->active || be32_to_cpu(m->seq) != s->seq) {
+		pr_err("check seq %u: not prepared\n", be32_to_cpu(m->seq));
+		c->broken = true;
+		return -EIO;
+	}
+	s->active = false;
+	name = kt_op_name[s->op];
+	kt_sync_for_cpu(c, &c->rbuf);
+	bad = s->bad;
+	/* READ must leave its source as it was: the same check */
+	bad += kt_check(name, c->rbuf.va, &s->lay, s->len, s->seed);
+	if (s->op == KT_WRITE_IMM)
+		bad += kt_check("write_imm receive buffer", c->rbuf.va, &kt_sentinel, 0,
+				s->seed);
+	if (bad) {
+		pr_err("server: %s seq %u len %u: FAIL\n", name, s->seq, s->len);
+		(*failed)++;
+	}
+	ret = kt_post_ctrl_recv(c);
+	if (ret)
+		return ret;
+	kt_msg_init(&rsp, KT_MSG_RESULT, s->seq);
+	rsp.status = cpu_to_be32(bad ? -EIO : 0);
+	return kt_send_msg(c, &rsp);
+}
+
+/* "check": serve the client's run until its DONE. */
+static int kt_serve(struct kt_ctx *c)
+{
+	u32 cases = 0, failed = 0;
+	struct kt_msg m, rsp;
+	int ret;
+
+	/* the client starts when it likes: allow it four waits */
+	c->mode = KT_MODE_NOTIFY;
+	c->rcq.armed = false;
+	ret = kt_recv_msg(c, &m, 4 * kt_timeout_ms);
+	while (!ret) {
+		switch (be32_to_cpu(m.type)) {
+		case KT_MSG_PREPARE:
+			cases++;
+			ret = kt_serve_prepare(c, &m);
+			break;
+		case KT_MSG_CHECK:
+			ret = kt_serve_check(c, &m, &failed);
+			break;
+		case KT_MSG_DONE:
+			ret = kt_post_ctrl_recv(c);
+			if (ret)
+				break;
+			kt_msg_init(&rsp, KT_MSG_RESULT, be32_to_cpu(m.seq));
+			rsp.status = cpu_to_be32(failed ? -EIO : 0);
+			ret = kt_send_msg(c, &rsp);
+			if (ret)
+				break;
+			pr_info("check: %u cases served, %u failed on this side\n",
+				cases, failed);
+			return failed ? -EIO : 0;
+		default:
+			pr_err("check: unexpected message type %u\n", be32_to_cpu(m.type));
+			c->broken = true;
+			ret = -EIO;
+			break;
+		}
+		if (!ret)
+			ret = kt_recv_msg(c, &m, kt_timeout_ms);
+	}
+	pr_err("check: aborted after %u cases (%d)\n", cases, ret);
+	return -EIO;
+}
+
+/* ---- client side ---- */
+
+/* Post the operation of a case and check its send completion. */
+static int kt_client_op(struct kt_ctx *c, const struct kt_case *tc,
+			const struct kt_layout *llay, const struct kt_layout *rlay,
+			u32 imm, u32 *bad)
+{
+	struct ib_sge sge[KT_MAX_SGE];
+	struct ib_rdma_wr wr = {};
+	enum ib_wc_opcode want;
+	struct ib_wc wc;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < llay->n; i++) {
+		sge[i].addr = c->lbuf.dma + llay->off[i];
+		sge[i].length = llay->len[i];
+		sge[i].lkey = c->pd->local_dma_lkey;
+	}
+	wr.wr.wr_id = kt_wr_id(c, KT_WR_OP);
+	wr.wr.sg_list = sge;
+	wr.wr.num_sge = llay->n;
+	wr.wr.send_flags = IB_SEND_SIGNALED;
+	switch (tc->op) {
+	case KT_SEND:
+		wr.wr.opcode = IB_WR_SEND;
+		want = IB_WC_SEND;
+		break;
+	case KT_SEND_IMM:
+		wr.wr.opcode = IB_WR_SEND_WITH_IMM;
+		wr.wr.ex.imm_data = cpu_to_be32(imm);
+		want = IB_WC_SEND;
+		break;
+	case KT_WRITE:
+		wr.wr.opcode = IB_WR_RDMA_WRITE;
+		want = IB_WC_RDMA_WRITE;
+		break;
+	case KT_WRITE_IMM:
+		wr.wr.opcode = IB_WR_RDMA_WRITE_WITH_IMM;
+		wr.wr.ex.imm_data = cpu_to_be32(imm);
+		want = IB_WC_RDMA_WRITE;
+		break;
+	default:
+		wr.wr.opcode = IB_WR_RDMA_READ;
+		want = IB_WC_RDMA_READ;
+		break;
+	}
+	if (tc->op != KT_SEND && tc->op != KT_SEND_IMM) {
+		wr.remote_addr = c->peer.addr + rlay->off[0];
+		wr.rkey = c->peer.rkey;
+	}
+	ret = kt_arm(c, &c->scq);
+	if (ret)
+		return ret;
+	ret = kt_post_send(c, &wr.wr);
+	if (ret)
+		return ret;
+	ret = kt_wait(c, &c->scq, kt_timeout_ms, &wc);
+	if (ret)
+		return ret;
+	ret = kt_wc_ok(c, &wc, wr.wr.wr_id, kt_op_name[tc->op]);
+	if (ret)
+		return ret;
+	if (wc.opcode != want) {
+		pr_err("%s: completion opcode %d, expected %d\n", kt_op_name[tc->op],
+		       wc.opcode, want);
+		(*bad)++;
+	}
+	return 0;
+}
+
+/* 0: passed, 1: failed, 2: skipped, < 0: the run cannot go on. */
+static int kt_client_case(struct kt_ctx *c, const struct kt_case *tc)
+{
+	bool send = tc->op == KT_SEND || tc->op == KT_SEND_IMM;
+	struct kt_layout llay, rlay;
+	struct kt_msg req, rsp;
+	u32 seq, seed, imm, bad = 0, max_sge;
+	int ret;
+
+	max_sge = tc->op == KT_READ ? c->max_rd_sge : c->max_send_sge;
+	if (tc->nl > max_sge || tc->len > c->max_msg ||
+	    (tc->op == KT_READ && !c->rd_atom)) {
+		pr_info("%s len %u with %u SGEs: SKIP (device limits)\n",
+			kt_op_name[tc->op], tc->len, tc->nl);
+		return 2;
+	}
+	if (kt_layout_make(&llay, tc->nl, tc->loff, tc->len, tc->ls, 0) ||
+	    (send && kt_layout_make(&rlay, tc->nr, tc->roff, tc->len, tc->rs, KT_SLACK)) ||
+	    (!send && kt_layout_make(&rlay, 1, tc->roff, tc->len, NULL, 0))) {
+		pr_err("%s len %u: bad test case\n", kt_op_name[tc->op], tc->len);
+		return 1;
+	}
+	if (c->peer.len < KT_DATA_END) {
+		pr_err("the peer's buffer (%u bytes) is too small\n", c->peer.len);
+		return -EINVAL;
+	}
+
+	seq = ++c->seq;
+	seed = (seq * 0x9e3779b9) ^ ((u32)tc->op << 8) ^ c->mode;
+	imm = seed ^ 0xa5c3e1f0;
+	kt_msg_init(&req, KT_MSG_PREPARE, seq);
+	req.op = cpu_to_be32(tc->op);
+	req.mode = cpu_to_be32(c->mode);
+	req.seed = cpu_to_be32(seed);
+	req.len = cpu_to_be32(tc->len);
+	req.imm = cpu_to_be32(imm);
+	kt_layout_to_msg(&req, &rlay);
+	ret = kt_request(c, &req, KT_MSG_READY, &rsp);
+	if (ret)
+		return ret;
+	ret = (int)be32_to_cpu(rsp.status);
+	if (ret == -EOPNOTSUPP) {
+		pr_info("%s len %u with %u receive SGEs: SKIP (peer's limits)\n",
+			kt_op_name[tc->op], tc->len, tc->nr);
+		return 2;
+	}
+	if (ret) {
+		pr_err("%s seq %u: the server refused the case (%d)\n",
+		       kt_op_name[tc->op], seq, ret);
+		c->broken = true;
+		return -EIO;
+	}
+
+	/* sources get the pattern; a READ target gets guard bytes only */
+	kt_fill(c->lbuf.va, &llay, tc->op == KT_READ ? 0 : tc->len, seed);
+	kt_sync_for_device(c, &c->lbuf);
+	ret = kt_client_op(c, tc, &llay, &rlay, imm, &bad);
+	if (ret)
+		return ret;
+	/* a READ target must hold the data, a source must be as it was */
+	kt_sync_for_cpu(c, &c->lbuf);
+	bad += kt_check(tc->op == KT_READ ? "read" : "local source", c->lbuf.va, &llay,
+			tc->len, seed);
+
+	kt_msg_init(&req, KT_MSG_CHECK, seq);
+	ret = kt_request(c, &req, KT_MSG_RESULT, &rsp);
+	if (ret)
+		return ret;
+	if (rsp.status) {
+		pr_err("%s seq %u: the server found errors (see its log)\n",
+		       kt_op_name[tc->op], seq);
+		bad++;
+	}
+	pr_info("%s %s len %u sge %u/%u: %s\n", kt_mode_name[c->mode],
+		kt_op_name[tc->op], tc->len, tc->nl, send ? tc->nr : 1,
+		bad ? "FAIL" : "PASS");
+	return bad ? 1 : 0;
+}
+
+/* "run TEST [MODE]" */
+static int kt_run(struct kt_ctx *c, char *args)
+{
+	u32 passed = 0, failed = 0, skipped = 0, i, ev_s, ev_r;
+	char *test = strsep(&args, " \t");
+	int op = -1, mode = -1, m, ret = 0;
+	struct kt_msg req, rsp;
+
+	if (args)
+		args = skip_spaces(args);
+	if (!test || !*test)
+		test = "all";
+	if (strcmp(test, "all")) {
+		op = match_string(kt_op_name, KT_NR_OPS, test);
+		if (op < 0) {
+			pr_err("run: unknown test '%s'\n", test);
+			return -EINVAL;
+		}
+	}
+	if (args && *args) {
+		mode = match_string(kt_mode_name, KT_NR_MODES, args);
+		if (mode < 0) {
+			pr_err("run: unknown mode '%s'\n", args);
+			return -EINVAL;
+		}
+	}
+	ev_s = atomic_read(&c->scq.events);
+	ev_r = atomic_read(&c->rcq.events);
+	for (m = 0; m < KT_NR_MODES && ret >= 0; m++) {
+		if (mode >= 0 && m != mode)
+			continue;
+		c->mode = m;
+		for (i = 0; i < ARRAY_SIZE(kt_cases); i++) {
+			if (op >= 0 && kt_cases[i].op != op)
+				continue;
+			ret = kt_client_case(c, &kt_cases[i]);
+			if (ret < 0)
+				break;
+			if (ret == 0)
+				passed++;
+			else if (ret == 1)
+				failed++;
+			else
+				skipped++;
+		}
+	}
+	if (ret < 0) {
+		pr_err("run %s: aborted (%d) after %u passed, %u failed\n", test, ret,
+		       passed, failed);
+		return -EIO;
+	}
+	kt_msg_init(&req, KT_MSG_DONE, ++c->seq);
+	req.status = cpu_to_be32(failed ? -EIO : 0);
+	ret = kt_request(c, &req, KT_MSG_RESULT, &rsp);
+	if (ret) {
+		pr_err("run %s: no answer to DONE (%d)\n", test, ret);
+		return -EIO;
+	}
+	pr_info("run %s: %u passed, %u failed, %u skipped; server %s; completion events: send CQ %u, recv CQ %u\n",
+		test, passed, failed, skipped, rsp.status ? "reported failures" : "ok",
+		atomic_read(&c->scq.events) - ev_s, atomic_read(&c->rcq.events) - ev_r);
+	return failed || rsp.status ? -EIO : 0;
+}
+
+/* ---- connection setup ---- */
+
+/* The GID to use: index 0 on IB, a link-local RoCE GID (v2 preferred) on RoCE. */
+static int kt_pick_gid(struct kt_ctx *c, const struct ib_port_attr *pa,
+		       union ib_gid *gid, u32 *index)
+{
+	static const enum ib_gid_type types[] = {
+		IB_GID_TYPE_ROCE_UDP_ENCAP, IB_GID_TYPE_ROCE,
+	};
+	const struct ib_gid_attr *attr;
+	u32 t;
+	int i;
+	bool found;
+
+	if (rdma_port_get_link_layer(c->dev, c->port) != IB_LINK_LAYER_ETHERNET) {
+		*index = 0;
+		return rdma_query_gid(c->dev, c->port, 0, gid);
+	}
+	for (t = 0; t < ARRAY_SIZE(types); t++) {
+		for (i = 0; i < pa->gid_tbl_len; i++) {
+			attr = rdma_get_gid_attr(c->dev, c->port, i);
+			if (IS_ERR(attr))
+				continue;
+			found = attr->gid_type == types[t] &&
+				rdma_link_local_addr((struct in6_addr *)attr->gid.raw);
+			if (found) {
+				*gid = attr->gid;
+				*index = i;
+			}
+			rdma_put_gid_attr(attr);
+			if (found)
+				return 0;
+		}
+	}
+	pr_err("%s: no link-local RoCE GID\n", dev_name(&c->dev->dev));
+	return -ENOENT;
+}
+
+/*
+ * The address vector: the peer's LID on an IB port; on RoCE the GRH with the
+ * peer's GID, and its MAC from that link-local GID (no rdma_cm to resolve
+ * other addresses).
+ */
+static int kt_fill_av(struct kt_ctx *c, const struct ib_port_attr *pa,
+		      struct rdma_ah_attr *ah)
+{
+	enum rdma_link_layer ll = rdma_port_get_link_layer(c->dev, c->port);
+	union ib_gid sgid;
+	u32 index;
+	int ret;
+
+	memset(ah, 0, sizeof(*ah));
+	ah->type = rdma_ah_find_type(c->dev, c->port);
+	rdma_ah_set_port_num(ah, c->port);
+	rdma_ah_set_sl(ah, 0);
+	if (ll != IB_LINK_LAYER_ETHERNET && rdma_protocol_ib(c->dev, c->port)) {
+		rdma_ah_set_dlid(ah, c->peer.lid);
+		return 0;
+	}
+	if (!rdma_protocol_roce(c->dev, c->port)) {
+		pr_err("port %u: neither IB nor RoCE\n", c->port);
+		return -EOPNOTSUPP;
+	}
+	if (!rdma_link_local_addr((struct in6_addr *)c->peer.gid.raw)) {
+		pr_err("RoCE without rdma_cm needs the peer's link-local GID, got %pI6\n",
+		       c->peer.gid.raw);
+		return -EOPNOTSUPP;
+	}
+	ret = kt_pick_gid(c, pa, &sgid, &index);
+	if (ret)
+		return ret;
+	rdma_ah_set_grh(ah, &c->peer.gid, 0, index, 64, 0);
+	rdma_get_ll_mac((struct in6_addr *)c->peer.gid.raw, ah->roce.dmac);
+	return 0;
+}
+
+static int kt_parse_peer(struct kt_peer *p, const char *args)
+{
+	char gid[48];
+	u64 addr;
+
+	if (!args || sscanf(args, "%u %u %47s %x %llx %u", &p->qpn, &p->lid, gid,
+			    &p->rkey, &addr, &p->len) != 6)
+		return -EINVAL;
+	if (p->qpn > 0xffffff || p->lid > 0xffff)
+		return -EINVAL;
+	if (in6_pton(gid, -1, p->gid.raw, -1, NULL) != 1)
+		return -EINVAL;
+	p->addr = addr;
+	return 0;
+}
+
+/* "connect QPN LID GID RKEY ADDR LEN": INIT, RTR, RTS. */
+static int kt_connect(struct kt_ctx *c, const char *args)
+{
+	struct ib_port_attr pa;
+	struct ib_qp_attr *attr;
+	int ret;
+
+	if (c->connected) {
+		pr_err("connect: already connected (reload the module to reconnect)\n");
+		return -EBUSY;
+	}
+	ret = kt_parse_peer(&c->peer, args);
+	if (ret) {
+		pr_err("connect: expected \"QPN LID GID RKEY ADDR LEN\"\n");
+		return ret;
+	}
+	ret = ib_query_port(c->dev, c->port, &pa);
+	if (ret)
+		return ret;
+	if (pa.state != IB_PORT_ACTIVE) {
+		pr_err("connect: port %u is not ACTIVE (state %d)\n", c->port, pa.state);
+		return -ENETDOWN;
+	}
+	attr = kzalloc(sizeof(*attr), GFP_KERNEL);
+	if (!attr)
+		return -ENOMEM;
+
+	attr->qp_state = IB_QPS_INIT;
+	attr->pkey_index = 0;
+	attr->port_num = c->port;
+	attr->qp_access_flags = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
+				IB_ACCESS_REMOTE_READ;
+	ret = ib_modify_qp(c->qp, attr, IB_QP_STATE | IB_QP_PKEY_INDEX | IB_QP_PORT |
+			   IB_QP_ACCESS_FLAGS);
+	if (ret) {
+		pr_err("connect: modify QP to INIT: %d\n", ret);
+		goto out;
+	}
+	/* the server's first receive, for the client's first message */
+	if (!c->client) {
+		ret = kt_post_ctrl_recv(c);
+		if (ret)
+			goto out;
+	}
+
+	memset(attr, 0, sizeof(*attr));
+	attr->qp_state = IB_QPS_RTR;
+	attr->path_mtu = pa.active_mtu;
+	attr->dest_qp_num = c->peer.qpn;
+	attr->rq_psn = KT_PSN;
+	attr->max_dest_rd_atomic = c->dest_rd_atom;
+	attr->min_rnr_timer = 12;		/* 0.64 ms */
+	ret = kt_fill_av(c, &pa, &attr->ah_attr);
+	if (ret)
+		goto out;
+	ret = ib_modify_qp(c->qp, attr, IB_QP_STATE | IB_QP_AV | IB_QP_PATH_MTU |
+			   IB_QP_DEST_QPN | IB_QP_RQ_PSN | IB_QP_MAX_DEST_RD_ATOMIC |
+			   IB_QP_MIN_RNR_TIMER);
+	if (ret) {
+		pr_err("connect: modify QP to RTR: %d\n", ret);
+		goto out;
+	}
+
+	memset(attr, 0, sizeof(*attr));
+	attr->qp_state = IB_QPS_RTS;
+	attr->timeout = 16;			/* 268 ms: the lab is emulated */
+	attr->retry_cnt = 7;
+	attr->rnr_retry = 6;			/* bounded, unlike 7 */
+	attr->sq_psn = KT_PSN;
+	attr->max_rd_atomic = c->rd_atom;
+	ret = ib_modify_qp(c->qp, attr, IB_QP_STATE | IB_QP_TIMEOUT | IB_QP_RETRY_CNT |
+			   IB_QP_RNR_RETRY | IB_QP_SQ_PSN | IB_QP_MAX_QP_RD_ATOMIC);
+	if (ret) {
+		pr_err("connect: modify QP to RTS: %d\n", ret);
+		goto out;
+	}
+	c->max_msg = pa.max_msg_sz;
+	c->connected = true;
+	pr_info("connected: QP %u -> peer QP %u, LID %u, GID %pI6, mtu %d, %s\n",
+		c->qp->qp_num, c->peer.qpn, c->peer.lid, c->peer.gid.raw,
+		ib_mtu_enum_to_int(pa.active_mtu), c->client ? "client" : "server");
+out:
+	if (ret)
+		c->broken = true;
+	kfree(attr);
+	return ret;
+}
+
+static int kt_info_show(struct seq_file *sf, void *unused)
+{
+	struct ib_port_attr pa;
+	union ib_gid gid;
+	struct kt_ctx *c;
+	u32 index;
+	int ret;
+
+	mutex_lock(&kt_lock);
+	c = kt_ctx;
+	if (!c) {
+		ret = -ENODEV;
+		goto out;
+	}
+	ret = ib_query_port(c->dev, c->port, &pa);
+	if (!ret)
+		ret = kt_pick_gid(c, &pa, &gid, &index);
+	if (ret)
+		goto out;
+	seq_printf(sf, "%u %u %pI6 0x%08x 0x%016llx %u\n", c->qp->qp_num, pa.lid,
+		   gid.raw, c->pd->unsafe_global_rkey, c->rbuf.dma, (u32)KT_BUF_LEN);
+out:
+	mutex_unlock(&kt_lock);
+	return ret;
+}
+DEFINE_SHOW_ATTRIBUTE(kt_info);
+
+static ssize_t kt_ctl_write(struct file *file, const char __user *ubuf,
+			    size_t count, loff_t *ppos)
+{
+	char *buf, *args, *cmd;
+	struct kt_ctx *c;
+	int ret;
+
+	if (!count || count > KT_CMD_MAX)
+		return -EINVAL;
+	buf = memdup_user_nul(ubuf, count);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	args = strim(buf);
+	cmd = strsep(&args, " \t");
+	if (args)
+		args = skip_spaces(args);
+
+	mutex_lock(&kt_lock);
+	c = kt_ctx;
+	if (!c) {
+		pr_err("no device %s\n", kt_dev_name);
+		ret = -ENODEV;
+	} else if (!strcmp(cmd, "connect")) {
+		ret = kt_connect(c, args);
+	} else if (strcmp(cmd, "run") && strcmp(cmd, "check")) {
+		pr_err("unknown command '%s'\n", cmd);
+		ret = -EINVAL;
+	} else if (!c->connected || READ_ONCE(c->broken)) {
+		pr_err("%s: %s\n", cmd, c->connected ?
+		       "the QP failed earlier; reload the module" : "not connected");
+		ret = -ENOTCONN;
+	} else if (c->client != !strcmp(cmd, "run")) {
+		pr_err("%s: not with role=%s\n", cmd, c->client ? "client" : "server");
+		ret = -EINVAL;
+	} else if (c->client) {
+		ret = kt_run(c, args);
+	} else {
+		ret = kt_serve(c);
+	}
+	mutex_unlock(&kt_lock);
+	kfree(buf);
+	return ret ? ret : count;
+}
+
+static const struct file_operations kt_ctl_fops = {
+	.owner = THIS_MODULE,
+	.open = simple_open,
+	.write = kt_ctl_write,
+	.llseek = noop_llseek,
+};
+
+/* ---- device resources ---- */
+
+static int kt_buf_alloc(struct kt_ctx *c, struct kt_buf *b)
+{
+	b->page = alloc_pages(GFP_KERNEL | __GFP_ZERO, KT_BUF_ORDER);
+	if (!b->page)
+		return -ENOMEM;
+	b->va = page_address(b->page);
+	b->dma = ib_dma_map_single(c->dev, b->va, KT_BUF_LEN, DMA_BIDIRECTIONAL);
+	if (ib_dma_mapping_error(c->dev, b->dma)) {
+		__free_pages(b->page, KT_BUF_ORDER);
+		b->page = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void kt_buf_free(struct kt_ctx *c, struct kt_buf *b)
+{
+	if (!b->page)
+		return;
+	ib_dma_unmap_single(c->dev, b->dma, KT_BUF_LEN, DMA_BIDIRECTIONAL);
+	__free_pages(b->page, KT_BUF_ORDER);
+	b->page = NULL;
+}
+
+static int kt_cq_create(struct kt_ctx *c, struct kt_cq *kcq, const char *name)
+{
+	struct ib_cq_init_attr attr = { .cqe = KT_CQ_DEPTH };
+
+	init_completion(&kcq->event);
+	atomic_set(&kcq->events, 0);
+	kcq->name = name;
+	kcq->cq = ib_create_cq(c->dev, kt_cq_comp, kt_cq_event, kcq, &attr);
+	if (IS_ERR(kcq->cq)) {
+		int ret = PTR_ERR(kcq->cq);
+
+		kcq->cq = NULL;
+		pr_err("%s CQ: ib_create_cq: %d\n", name, ret);
+		return ret;
+	}
+	return 0;
+}
+
+/* Also the unwinding of a partial kt_create(). */
+static void kt_destroy(struct kt_ctx *c)
+{
+	if (c->qp)
+		ib_destroy_qp(c->qp);
+	if (c->scq.cq)
+		ib_destroy_cq(c->scq.cq);
+	if (c->rcq.cq)
+		ib_destroy_cq(c->rcq.cq);
+	kt_buf_free(c, &c->lbuf);
+	kt_buf_free(c, &c->rbuf);
+	if (c->ctrl_mapped)
+		ib_dma_unmap_single(c->dev, c->ctrl_dma, KT_CTRL_LEN, DMA_BIDIRECTIONAL);
+	kfree(c->ctrl);
+	if (c->pd)
+		ib_dealloc_pd(c->pd);
+	kfree(c);
+}
+
+static struct kt_ctx *kt_create(struct ib_device *dev)
+{
+	const struct ib_device_attr *da = &dev->attrs;
+	struct ib_qp_init_attr qpa = {};
+	struct kt_ctx *c;
+	int ret;
+
+	if (!rdma_is_port_valid(dev, kt_port)) {
+		pr_err("%s has no port %u\n", dev_name(&dev->dev), kt_port);
+		return ERR_PTR(-EINVAL);
+	}
+	if (!rdma_protocol_ib(dev, kt_port) && !rdma_protocol_roce(dev, kt_port)) {
+		pr_err("%s port %u: neither IB nor RoCE\n", dev_name(&dev->dev), kt_port);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	if (da->max_send_sge < 1 || da->max_recv_sge < 1) {
+		pr_err("%s: no SGEs\n", dev_name(&dev->dev));
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	c->dev = dev;
+	c->port = kt_port;
+	c->client = kt_is_client;
+	c->max_send_sge = min_t(u32, KT_MAX_SGE, da->max_send_sge);
+	c->max_recv_sge = min_t(u32, KT_MAX_SGE, da->max_recv_sge);
+	c->max_rd_sge = da->max_sge_rd > 0 ?
+			min_t(u32, c->max_send_sge, da->max_sge_rd) : c->max_send_sge;
+	c->rd_atom = min_t(u32, KT_RD_ATOM, max(da->max_qp_init_rd_atom, 0));
+	c->dest_rd_atom = min_t(u32, KT_RD_ATOM, max(da->max_qp_rd_atom, 0));
+
+	c->pd = ib_alloc_pd(dev, IB_PD_UNSAFE_GLOBAL_RKEY);
+	if (IS_ERR(c->pd)) {
+		ret = PTR_ERR(c->pd);
+		c->pd = NULL;
+		pr_err("ib_alloc_pd: %d\n", ret);
+		goto err;
+	}
+	c->ctrl = kzalloc(KT_CTRL_LEN, GFP_KERNEL);
+	if (!c->ctrl) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	c->ctrl_dma = ib_dma_map_single(dev, c->ctrl, KT_CTRL_LEN, DMA_BIDIRECTIONAL);
+	if (ib_dma_mapping_error(dev, c->ctrl_dma)) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	c->ctrl_mapped = true;
+	ret = kt_buf_alloc(c, &c->lbuf);
+	if (!ret)
+		ret = kt_buf_alloc(c, &c->rbuf);
+	if (ret) {
+		pr_err("cannot allocate and map the %lu-byte buffers\n", KT_BUF_LEN);
+		goto err;
+	}
+	ret = kt_cq_create(c, &c->scq, "send");
+	if (!ret)
+		ret = kt_cq_create(c, &c->rcq, "recv");
+	if (ret)
+		goto err;
+
+	qpa.event_handler = kt_qp_event;
+	qpa.qp_context = c;
+	qpa.send_cq = c->scq.cq;
+	qpa.recv_cq = c->rcq.cq;
+	qpa.cap.max_send_wr = KT_QP_DEPTH;
+	qpa.cap.max_recv_wr = KT_QP_DEPTH;
+	qpa.cap.max_send_sge = c->max_send_sge;
+	qpa.cap.max_recv_sge = c->max_recv_sge;
+	qpa.sq_sig_type = IB_SIGNAL_ALL_WR;
+	qpa.qp_type = IB_QPT_RC;
+	c->qp = ib_create_qp(c->pd, &qpa);
+	if (IS_ERR(c->qp)) {
+		ret = PTR_ERR(c->qp);
+		c->qp = NULL;
+		pr_err("ib_create_qp: %d\n", ret);
+		goto err;
+	}
+	pr_info("%s port %u (%s): QP %u, %s, rkey 0x%08x, SGEs %u/%u/%u, rd_atom %u/%u\n",
+		dev_name(&dev->dev), c->port,
+		rdma_port_get_link_layer(dev, c->port) == IB_LINK_LAYER_ETHERNET ?
+		"Ethernet" : "InfiniBand", c->qp->qp_num, c->client ? "client" : "server",
+		c->pd->unsafe_global_rkey, c->max_send_sge, c->max_recv_sge,
+		c->max_rd_sge, c->rd_atom, c->dest_rd_atom);
+	return c;
+
+err:
+	kt_destroy(c);
+	return ERR_PTR(ret);
+}
+
+static int kt_add(struct ib_device *dev)
+{
+	struct kt_ctx *c;
+	int ret = 0;
+
+	if (strcmp(dev_name(&dev->dev), kt_dev_name))
+		return -EOPNOTSUPP;
+	mutex_lock(&kt_lock);
+	if (kt_ctx) {
+		pr_err("%s: already bound to a device of that name\n",
+		       dev_name(&dev->dev));
+		ret = -EBUSY;
+		goto out;
+	}
+	c = kt_create(dev);
+	if (IS_ERR(c)) {
+		ret = PTR_ERR(c);
+		goto out;
+	}
+	kt_ctx = c;
+	ib_set_client_data(dev, &kt_client, c);
+out:
+	mutex_unlock(&kt_lock);
+	return ret;
+}
+
+static void kt_remove(struct ib_device *dev, void *client_data)
+{
+	struct kt_ctx *c = client_data;
+
+	if (!c)
+		return;
+	mutex_lock(&kt_lock);
+	if (kt_ctx == c)
+		kt_ctx = NULL;
+	kt_destroy(c);
+	mutex_unlock(&kt_lock);
+	pr_info("%s: released\n", dev_name(&dev->dev));
+}
+
+static struct ib_client kt_client = {
+	.name = "pedma_ktest",
+	.add = kt_add,
+	.remove = kt_remove,
+};
+
+static int __init kt_init(void)
+{
+	int ret;
+
+	if (!strcmp(kt_role, "client")) {
+		kt_is_client = true;
+	} else if (strcmp(kt_role, "server")) {
+		pr_err("role must be server or client, not '%s'\n", kt_role);
+		return -EINVAL;
+	}
+	kt_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("info", 0444, kt_dir, NULL, &kt_info_fops);
+	debugfs_create_file("ctl", 0200, kt_dir, NULL, &kt_ctl_fops);
+	ret = ib_register_client(&kt_client);
+	if (ret) {
+		debugfs_remove_recursive(kt_dir);
+		return ret;
+	}
+	return 0;
+}
+
+static void __exit kt_exit(void)
+{
+	debugfs_remove_recursive(kt_dir);
+	ib_unregister_client(&kt_client);
+}
+
+module_init(kt_init);
+module_exit(kt_exit);
+
+MODULE_DESCRIPTION("In-kernel RDMA verbs test client for pedma (any verbs device)");
+MODULE_LICENSE("Dual BSD/GPL");
