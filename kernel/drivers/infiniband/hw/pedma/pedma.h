@@ -46,7 +46,7 @@
 #define PEDMA_DRV_NAME		"pedma"
 #define PEDMA_PORT		1
 #define PEDMA_MAX_MSG_SIZE	0x80000000u	/* 2 GiB, port max_msg_sz */
-#define PEDMA_MAX_MR_SIZE	(1ULL << 40)
+#define PEDMA_MAX_MR_SIZE	BIT_ULL(40)
 #define PEDMA_MAX_CQ		4096
 #define PEDMA_MAX_SRQ		256
 #define PEDMA_MAX_QP_WR		4096
@@ -196,7 +196,7 @@ struct pedma_dev {
 	struct pedma_link link;
 	atomic_t npd;
 
-	spinlock_t xlock;
+	spinlock_t xlock;		/* the data path: see above */
 	bool xfer_up;			/* channels set up for this link */
 	u64 ll_base;			/* eDMA address of the window */
 	struct pedma_chan chan[2][EDMA_V0_MAX_WR_CH];
@@ -256,7 +256,7 @@ struct pedma_mr {
 
 struct pedma_cq {
 	struct ib_cq ibcq;
-	spinlock_t lock;
+	spinlock_t lock;		/* ring, prod, armed, overflow */
 	struct pedma_uring *ring;	/* user CQ ring, or NULL */
 	void *buf;			/* header + entries (user or kernel) */
 	u32 entries;

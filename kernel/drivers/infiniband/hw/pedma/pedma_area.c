@@ -148,9 +148,9 @@ void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp)
 		d.access |= PEDMA_ACC_REMOTE_READ;
 	/* The entry is valid once qpn matches: write it last. */
 	writel(0, e);
-	wmb();
+	wmb();	/* invalid before the body changes */
 	memcpy_toio(e + 4, (u8 *)&d + 4, sizeof(d) - 4);
-	wmb();
+	wmb();	/* the body before the qpn that validates it */
 	writel(qp->qpn, e);
 }
 

@@ -235,12 +235,12 @@ void pedma_qp_drain_usq(struct pedma_qp *qp)
 	struct pedma_uring *ur = qp->usq;
 	struct pedma_ring_hdr *hdr = ur->buf;
 	struct pedma_sq_wqe u;
-	u32 prod = smp_load_acquire(&hdr->prod);
+	u32 prod = smp_load_acquire(&hdr->prod);	/* entries after prod */
 
 	if (prod - ur->kcons > ur->entries) {
 		/* The user corrupted its producer index. */
 		ur->kcons = prod;
-		smp_store_release(&hdr->cons, ur->kcons);
+		smp_store_release(&hdr->cons, ur->kcons);	/* done with them */
 		if (qp->state != IB_QPS_RESET && qp->state != IB_QPS_ERR) {
 			pedma_qp_event(qp, IB_EVENT_QP_FATAL);
 			pedma_qp_to_err(qp);
@@ -289,7 +289,7 @@ void pedma_qp_drain_usq(struct pedma_qp *qp)
 		}
 		qp->sq_tail++;
 	}
-	smp_store_release(&hdr->cons, ur->kcons);
+	smp_store_release(&hdr->cons, ur->kcons);	/* done with them */
 }
 
 static int post_send_kernel(struct pedma_qp *qp, const struct ib_send_wr *wr,
@@ -425,7 +425,7 @@ static void drain_urq(struct pedma_dev *dev, struct pedma_qp *qp,
 	struct ib_pd *pd = srq ? srq->ibsrq.pd : qp->ibqp.pd;
 	struct pedma_uring *ur = rq->uring;
 	struct pedma_ring_hdr *hdr = ur->buf;
-	u32 prod = smp_load_acquire(&hdr->prod);
+	u32 prod = smp_load_acquire(&hdr->prod);	/* entries after prod */
 	struct pedma_rq_wqe u;
 	bool published = false;
 	struct ib_sge sge[PEDMA_MAX_SGE];
@@ -460,7 +460,7 @@ static void drain_urq(struct pedma_dev *dev, struct pedma_qp *qp,
 			srq_event(srq, IB_EVENT_SRQ_ERR);
 		}
 	}
-	smp_store_release(&hdr->cons, ur->kcons);
+	smp_store_release(&hdr->cons, ur->kcons);	/* done with them */
 	if (published)
 		rq_publish_done(dev, rq);
 }
@@ -759,16 +759,17 @@ static void qp_reset(struct pedma_qp *qp)
 	if (qp->usq) {
 		struct pedma_ring_hdr *h = qp->usq->buf;
 
-		qp->usq->kcons = smp_load_acquire(&h->prod);
-		smp_store_release(&h->cons, qp->usq->kcons);
+		qp->usq->kcons = smp_load_acquire(&h->prod);	/* entries after prod */
+		smp_store_release(&h->cons, qp->usq->kcons);	/* done with them */
 	}
 	if (!qp->srq) {
 		rq_reset(dev, &qp->rq);
 		if (qp->rq.uring) {
 			struct pedma_ring_hdr *h = qp->rq.uring->buf;
 
+			/* pairs with the provider's release of prod */
 			qp->rq.uring->kcons = smp_load_acquire(&h->prod);
-			smp_store_release(&h->cons, qp->rq.uring->kcons);
+			smp_store_release(&h->cons, qp->rq.uring->kcons);	/* done with them */
 		}
 	}
 	pedma_dir_clear(dev, qp->qpn);
