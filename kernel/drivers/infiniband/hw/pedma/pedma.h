@@ -330,6 +330,7 @@ struct pedma_qp {
 	struct list_head rnr_node;	/* on dev->rnr_qps while waiting */
 	bool rnr_wait;
 	u8 rnr_left;
+	u8 retry_left;			/* responder not ready: transport retries */
 	struct timer_list rnr_timer;
 
 	struct pedma_rq rq;		/* unused with an SRQ */

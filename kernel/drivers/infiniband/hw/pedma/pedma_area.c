@@ -152,6 +152,9 @@ void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp)
 	memcpy_toio(e + 4, (u8 *)&d + 4, sizeof(d) - 4);
 	wmb();	/* the body before the qpn that validates it */
 	writel(qp->qpn, e);
+	/* A requester of the peer may be waiting for us to become ready. */
+	if (d.state == PEDMA_DIR_QPS_RTR && pedma_peer_rnr_waiting(dev))
+		dev->be->ops->peer_notify(dev->be);
 }
 
 void pedma_dir_clear(struct pedma_dev *dev, u32 qpn)

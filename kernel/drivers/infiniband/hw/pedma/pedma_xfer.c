@@ -204,6 +204,19 @@ static void rnr_start(struct pedma_qp *qp, u8 timer)
 }
 
 /*
+ * Wait one local ACK timeout: 4.096 us * 2^timeout (IBA 9.7.6.1.3); 0
+ * means infinite there, here half a second per retry.
+ */
+static void retry_start(struct pedma_qp *qp)
+{
+	u8 t = qp->attr.timeout;
+	u64 us = t ? min_t(u64, (4096ULL << t) / 1000, 2000000) : 500000;
+
+	wait_peer(qp);
+	mod_timer(&qp->rnr_timer, jiffies + max(1UL, usecs_to_jiffies(us)));
+}
+
+/*
  * Find (or start consuming) the receive ring the peer published for @d.
  * Ring state is kept while the ring exists (same offset and generation),
  * even with no QP attached, so that an SRQ's consumed slots are never
@@ -441,6 +454,7 @@ static bool start_cur(struct pedma_qp *qp)
 		qp->req.active = true;
 		qp->req.done = 0;
 		qp->rnr_left = qp->attr.rnr_retry;
+		qp->retry_left = qp->attr.retry_cnt;
 		if (w->status) {	/* malformed user WQE */
 			complete_cur(qp, w->status);
 			return false;
@@ -451,11 +465,20 @@ static bool start_cur(struct pedma_qp *qp)
 		}
 	}
 
-	/* The responder: gone, not ready or not ours means no answer. */
+	/*
+	 * The responder: gone, not ready or not ours means no answer.  As an
+	 * IB requester would, retry after the local ACK timeout, retry_cnt
+	 * times (a responder moving to RTR rings us, which retries at once).
+	 */
 	if (pedma_peer_dir(dev, qp->attr.dest_qp_num, &d) ||
 	    d.state != PEDMA_DIR_QPS_RTR ||
 	    le32_to_cpu(d.dest_qpn) != qp->qpn) {
-		complete_cur(qp, IB_WC_RETRY_EXC_ERR);
+		if (!qp->retry_left) {
+			complete_cur(qp, IB_WC_RETRY_EXC_ERR);
+			return false;
+		}
+		qp->retry_left--;
+		retry_start(qp);
 		return false;
 	}
 
