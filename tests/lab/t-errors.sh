@@ -8,7 +8,8 @@
 #
 # PEDMA_DEV names the device (default pedma0); PEDMA_DEV=rxe0 creates a
 # soft-RoCE device on the guests' link (run with --no-pedma; see
-# t-errors-rxe.sh).  PEDMA_ERRORS_ARGS adds options to both sides.
+# t-errors-rxe.sh).  PEDMA_ERRORS_ARGS adds options to both sides,
+# PEDMA_ERRORS_KNOWN_FAIL lists scenarios allowed to fail (XFAIL).
 set -euo pipefail
 source "$PEDMA_REPO/tests/lab/common.sh"
 
@@ -17,6 +18,7 @@ ERRS=$PEDMA_BUILD/tests/verbs/pedma_errors
 [ -x "$ERRS" ] || fail "$ERRS not built"
 # shellcheck disable=SC2206
 ARGS=(-d "$DEV" ${PEDMA_ERRORS_ARGS:-})
+[ -z "${PEDMA_ERRORS_KNOWN_FAIL:-}" ] || ARGS+=(--known-fail "$PEDMA_ERRORS_KNOWN_FAIL")
 
 if [ "$DEV" = rxe0 ] && [ ! -e /sys/class/infiniband/rxe0 ]; then
 	modprobe rdma_rxe || fail "modprobe rdma_rxe"

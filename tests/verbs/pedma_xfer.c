@@ -292,7 +292,6 @@ static uint64_t pick_size(struct vt_rng *r, uint64_t max)
 	return log_uniform(r, max < (1u << 20) ? max : 1u << 20, max);
 }
 
-struct req;
 static uint64_t data_key(uint64_t id) { return vt_key(o.seed, id, 0xda7a); }
 
 /* ---------------- wire encoding of a batch ---------------- */
@@ -385,11 +384,10 @@ static bool check_guards(char *err, const struct xfer *x, bool rbuf, uint64_t of
 
 	if (!check_bg(buf, bg, off - GUARD, GUARD, &bad) ||
 	    !check_bg(buf, bg, off + len, GUARD, &bad))
-		return xfail(err, x, "%s [%s offset %#" PRIx64 " length %#" PRIx64 "]: guard byte %"
-			     PRIu64 " bytes %s it (%s offset %#" PRIx64 ") changed: expected %#04x got %#04x",
-			     what, buf_name(rbuf), off, len,
-			     bad < off ? off - bad : bad - (off + len) + 1,
-			     bad < off ? "before" : "after", buf_name(rbuf), bad,
+		return xfail(err, x, "%s [%s offset %#" PRIx64 " length %#" PRIx64 "]: guard byte at %s"
+			     " offset %#" PRIx64 " (%s the range by %" PRIu64 ") changed: expected %#04x"
+			     " got %#04x", what, buf_name(rbuf), off, len, buf_name(rbuf), bad,
+			     bad < off ? "before" : "after", bad < off ? off - bad : bad - (off + len) + 1,
 			     vt_pat_byte(bg, bad), buf[bad]);
 	return true;
 }

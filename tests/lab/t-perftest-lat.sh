@@ -1,0 +1,28 @@
+#!/bin/bash
+# perftest latency tools between the guests over $PEDMA_DEV (default
+# pedma0): ib_write_lat, ib_read_lat, ib_send_lat with -a (2 B .. 8 MiB),
+# each polling and with -e (completion events; not ib_write_lat, perftest
+# has no events for WRITE), each with the server on the host and the client
+# on the endpoint, then the other way round.  Checks exit statuses, the
+# results tables (every size, average latency > 0) and dmesg after every run.
+# (-q and -l exist only in perftest's bandwidth tools.)  t-perftest-lib.sh
+# has the machinery (and how to run it against rdma_rxe).
+set -euo pipefail
+source "$PEDMA_REPO/tests/lab/t-perftest-lib.sh"
+
+ITERS=10	# per size
+TMO=240		# one program's limit
+
+pt_setup perftest-lat
+mapfile -t common < <(pt_perftest_args)
+for tool in ib_write_lat ib_read_lat ib_send_lat; do
+	# Both sides of a ping-pong (write, send) measure; a READ's target does not.
+	PT_TABLE_ON="server client"
+	[ "$tool" = ib_read_lat ] && PT_TABLE_ON=client
+	for srv in host ep; do
+		args=("$tool" "${common[@]}" -a -n "$ITERS")
+		pt_pair "$srv" pt_perftest_table "$TMO" "${args[@]}"
+		[ "$tool" = ib_write_lat ] || pt_pair "$srv" pt_perftest_table "$TMO" "${args[@]}" -e
+	done
+done
+pt_summary
