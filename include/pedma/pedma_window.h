@@ -165,9 +165,11 @@ struct edma_v0_llp {
  *
  * "Write remote, read local": each side writes only its own handshake
  * block and its own outbound area; the peer reads them (they are its
- * inbound area).  On real hardware the host's outbound area would live in
- * host memory the endpoint reads through its outbound window; the layout
- * does not change.  The layout version is checked in the handshake; a
+ * inbound area).  Read-local needs each area in its reader's memory: the
+ * host's outbound area is endpoint memory (the window the host writes
+ * through its BAR); on real hardware the endpoint's outbound area must be
+ * host memory the endpoint writes through its outbound window.  The lab
+ * keeps both in the window; the format does not change.  The layout version is checked in the handshake; a
  * side that sees any other version refuses the link.
  */
 #define PEDMA_WND_LAYOUT_VERSION	2

@@ -85,13 +85,38 @@ int pedma_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr,
 	return err;
 }
 
+/*
+ * Receives into @rq (a QP's RQ or an SRQ), then one doorbell @cmd for
+ * @handle if anything was written.  A failed doorbell leaves the WQEs in
+ * the ring (the next doorbell takes them) and reports the first WR.
+ */
+static int post_recv_ring(struct pedma_ring *rq, pthread_spinlock_t *lock,
+			  uint32_t max_sge, int cmd_fd, uint32_t cmd,
+			  uint32_t handle, struct ibv_recv_wr *wr,
+			  struct ibv_recv_wr **bad_wr)
+{
+	struct ibv_recv_wr *first = wr;
+	uint32_t posted = 0;
+	int err, db;
+
+	pthread_spin_lock(lock);
+	err = pedma_rq_post(rq, max_sge, wr, bad_wr, &posted);
+	pthread_spin_unlock(lock);
+
+	if (posted) {
+		db = pedma_doorbell(cmd_fd, cmd, handle);
+		if (db && !err) {
+			*bad_wr = first;
+			err = db;
+		}
+	}
+	return err;
+}
+
 int pedma_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		    struct ibv_recv_wr **bad_wr)
 {
 	struct pedma_qp *qp = to_pqp(ibqp);
-	struct ibv_recv_wr *first = wr;
-	uint32_t posted = 0;
-	int err, db;
 
 	if (!bad_wr)
 		return EINVAL;
@@ -103,50 +128,25 @@ int pedma_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr,
 		*bad_wr = wr;
 		return EINVAL;
 	}
-
-	pthread_spin_lock(&qp->rq_lock);
-	err = pedma_rq_post(&qp->rq, qp->rq_max_sge, wr, bad_wr, &posted);
-	pthread_spin_unlock(&qp->rq_lock);
-
-	if (posted) {
-		db = pedma_doorbell(ibqp->context->cmd_fd,
-				    IB_USER_VERBS_CMD_POST_RECV, ibqp->handle);
-		if (db && !err) {
-			*bad_wr = first;
-			err = db;
-		}
-	}
-	return err;
+	return post_recv_ring(&qp->rq, &qp->rq_lock, qp->rq_max_sge,
+			      ibqp->context->cmd_fd, IB_USER_VERBS_CMD_POST_RECV,
+			      ibqp->handle, wr, bad_wr);
 }
 
 int pedma_post_srq_recv(struct ibv_srq *ibsrq, struct ibv_recv_wr *wr,
 			struct ibv_recv_wr **bad_wr)
 {
 	struct pedma_srq *srq = to_psrq(ibsrq);
-	struct ibv_recv_wr *first = wr;
-	uint32_t posted = 0;
-	int err, db;
 
 	if (!bad_wr)
 		return EINVAL;
 	*bad_wr = NULL;
 	if (!wr)
 		return 0;
-
-	pthread_spin_lock(&srq->lock);
-	err = pedma_rq_post(&srq->rq, srq->max_sge, wr, bad_wr, &posted);
-	pthread_spin_unlock(&srq->lock);
-
-	if (posted) {
-		db = pedma_doorbell(ibsrq->context->cmd_fd,
-				    IB_USER_VERBS_CMD_POST_SRQ_RECV,
-				    ibsrq->handle);
-		if (db && !err) {
-			*bad_wr = first;
-			err = db;
-		}
-	}
-	return err;
+	return post_recv_ring(&srq->rq, &srq->lock, srq->max_sge,
+			      ibsrq->context->cmd_fd,
+			      IB_USER_VERBS_CMD_POST_SRQ_RECV, ibsrq->handle,
+			      wr, bad_wr);
 }
 
 int pedma_poll_cq(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc)

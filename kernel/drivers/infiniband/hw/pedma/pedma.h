@@ -310,9 +310,13 @@ struct pedma_qp {
 	struct pedma_srq *srq;
 	struct ib_qp_attr attr;		/* as modified, for query_qp */
 
-	/* send queue: [sq_done, sq_tail) posted, sq_cur next to run */
+	/*
+	 * send queue: [sq_cur, sq_tail) posted and not complete, sq_cur the
+	 * one running (requests complete in order, so a slot is free again
+	 * once sq_cur passed it)
+	 */
 	u32 sq_entries;
-	u32 sq_tail, sq_cur, sq_done;
+	u32 sq_tail, sq_cur;
 	struct pedma_swqe *sq;
 	void *inline_buf;		/* PEDMA_MAX_INLINE per SQ slot */
 	dma_addr_t inline_dma;

@@ -3,10 +3,12 @@
  * pedma outbound and inbound areas (window layout v2, pedma_window.h).
  *
  * Each side writes only its own area and reads only the peer's: "write
- * remote, read local" once the host's area lives in host memory on real
- * hardware.  Our area holds what the peer needs to act without our CPU:
- * the QP directory, the MR table with page arrays (rkey translation), the
- * published receive rings and the completion records.  Everything read
+ * remote, read local" once each area lives in its reader's memory (on real
+ * hardware the endpoint's area belongs in host memory; the lab keeps both
+ * in the window, docs/architecture.md section 3).  Our area holds what
+ * the peer needs to act without our CPU: the QP directory, the MR table
+ * with page arrays (rkey translation), the published receive rings and
+ * the completion records.  Everything read
  * from the peer's area is copied out and validated before use.
  *
  * Locking: callers hold dev->xlock for every write into our area and
@@ -253,7 +255,7 @@ void pedma_mr_sync(struct pedma_dev *dev)
 }
 
 /* Acknowledge the peer's sync request once our chains drained.  xlock held. */
-static void peer_sync_check(struct pedma_dev *dev)
+void pedma_peer_sync_check(struct pedma_dev *dev)
 {
 	if (!dev->peer_sync_pending ||
 	    !pedma_chains_done(dev, dev->peer_sync_snap))
@@ -261,11 +263,6 @@ static void peer_sync_check(struct pedma_dev *dev)
 	dev->peer_sync_pending = false;
 	out_ctrl(dev, CTRL_OFF(mr_sync_ack), dev->peer_sync_seen);
 	dev->be->ops->peer_notify(dev->be);
-}
-
-void pedma_peer_sync_check(struct pedma_dev *dev)
-{
-	peer_sync_check(dev);
 }
 
 /*
@@ -308,7 +305,7 @@ void pedma_data_event(struct pedma_dev *dev)
 		dev->peer_sync_pending = true;
 		pedma_chains_snap(dev, dev->peer_sync_snap);
 	}
-	peer_sync_check(dev);
+	pedma_peer_sync_check(dev);
 
 	pedma_xfer_rnr_wake(dev);
 out:

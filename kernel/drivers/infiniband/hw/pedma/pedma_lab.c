@@ -83,31 +83,6 @@ static bool lab_mbox_wait(struct pedma_lab *lab, u32 target)
 	return true;
 }
 
-static void lab_edma_write(struct pedma_backend *be, u32 off, u32 val)
-{
-	struct pedma_lab *lab = to_lab(be);
-	struct pedma_lab_mbox_ent __iomem *ent;
-	unsigned long flags;
-
-	spin_lock_irqsave(&lab->mbox_lock, flags);
-	if (lab->mbox_prod - readl(&lab->mbox->cons) >= PEDMA_LAB_MBOX_ENTRIES) {
-		lab_kick_model(lab);
-		if (!lab_mbox_wait(lab, lab->mbox_prod -
-				   PEDMA_LAB_MBOX_ENTRIES + 1))
-			goto out;
-	}
-	ent = &lab->mbox->ent[lab->mbox_prod % PEDMA_LAB_MBOX_ENTRIES];
-	writel(off, &ent->off);
-	writel(val, &ent->val);
-	lab->mbox_prod++;
-	/* The entry must be visible before the index that publishes it. */
-	wmb();
-	writel(lab->mbox_prod, &lab->mbox->prod);
-	lab_kick_model(lab);
-out:
-	spin_unlock_irqrestore(&lab->mbox_lock, flags);
-}
-
 /* Several register writes, one kick: the model applies them in order. */
 static void lab_edma_write_batch(struct pedma_backend *be,
 				 const struct pedma_reg_write *w, unsigned int n)
@@ -121,6 +96,8 @@ static void lab_edma_write_batch(struct pedma_backend *be,
 	for (i = 0; i < n; i++) {
 		if (lab->mbox_prod - readl(&lab->mbox->cons) >=
 		    PEDMA_LAB_MBOX_ENTRIES) {
+			/* Full: publish what we have and let the model catch up. */
+			wmb();
 			writel(lab->mbox_prod, &lab->mbox->prod);
 			lab_kick_model(lab);
 			if (!lab_mbox_wait(lab, lab->mbox_prod -
@@ -138,6 +115,13 @@ static void lab_edma_write_batch(struct pedma_backend *be,
 	lab_kick_model(lab);
 out:
 	spin_unlock_irqrestore(&lab->mbox_lock, flags);
+}
+
+static void lab_edma_write(struct pedma_backend *be, u32 off, u32 val)
+{
+	const struct pedma_reg_write w = { off, val };
+
+	lab_edma_write_batch(be, &w, 1);
 }
 
 static u32 lab_edma_read(struct pedma_backend *be, u32 off)

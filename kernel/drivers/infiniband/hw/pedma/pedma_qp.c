@@ -754,7 +754,6 @@ static void qp_reset(struct pedma_qp *qp)
 
 	pedma_xfer_detach(qp);
 	qp->sq_cur = qp->sq_tail;
-	qp->sq_done = qp->sq_tail;
 	memset(&qp->req, 0, sizeof(qp->req));
 	if (qp->usq) {
 		struct pedma_ring_hdr *h = qp->usq->buf;

@@ -133,7 +133,6 @@ static void complete_cur(struct pedma_qp *qp, u8 status)
 	qp->req.rqe_taken = false;
 	qp->req.done = 0;
 	qp->sq_cur++;
-	qp->sq_done = qp->sq_cur;
 	if (status != IB_WC_SUCCESS || qp->sig_all ||
 	    (w->flags & PEDMA_WQE_F_SIGNALED)) {
 		struct pedma_cqe cqe = {
