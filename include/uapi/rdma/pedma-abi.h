@@ -5,6 +5,8 @@
  * share through mmap.  Used by both; nothing else.
  *
  * ABI version 2: ucontext, CQ, QP and SRQ with mmap'd rings.
+ * ABI version 3: UD QPs (and QP1 for kernel users), address handles made
+ * by the kernel (create_ah returns an ah_id the SQ WQE names).
  * Every udata struct is padded to 8 bytes and grows only at the end.
  *
  * Rings.  Each ring is one mmap (offset from the create response) that
@@ -33,7 +35,7 @@
 
 #include <linux/types.h>
 
-#define PEDMA_UVERBS_ABI_VERSION	2
+#define PEDMA_UVERBS_ABI_VERSION	3
 
 /* Bits in pedma_alloc_ucontext_resp.caps (none defined yet) */
 #define PEDMA_UCTX_CAP_NONE		0
@@ -89,9 +91,9 @@ struct pedma_sq_wqe {
 	__u32 inline_len;	/* bytes in inline_data, if INLINE */
 	__u32 rkey;
 	__aligned_u64 remote_addr;
-	__u32 ud_ah;		/* UD (later ABI): address handle */
-	__u32 ud_remote_qpn;
-	__u32 ud_remote_qkey;
+	__u32 ud_ah;		/* UD: pedma_create_ah_resp.ah_id */
+	__u32 ud_remote_qpn;	/* UD: destination QP (0xffffff: multicast) */
+	__u32 ud_remote_qkey;	/* UD: Q_Key; high bit set: the QP's own */
 	__u32 reserved1;
 	__aligned_u64 reserved2[2];
 	union {
@@ -163,6 +165,16 @@ struct pedma_create_srq_resp {
 	__aligned_u64 rq_offset;
 	__u32 rq_size;
 	__u32 rq_entries;
+};
+
+/*
+ * create_ah (ABI 3): no driver request data.  The kernel validates the
+ * address vector and keeps it; UD work requests name it by ah_id, which
+ * the kernel checks against the QP's PD on every use.
+ */
+struct pedma_create_ah_resp {
+	__u32 ah_id;
+	__u32 reserved;
 };
 
 #endif /* PEDMA_ABI_USER_H */

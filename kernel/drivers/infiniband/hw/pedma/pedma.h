@@ -13,6 +13,8 @@
  *                  channel scheduling, completions, RNR, records
  *   pedma_area.c   our outbound area and the peer's, in the window
  *   pedma_link.c   the versioned link handshake and port state
+ *   pedma_ud.c     UD and GSI QPs: address handles, datagrams, multicast
+ *   pedma_sa.c     process_mad and the embedded SA (the SM side)
  *   pedma_edma.c   eDMA register access helpers (channel partition)
  *   pedma_main.c   device lifetime, module init
  *   pedma_lab.c    lab backend: QEMU ivshmem-doorbell + the lab's eDMA model
@@ -128,6 +130,7 @@ struct pedma_link {
 	struct pedma_hs_block self;	/* our block, as last written */
 	struct pedma_chan_part part;	/* valid while up */
 	u64 peer_wnd_local_base;	/* host: from the endpoint's block */
+	__be64 peer_guid;		/* the peer's node GUID, valid while up */
 	u32 peer_hb;			/* last peer heartbeat seen */
 	unsigned long peer_hb_jiffies;	/* when it last changed */
 	int refusal;			/* last refusal reported, to log once */
@@ -220,6 +223,8 @@ struct pedma_dev {
 	bool peer_sync_pending;
 	u32 peer_sync_snap[2][EDMA_V0_MAX_WR_CH];
 	wait_queue_head_t sync_wq;	/* mr sync acks, chain completions */
+
+	struct pedma_sa *sa;		/* SM side only (pedma_sa.c) */
 
 	struct xarray qps;		/* by QP number */
 	struct xarray mrs;		/* by key index */
@@ -470,6 +475,28 @@ void pedma_edma_irq(struct pedma_dev *dev, int dir);
 void pedma_chains_snap(struct pedma_dev *dev, u32 snap[2][EDMA_V0_MAX_WR_CH]);
 bool pedma_chains_done(struct pedma_dev *dev,
 		       const u32 snap[2][EDMA_V0_MAX_WR_CH]);
+
+/*
+ * pedma_sa.c: management datagrams.  The host is the subnet manager
+ * (port sm_lid = the host's LID): its process_mad answers SA requests
+ * (class SUBN_ADM) that reach its QP1 from either side; everything else
+ * goes on to the MAD layer.  dev->sa is the SA's state (multicast groups),
+ * NULL on the endpoint.
+ */
+struct pedma_sa;
+int pedma_sa_init(struct pedma_dev *dev);
+void pedma_sa_destroy(struct pedma_dev *dev);
+int pedma_process_mad(struct ib_device *ibdev, int mad_flags, u32 port,
+		      const struct ib_wc *in_wc, const struct ib_grh *in_grh,
+		      const struct ib_mad *in, struct ib_mad *out,
+		      size_t *out_mad_size, u16 *out_mad_pkey_index);
+
+/* The port's GID at index 0: the link-local prefix and @guid */
+static inline void pedma_make_gid(union ib_gid *gid, __be64 guid)
+{
+	gid->global.subnet_prefix = cpu_to_be64(0xfe80000000000000ULL);
+	gid->global.interface_id = guid;
+}
 
 /* pedma_lab.c */
 int pedma_lab_init(void);

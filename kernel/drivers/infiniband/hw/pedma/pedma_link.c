@@ -165,6 +165,8 @@ static void link_set_up(struct pedma_dev *dev, const struct pedma_hs_block *peer
 		/* Where the engine finds the window; checked by the engine. */
 		link->peer_wnd_local_base = le64_to_cpu(peer->wnd_local_base);
 	}
+	/* Only names the peer's GID (SA, GRH): any value is harmless. */
+	WRITE_ONCE(link->peer_guid, (__force __be64)peer->node_guid);
 	pedma_xfer_link_up(dev);
 	link->self.state = PEDMA_HS_UP;
 	write_self(dev);
