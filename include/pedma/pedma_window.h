@@ -149,7 +149,7 @@ struct edma_v0_llp {
 #define EDMA_V0_LL_ELEM_SIZE		24
 
 /* ------------------------------------------------------------------------ */
-/* The pedma window, layout version 2                                       */
+/* The pedma window, layout version 3                                       */
 /* ------------------------------------------------------------------------ */
 /*
  * The window is the memory both sides reach: on real hardware the NTB
@@ -172,7 +172,7 @@ struct edma_v0_llp {
  * keeps both in the window; the format does not change.  The layout version is checked in the handshake; a
  * side that sees any other version refuses the link.
  */
-#define PEDMA_WND_LAYOUT_VERSION	2
+#define PEDMA_WND_LAYOUT_VERSION	3
 #define PEDMA_WND_MIN_SIZE		0x600000	/* 6 MiB */
 
 #define PEDMA_WND_CTRL_OFF		0x000000
@@ -254,7 +254,8 @@ PEDMA_STATIC_ASSERT(PEDMA_WND_LL_RD_RING(EDMA_V0_MAX_RD_CH) <= PEDMA_WND_AREAS_O
 
 
 /* ------------------------------------------------------------------------ */
-/* Outbound area (layout version 2)                                         */
+/* Outbound area (layout version 3: v2 plus UD directory entries, the     */
+/* multicast attach table and UD fields in completion records)              */
 /* ------------------------------------------------------------------------ */
 /*
  * Written only by its owner; read only by the peer, which treats every
@@ -266,6 +267,7 @@ PEDMA_STATIC_ASSERT(PEDMA_WND_LL_RD_RING(EDMA_V0_MAX_RD_CH) <= PEDMA_WND_AREAS_O
  *            queues: PEDMA_REC_ENTRIES x struct pedma_rec
  *   0x21000  QP directory: PEDMA_MAX_QP x struct pedma_qp_dir, by QP number
  *   0x29000  MR table: PEDMA_MAX_MR x struct pedma_mr_ent, by key index
+ *   0x51000  multicast attachments: PEDMA_MAX_MC x struct pedma_mc_ent
  *   0x60000  heap, owner-managed in 64-byte units: MR page arrays and
  *            published receive rings
  */
@@ -277,6 +279,8 @@ PEDMA_STATIC_ASSERT(PEDMA_WND_LL_RD_RING(EDMA_V0_MAX_RD_CH) <= PEDMA_WND_AREAS_O
 #define PEDMA_MAX_QP			1024
 #define PEDMA_AREA_MRTAB_OFF		0x29000
 #define PEDMA_MAX_MR			4096
+#define PEDMA_AREA_MC_OFF		0x51000
+#define PEDMA_MAX_MC			1024
 #define PEDMA_AREA_HEAP_OFF		0x60000
 #define PEDMA_AREA_HEAP_ALIGN		64
 #define PEDMA_AREA_MIN_SIZE		0x100000
@@ -297,7 +301,8 @@ struct pedma_area_ctrl {
 	__le32 mr_sync_ack;	/* last peer mr_sync_req the owner completed */
 	__le32 rnr_waiting;	/* owner has QPs waiting for a peer receive:
 				 * ring its doorbell after posting receives */
-	__le32 reserved[57];
+	__le32 mc_hwm;		/* multicast entries in use are below this */
+	__le32 reserved[56];
 };
 
 /* Completion record: a SEND or WRITE_WITH_IMM reached a receive queue */
@@ -310,6 +315,7 @@ struct pedma_area_ctrl {
 #define PEDMA_REC_ST_PROT_ERR		2	/* receive buffer not usable */
 
 #define PEDMA_REC_F_SOLICITED		0x01
+#define PEDMA_REC_F_GRH			0x02	/* UD: a GRH fills the first 40 bytes */
 
 struct pedma_rec {
 	__le32 seq;		/* index in the producer's stream; stale if not */
@@ -321,7 +327,7 @@ struct pedma_rec {
 	__u8 opcode;		/* PEDMA_REC_OP_* */
 	__u8 status;		/* PEDMA_REC_ST_* */
 	__u8 flags;		/* PEDMA_REC_F_* */
-	__u8 reserved0;
+	__u8 sl;		/* UD: service level of the address vector */
 	__le32 reserved1;
 };
 
@@ -337,6 +343,7 @@ struct pedma_rec {
 #define PEDMA_ACC_REMOTE_READ		0x4
 
 #define PEDMA_DIR_F_SRQ			0x1	/* rq_off is a shared receive queue */
+#define PEDMA_DIR_F_UD			0x2	/* a UD QP (or QP1): datagrams, qkey */
 
 struct pedma_qp_dir {
 	__le32 qpn;		/* == index while valid, 0 otherwise */
@@ -347,7 +354,22 @@ struct pedma_qp_dir {
 	__le32 dest_qpn;	/* peer QP it is connected to (RTR and later) */
 	__le32 rq_off;		/* area offset of its published receive ring */
 	__le32 rq_entries;	/* power of two */
-	__le32 reserved[3];
+	__le32 qkey;		/* UD: datagrams must carry this Q_Key */
+	__le32 reserved[2];
+};
+
+/*
+ * Multicast attachment: QP qpn of the owner receives datagrams sent to
+ * (mlid, mgid).  Valid while qpn is nonzero (written last, cleared first);
+ * the peer scans entries below ctrl.mc_hwm and sends each attached QP its
+ * own copy.
+ */
+struct pedma_mc_ent {
+	__u8 mgid[16];
+	__le32 qpn;
+	__le16 mlid;
+	__le16 reserved0;
+	__le32 reserved1[2];
 };
 
 /*
@@ -412,8 +434,11 @@ PEDMA_STATIC_ASSERT(PEDMA_AREA_REC_OFF + PEDMA_REC_ENTRIES * 32 <= PEDMA_AREA_QP
 		    "records fit");
 PEDMA_STATIC_ASSERT(PEDMA_AREA_QPDIR_OFF + PEDMA_MAX_QP * 32 <= PEDMA_AREA_MRTAB_OFF,
 		    "qp directory fits");
-PEDMA_STATIC_ASSERT(PEDMA_AREA_MRTAB_OFF + PEDMA_MAX_MR * 40 <= PEDMA_AREA_HEAP_OFF,
+PEDMA_STATIC_ASSERT(PEDMA_AREA_MRTAB_OFF + PEDMA_MAX_MR * 40 <= PEDMA_AREA_MC_OFF,
 		    "mr table fits");
+PEDMA_STATIC_ASSERT(sizeof(struct pedma_mc_ent) == 32, "mc entry size");
+PEDMA_STATIC_ASSERT(PEDMA_AREA_MC_OFF + PEDMA_MAX_MC * 32 <= PEDMA_AREA_HEAP_OFF,
+		    "multicast table fits");
 PEDMA_STATIC_ASSERT(PEDMA_WND_AREAS_OFF + 2 * PEDMA_AREA_MIN_SIZE <= PEDMA_WND_MIN_SIZE,
 		    "areas fit the minimum window");
 

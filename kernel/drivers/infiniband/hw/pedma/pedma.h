@@ -53,6 +53,12 @@
 #define PEDMA_MAX_SRQ		256
 #define PEDMA_MAX_QP_WR		4096
 #define PEDMA_MAX_RD_ATOM	16
+#define PEDMA_UD_MTU		4096	/* largest datagram payload */
+#define PEDMA_GRH_BYTES		40	/* a UD receive's GRH space */
+#define PEDMA_MAX_AH		65536
+#define PEDMA_MC_LID_FIRST	0xc000
+#define PEDMA_MC_LID_LAST	0xfffe
+#define PEDMA_MC_QPN		0xffffff	/* destination QPN of multicast */
 
 struct pedma_backend;
 
@@ -225,6 +231,16 @@ struct pedma_dev {
 	wait_queue_head_t sync_wq;	/* mr sync acks, chain completions */
 
 	struct pedma_sa *sa;		/* SM side only (pedma_sa.c) */
+	struct xarray ahs;		/* address handles by id */
+	u32 port_cap_flags;		/* modify_port: IB_PORT_* set by the core */
+	/* our multicast attachments, mirrored in our area; under xlock */
+	struct pedma_mc {
+		union ib_gid mgid;
+		u16 mlid;
+		u32 qpn;		/* 0: free */
+	} mc[PEDMA_MAX_MC];
+	u32 mc_hwm;
+	u8 ud_bounce[PEDMA_GRH_BYTES + PEDMA_UD_MTU];	/* same-side datagrams */
 
 	struct xarray qps;		/* by QP number */
 	struct xarray mrs;		/* by key index */
@@ -243,6 +259,23 @@ struct pedma_ucontext {
 
 struct pedma_pd {
 	struct ib_pd ibpd;
+};
+
+/* An address vector as a UD send uses it (copied from the AH) */
+struct pedma_av {
+	u16 dlid;
+	u8 sl;
+	u8 grh;			/* a GRH goes with the datagram */
+	u8 hop_limit;
+	u8 tclass;
+	u32 flow_label;
+	union ib_gid dgid;
+};
+
+struct pedma_ah {
+	struct ib_ah ibah;
+	struct pedma_av av;
+	u32 id;
 };
 
 struct pedma_mr {
@@ -290,6 +323,10 @@ struct pedma_swqe {
 	u32 rkey;
 	u64 remote_addr;
 	u64 length;		/* total bytes */
+	/* UD: where the datagram goes */
+	struct pedma_av av;
+	u32 ud_qpn;
+	u32 ud_qkey;
 	struct ib_sge sge[PEDMA_MAX_SGE];
 };
 
@@ -301,6 +338,24 @@ struct pedma_req_state {
 	u32 rq_idx;		/* its index in the peer ring */
 	struct pedma_pub_rqe rqe;	/* our copy of it (untrusted) */
 	u64 done;		/* bytes already moved */
+	u32 dst_qpn;		/* the peer QP whose receive we use */
+	/* UD: the message is GRH space + payload, delivered per target */
+	u64 ud_len;		/* PEDMA_GRH_BYTES + payload */
+	u32 mc_next;		/* multicast: next peer table entry to scan */
+	bool ud_more;		/* more peer targets may follow */
+};
+
+/* A UD QP's receives kept for same-side senders (pedma_ud.c) */
+struct pedma_lrqe {
+	u64 wr_id;
+	u8 num_sge;
+	struct ib_sge sge[PEDMA_MAX_SGE];
+};
+
+struct pedma_lrq {
+	u32 entries;		/* power of two, 0: none */
+	u32 prod, cons;
+	struct pedma_lrqe *e;
 };
 
 struct pedma_qp {
@@ -308,6 +363,10 @@ struct pedma_qp {
 	struct pedma_dev *dev;
 	u32 qpn;
 	enum ib_qp_state state;
+	enum ib_qp_type type;
+	bool ud;			/* UD or GSI */
+	bool mc_no_loop;		/* IB_QP_CREATE_BLOCK_MULTICAST_LOOPBACK */
+	u32 qkey;			/* UD */
 	bool user;
 	bool sig_all;
 	bool dying;			/* being destroyed: no more work */
@@ -324,6 +383,9 @@ struct pedma_qp {
 	u32 sq_tail, sq_cur;
 	struct pedma_swqe *sq;
 	void *inline_buf;		/* PEDMA_MAX_INLINE per SQ slot */
+	/* UD: one GRH per SQ slot, built when the datagram starts */
+	void *grh_buf;
+	dma_addr_t grh_dma;
 	dma_addr_t inline_dma;
 	struct pedma_uring *usq;
 	u32 max_inline;
@@ -343,6 +405,7 @@ struct pedma_qp {
 	struct timer_list rnr_timer;
 
 	struct pedma_rq rq;		/* unused with an SRQ */
+	struct pedma_lrq lrq;		/* UD: receives for same-side senders */
 	bool sqd_event_sent;
 	wait_queue_head_t idle_wq;	/* destroy waits for the chain */
 };
@@ -496,6 +559,26 @@ static inline void pedma_make_gid(union ib_gid *gid, __be64 guid)
 {
 	gid->global.subnet_prefix = cpu_to_be64(0xfe80000000000000ULL);
 	gid->global.interface_id = guid;
+}
+
+/* pedma_ud.c */
+extern const struct ib_device_ops pedma_ud_ops;
+int pedma_ud_init_qp(struct pedma_qp *qp, u32 rq_entries);
+void pedma_ud_free_qp(struct pedma_qp *qp);
+bool pedma_ud_post_local(struct pedma_qp *qp, u64 wr_id,
+			 const struct ib_sge *sge, int n);
+void pedma_ud_flush_local(struct pedma_qp *qp);
+void pedma_ud_reset_local(struct pedma_qp *qp);
+int pedma_ud_av(struct pedma_qp *qp, u32 ah_id, struct pedma_av *av);
+void pedma_ud_deliver_local(struct pedma_qp *qp, struct pedma_swqe *w);
+int pedma_ud_next_target(struct pedma_qp *qp, struct pedma_swqe *w);
+void pedma_ud_fill_grh(struct pedma_qp *qp, struct pedma_swqe *w, void *grh);
+void pedma_mc_detach_qp(struct pedma_dev *dev, u32 qpn);
+
+static inline u16 pedma_peer_lid(struct pedma_dev *dev)
+{
+	return pedma_lid(dev->be->role == PEDMA_ROLE_HOST ? PEDMA_ROLE_EP :
+							    PEDMA_ROLE_HOST);
 }
 
 /* pedma_lab.c */

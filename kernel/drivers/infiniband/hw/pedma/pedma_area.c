@@ -136,7 +136,9 @@ void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp)
 	struct pedma_qp_dir d = {
 		.state = dir_state(qp->state),
 		.min_rnr_timer = qp->attr.min_rnr_timer,
-		.flags = qp->srq ? PEDMA_DIR_F_SRQ : 0,
+		.flags = (qp->srq ? PEDMA_DIR_F_SRQ : 0) |
+			 (qp->ud ? PEDMA_DIR_F_UD : 0),
+		.qkey = cpu_to_le32(qp->qkey),
 		.dest_qpn = cpu_to_le32(qp->attr.dest_qp_num),
 		.rq_off = cpu_to_le32(rq->pub_off),
 		.rq_entries = cpu_to_le32(rq->entries),

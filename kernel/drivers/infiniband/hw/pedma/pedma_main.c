@@ -36,6 +36,7 @@ struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 	pedma_xfer_init(dev);
 	xa_init_flags(&dev->qps, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
 	xa_init_flags(&dev->mrs, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
+	xa_init_flags(&dev->ahs, XA_FLAGS_ALLOC1);
 	spin_lock_init(&dev->notify_lock);
 	INIT_LIST_HEAD(&dev->notify_list);
 	INIT_WORK(&dev->notify_work, pedma_notify_work);
@@ -46,7 +47,12 @@ struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 	ret = pedma_area_init(dev);
 	if (ret)
 		goto err;
+	ret = pedma_sa_init(dev);
+	if (ret)
+		goto err_area;
 	return dev;
+err_area:
+	pedma_area_destroy(dev);
 err:
 	pedma_link_destroy(dev);
 	ib_dealloc_device(&dev->ibdev);
@@ -77,6 +83,7 @@ int pedma_dev_register(struct pedma_dev *dev)
 	ib_set_device_ops(ibdev, &pedma_mr_ops);
 	ib_set_device_ops(ibdev, &pedma_cq_ops);
 	ib_set_device_ops(ibdev, &pedma_qp_ops);
+	ib_set_device_ops(ibdev, &pedma_ud_ops);
 
 	ret = ib_register_device(ibdev, "pedma%d", dev->be->dma_dev);
 	if (ret) {
@@ -96,7 +103,9 @@ void pedma_dev_unregister(struct pedma_dev *dev)
 void pedma_dev_destroy(struct pedma_dev *dev)
 {
 	flush_work(&dev->notify_work);
+	pedma_sa_destroy(dev);
 	pedma_area_destroy(dev);
+	xa_destroy(&dev->ahs);
 	xa_destroy(&dev->qps);
 	xa_destroy(&dev->mrs);
 	pedma_link_destroy(dev);

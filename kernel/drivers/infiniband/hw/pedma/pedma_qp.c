@@ -32,7 +32,7 @@ static size_t pub_ring_size(u32 entries)
 }
 
 static int rq_init(struct pedma_dev *dev, struct pedma_rq *rq, u32 entries,
-		   bool srq)
+		   bool ooo)
 {
 	void __iomem *h;
 
@@ -41,7 +41,7 @@ static int rq_init(struct pedma_dev *dev, struct pedma_rq *rq, u32 entries,
 	rq->wr_id = kvcalloc(entries, sizeof(u64), GFP_KERNEL);
 	if (!rq->wr_id)
 		return -ENOMEM;
-	if (srq) {
+	if (ooo) {	/* slots may complete out of order */
 		rq->done = kvcalloc(entries, 1, GFP_KERNEL);
 		if (!rq->done)
 			goto err;
@@ -170,10 +170,16 @@ static void flush_rq(struct pedma_qp *qp)
 	if (qp->srq)
 		return;		/* SRQ receives are not the QP's to flush */
 	while (rq->cons != rq->prod) {
-		recv_cqe(qp, rq->wr_id[rq->cons & (rq->entries - 1)],
-			 IB_WC_WR_FLUSH_ERR);
+		u32 slot = rq->cons & (rq->entries - 1);
+
+		if (rq->done && rq->done[slot])
+			rq->done[slot] = 0;	/* completed already */
+		else
+			recv_cqe(qp, rq->wr_id[slot], IB_WC_WR_FLUSH_ERR);
 		rq->cons++;
 	}
+	if (qp->ud)
+		pedma_ud_flush_local(qp);
 }
 
 /* To the error state: flush both queues.  xlock held. */
@@ -262,7 +268,17 @@ void pedma_qp_drain_usq(struct pedma_qp *qp)
 		w->imm = u.imm_data;
 		w->rkey = u.rkey;
 		w->remote_addr = u.remote_addr;
-		if (u.opcode > PEDMA_WQE_OP_RDMA_READ) {
+		if (qp->ud) {
+			w->ud_qpn = u.ud_remote_qpn & PEDMA_MC_QPN;
+			w->ud_qkey = u.ud_remote_qkey;
+			if ((u.opcode != PEDMA_WQE_OP_SEND &&
+			     u.opcode != PEDMA_WQE_OP_SEND_IMM) ||
+			    pedma_ud_av(qp, u.ud_ah, &w->av))
+				w->status = IB_WC_LOC_QP_OP_ERR;
+		}
+		if (w->status) {
+			/* already failed */
+		} else if (u.opcode > PEDMA_WQE_OP_RDMA_READ) {
 			w->status = IB_WC_LOC_QP_OP_ERR;
 		} else if (w->flags & PEDMA_WQE_F_INLINE) {
 			if (u.inline_len > qp->max_inline ||
@@ -287,6 +303,8 @@ void pedma_qp_drain_usq(struct pedma_qp *qp)
 			if (len > PEDMA_MAX_MSG_SIZE)
 				w->status = IB_WC_LOC_LEN_ERR;
 		}
+		if (qp->ud && !w->status && w->length > PEDMA_UD_MTU)
+			w->status = IB_WC_LOC_LEN_ERR;
 		qp->sq_tail++;
 	}
 	smp_store_release(&hdr->cons, ur->kcons);	/* done with them */
@@ -306,7 +324,9 @@ static int post_send_kernel(struct pedma_qp *qp, const struct ib_send_wr *wr,
 			return -EINVAL;
 		}
 		if (op == U8_MAX || wr->num_sge > qp->max_send_sge ||
-		    wr->num_sge < 0) {
+		    wr->num_sge < 0 ||
+		    (qp->ud && op != PEDMA_WQE_OP_SEND &&
+		     op != PEDMA_WQE_OP_SEND_IMM)) {
 			*bad_wr = wr;
 			return -EINVAL;
 		}
@@ -317,6 +337,7 @@ static int post_send_kernel(struct pedma_qp *qp, const struct ib_send_wr *wr,
 		for (i = 0; i < wr->num_sge; i++)
 			len += wr->sg_list[i].length;
 		if (len > PEDMA_MAX_MSG_SIZE ||
+		    (qp->ud && len > PEDMA_UD_MTU) ||
 		    ((wr->send_flags & IB_SEND_INLINE) &&
 		     (len > qp->max_inline || op == PEDMA_WQE_OP_RDMA_READ))) {
 			*bad_wr = wr;
@@ -340,6 +361,13 @@ static int post_send_kernel(struct pedma_qp *qp, const struct ib_send_wr *wr,
 		    op == PEDMA_WQE_OP_RDMA_READ) {
 			w->rkey = rdma_wr(wr)->rkey;
 			w->remote_addr = rdma_wr(wr)->remote_addr;
+		}
+		if (qp->ud) {
+			const struct ib_ud_wr *ud = ud_wr(wr);
+
+			w->av = container_of(ud->ah, struct pedma_ah, ibah)->av;
+			w->ud_qpn = ud->remote_qpn & PEDMA_MC_QPN;
+			w->ud_qkey = ud->remote_qkey;
 		}
 		if (wr->send_flags & IB_SEND_INLINE) {
 			/* Inline: sg_list addresses are kernel virtual. */
@@ -389,17 +417,23 @@ static int pedma_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 	return ret;
 }
 
-/* One receive for @rq (of @qp, or the SRQ when @qp is NULL).  xlock held. */
+/*
+ * One receive for @rq (of @qp, or the SRQ when @qp is NULL).  Returns 0
+ * when published for the peer, 1 when kept for same-side senders (UD),
+ * <0 on error (-ENOMEM: no room).  xlock held.
+ */
 static int post_one_recv(struct pedma_dev *dev, struct pedma_qp *qp,
 			 struct pedma_srq *srq, struct ib_pd *pd, u64 wr_id,
 			 const struct ib_sge *sge, int n)
 {
 	struct pedma_rq *rq = srq ? &srq->rq : &qp->rq;
+	bool full = rq->prod - rq->cons >= rq->entries ||
+		    (rq->done && rq->done[rq->prod & (rq->entries - 1)]);
 
 	if (n < 0 || n > rq->max_sge)
 		return -EINVAL;
-	if (rq->prod - rq->cons >= rq->entries ||
-	    (srq && rq->done[rq->prod & (rq->entries - 1)]))
+	if (full && !(qp && qp->ud && qp->lrq.prod - qp->lrq.cons <
+				     qp->lrq.entries))
 		return -ENOMEM;
 	if (!rq_sges_ok(dev, pd, sge, n))
 		return -EINVAL;
@@ -407,6 +441,9 @@ static int post_one_recv(struct pedma_dev *dev, struct pedma_qp *qp,
 		recv_cqe(qp, wr_id, IB_WC_WR_FLUSH_ERR);
 		return 0;
 	}
+	/* UD: same-side senders' share first (pedma_ud.c) */
+	if (qp && qp->ud && pedma_ud_post_local(qp, wr_id, sge, n))
+		return 1;
 	rq_publish_one(dev, rq, wr_id, sge, n);
 	if (srq)
 		srq->avail++;
@@ -433,8 +470,7 @@ static void drain_urq(struct pedma_dev *dev, struct pedma_qp *qp,
 
 	if (prod - ur->kcons > ur->entries)
 		prod = ur->kcons;	/* corrupt index: take nothing */
-	while (ur->kcons != prod && rq->prod - rq->cons < rq->entries &&
-	       !(srq && rq->done[rq->prod & (rq->entries - 1)])) {
+	while (ur->kcons != prod) {
 		memcpy(&u, pedma_uring_slot(ur, ur->kcons), sizeof(u));
 		ur->kcons++;
 		ret = -EINVAL;
@@ -447,8 +483,12 @@ static void drain_urq(struct pedma_dev *dev, struct pedma_qp *qp,
 			ret = post_one_recv(dev, qp, srq, pd, u.wr_id, sge,
 					    u.num_sge);
 		}
-		if (!ret) {
-			published = true;
+		if (ret == -ENOMEM) {
+			ur->kcons--;	/* no room: take it later */
+			break;
+		}
+		if (ret >= 0) {
+			published |= !ret;
 			continue;
 		}
 		if (qp) {
@@ -490,9 +530,10 @@ static int pedma_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 		for (; wr; wr = wr->next) {
 			ret = post_one_recv(dev, qp, NULL, qp->ibqp.pd,
 					    wr->wr_id, wr->sg_list, wr->num_sge);
-			if (ret)
+			if (ret < 0)
 				break;
-			published = true;
+			published |= !ret;
+			ret = 0;
 		}
 		if (published)
 			rq_publish_done(dev, &qp->rq);
@@ -514,7 +555,8 @@ void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec)
 	u32 idx, slot;
 
 	if (!qp || qp->dying || qp->state < IB_QPS_RTR ||
-	    le32_to_cpu(rec->src_qpn) != qp->attr.dest_qp_num)
+	    (!qp->ud && le32_to_cpu(rec->src_qpn) != qp->attr.dest_qp_num) ||
+	    (qp->ud && rec->opcode == PEDMA_REC_OP_WRITE_IMM))
 		return;		/* not (or no longer) connected to that QP */
 	srq = qp->srq;
 	rq = srq ? &srq->rq : &qp->rq;
@@ -522,7 +564,7 @@ void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec)
 	if (idx - rq->cons >= rq->prod - rq->cons)
 		return;		/* flushed already, or never posted */
 	slot = idx & (rq->entries - 1);
-	if (srq ? rq->done[slot] : idx != rq->cons)
+	if (rq->done ? rq->done[slot] : idx != rq->cons)
 		return;
 	switch (rec->status) {
 	case PEDMA_REC_ST_OK:
@@ -545,18 +587,26 @@ void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec)
 	}
 	cqe.byte_len = cqe.status ? 0 : le32_to_cpu(rec->byte_len);
 	cqe.qp_num = qp->qpn;
-	cqe.src_qp = qp->attr.dest_qp_num;
-	cqe.slid = pedma_lid(dev->be->role == PEDMA_ROLE_HOST ?
-			     PEDMA_ROLE_EP : PEDMA_ROLE_HOST);
+	cqe.src_qp = le32_to_cpu(rec->src_qpn) & PEDMA_MC_QPN;
+	cqe.slid = pedma_peer_lid(dev);
+	if (qp->ud) {
+		cqe.sl = rec->sl & 15;
+		if (rec->flags & PEDMA_REC_F_GRH)
+			cqe.flags |= PEDMA_CQE_F_GRH;
+	}
 	pedma_cq_add(qp->rcq, &cqe, rec->flags & PEDMA_REC_F_SOLICITED);
 
-	if (srq) {
+	if (rq->done) {
 		rq->done[slot] = 1;
 		while (rq->cons != rq->prod &&
 		       rq->done[rq->cons & (rq->entries - 1)]) {
 			rq->done[rq->cons & (rq->entries - 1)] = 0;
 			rq->cons++;
 		}
+	} else {
+		rq->cons++;
+	}
+	if (srq) {
 		srq->avail--;
 		if (srq->limit && srq->avail < srq->limit) {
 			srq->limit = 0;	/* one event per arming */
@@ -564,12 +614,11 @@ void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec)
 		}
 		if (rq->uring)
 			drain_urq(dev, NULL, srq);
-	} else {
-		rq->cons++;
-		if (rq->uring)
-			drain_urq(dev, qp, NULL);
+	} else if (rq->uring) {
+		drain_urq(dev, qp, NULL);
 	}
-	if (cqe.status)
+	/* A datagram that did not fit fails its receive, not the UD QP. */
+	if (cqe.status && !qp->ud)
 		pedma_qp_to_err(qp);
 }
 
@@ -585,8 +634,22 @@ static int pedma_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	u32 qpn;
 	int ret;
 
-	if (init->qp_type != IB_QPT_RC || init->create_flags)
+	switch (init->qp_type) {
+	case IB_QPT_RC:
+		if (init->create_flags)
+			return -EOPNOTSUPP;
+		break;
+	case IB_QPT_UD:
+		if (init->create_flags & ~IB_QP_CREATE_BLOCK_MULTICAST_LOOPBACK)
+			return -EOPNOTSUPP;
+		break;
+	case IB_QPT_GSI:
+		if (udata || init->create_flags)
+			return -EINVAL;
+		break;
+	default:
 		return -EOPNOTSUPP;
+	}
 	if (cap->max_send_wr > PEDMA_MAX_QP_WR ||
 	    cap->max_recv_wr > PEDMA_MAX_QP_WR ||
 	    cap->max_send_sge > PEDMA_MAX_SGE ||
@@ -605,6 +668,10 @@ static int pedma_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	}
 
 	qp->dev = dev;
+	qp->type = init->qp_type;
+	qp->ud = init->qp_type != IB_QPT_RC;
+	qp->mc_no_loop = init->create_flags &
+			 IB_QP_CREATE_BLOCK_MULTICAST_LOOPBACK;
 	qp->user = !!udata;
 	qp->scq = to_pcq(init->send_cq);
 	qp->rcq = to_pcq(init->recv_cq);
@@ -634,15 +701,25 @@ static int pedma_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	if (!qp->srq) {
 		ret = rq_init(dev, &qp->rq,
 			      roundup_pow_of_two(max(cap->max_recv_wr, 1U)),
-			      false);
+			      qp->ud);
 		if (ret)
 			goto err_inline;
 	}
+	if (qp->ud) {
+		ret = pedma_ud_init_qp(qp, qp->srq ? 0 : qp->rq.entries);
+		if (ret)
+			goto err_rq;
+	}
 
-	ret = xa_alloc_irq(&dev->qps, &qpn, NULL, XA_LIMIT(2, PEDMA_MAX_QP - 1),
-			   GFP_KERNEL);
+	if (qp->type == IB_QPT_GSI) {
+		qpn = 1;
+		ret = xa_insert_irq(&dev->qps, qpn, NULL, GFP_KERNEL);
+	} else {
+		ret = xa_alloc_irq(&dev->qps, &qpn, NULL,
+				   XA_LIMIT(2, PEDMA_MAX_QP - 1), GFP_KERNEL);
+	}
 	if (ret)
-		goto err_rq;
+		goto err_ud;
 	qp->qpn = qpn;
 	ibqp->qp_num = qpn;
 
@@ -695,6 +772,8 @@ err_usq:
 	pedma_uring_free(qp->usq);
 err_qpn:
 	xa_erase_irq(&dev->qps, qpn);
+err_ud:
+	pedma_ud_free_qp(qp);
 err_rq:
 	if (!qp->srq)
 		rq_free(dev, &qp->rq);
@@ -719,6 +798,8 @@ static int pedma_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	spin_lock_irqsave(&dev->xlock, flags);
 	qp->dying = true;
 	pedma_dir_clear(dev, qp->qpn);
+	if (qp->ud)
+		pedma_mc_detach_qp(dev, qp->qpn);
 	spin_unlock_irqrestore(&dev->xlock, flags);
 
 	/* A running chain may still use our inline buffer: let it end. */
@@ -739,6 +820,7 @@ static int pedma_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 		pedma_uring_free(qp->usq);
 	if (!qp->srq)
 		rq_free(dev, &qp->rq);
+	pedma_ud_free_qp(qp);
 	dma_free_coherent(dev->be->dma_dev,
 			  (size_t)qp->sq_entries * PEDMA_MAX_INLINE,
 			  qp->inline_buf, qp->inline_dma);
@@ -761,8 +843,12 @@ static void qp_reset(struct pedma_qp *qp)
 		qp->usq->kcons = smp_load_acquire(&h->prod);	/* entries after prod */
 		smp_store_release(&h->cons, qp->usq->kcons);	/* done with them */
 	}
+	if (qp->ud)
+		pedma_ud_reset_local(qp);
 	if (!qp->srq) {
 		rq_reset(dev, &qp->rq);
+		if (qp->rq.done)
+			memset(qp->rq.done, 0, qp->rq.entries);
 		if (qp->rq.uring) {
 			struct pedma_ring_hdr *h = qp->rq.uring->buf;
 
@@ -843,6 +929,10 @@ static void save_attrs(struct pedma_qp *qp, const struct ib_qp_attr *a,
 		s->max_dest_rd_atomic = a->max_dest_rd_atomic;
 	if (mask & IB_QP_DEST_QPN)
 		s->dest_qp_num = a->dest_qp_num;
+	if (mask & IB_QP_QKEY) {
+		s->qkey = a->qkey;
+		qp->qkey = a->qkey;
+	}
 }
 
 static int pedma_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
@@ -864,7 +954,7 @@ static int pedma_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 	cur = (mask & IB_QP_CUR_STATE) ? attr->cur_qp_state : qp->state;
 	next = (mask & IB_QP_STATE) ? attr->qp_state : cur;
 	if (cur != qp->state ||
-	    !ib_modify_qp_is_ok(cur, next, IB_QPT_RC, mask)) {
+	    !ib_modify_qp_is_ok(cur, next, qp->type, mask)) {
 		ret = -EINVAL;
 		goto out;
 	}
@@ -922,7 +1012,7 @@ static int pedma_query_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 	init->recv_cq = &qp->rcq->ibcq;
 	init->srq = qp->srq ? &qp->srq->ibsrq : NULL;
 	init->cap = attr->cap;
-	init->qp_type = IB_QPT_RC;
+	init->qp_type = qp->type;
 	init->sq_sig_type = qp->sig_all ? IB_SIGNAL_ALL_WR : IB_SIGNAL_REQ_WR;
 	return 0;
 }

@@ -70,6 +70,10 @@ static int pedma_query_port(struct ib_device *ibdev, u32 port,
 	attr->max_msg_sz = PEDMA_MAX_MSG_SIZE;
 	attr->lid = pedma_lid(to_pdev(ibdev)->be->role);
 	attr->sm_lid = pedma_lid(PEDMA_ROLE_HOST);
+	attr->sm_sl = 0;
+	attr->port_cap_flags = READ_ONCE(to_pdev(ibdev)->port_cap_flags);
+	if (to_pdev(ibdev)->be->role == PEDMA_ROLE_HOST)
+		attr->port_cap_flags |= IB_PORT_SM;
 	attr->lmc = 0;
 	attr->max_vl_num = 1;
 	/* Nominal rate of a PCIe Gen3 x4 link; the eDMA sets the real one. */
@@ -90,11 +94,15 @@ static int pedma_get_port_immutable(struct ib_device *ibdev, u32 port,
 	immutable->pkey_tbl_len = attr.pkey_tbl_len;
 	immutable->gid_tbl_len = attr.gid_tbl_len;
 	/*
-	 * InfiniBand transport, no management datagrams yet: without MAD,
-	 * SMI, CM and SA capabilities the core opens no QP0/QP1 on us.
+	 * InfiniBand with GSI management (MAD on QP1, CM, SA) but no SMI:
+	 * there is no subnet to sweep, the LIDs are fixed by role and the
+	 * host's SA answers (pedma_sa.c), so the core opens QP1 only.
 	 */
-	immutable->core_cap_flags = RDMA_CORE_CAP_PROT_IB;
-	immutable->max_mad_size = 0;	/* must be 0 without MAD support */
+	immutable->core_cap_flags = RDMA_CORE_CAP_PROT_IB |
+				    RDMA_CORE_CAP_IB_MAD |
+				    RDMA_CORE_CAP_IB_CM |
+				    RDMA_CORE_CAP_IB_SA;
+	immutable->max_mad_size = IB_MGMT_MAD_SIZE;
 	return 0;
 }
 
@@ -109,8 +117,28 @@ static int pedma_query_gid(struct ib_device *ibdev, u32 port, int index,
 {
 	if (index)
 		return -EINVAL;
-	gid->global.subnet_prefix = cpu_to_be64(0xfe80000000000000ULL);
-	gid->global.interface_id = to_pdev(ibdev)->be->node_guid;
+	pedma_make_gid(gid, to_pdev(ibdev)->be->node_guid);
+	return 0;
+}
+
+/*
+ * The core's MAD clients set capability bits (ib_cm: IB_PORT_CM_SUP);
+ * query_port reports them.  Nothing else of a port can be changed.
+ */
+static int pedma_modify_port(struct ib_device *ibdev, u32 port, int mask,
+			     struct ib_port_modify *pm)
+{
+	struct pedma_dev *dev = to_pdev(ibdev);
+	unsigned long flags;
+
+	if (mask & (IB_PORT_SHUTDOWN | IB_PORT_INIT_TYPE))
+		return -EOPNOTSUPP;
+	/* xlock orders concurrent modifiers; query_port reads it once. */
+	spin_lock_irqsave(&dev->xlock, flags);
+	WRITE_ONCE(dev->port_cap_flags,
+		   (dev->port_cap_flags | pm->set_port_cap_mask) &
+		   ~pm->clr_port_cap_mask);
+	spin_unlock_irqrestore(&dev->xlock, flags);
 	return 0;
 }
 
@@ -239,6 +267,8 @@ const struct ib_device_ops pedma_dev_ops = {
 	.get_port_immutable = pedma_get_port_immutable,
 	.mmap = pedma_mmap,
 	.mmap_free = pedma_mmap_free,
+	.modify_port = pedma_modify_port,
+	.process_mad = pedma_process_mad,
 	.query_device = pedma_query_device,
 	.query_gid = pedma_query_gid,
 	.query_pkey = pedma_query_pkey,

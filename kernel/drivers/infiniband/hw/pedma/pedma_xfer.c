@@ -32,6 +32,13 @@
  * into our area and the peer's doorbell rings; the data is complete before
  * the record is written.
  *
+ * UD (pedma_ud.c has the targets): a datagram is GRH space plus payload,
+ * moved as above into one receive per peer target (unicast: one, multicast:
+ * every attached QP of the peer), each followed by its record; same-side
+ * targets got their copy when the datagram started.  A target that is
+ * missing, not ready, has another Q_Key or no receive posted is skipped;
+ * the send completes once every target had its turn.
+ *
  * Everything here runs under dev->xlock.
  */
 #include <linux/io.h>
@@ -46,6 +53,12 @@
 static bool is_host(struct pedma_dev *dev)
 {
 	return dev->be->role == PEDMA_ROLE_HOST;
+}
+
+/* Bytes a request moves into each target */
+static u64 req_len(struct pedma_qp *qp, struct pedma_swqe *w)
+{
+	return qp->ud ? PEDMA_GRH_BYTES + w->length : w->length;
 }
 
 static bool op_to_remote(u8 op)
@@ -131,6 +144,7 @@ static void complete_cur(struct pedma_qp *qp, u8 status)
 	qp->req.active = false;
 	qp->req.ready = false;
 	qp->req.rqe_taken = false;
+	qp->req.ud_more = false;
 	qp->req.done = 0;
 	qp->sq_cur++;
 	if (status != IB_WC_SUCCESS || qp->sig_all ||
@@ -313,10 +327,10 @@ static int take_rqe(struct pedma_qp *qp, const struct pedma_qp_dir *d)
 static void post_record(struct pedma_qp *qp, struct pedma_swqe *w, u8 status)
 {
 	struct pedma_rec rec = {
-		.dst_qpn = cpu_to_le32(qp->attr.dest_qp_num),
+		.dst_qpn = cpu_to_le32(qp->req.dst_qpn),
 		.src_qpn = cpu_to_le32(qp->qpn),
 		.rq_idx = cpu_to_le32(qp->req.rq_idx),
-		.byte_len = cpu_to_le32(w->length),
+		.byte_len = cpu_to_le32(req_len(qp, w)),
 		.imm = w->imm,
 		.status = status,
 	};
@@ -334,6 +348,11 @@ static void post_record(struct pedma_qp *qp, struct pedma_swqe *w, u8 status)
 	}
 	if (w->flags & PEDMA_WQE_F_SOLICITED)
 		rec.flags |= PEDMA_REC_F_SOLICITED;
+	if (qp->ud) {
+		rec.sl = w->av.sl;
+		if (w->av.grh)
+			rec.flags |= PEDMA_REC_F_GRH;
+	}
 	pedma_rec_post(qp->dev, &rec);
 	qp->req.rqe_taken = false;
 }
@@ -343,11 +362,20 @@ static int local_seg(struct pedma_qp *qp, struct pedma_swqe *w, u64 off,
 		     u64 len, struct pedma_seg *seg)
 {
 	u32 need = op_to_remote(w->opcode) ? 0 : PEDMA_ACC_LOCAL_WRITE;
+	u32 slot = qp->sq_cur & (qp->sq_entries - 1);
 	int i;
 
+	if (qp->ud) {
+		/* [0, 40): the GRH built for this slot, then the payload */
+		if (off < PEDMA_GRH_BYTES) {
+			seg->addr = qp->grh_dma + (u64)slot * PEDMA_GRH_BYTES + off;
+			seg->len = min_t(u64, len, PEDMA_GRH_BYTES - off);
+			return 0;
+		}
+		off -= PEDMA_GRH_BYTES;
+	}
 	if (w->flags & PEDMA_WQE_F_INLINE) {
-		seg->addr = qp->inline_dma + (u64)(qp->sq_cur & (qp->sq_entries - 1)) *
-			    PEDMA_MAX_INLINE + off;
+		seg->addr = qp->inline_dma + (u64)slot * PEDMA_MAX_INLINE + off;
 		seg->len = len;
 		return 0;
 	}
@@ -422,9 +450,9 @@ static int rqe_check(struct pedma_qp *qp, struct pedma_swqe *w)
 		return 0;	/* consumes the receive, moves no data into it */
 	for (i = 0; i < q->num_sge; i++)
 		cap += le32_to_cpu(q->sge[i].length);
-	if (w->length > cap)
+	if (req_len(qp, w) > cap)
 		return PEDMA_REC_ST_LEN_ERR;
-	left = w->length;
+	left = req_len(qp, w);
 	for (i = 0; i < q->num_sge && left; i++) {
 		u64 l = min_t(u64, le32_to_cpu(q->sge[i].length), left);
 
@@ -435,6 +463,62 @@ static int rqe_check(struct pedma_qp *qp, struct pedma_swqe *w)
 		left -= l;
 	}
 	return 0;
+}
+
+/*
+ * UD: start the datagram (checks, GRH, same-side copies), then its peer
+ * targets one after the other.  Returns true when chains may run for
+ * req.dst_qpn, false when the request completed or must wait.
+ */
+static bool ud_start(struct pedma_qp *qp, struct pedma_swqe *w)
+{
+	u32 qkey = (w->ud_qkey & 0x80000000u) ? qp->qkey : w->ud_qkey;
+	struct pedma_dev *dev = qp->dev;
+	struct pedma_qp_dir d;
+	int ret;
+
+	if (!qp->req.active) {
+		qp->req.active = true;
+		qp->req.done = 0;
+		qp->req.mc_next = 0;
+		qp->req.ud_more = true;
+		qp->req.dst_qpn = 0;
+		if (w->status) {	/* malformed user WQE */
+			complete_cur(qp, w->status);
+			return false;
+		}
+		if (!local_ok(qp, w)) {
+			complete_cur(qp, IB_WC_LOC_PROT_ERR);
+			return false;
+		}
+		if (w->av.grh)
+			pedma_ud_fill_grh(qp, w, qp->grh_buf +
+					  (size_t)(qp->sq_cur & (qp->sq_entries - 1)) *
+					  PEDMA_GRH_BYTES);
+		pedma_ud_deliver_local(qp, w);
+	}
+	for (;;) {
+		if (!qp->req.dst_qpn && !pedma_ud_next_target(qp, w)) {
+			complete_cur(qp, IB_WC_SUCCESS);
+			return false;
+		}
+		/* Every receive we take gets a record: room first. */
+		if (!pedma_rec_room(dev)) {
+			wait_peer(qp);
+			return false;
+		}
+		if (!pedma_peer_dir(dev, qp->req.dst_qpn, &d) &&
+		    (d.flags & PEDMA_DIR_F_UD) && d.state == PEDMA_DIR_QPS_RTR &&
+		    le32_to_cpu(d.qkey) == qkey && take_rqe(qp, &d) > 0) {
+			ret = rqe_check(qp, w);
+			if (!ret) {
+				qp->req.done = w->av.grh ? 0 : PEDMA_GRH_BYTES;
+				return true;
+			}
+			post_record(qp, w, ret);
+		}
+		qp->req.dst_qpn = 0;	/* dropped there: the next target */
+	}
 }
 
 /*
@@ -449,9 +533,12 @@ static bool start_cur(struct pedma_qp *qp)
 	struct pedma_seg seg;
 	int ret;
 
+	if (qp->ud)
+		return ud_start(qp, w);
 	if (!qp->req.active) {
 		qp->req.active = true;
 		qp->req.done = 0;
+		qp->req.dst_qpn = qp->attr.dest_qp_num;
 		qp->rnr_left = qp->attr.rnr_retry;
 		qp->retry_left = qp->attr.retry_cnt;
 		if (w->status) {	/* malformed user WQE */
@@ -546,6 +633,12 @@ static bool finish_cur(struct pedma_qp *qp)
 		}
 		post_record(qp, w, PEDMA_REC_ST_OK);
 	}
+	if (qp->ud) {
+		/* this target has its copy: ud_start() picks the next */
+		qp->req.dst_qpn = 0;
+		qp->req.ready = false;
+		return true;
+	}
 	complete_cur(qp, IB_WC_SUCCESS);
 	return true;
 }
@@ -619,8 +712,8 @@ static int run_chain(struct pedma_qp *qp)
 	}
 	ll = dev->be->wnd + ch->ll_off;
 
-	while (qp->req.done < w->length && n < PEDMA_LL_MAX_DATA) {
-		u64 left = w->length - qp->req.done;
+	while (qp->req.done < req_len(qp, w) && n < PEDMA_LL_MAX_DATA) {
+		u64 left = req_len(qp, w) - qp->req.done;
 		struct pedma_seg l, r;
 		u64 len;
 
@@ -691,7 +784,7 @@ void pedma_xfer_progress(struct pedma_qp *qp)
 			}
 			qp->req.ready = true;
 		}
-		if (qp->req.done == w->length) {
+		if (qp->req.done == req_len(qp, w)) {
 			if (!finish_cur(qp))
 				return;
 			continue;
