@@ -959,8 +959,14 @@ static int pedma_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 		goto out;
 	}
 	save_attrs(qp, attr, mask);
-	if (!(mask & IB_QP_STATE))
+	if (!(mask & IB_QP_STATE)) {
+		/* What the peer checks may have changed (IPoIB sets the Q_Key). */
+		if (qp->state != IB_QPS_RESET &&
+		    (mask & (IB_QP_QKEY | IB_QP_ACCESS_FLAGS |
+			     IB_QP_MIN_RNR_TIMER)))
+			pedma_dir_publish(dev, qp);
 		goto out;
+	}
 
 	switch (next) {
 	case IB_QPS_RESET:
