@@ -481,7 +481,7 @@ static bool ud_start(struct pedma_qp *qp, struct pedma_swqe *w)
 		qp->req.active = true;
 		qp->req.done = 0;
 		qp->req.mc_next = 0;
-		qp->req.ud_more = true;
+		qp->req.ud_more = dev->xfer_up;
 		qp->req.dst_qpn = 0;
 		if (w->status) {	/* malformed user WQE */
 			complete_cur(qp, w->status);
@@ -772,8 +772,18 @@ void pedma_xfer_progress(struct pedma_qp *qp)
 		    !(qp->state == IB_QPS_SQD && qp->req.active))
 			return;
 		if (!dev->xfer_up) {
-			complete_cur(qp, IB_WC_RETRY_EXC_ERR);
-			continue;
+			if (!qp->ud) {
+				complete_cur(qp, IB_WC_RETRY_EXC_ERR);
+				continue;
+			}
+			/*
+			 * UD: the peer's targets are unreachable (what was
+			 * under way for one is dropped); same-side ones work.
+			 */
+			qp->req.ready = false;
+			qp->req.rqe_taken = false;
+			qp->req.dst_qpn = 0;
+			qp->req.ud_more = false;
 		}
 		w = &qp->sq[qp->sq_cur & (qp->sq_entries - 1)];
 		if (!qp->req.ready) {
@@ -991,7 +1001,8 @@ void pedma_xfer_link_up(struct pedma_dev *dev)
 /*
  * Link down: the peer is gone or restarting.  Connected QPs cannot reach
  * it any more: they go to the error state (flushing their work) with
- * IB_EVENT_QP_FATAL.  Chains still marked running are forgotten; the next
+ * IB_EVENT_QP_FATAL; UD QPs (QP1 among them) stay usable, their datagrams
+ * to the peer are dropped until the link is back.  Chains still marked running are forgotten; the next
  * link starts with idle channels.
  */
 void pedma_xfer_link_down(struct pedma_dev *dev)
@@ -1023,11 +1034,15 @@ void pedma_xfer_link_down(struct pedma_dev *dev)
 		INIT_LIST_HEAD(&qp->chan_wait);
 		rnr_stop(qp);
 		qp->peer_ring = NULL;
-		if (qp->state == IB_QPS_RTR || qp->state == IB_QPS_RTS ||
-		    qp->state == IB_QPS_SQD) {
+		/* Connected QPs lose their peer; datagram QPs carry on. */
+		if (!qp->ud && (qp->state == IB_QPS_RTR ||
+				qp->state == IB_QPS_RTS ||
+				qp->state == IB_QPS_SQD)) {
 			pedma_qp_event(qp, IB_EVENT_QP_FATAL);
 			pedma_qp_to_err(qp);
 		}
+		if (qp->ud)
+			pedma_xfer_progress(qp);	/* drop what was under way */
 		wake_up(&qp->idle_wq);
 	}
 	list_for_each_entry_safe(r, tmp, &dev->peer_rings, node) {
