@@ -2,8 +2,9 @@
 /*
  * verbs_check: run inside a lab guest.  Opens the pedma device through the
  * installed libibverbs and our provider and checks what the device
- * advertises and that verbs it does not implement yet fail cleanly with
- * EOPNOTSUPP instead of crashing.
+ * advertises, that the objects of the data path and the management plane
+ * are made, and that verbs it does not implement fail cleanly (an errno,
+ * no crash).
  *
  *   verbs_check [DEVICE] [--expect-port active|down]
  */
@@ -50,13 +51,46 @@ static void check_unsupported(struct ibv_context *ctx, struct ibv_pd *pd)
 	if (qp)
 		ibv_destroy_qp(qp);
 
-	/* UD belongs to the management-plane issue: refused, not faked. */
+	/* UD QPs and address handles exist (ABI 3) */
 	qpa.qp_type = IBV_QPT_UD;
 	errno = 0;
 	qp = cq ? ibv_create_qp(pd, &qpa) : NULL;
-	CHECKF(!qp && errno, "create_qp UD: %p errno %d", (void *)qp, errno);
+	CHECKF(qp, "create_qp UD: errno %d", errno);
 	if (qp)
 		ibv_destroy_qp(qp);
+	{
+		struct ibv_ah_attr aa = { .dlid = 2, .port_num = 1 };
+		struct ibv_ah *ah;
+
+		errno = 0;
+		ah = ibv_create_ah(pd, &aa);
+		CHECKF(ah, "create_ah: errno %d", errno);
+		if (ah)
+			CHECKF(!ibv_destroy_ah(ah), "destroy_ah: errno %d", errno);
+		aa.port_num = 2;	/* no such port: refused */
+		errno = 0;
+		ah = ibv_create_ah(pd, &aa);
+		CHECKF(!ah && errno, "create_ah port 2: %p errno %d", (void *)ah, errno);
+		if (ah)
+			ibv_destroy_ah(ah);
+	}
+
+	/* Not implemented: refused, not faked. */
+	qpa.qp_type = IBV_QPT_UC;
+	errno = 0;
+	qp = cq ? ibv_create_qp(pd, &qpa) : NULL;
+	CHECKF(!qp && errno, "create_qp UC: %p errno %d", (void *)qp, errno);
+	if (qp)
+		ibv_destroy_qp(qp);
+	{
+		struct ibv_mw *mw;
+
+		errno = 0;
+		mw = ibv_alloc_mw(pd, IBV_MW_TYPE_1);
+		CHECKF(!mw && errno, "alloc_mw: %p errno %d", (void *)mw, errno);
+		if (mw)
+			ibv_dealloc_mw(mw);
+	}
 
 	errno = 0;
 	srq = ibv_create_srq(pd, &srqa);
@@ -114,6 +148,11 @@ int main(int argc, char **argv)
 	CHECKF(!ibv_query_port(ctx, 1, &pattr), "query_port: %s", strerror(errno));
 	CHECKF(pattr.link_layer == IBV_LINK_LAYER_INFINIBAND, "link layer %u",
 	      pattr.link_layer);
+	/* Fixed LIDs: host 1 (the SM), endpoint 2 */
+	CHECKF((pattr.lid == 1 || pattr.lid == 2) && pattr.sm_lid == 1,
+	       "lid %u sm_lid %u", pattr.lid, pattr.sm_lid);
+	CHECKF(!(pattr.lid == 1) == !(pattr.port_cap_flags & IBV_PORT_SM),
+	       "lid %u port_cap_flags %#x", pattr.lid, pattr.port_cap_flags);
 	if (!strcmp(expect, "active"))
 		CHECKF(pattr.state == IBV_PORT_ACTIVE, "port state %s",
 		      ibv_port_state_str(pattr.state));
