@@ -16,6 +16,7 @@
  *
  * Locking: everything under dev->xlock (see pedma.h).
  */
+#include <linux/capability.h>
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
 #include <linux/random.h>
@@ -865,6 +866,13 @@ static int check_attrs(struct pedma_qp *qp, const struct ib_qp_attr *a,
 {
 	if ((mask & IB_QP_PORT) && a->port_num != PEDMA_PORT)
 		return -EINVAL;
+	/*
+	 * Controlled Q_Keys (high bit set, QP1's among them): a user QP
+	 * could otherwise speak as the peer's MAD layer.
+	 */
+	if ((mask & IB_QP_QKEY) && (a->qkey & 0x80000000u) && qp->user &&
+	    !capable(CAP_NET_RAW))
+		return -EPERM;
 	if ((mask & IB_QP_PKEY_INDEX) && a->pkey_index)
 		return -EINVAL;
 	if ((mask & IB_QP_PATH_MTU) &&
