@@ -225,6 +225,7 @@ struct pedma_dev {
 
 	/* MR deregistration sync with the peer (pedma_area.c) */
 	u32 mr_sync_seq;		/* our last request */
+	struct list_head flush_qps;	/* QPs whose receives wait for an ack */
 	u32 peer_sync_seen;		/* last peer request we took */
 	bool peer_sync_pending;
 	u32 peer_sync_snap[2][EDMA_V0_MAX_WR_CH];
@@ -408,6 +409,10 @@ struct pedma_qp {
 	struct pedma_lrq lrq;		/* UD: receives for same-side senders */
 	bool sqd_event_sent;
 	wait_queue_head_t idle_wq;	/* destroy waits for the chain */
+	/* ERR: published receives flush once the peer confirmed (sync) */
+	struct list_head flush_node;
+	bool flush_pending;
+	u32 flush_seq;
 };
 
 static inline struct pedma_dev *to_pdev(struct ib_device *ibdev)
@@ -491,7 +496,9 @@ bool pedma_rec_room(struct pedma_dev *dev);
 void pedma_rec_post(struct pedma_dev *dev, struct pedma_rec *rec);
 void pedma_rnr_waiting(struct pedma_dev *dev, int delta);
 bool pedma_peer_rnr_waiting(struct pedma_dev *dev);
+u32 pedma_sync_request(struct pedma_dev *dev);
 void pedma_mr_sync(struct pedma_dev *dev);
+void pedma_flush_acked(struct pedma_dev *dev, bool all);
 void pedma_peer_sync_check(struct pedma_dev *dev);
 void pedma_data_event(struct pedma_dev *dev);
 

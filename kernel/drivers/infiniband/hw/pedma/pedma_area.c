@@ -233,6 +233,24 @@ bool pedma_peer_rnr_waiting(struct pedma_dev *dev)
  * channels any more; the lab's engine finishes a chain before it takes
  * the next register write, so a link-down does not leave one running.
  */
+/*
+ * Ask the peer to confirm that it no longer uses what we withdrew (keys,
+ * directory entries, published receives): it acknowledges once every
+ * chain it started before seeing the request has finished, and it checks
+ * the directory again before each later chain.  Returns the request's
+ * sequence number.  xlock held.
+ */
+u32 pedma_sync_request(struct pedma_dev *dev)
+{
+	u32 seq = ++dev->mr_sync_seq;
+
+	wmb();	/* what we withdrew, before the request */
+	out_ctrl(dev, CTRL_OFF(mr_sync_req), seq);
+	dev->be->ops->peer_notify(dev->be);
+	return seq;
+}
+
+/* The same, waiting for the acknowledgment.  Process context. */
 void pedma_mr_sync(struct pedma_dev *dev)
 {
 	unsigned long flags;
@@ -242,10 +260,8 @@ void pedma_mr_sync(struct pedma_dev *dev)
 	if (!pedma_link_up(dev))
 		return;
 	spin_lock_irqsave(&dev->xlock, flags);
-	seq = ++dev->mr_sync_seq;
-	out_ctrl(dev, CTRL_OFF(mr_sync_req), seq);
+	seq = pedma_sync_request(dev);
 	spin_unlock_irqrestore(&dev->xlock, flags);
-	dev->be->ops->peer_notify(dev->be);
 
 	left = wait_event_timeout(dev->sync_wq, !pedma_link_up(dev) ||
 				  (s32)(in_ctrl(dev, CTRL_OFF(mr_sync_ack)) -
@@ -308,6 +324,7 @@ void pedma_data_event(struct pedma_dev *dev)
 		pedma_chains_snap(dev, dev->peer_sync_snap);
 	}
 	pedma_peer_sync_check(dev);
+	pedma_flush_acked(dev, false);
 
 	pedma_xfer_rnr_wake(dev);
 out:

@@ -183,6 +183,55 @@ static void flush_rq(struct pedma_qp *qp)
 		pedma_ud_flush_local(qp);
 }
 
+/*
+ * Receives we published may be the target of a peer chain until the peer
+ * confirms it saw the QP leave RTR: the flush (which hands the buffers
+ * back to their owner) waits for that acknowledgment.  xlock held.
+ */
+static void flush_rq_when_safe(struct pedma_qp *qp)
+{
+	struct pedma_dev *dev = qp->dev;
+
+	if (qp->ud)
+		pedma_ud_flush_local(qp);	/* the peer never sees these */
+	if (qp->srq || qp->rq.cons == qp->rq.prod || !dev->xfer_up) {
+		flush_rq(qp);
+		return;
+	}
+	if (!qp->flush_pending) {
+		qp->flush_pending = true;
+		list_add_tail(&qp->flush_node, &dev->flush_qps);
+	}
+	qp->flush_seq = pedma_sync_request(dev);
+}
+
+static void flush_cancel(struct pedma_qp *qp)
+{
+	if (qp->flush_pending) {
+		qp->flush_pending = false;
+		list_del_init(&qp->flush_node);
+	}
+}
+
+/*
+ * Flush the QPs whose sync the peer acknowledged (@all: the peer is gone,
+ * flush them all).  xlock held.
+ */
+void pedma_flush_acked(struct pedma_dev *dev, bool all)
+{
+	u32 ack = readl(dev->in + PEDMA_AREA_CTRL_OFF +
+			offsetof(struct pedma_area_ctrl, mr_sync_ack));
+	struct pedma_qp *qp, *tmp;
+
+	list_for_each_entry_safe(qp, tmp, &dev->flush_qps, flush_node) {
+		if (!all && (s32)(ack - qp->flush_seq) < 0)
+			continue;
+		flush_cancel(qp);
+		if (qp->state == IB_QPS_ERR)
+			flush_rq(qp);
+	}
+}
+
 /* To the error state: flush both queues.  xlock held. */
 void pedma_qp_to_err(struct pedma_qp *qp)
 {
@@ -190,7 +239,7 @@ void pedma_qp_to_err(struct pedma_qp *qp)
 		return;
 	qp->state = IB_QPS_ERR;
 	pedma_dir_publish(qp->dev, qp);
-	flush_rq(qp);
+	flush_rq_when_safe(qp);
 	pedma_xfer_flush_sq(qp);
 	if (qp->srq)
 		pedma_qp_event(qp, IB_EVENT_QP_LAST_WQE_REACHED);
@@ -683,6 +732,7 @@ static int pedma_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	qp->max_send_sge = PEDMA_MAX_SGE;
 	INIT_LIST_HEAD(&qp->chan_wait);
 	INIT_LIST_HEAD(&qp->rnr_node);
+	INIT_LIST_HEAD(&qp->flush_node);
 	init_waitqueue_head(&qp->idle_wq);
 	timer_setup(&qp->rnr_timer, pedma_xfer_rnr_timer, 0);
 
@@ -801,6 +851,7 @@ static int pedma_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	pedma_dir_clear(dev, qp->qpn);
 	if (qp->ud)
 		pedma_mc_detach_qp(dev, qp->qpn);
+	flush_cancel(qp);
 	spin_unlock_irqrestore(&dev->xlock, flags);
 
 	/* A running chain may still use our inline buffer: let it end. */
@@ -808,6 +859,12 @@ static int pedma_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 				PEDMA_DESTROY_TIMEOUT))
 		ibdev_warn(&dev->ibdev, "QP %u: eDMA chain did not finish\n",
 			   qp->qpn);
+	/*
+	 * The peer may be moving data into our receives: once it confirms,
+	 * it has no chain left into them and will not start one (it checks
+	 * our directory before each), so their owner may free them.
+	 */
+	pedma_mr_sync(dev);
 
 	spin_lock_irqsave(&dev->xlock, flags);
 	pedma_xfer_detach(qp);
@@ -836,6 +893,7 @@ static void qp_reset(struct pedma_qp *qp)
 	struct pedma_dev *dev = qp->dev;
 
 	pedma_xfer_detach(qp);
+	flush_cancel(qp);
 	qp->sq_cur = qp->sq_tail;
 	memset(&qp->req, 0, sizeof(qp->req));
 	if (qp->usq) {
@@ -950,6 +1008,7 @@ static int pedma_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 	struct pedma_dev *dev = qp->dev;
 	enum ib_qp_state cur, next;
 	unsigned long flags;
+	bool sync = false;
 	int ret;
 
 	if (mask & ~IB_QP_ATTR_STANDARD_BITS)
@@ -978,6 +1037,8 @@ static int pedma_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 
 	switch (next) {
 	case IB_QPS_RESET:
+		/* receives the peer could still fill: confirm before return */
+		sync = qp->flush_pending || (!qp->srq && qp->rq.prod != qp->rq.cons);
 		qp->state = IB_QPS_RESET;
 		qp_reset(qp);
 		break;
@@ -998,6 +1059,8 @@ static int pedma_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 out:
 	spin_unlock_irqrestore(&dev->xlock, flags);
 	pedma_notify_run(dev);
+	if (sync)
+		pedma_mr_sync(dev);
 	return ret;
 }
 

@@ -687,9 +687,26 @@ static void chan_start(struct pedma_dev *dev, struct pedma_chan *ch)
 }
 
 /*
+ * Is the QP whose receive we fill still there and ready?  Checked before
+ * every chain: a QP that left RTR or went away asks us to confirm (MR sync
+ * protocol, pedma_area.c) before its owner reuses the receive buffers, and
+ * we confirm once the chains started before that finished.
+ */
+static bool target_ok(struct pedma_qp *qp)
+{
+	struct pedma_qp_dir d;
+
+	if (pedma_peer_dir(qp->dev, qp->req.dst_qpn, &d) ||
+	    d.state != PEDMA_DIR_QPS_RTR)
+		return false;
+	return qp->ud || le32_to_cpu(d.dest_qpn) == qp->qpn;
+}
+
+/*
  * Build and start the next chain of the current request.  Returns 0 when
- * a chain runs, -EBUSY when no channel is free (the QP is queued), or an
- * IB status when a translation failed before any element was written.
+ * a chain runs, -EBUSY when no channel is free (the QP is queued),
+ * -ENOENT when the receiving QP went away, or an IB status when a
+ * translation failed before any element was written.
  */
 static int run_chain(struct pedma_qp *qp)
 {
@@ -703,6 +720,8 @@ static int run_chain(struct pedma_qp *qp)
 	u32 n = 0, prev_size = 0;
 	u64 prev_sar = 0, prev_dar = 0;
 
+	if ((qp->ud || op_needs_rqe(w->opcode)) && !target_ok(qp))
+		return -ENOENT;
 	if (!ch) {
 		if (!qp->chan_waiting) {
 			qp->chan_waiting = true;
@@ -802,6 +821,16 @@ void pedma_xfer_progress(struct pedma_qp *qp)
 		ret = run_chain(qp);
 		if (ret == -EBUSY || !ret)
 			return;
+		if (ret == -ENOENT) {
+			if (qp->ud) {
+				/* that target is gone: its copy is dropped */
+				qp->req.ready = false;
+				qp->req.rqe_taken = false;
+				qp->req.dst_qpn = 0;
+				continue;
+			}
+			ret = IB_WC_RETRY_EXC_ERR;	/* the responder vanished */
+		}
 		/* A key vanished before the first element of this chain. */
 		complete_cur(qp, ret);
 	}
@@ -930,6 +959,7 @@ void pedma_xfer_init(struct pedma_dev *dev)
 	INIT_LIST_HEAD(&dev->chan_waitq[1]);
 	INIT_LIST_HEAD(&dev->peer_rings);
 	INIT_LIST_HEAD(&dev->rnr_qps);
+	INIT_LIST_HEAD(&dev->flush_qps);
 }
 
 /*
@@ -1002,8 +1032,8 @@ void pedma_xfer_link_up(struct pedma_dev *dev)
  * Link down: the peer is gone or restarting.  Connected QPs cannot reach
  * it any more: they go to the error state (flushing their work) with
  * IB_EVENT_QP_FATAL; UD QPs (QP1 among them) stay usable, their datagrams
- * to the peer are dropped until the link is back.  Chains still marked running are forgotten; the next
- * link starts with idle channels.
+ * to the peer are dropped until the link is back.  Chains still marked
+ * running are forgotten; the next link starts with idle channels.
  */
 void pedma_xfer_link_down(struct pedma_dev *dev)
 {
@@ -1049,6 +1079,7 @@ void pedma_xfer_link_down(struct pedma_dev *dev)
 		list_del(&r->node);
 		kfree(r);
 	}
+	pedma_flush_acked(dev, true);	/* nobody writes into them now */
 out:
 	spin_unlock_irqrestore(&dev->xlock, flags);
 	pedma_notify_run(dev);
