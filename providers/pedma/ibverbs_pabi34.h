@@ -449,6 +449,21 @@ int ibv_cmd_query_srq(struct ibv_srq *srq, struct ibv_srq_attr *attr,
 int ibv_cmd_destroy_srq(struct ibv_srq *srq);
 
 /*
+ * create_ah builds its own command (legacy write CREATE_AH) from attr; it
+ * sets ah->context and handle, not ah->pd.  resp/resp_size: the core
+ * response (ah_handle) immediately followed by the driver's.
+ */
+int ibv_cmd_create_ah(struct ibv_pd *pd, struct ibv_ah *ah,
+		      struct ibv_ah_attr *attr,
+		      struct ib_uverbs_create_ah_resp *resp,
+		      size_t resp_size);
+int ibv_cmd_destroy_ah(struct ibv_ah *ah);
+int ibv_cmd_attach_mcast(struct ibv_qp *qp, const union ibv_gid *gid,
+			 uint16_t lid);
+int ibv_cmd_detach_mcast(struct ibv_qp *qp, const union ibv_gid *gid,
+			 uint16_t lid);
+
+/*
  * libibverbs' log sink: prints when level <= VERBS_LOG_LEVEL (environment;
  * default 0, silent) to VERBS_LOG_FILE or stderr.  Keeps errno.
  */
@@ -565,6 +580,14 @@ PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, query_qp) == 488);
 PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, query_srq) == 512);
 PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, reg_mr) == 544);
 PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, req_notify_cq) == 552);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, attach_mcast) == 72);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, create_ah) == 104);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, destroy_ah) == 232);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, detach_mcast) == 304);
+
+/* The public AH object, embedded first in ours (struct pedma_ah). */
+PEDMA_PABI34_ASSERT(sizeof(struct ibv_ah) == 24);
+PEDMA_PABI34_ASSERT(offsetof(struct ibv_ah, handle) == 16);
 
 PEDMA_PABI34_ASSERT(sizeof(struct ibv_get_context) ==
 		    sizeof(struct ib_uverbs_cmd_hdr) +
@@ -605,6 +628,7 @@ PEDMA_PABI34_ASSERT(sizeof(struct ib_uverbs_reg_mr_resp) == 12);
 PEDMA_PABI34_ASSERT(sizeof(struct ib_uverbs_create_cq_resp) == 8);
 PEDMA_PABI34_ASSERT(sizeof(struct ib_uverbs_create_qp_resp) == 32);
 PEDMA_PABI34_ASSERT(sizeof(struct ib_uverbs_create_srq_resp) == 16);
+PEDMA_PABI34_ASSERT(sizeof(struct ib_uverbs_create_ah_resp) == 4);
 
 #undef PEDMA_PABI34_ASSERT
 #else

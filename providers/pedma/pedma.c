@@ -3,7 +3,8 @@
  * libpedma: device matching, context setup, the device-level verbs
  * (query_device_ex, query_port, alloc_pd, dealloc_pd), the op table, and
  * mapping the rings the kernel hands out.  The other verbs live in
- * pedma_mr.c, pedma_cq.c, pedma_qp.c, pedma_srq.c and pedma_fastpath.c.
+ * pedma_mr.c, pedma_cq.c, pedma_qp.c, pedma_ah.c, pedma_srq.c and
+ * pedma_fastpath.c.
  *
  * Every verb not in pedma_ctx_ops stays NULL: verbs_init_context() first
  * installs libibverbs' default table, whose entries fail with EOPNOTSUPP
@@ -145,14 +146,18 @@ static void pedma_free_context(struct ibv_context *ibctx)
 
 static const struct verbs_context_ops pedma_ctx_ops = {
 	.alloc_pd = pedma_alloc_pd,
+	.attach_mcast = pedma_attach_mcast,
+	.create_ah = pedma_create_ah,
 	.create_cq = pedma_create_cq,
 	.create_qp = pedma_create_qp,
 	.create_srq = pedma_create_srq,
 	.dealloc_pd = pedma_dealloc_pd,
 	.dereg_mr = pedma_dereg_mr,
+	.destroy_ah = pedma_destroy_ah,
 	.destroy_cq = pedma_destroy_cq,
 	.destroy_qp = pedma_destroy_qp,
 	.destroy_srq = pedma_destroy_srq,
+	.detach_mcast = pedma_detach_mcast,
 	.free_context = pedma_free_context,
 	.modify_qp = pedma_modify_qp,
 	.modify_srq = pedma_modify_srq,

@@ -10,7 +10,8 @@
  *   pedma.c           device matching, context, query, PD, op table, rings' mmap
  *   pedma_mr.c        memory regions
  *   pedma_cq.c        CQ create/notify/destroy
- *   pedma_qp.c        QP create/modify/query/destroy
+ *   pedma_qp.c        QP create/modify/query/destroy (RC and UD)
+ *   pedma_ah.c        address handles, multicast attach/detach
  *   pedma_srq.c       SRQ create/modify/query/destroy
  *   pedma_fastpath.c  post_send, post_recv, post_srq_recv, poll_cq, doorbells
  *   pedma_ring.h      the ring protocol on plain memory (unit-tested)
@@ -95,11 +96,13 @@ static inline struct pedma_srq *to_psrq(struct ibv_srq *srq)
 /*
  * A create response as the helpers take it: the core response, then
  * ours (udata out) right after it.  The core part is filled and read by
- * libibverbs only.
+ * libibverbs only, through a pointer to _core: it has _core's alignment
+ * (4 for create_ah, whose 4-byte core a u32-aligned reply follows).
  */
 #define PEDMA_CREATE_RESP(_name, _core, _drv)                                  \
 	struct _name {                                                         \
-		_Alignas(8) unsigned char core[sizeof(struct _core)];         \
+		_Alignas(struct _core) unsigned char                           \
+			core[sizeof(struct _core)];                            \
 		struct _drv drv;                                               \
 	};                                                                     \
 	_Static_assert(offsetof(struct _name, drv) == sizeof(struct _core) &&  \
@@ -151,6 +154,13 @@ int pedma_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr,
 int pedma_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr,
 		   int attr_mask, struct ibv_qp_init_attr *init_attr);
 int pedma_destroy_qp(struct ibv_qp *qp);
+
+struct ibv_ah *pedma_create_ah(struct ibv_pd *pd, struct ibv_ah_attr *attr);
+int pedma_destroy_ah(struct ibv_ah *ah);
+int pedma_attach_mcast(struct ibv_qp *qp, const union ibv_gid *gid,
+		       uint16_t lid);
+int pedma_detach_mcast(struct ibv_qp *qp, const union ibv_gid *gid,
+		       uint16_t lid);
 
 struct ibv_srq *pedma_create_srq(struct ibv_pd *pd,
 				 struct ibv_srq_init_attr *attr);

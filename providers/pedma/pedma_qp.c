@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * libpedma: queue pairs, RC only.  Each QP has an SQ ring and, unless it
- * uses an SRQ, an RQ ring, both mmap'd from the kernel; posting to them
- * is in pedma_fastpath.c.  State changes and queries are plain commands.
+ * libpedma: queue pairs, RC and UD.  Each QP has an SQ ring and, unless
+ * it uses an SRQ, an RQ ring, both mmap'd from the kernel; posting to
+ * them is in pedma_fastpath.c.  State changes and queries are plain
+ * commands.  The two types share rings and WQE format; a UD QP's WQEs
+ * also name an address handle (pedma_ah.c), and its receive buffers start
+ * with the 40 bytes of GRH space IB requires.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,8 +30,9 @@ struct ibv_qp *pedma_create_qp(struct ibv_pd *pd,
 	struct pedma_qp *qp;
 	int ret;
 
-	if (attr->qp_type != IBV_QPT_RC) {
-		pedma_err(ibctx, "QP type %d is not supported: pedma does RC only",
+	if (attr->qp_type != IBV_QPT_RC && attr->qp_type != IBV_QPT_UD) {
+		pedma_err(ibctx,
+			  "QP type %d is not supported: pedma does RC and UD",
 			  (int)attr->qp_type);
 		errno = EOPNOTSUPP;
 		return NULL;
@@ -101,6 +105,8 @@ struct ibv_qp *pedma_create_qp(struct ibv_pd *pd,
 	qp->sq_lim.max_sge = min_u32(attr->cap.max_send_sge, ctx->max_sge);
 	qp->sq_lim.max_inline = resp.drv.max_inline;
 	qp->sq_lim.sig_all = attr->sq_sig_all != 0;
+	qp->sq_lim.ud = attr->qp_type == IBV_QPT_UD;
+	qp->sq_lim.pd = pd;
 	qp->rq_max_sge = min_u32(attr->cap.max_recv_sge, ctx->max_sge);
 	return &qp->vqp.qp;
 
@@ -122,7 +128,9 @@ err_free:
 /*
  * The rings are not touched: the kernel never rewinds the counters (a
  * reset or a flush moves cons up to prod), so our producer counters stay
- * valid in every state.
+ * valid in every state.  Nothing depends on the QP type here: which
+ * attributes a transition needs (UD: P_Key index, port and Q_Key to INIT,
+ * the state alone to RTR, the SQ PSN to RTS) is the kernel's to check.
  */
 int pedma_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr,
 		    int attr_mask)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The ring protocol of pedma uverbs ABI 2 (include/uapi/rdma/pedma-abi.h),
+ * The ring protocol of pedma uverbs ABI 3 (include/uapi/rdma/pedma-abi.h),
  * userspace side, on plain memory: ring arithmetic, SQ/RQ WQE encoding,
  * CQE decoding, posting to and polling from a ring, and the doorbell
  * command.  Nothing here makes a system call or needs a device, so the
@@ -152,12 +152,43 @@ static inline void pedma_ring_publish_cons(struct pedma_ring *r)
 	__atomic_store_n(&r->hdr->cons, r->head, __ATOMIC_RELEASE);
 }
 
+/* ---- Address handles ------------------------------------------------------- */
+
+/*
+ * The provider's address handle.  The kernel keeps the address vector
+ * (create_ah) and answers with ah_id (struct pedma_create_ah_resp); a UD
+ * WQE names the destination by that id, which the kernel checks against
+ * the QP's PD on every send.  Here rather than in pedma.h because WQE
+ * encoding reads it.
+ */
+struct pedma_ah {
+	struct ibv_ah ibv_ah;		/* must be first */
+	uint32_t ah_id;
+};
+
+static inline const struct pedma_ah *to_pah(const struct ibv_ah *ah)
+{
+	return (const struct pedma_ah *)ah;
+}
+
 /* ---- SQ WQE ---------------------------------------------------------------- */
+
+/*
+ * The longest UD message: one packet of IB's largest MTU (IBV_MTU_4096).
+ * No port can carry more in a UD send, whatever its active MTU; the
+ * kernel checks the active MTU itself (IBV_WC_LOC_LEN_ERR).
+ */
+#define PEDMA_UD_MAX_MSG	4096u
+
+/* QP numbers are 24 bits (the BTH's DestQP field). */
+#define PEDMA_QPN_MASK		0xffffffu
 
 struct pedma_sq_limits {
 	uint32_t max_sge;	/* <= PEDMA_UMAX_SGE */
 	uint32_t max_inline;	/* <= PEDMA_MAX_INLINE */
 	bool sig_all;		/* QP created with sq_sig_all */
+	bool ud;		/* UD QP: sends only, each to an AH */
+	const struct ibv_pd *pd;	/* UD: the QP's PD, which AHs must share */
 };
 
 #define PEDMA_SEND_FLAGS_SUPPORTED                                             \
@@ -184,9 +215,32 @@ static inline int pedma_wqe_opcode(enum ibv_wr_opcode op)
 }
 
 /*
+ * A UD work request's own checks: SEND or SEND_WITH_IMM (the only UD
+ * opcodes IB defines), an AH of the QP's PD, a 24-bit destination QP,
+ * one packet at most.  The kernel checks the AH again (it may have been
+ * destroyed since) and the port's active MTU.
+ */
+static inline bool pedma_ud_wr_ok(const struct ibv_send_wr *wr, int op,
+				  uint64_t msg_len,
+				  const struct pedma_sq_limits *lim)
+{
+	const struct ibv_ah *ah = wr->wr.ud.ah;
+
+	if (op != PEDMA_WQE_OP_SEND && op != PEDMA_WQE_OP_SEND_IMM)
+		return false;
+	if (!ah || ah->pd != lim->pd)
+		return false;
+	if (wr->wr.ud.remote_qpn & ~PEDMA_QPN_MASK)
+		return false;
+	return msg_len <= PEDMA_UD_MAX_MSG;
+}
+
+/*
  * Check wr completely, then encode it into *wqe; returns 0 or EINVAL and
  * leaves *wqe untouched on error.  Inline data is copied from the
  * caller's SGE buffers (IBV_SEND_INLINE: they may be reused on return).
+ * On a UD QP (lim->ud) the WQE also names the AH, the destination QP and
+ * its Q_Key; on an RC QP those fields stay 0 and wr->wr.ud is not read.
  */
 static inline int pedma_sq_wqe_encode(struct pedma_sq_wqe *wqe,
 				      const struct ibv_send_wr *wr,
@@ -194,7 +248,7 @@ static inline int pedma_sq_wqe_encode(struct pedma_sq_wqe *wqe,
 {
 	int op = pedma_wqe_opcode(wr->opcode);
 	bool inl = wr->send_flags & IBV_SEND_INLINE;
-	uint64_t inline_len = 0;
+	uint64_t msg_len = 0;
 	uint8_t flags = 0;
 	int i;
 
@@ -205,15 +259,20 @@ static inline int pedma_sq_wqe_encode(struct pedma_sq_wqe *wqe,
 	if (wr->num_sge < 0 || (uint32_t)wr->num_sge > lim->max_sge ||
 	    (wr->num_sge && !wr->sg_list))
 		return EINVAL;
+	if (inl || lim->ud) {
+		/* 64 bits: 16 SGEs of up to 4 GiB each cannot wrap. */
+		for (i = 0; i < wr->num_sge; i++)
+			msg_len += wr->sg_list[i].length;
+	}
 	if (inl) {
 		/* The target of a READ is local memory: nothing to inline. */
 		if (op == PEDMA_WQE_OP_RDMA_READ)
 			return EINVAL;
-		for (i = 0; i < wr->num_sge; i++)
-			inline_len += wr->sg_list[i].length;
-		if (inline_len > lim->max_inline)
+		if (msg_len > lim->max_inline)
 			return EINVAL;
 	}
+	if (lim->ud && !pedma_ud_wr_ok(wr, op, msg_len, lim))
+		return EINVAL;
 
 	if (lim->sig_all || (wr->send_flags & IBV_SEND_SIGNALED))
 		flags |= PEDMA_WQE_F_SIGNALED;
@@ -236,12 +295,17 @@ static inline int pedma_sq_wqe_encode(struct pedma_sq_wqe *wqe,
 		wqe->remote_addr = wr->wr.rdma.remote_addr;
 		wqe->rkey = wr->wr.rdma.rkey;
 	}
+	if (lim->ud) {
+		wqe->ud_ah = to_pah(wr->wr.ud.ah)->ah_id;
+		wqe->ud_remote_qpn = wr->wr.ud.remote_qpn;
+		wqe->ud_remote_qkey = wr->wr.ud.remote_qkey;	/* as given */
+	}
 
 	if (inl) {
 		uint32_t off = 0;
 
 		wqe->num_sge = 0;
-		wqe->inline_len = (uint32_t)inline_len;
+		wqe->inline_len = (uint32_t)msg_len;
 		for (i = 0; i < wr->num_sge; i++) {
 			uint32_t len = wr->sg_list[i].length;
 

@@ -13,10 +13,17 @@
  *    &marker[i], then reads back, from the public verbs_context and
  *    ibv_context_ops, which slot the library took each op from.  That is
  *    the library's compiled offset; it must equal ours.
+ * 5. Calls the installed ibv_cmd_create_ah, _destroy_ah, _attach_mcast
+ *    and _detach_mcast through our prototypes with a pipe as command fd,
+ *    and reads back the legacy write commands they send: our argument
+ *    order, and that the response size we pass (core + driver reply)
+ *    reaches the kernel as out_words.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "pedma_check.h"
 #include <stdlib.h>
@@ -105,6 +112,13 @@ static const struct layout layouts[] = {
 	OFF(verbs_context_ops, query_srq, 512),
 	OFF(verbs_context_ops, reg_mr, 544),
 	OFF(verbs_context_ops, req_notify_cq, 552),
+	OFF(verbs_context_ops, attach_mcast, 72),
+	OFF(verbs_context_ops, create_ah, 104),
+	OFF(verbs_context_ops, destroy_ah, 232),
+	OFF(verbs_context_ops, detach_mcast, 304),
+	SZ(ibv_ah, 24),
+	OFF(ibv_ah, handle, 16),
+	SZ(ib_uverbs_create_ah_resp, 4),
 };
 
 static void check_numbers(void)
@@ -245,6 +259,145 @@ static void check_ops_placement(struct verbs_context *v)
 	}
 }
 
+/* ---- 5. AH and multicast commands ---------------------------------------- */
+
+static void check_ah_commands(struct ibv_context *ctx, int rd);
+
+/*
+ * A context of its own whose command fd is a pipe: ioctl() on it fails
+ * with ENOTTY, so libibverbs takes the legacy write path for the commands
+ * (a kernel with the ioctl interface gets the same request through
+ * UVERBS_METHOD_INVOKE_WRITE, core and driver parts split the same way).
+ */
+static void check_ah_commands_on_pipe(struct verbs_device *vdev)
+{
+	struct test_ctx *t;
+	int fds[2];
+
+	if (pipe2(fds, O_NONBLOCK)) {
+		CHECKF(0, "pipe2: %d", errno);
+		return;
+	}
+	/* Owns fds[1] from here on. */
+	t = _verbs_init_and_alloc_context(
+		&vdev->device, fds[1], sizeof(*t),
+		(struct verbs_context *)offsetof(struct test_ctx, vctx),
+		RDMA_DRIVER_UNKNOWN);
+	CHECKF(t != NULL, "_verbs_init_and_alloc_context: errno %d", errno);
+	if (t) {
+		check_ah_commands(&t->vctx.context, fds[0]);
+		verbs_uninit_context(&t->vctx);
+		free(t);
+	}
+	close(fds[0]);
+}
+
+static void check_ah_commands(struct ibv_context *ctx, int rd)
+{
+	struct ibv_ah_attr attr = {
+		.grh = { .flow_label = 0xabcde, .sgid_index = 2,
+			 .hop_limit = 64, .traffic_class = 0x18 },
+		.dlid = 0xc123, .sl = 7, .src_path_bits = 1,
+		.static_rate = 3, .is_global = 1, .port_num = 1,
+	};
+	/* What pedma passes: the core response, then its 8-byte reply. */
+	struct {
+		struct { uint32_t ah_handle; } core;
+		uint32_t ah_id, reserved;
+	} resp = { { 0x4321 }, 0, 0 };
+	struct ibv_pd pd = { .context = ctx, .handle = 0x77 };
+	struct ibv_qp qp = { .context = ctx, .handle = 0x66 };
+	struct ibv_ah ah = { 0 };
+	union ibv_gid gid;
+	unsigned char buf[256];
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_create_ah cah;
+	struct ib_uverbs_destroy_ah dah;
+	uint32_t u32;
+	uint16_t u16;
+	int i, ret;
+	ssize_t n;
+
+	_Static_assert(sizeof(resp) == sizeof(struct ib_uverbs_create_ah_resp) + 8,
+		       "core + pedma_create_ah_resp");
+	for (i = 0; i < 16; i++)
+		attr.grh.dgid.raw[i] = (uint8_t)(0x10 + i);
+
+	ret = ibv_cmd_create_ah(&pd, &ah, &attr,
+				(struct ib_uverbs_create_ah_resp *)&resp,
+				sizeof(resp));
+	CHECKF(ret == 0, "ibv_cmd_create_ah: %d", ret);
+	n = read(rd, buf, sizeof(buf));
+	CHECKF(n == (ssize_t)(sizeof(hdr) + sizeof(cah)),
+	       "create_ah wrote %zd bytes", n);
+	if (n == (ssize_t)(sizeof(hdr) + sizeof(cah))) {
+		memcpy(&hdr, buf, sizeof(hdr));
+		memcpy(&cah, buf + sizeof(hdr), sizeof(cah));
+		CHECKF(hdr.command == IB_USER_VERBS_CMD_CREATE_AH, "command %u",
+		       hdr.command);
+		CHECKF(hdr.in_words * 4u == n, "in_words %u", hdr.in_words);
+		CHECKF(hdr.out_words * 4u == sizeof(resp),
+		       "out_words %u: the driver reply would be cut",
+		       hdr.out_words);
+		CHECK(cah.response == (uintptr_t)&resp);
+		CHECK(cah.user_handle == (uintptr_t)&ah);
+		CHECK(cah.pd_handle == 0x77);
+		CHECK(cah.attr.dlid == 0xc123 && cah.attr.sl == 7 &&
+		      cah.attr.src_path_bits == 1 && cah.attr.static_rate == 3 &&
+		      cah.attr.is_global == 1 && cah.attr.port_num == 1);
+		CHECK(cah.attr.grh.flow_label == 0xabcde &&
+		      cah.attr.grh.sgid_index == 2 &&
+		      cah.attr.grh.hop_limit == 64 &&
+		      cah.attr.grh.traffic_class == 0x18);
+		CHECK(!memcmp(cah.attr.grh.dgid, attr.grh.dgid.raw, 16));
+	}
+	/* The library read the handle from the start of our buffer. */
+	CHECKF(ah.handle == 0x4321, "ah.handle %#x", ah.handle);
+	CHECK(ah.context == ctx);
+
+	ret = ibv_cmd_destroy_ah(&ah);
+	CHECKF(ret == 0, "ibv_cmd_destroy_ah: %d", ret);
+	n = read(rd, buf, sizeof(buf));
+	CHECKF(n == (ssize_t)(sizeof(hdr) + sizeof(dah)),
+	       "destroy_ah wrote %zd bytes", n);
+	if (n == (ssize_t)(sizeof(hdr) + sizeof(dah))) {
+		memcpy(&hdr, buf, sizeof(hdr));
+		memcpy(&dah, buf + sizeof(hdr), sizeof(dah));
+		CHECK(hdr.command == IB_USER_VERBS_CMD_DESTROY_AH);
+		CHECK(dah.ah_handle == 0x4321);
+	}
+
+	for (i = 0; i < 16; i++)
+		gid.raw[i] = (uint8_t)(0xff - i);
+	for (i = 0; i < 2; i++) {
+		unsigned int cmd = i ? IB_USER_VERBS_CMD_DETACH_MCAST :
+				       IB_USER_VERBS_CMD_ATTACH_MCAST;
+		size_t want = sizeof(hdr) +
+			      offsetof(struct ib_uverbs_attach_mcast,
+				       driver_data);
+
+		ret = i ? ibv_cmd_detach_mcast(&qp, &gid, 0xc005) :
+			  ibv_cmd_attach_mcast(&qp, &gid, 0xc004);
+		CHECKF(ret == 0, "mcast %d: %d", i, ret);
+		n = read(rd, buf, sizeof(buf));
+		CHECKF(n == (ssize_t)want, "mcast %d wrote %zd bytes", i, n);
+		if (n != (ssize_t)want)
+			continue;
+		memcpy(&hdr, buf, sizeof(hdr));
+		CHECKF(hdr.command == cmd, "mcast command %u", hdr.command);
+		CHECK(!memcmp(buf + sizeof(hdr) +
+			      offsetof(struct ib_uverbs_attach_mcast, gid),
+			      gid.raw, 16));
+		memcpy(&u32, buf + sizeof(hdr) +
+		       offsetof(struct ib_uverbs_attach_mcast, qp_handle), 4);
+		CHECK(u32 == 0x66);
+		memcpy(&u16, buf + sizeof(hdr) +
+		       offsetof(struct ib_uverbs_attach_mcast, mlid), 2);
+		CHECKF(u16 == (i ? 0xc005 : 0xc004), "mlid %#x", u16);
+	}
+	CHECK(read(rd, buf, sizeof(buf)) < 0);	/* nothing else: EAGAIN */
+}
+
 static void check_against_libibverbs(void)
 {
 	struct verbs_device *vdev;
@@ -285,6 +438,11 @@ static void check_against_libibverbs(void)
 	CHECKF(atomic_load(&vdev->refcount) == 1, "refcount %d after uninit",
 	      atomic_load(&vdev->refcount));
 	free(t);
+
+	printf("AH and multicast commands on a pipe\n");
+	check_ah_commands_on_pipe(vdev);
+	CHECKF(atomic_load(&vdev->refcount) == 1, "refcount %d after the pipe context",
+	       atomic_load(&vdev->refcount));
 	free(vdev);
 }
 

@@ -132,9 +132,9 @@ struct fake_dev {
 #define STR(x) STR_(x)
 /* The ABI numbers as sysfs shows them, and for the expected messages. */
 #define ABI_CUR STR(PEDMA_UVERBS_ABI_VERSION)
-#define ABI_NEW "3"
-#define ABI_OLD "1"
-_Static_assert(PEDMA_UVERBS_ABI_VERSION == 2,
+#define ABI_NEW "4"
+#define ABI_OLD "2"
+_Static_assert(PEDMA_UVERBS_ABI_VERSION == 3,
 	       "update ABI_NEW and ABI_OLD with the ABI version");
 
 static const struct fake_dev fake_devs[] = {

@@ -9,8 +9,13 @@
  *     POST_SEND / POST_RECV / POST_SRQ_RECV framing and handles;
  *   - bad_wr and return values for invalid WRs, a full ring, QP states
  *     that take no WRs, a QP without RQ, a failing doorbell;
- *   - poll_cq through the provider entry point;
- *   - concurrent posters on one QP (the spinlock).
+ *   - poll_cq through the provider entry point, UD receive completions
+ *     (src_qp, slid, sl, GRH, path bits) included;
+ *   - concurrent posters on one QP (the spinlock);
+ *   - address handles and multicast (pedma_ah.c) against a stub "kernel"
+ *     in place of libibverbs' ibv_cmd_* helpers: where the ah_id is read
+ *     from the create response, error paths, and a UD send naming the
+ *     AH the kernel made.
  */
 #include <endian.h>
 #include <fcntl.h>
@@ -79,7 +84,9 @@ static void *ring_mem(struct pedma_ring *r, uint32_t entries,
 
 struct fake {
 	struct ibv_context ctx;
+	struct ibv_pd pd;
 	struct pedma_qp qp;
+	struct pedma_qp ud_qp;
 	struct pedma_qp srq_qp;		/* a QP on an SRQ: no RQ ring */
 	struct pedma_srq srq;
 	struct pedma_cq cq;
@@ -101,6 +108,24 @@ static void fake_init(struct fake *f, uint32_t sq_entries)
 	f->qp.sq_lim.max_sge = PEDMA_UMAX_SGE;
 	f->qp.sq_lim.max_inline = PEDMA_MAX_INLINE;
 	f->qp.rq_max_sge = PEDMA_UMAX_SGE;
+
+	f->pd.context = &f->ctx;
+	f->pd.handle = 0x9d;
+	f->ud_qp.vqp.qp.context = &f->ctx;
+	f->ud_qp.vqp.qp.pd = &f->pd;
+	f->ud_qp.vqp.qp.handle = 0x53;
+	f->ud_qp.vqp.qp.qp_num = 0x000153;
+	f->ud_qp.vqp.qp.state = IBV_QPS_RTS;
+	f->ud_qp.vqp.qp.qp_type = IBV_QPT_UD;
+	pthread_spin_init(&f->ud_qp.sq_lock, PTHREAD_PROCESS_PRIVATE);
+	pthread_spin_init(&f->ud_qp.rq_lock, PTHREAD_PROCESS_PRIVATE);
+	ring_mem(&f->ud_qp.sq, 8, sizeof(struct pedma_sq_wqe), true);
+	ring_mem(&f->ud_qp.rq, 4, sizeof(struct pedma_rq_wqe), true);
+	f->ud_qp.sq_lim.max_sge = 2;
+	f->ud_qp.sq_lim.max_inline = 64;
+	f->ud_qp.sq_lim.ud = true;
+	f->ud_qp.sq_lim.pd = &f->pd;
+	f->ud_qp.rq_max_sge = 1;
 
 	/* No rings: made with an SRQ and no send WRs. */
 	f->srq_qp.vqp.qp.context = &f->ctx;
@@ -125,10 +150,14 @@ static void fake_fini(struct fake *f)
 {
 	free(f->qp.sq.hdr);
 	free(f->qp.rq.hdr);
+	free(f->ud_qp.sq.hdr);
+	free(f->ud_qp.rq.hdr);
 	free(f->srq.rq.hdr);
 	free(f->cq.ring.hdr);
 	pthread_spin_destroy(&f->qp.sq_lock);
 	pthread_spin_destroy(&f->qp.rq_lock);
+	pthread_spin_destroy(&f->ud_qp.sq_lock);
+	pthread_spin_destroy(&f->ud_qp.rq_lock);
 	pthread_spin_destroy(&f->srq_qp.sq_lock);
 	pthread_spin_destroy(&f->srq_qp.rq_lock);
 	pthread_spin_destroy(&f->srq.lock);
@@ -431,6 +460,393 @@ static void test_poll_cq(void)
 	fake_fini(&f);
 }
 
+/* ---- UD --------------------------------------------------------------------- */
+
+/*
+ * UD completions as the kernel writes them: a send completion, and
+ * receives with and without GRH and immediate data.  byte_len of a UD
+ * receive counts the 40 bytes of GRH space at the start of the buffer.
+ */
+static void test_poll_cq_ud(void)
+{
+	struct ibv_wc wc[4];
+	struct pedma_cqe *c;
+	struct fake f;
+
+	cur_test = "poll_cq ud";
+	fake_init(&f, 8);
+	memset(wc, 0xa5, sizeof(wc));
+
+	c = pedma_ring_slot(&f.cq.ring, 0);
+	memset(c, 0, sizeof(*c));
+	c->wr_id = 1;
+	c->opcode = PEDMA_CQE_OP_SEND;
+	c->byte_len = 2048;
+	c->qp_num = 0x153;
+
+	c = pedma_ring_slot(&f.cq.ring, 1);
+	memset(c, 0, sizeof(*c));
+	c->wr_id = 2;
+	c->opcode = PEDMA_CQE_OP_RECV;
+	c->flags = PEDMA_CQE_F_GRH;
+	c->byte_len = 40 + 2048;
+	c->qp_num = 0x153;
+	c->src_qp = 0xfedcba;
+	c->slid = 0xbeef;
+	c->sl = 9;
+	c->pkey_index = 0;
+	c->dlid_path_bits = 3;
+
+	c = pedma_ring_slot(&f.cq.ring, 2);
+	memset(c, 0, sizeof(*c));
+	c->wr_id = 3;
+	c->opcode = PEDMA_CQE_OP_RECV;
+	c->flags = PEDMA_CQE_F_IMM;
+	c->imm_data = htobe32(0x0badcafe);
+	c->byte_len = 40 + 1;
+	c->qp_num = 0x153;
+	c->src_qp = 1;
+	c->slid = 2;
+	c->sl = 15;
+
+	c = pedma_ring_slot(&f.cq.ring, 3);
+	memset(c, 0, sizeof(*c));
+	c->wr_id = 4;
+	c->status = IBV_WC_LOC_QP_OP_ERR;	/* e.g. a destroyed AH */
+	c->opcode = PEDMA_CQE_OP_SEND;
+	c->qp_num = 0x153;
+	f.cq.ring.hdr->prod = 4;
+
+	CHECK_EQ(pedma_poll_cq(&f.cq.vcq.cq, 4, wc), 4);
+	CHECK_EQ(wc[0].wr_id, 1);
+	CHECK_EQ(wc[0].status, IBV_WC_SUCCESS);
+	CHECK_EQ(wc[0].opcode, IBV_WC_SEND);
+	CHECK_EQ(wc[0].wc_flags, 0);
+	CHECK_EQ(wc[0].src_qp, 0);
+	CHECK_EQ(wc[0].slid, 0);
+
+	CHECK_EQ(wc[1].wr_id, 2);
+	CHECK_EQ(wc[1].status, IBV_WC_SUCCESS);
+	CHECK_EQ(wc[1].opcode, IBV_WC_RECV);
+	CHECK_EQ(wc[1].wc_flags, IBV_WC_GRH);
+	CHECK_EQ(wc[1].byte_len, 2088);
+	CHECK_EQ(wc[1].qp_num, 0x153);
+	CHECK_EQ(wc[1].src_qp, 0xfedcba);
+	CHECK_EQ(wc[1].slid, 0xbeef);
+	CHECK_EQ(wc[1].sl, 9);
+	CHECK_EQ(wc[1].pkey_index, 0);
+	CHECK_EQ(wc[1].dlid_path_bits, 3);
+	CHECK_EQ(wc[1].imm_data, 0);
+	CHECK_EQ(wc[1].vendor_err, 0);
+
+	CHECK_EQ(wc[2].wr_id, 3);
+	CHECK_EQ(wc[2].opcode, IBV_WC_RECV);
+	CHECK_EQ(wc[2].wc_flags, IBV_WC_WITH_IMM);
+	CHECK_EQ(wc[2].imm_data, htobe32(0x0badcafe));
+	CHECK_EQ(wc[2].byte_len, 41);
+	CHECK_EQ(wc[2].src_qp, 1);
+	CHECK_EQ(wc[2].slid, 2);
+	CHECK_EQ(wc[2].sl, 15);
+	CHECK_EQ(wc[2].dlid_path_bits, 0);
+
+	CHECK_EQ(wc[3].wr_id, 4);
+	CHECK_EQ(wc[3].status, IBV_WC_LOC_QP_OP_ERR);
+	CHECK_EQ(f.cq.ring.hdr->cons, 4);
+	CHECK_EQ(read_doorbells(NULL, 0), 0);
+	fake_fini(&f);
+}
+
+/*
+ * The stub kernel behind pedma_ah.c: libibverbs' ibv_cmd_* helpers are
+ * replaced by these (this program does not link libibverbs).  Like the
+ * real create_ah it writes the core response (ah_handle) and, right after
+ * it, the driver's struct pedma_create_ah_resp.
+ */
+static struct {
+	int create_err, destroy_err, mcast_err;
+	uint32_t next_handle, next_ah_id;
+	size_t resp_size;
+	struct ibv_ah_attr attr;
+	uint32_t destroyed[8];
+	int ndestroyed;
+	uint32_t mcast_qp_handle;
+	union ibv_gid mcast_gid;
+	uint16_t mcast_lid;
+	int attached, detached;
+} kern;
+
+int ibv_cmd_create_ah(struct ibv_pd *pd, struct ibv_ah *ah,
+		      struct ibv_ah_attr *attr,
+		      struct ib_uverbs_create_ah_resp *resp, size_t resp_size)
+{
+	struct pedma_create_ah_resp drv = {
+		.ah_id = kern.next_ah_id, .reserved = 0xdddddddd,
+	};
+
+	kern.resp_size = resp_size;
+	kern.attr = *attr;
+	if (kern.create_err)
+		return kern.create_err;
+	if (resp_size < sizeof(*resp) + sizeof(drv))
+		return EINVAL;	/* the kernel's ib_copy_to_udata: EFAULT-ish */
+	resp->ah_handle = kern.next_handle;
+	memcpy((char *)resp + sizeof(*resp), &drv, sizeof(drv));
+	ah->handle = kern.next_handle;
+	ah->context = pd->context;
+	kern.next_handle++;
+	kern.next_ah_id += 0x100;
+	return 0;
+}
+
+int ibv_cmd_destroy_ah(struct ibv_ah *ah)
+{
+	if (kern.destroy_err)
+		return kern.destroy_err;
+	if (kern.ndestroyed < (int)ARRAY_SIZE(kern.destroyed))
+		kern.destroyed[kern.ndestroyed] = ah->handle;
+	kern.ndestroyed++;
+	return 0;
+}
+
+static int stub_mcast(struct ibv_qp *qp, const union ibv_gid *gid,
+		      uint16_t lid)
+{
+	kern.mcast_qp_handle = qp->handle;
+	kern.mcast_gid = *gid;
+	kern.mcast_lid = lid;
+	return kern.mcast_err;
+}
+
+int ibv_cmd_attach_mcast(struct ibv_qp *qp, const union ibv_gid *gid,
+			 uint16_t lid)
+{
+	kern.attached++;
+	return stub_mcast(qp, gid, lid);
+}
+
+int ibv_cmd_detach_mcast(struct ibv_qp *qp, const union ibv_gid *gid,
+			 uint16_t lid)
+{
+	kern.detached++;
+	return stub_mcast(qp, gid, lid);
+}
+
+static void test_ah(void)
+{
+	struct ibv_ah_attr attr = {
+		.grh = { .flow_label = 0x12345, .sgid_index = 0,
+			 .hop_limit = 1, .traffic_class = 7 },
+		.dlid = 0x0c00 | 2, .sl = 3, .static_rate = 0,
+		.is_global = 1, .port_num = 1,
+	};
+	union ibv_gid mgid;
+	struct ibv_ah *ah, *ah2;
+	struct fake f;
+	int i;
+
+	cur_test = "ah";
+	fake_init(&f, 8);
+	memset(&kern, 0, sizeof(kern));
+	kern.next_handle = 40;
+	kern.next_ah_id = 0x7001;
+	for (i = 0; i < 16; i++)
+		attr.grh.dgid.raw[i] = (uint8_t)(0xfe - i);
+
+	ah = pedma_create_ah(&f.pd, &attr);
+	CHECK(ah != NULL);
+	if (!ah) {
+		fake_fini(&f);
+		return;
+	}
+	/* core response then ours: 4 + 8 bytes */
+	CHECK_EQ(kern.resp_size, sizeof(struct ib_uverbs_create_ah_resp) +
+				 sizeof(struct pedma_create_ah_resp));
+	CHECK_EQ(kern.resp_size, 12);
+	CHECK(!memcmp(&kern.attr, &attr, sizeof(attr)));
+	CHECK_EQ(to_pah(ah)->ah_id, 0x7001);
+	CHECK_EQ(ah->handle, 40);
+	CHECK(ah->context == &f.ctx);
+	CHECK(ah->pd == &f.pd);
+
+	ah2 = pedma_create_ah(&f.pd, &attr);
+	CHECK(ah2 != NULL);
+	CHECK_EQ(ah2 ? to_pah(ah2)->ah_id : 0, 0x7101);
+
+	/* The kernel refuses: NULL with its errno, nothing allocated. */
+	kern.create_err = EINVAL;
+	errno = 0;
+	CHECK(pedma_create_ah(&f.pd, &attr) == NULL);
+	CHECK_EQ(errno, EINVAL);
+	kern.create_err = 0;
+
+	/* A UD send names the AH by the id the kernel gave it. */
+	{
+		char payload[16] = "ud payload";
+		struct ibv_sge sge1 = { .addr = (uintptr_t)payload,
+					.length = sizeof(payload), .lkey = 0x42 };
+		struct ibv_send_wr wr = {
+			.wr_id = 77, .sg_list = &sge1, .num_sge = 1,
+			.opcode = IBV_WR_SEND, .send_flags = IBV_SEND_SIGNALED,
+			.wr.ud = { .ah = ah2, .remote_qpn = 0x000152,
+				   .remote_qkey = 0x11111111 },
+		};
+		struct pedma_doorbell_cmd db[2];
+		struct ibv_send_wr *bad;
+		struct pedma_sq_wqe *w;
+
+		CHECK_EQ(pedma_post_send(&f.ud_qp.vqp.qp, &wr, &bad), 0);
+		CHECK_EQ(read_doorbells(db, 2), 1);
+		check_doorbell(&db[0], IB_USER_VERBS_CMD_POST_SEND, 0x53);
+		w = pedma_ring_slot(&f.ud_qp.sq, 0);
+		CHECK_EQ(w->ud_ah, 0x7101);
+		CHECK_EQ(w->ud_remote_qpn, 0x152);
+		CHECK_EQ(w->ud_remote_qkey, 0x11111111);
+		CHECK_EQ(w->opcode, PEDMA_WQE_OP_SEND);
+		CHECK_EQ(w->num_sge, 1);
+		CHECK_EQ(w->sge[0].lkey, 0x42);
+	}
+
+	/* Destroy fails: the AH stays usable; then it goes. */
+	kern.destroy_err = EBUSY;
+	CHECK_EQ(pedma_destroy_ah(ah), EBUSY);
+	CHECK_EQ(to_pah(ah)->ah_id, 0x7001);	/* still ours to read */
+	kern.destroy_err = 0;
+	CHECK_EQ(pedma_destroy_ah(ah), 0);
+	CHECK_EQ(pedma_destroy_ah(ah2), 0);
+	CHECK_EQ(kern.ndestroyed, 2);
+	CHECK_EQ(kern.destroyed[0], 40);
+	CHECK_EQ(kern.destroyed[1], 41);
+
+	/* Multicast: passed through as given, errors returned as given. */
+	memset(&mgid, 0, sizeof(mgid));
+	mgid.raw[0] = 0xff;
+	mgid.raw[1] = 0x12;
+	mgid.raw[15] = 0x01;
+	CHECK_EQ(pedma_attach_mcast(&f.ud_qp.vqp.qp, &mgid, 0xc001), 0);
+	CHECK_EQ(kern.attached, 1);
+	CHECK_EQ(kern.mcast_qp_handle, 0x53);
+	CHECK_EQ(kern.mcast_lid, 0xc001);
+	CHECK(!memcmp(&kern.mcast_gid, &mgid, sizeof(mgid)));
+	kern.mcast_err = EINVAL;
+	CHECK_EQ(pedma_detach_mcast(&f.ud_qp.vqp.qp, &mgid, 0xc002), EINVAL);
+	CHECK_EQ(kern.detached, 1);
+	CHECK_EQ(kern.mcast_lid, 0xc002);
+	kern.mcast_err = 0;
+	fake_fini(&f);
+}
+
+/* Through the provider's post_send: UD checks, bad_wr, doorbells. */
+static void test_post_send_ud(void)
+{
+	struct pedma_ah ah = { .ah_id = 0x31 };
+	struct ibv_send_wr wr[3], *bad;
+	struct pedma_doorbell_cmd db[2];
+	struct ibv_qp *qp;
+	struct pedma_sq_wqe *w;
+	struct fake f;
+	int i, ret;
+
+	cur_test = "post_send ud";
+	fake_init(&f, 8);
+	qp = &f.ud_qp.vqp.qp;
+	ah.ibv_ah.context = &f.ctx;
+	ah.ibv_ah.pd = &f.pd;
+
+	send_wrs(wr, 3);
+	for (i = 0; i < 3; i++) {
+		wr[i].wr.ud.ah = &ah.ibv_ah;
+		wr[i].wr.ud.remote_qpn = 0x100 + (uint32_t)i;
+		wr[i].wr.ud.remote_qkey = 0x22220000 + (uint32_t)i;
+	}
+	wr[2].opcode = IBV_WR_SEND_WITH_IMM;
+	wr[2].imm_data = htobe32(7);
+	ret = pedma_post_send(qp, wr, &bad);
+	CHECK_EQ(ret, 0);
+	CHECK(bad == NULL);
+	CHECK_EQ(f.ud_qp.sq.hdr->prod, 3);
+	CHECK_EQ(read_doorbells(db, 2), 1);
+	check_doorbell(&db[0], IB_USER_VERBS_CMD_POST_SEND, 0x53);
+	for (i = 0; i < 3; i++) {
+		w = pedma_ring_slot(&f.ud_qp.sq, (uint32_t)i);
+		CHECK_EQ(w->wr_id, (uint64_t)i);
+		CHECK_EQ(w->ud_ah, 0x31);
+		CHECK_EQ(w->ud_remote_qpn, 0x100 + (uint32_t)i);
+		CHECK_EQ(w->ud_remote_qkey, 0x22220000 + (uint32_t)i);
+	}
+	CHECK_EQ(((struct pedma_sq_wqe *)pedma_ring_slot(&f.ud_qp.sq, 2))->opcode,
+		 PEDMA_WQE_OP_SEND_IMM);
+
+	/* RDMA on UD: refused at post time, nothing written, no doorbell. */
+	send_wrs(wr, 2);
+	wr[0].wr.ud.ah = &ah.ibv_ah;
+	wr[0].opcode = IBV_WR_RDMA_WRITE;
+	ret = pedma_post_send(qp, wr, &bad);
+	CHECK_EQ(ret, EINVAL);
+	CHECK(bad == &wr[0]);
+	CHECK_EQ(f.ud_qp.sq.hdr->prod, 3);
+	CHECK_EQ(read_doorbells(db, 2), 0);
+
+	/* A good WR, then one without AH: the first goes, one doorbell. */
+	send_wrs(wr, 2);
+	wr[0].wr.ud.ah = &ah.ibv_ah;
+	ret = pedma_post_send(qp, wr, &bad);
+	CHECK_EQ(ret, EINVAL);
+	CHECK(bad == &wr[1]);
+	CHECK_EQ(f.ud_qp.sq.hdr->prod, 4);
+	CHECK_EQ(read_doorbells(db, 2), 1);
+
+	/* The QP's granted SGEs (2) and inline (64) hold for UD too. */
+	{
+		static char big[65];
+		struct ibv_sge s3[3] = {
+			{ .addr = 1, .length = 1 }, { .addr = 2, .length = 1 },
+			{ .addr = 3, .length = 1 },
+		};
+		struct ibv_sge in = { .addr = (uintptr_t)big, .length = 65 };
+
+		send_wrs(wr, 1);
+		wr[0].wr.ud.ah = &ah.ibv_ah;
+		wr[0].sg_list = s3;
+		wr[0].num_sge = 3;
+		CHECK_EQ(pedma_post_send(qp, wr, &bad), EINVAL);
+		wr[0].sg_list = &in;
+		wr[0].num_sge = 1;
+		wr[0].send_flags |= IBV_SEND_INLINE;
+		CHECK_EQ(pedma_post_send(qp, wr, &bad), EINVAL);
+		in.length = 64;
+		CHECK_EQ(pedma_post_send(qp, wr, &bad), 0);
+		CHECK_EQ(read_doorbells(db, 2), 1);
+	}
+
+	/* 4097 bytes: more than one packet. */
+	{
+		struct ibv_sge s2[2] = {
+			{ .addr = 0x1000, .length = 4096, .lkey = 1 },
+			{ .addr = 0x3000, .length = 1, .lkey = 1 },
+		};
+
+		send_wrs(wr, 1);
+		wr[0].wr.ud.ah = &ah.ibv_ah;
+		wr[0].sg_list = s2;
+		wr[0].num_sge = 2;
+		CHECK_EQ(pedma_post_send(qp, wr, &bad), EINVAL);
+		s2[1].length = 0;
+		CHECK_EQ(pedma_post_send(qp, wr, &bad), 0);
+		CHECK_EQ(read_doorbells(db, 2), 1);
+	}
+
+	/* UD receives go to the RQ like RC ones. */
+	{
+		struct ibv_recv_wr rwr, *rbad;
+
+		recv_wrs(&rwr, 1);
+		CHECK_EQ(pedma_post_recv(qp, &rwr, &rbad), 0);
+		CHECK_EQ(read_doorbells(db, 2), 1);
+		check_doorbell(&db[0], IB_USER_VERBS_CMD_POST_RECV, 0x53);
+	}
+	fake_fini(&f);
+}
+
 /* ---- Concurrent posters ---------------------------------------------------- */
 
 #define THREADS 4
@@ -512,6 +928,9 @@ int main(void)
 	test_post_recv();
 	test_doorbell_failure();
 	test_poll_cq();
+	test_poll_cq_ud();
+	test_post_send_ud();
+	test_ah();
 	test_concurrent_posters();
 
 	close(pipe_rd);

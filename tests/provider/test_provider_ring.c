@@ -9,6 +9,9 @@
  *     and every error (bad opcode, bad flags, too many SGEs, inline too
  *     big, inline READ, ring full) with the bad_wr pointer and the ring
  *     left as it was;
+ *   - UD WQE encoding: AH id, destination QP and Q_Key, inline, and
+ *     what UD refuses (RDMA opcodes, no AH or another PD's, a QPN beyond
+ *     24 bits, more than one 4096-byte packet);
  *   - RQ WQE encoding and posting;
  *   - CQE decoding to ibv_wc for every opcode and flag, and polling
  *     across the wrap;
@@ -407,6 +410,209 @@ static void test_sq_errors(void)
 	CHECK(all_bytes(&w, sizeof(w), 0x3c));	/* no error wrote anything */
 }
 
+/* ---- UD ------------------------------------------------------------------- */
+
+static void chain(struct ibv_send_wr *wr, size_t n);
+
+static struct ibv_pd ud_pd, other_pd;
+
+static struct pedma_sq_limits ud_limits(void)
+{
+	struct pedma_sq_limits lim = full_lim;
+
+	lim.ud = true;
+	lim.pd = &ud_pd;
+	return lim;
+}
+
+static void check_wqe_no_rdma(const struct pedma_sq_wqe *w)
+{
+	CHECK_EQ(w->reserved0, 0);
+	CHECK_EQ(w->rkey, 0);
+	CHECK_EQ(w->remote_addr, 0);
+	CHECK_EQ(w->reserved1, 0);
+	CHECK_EQ(w->reserved2[0], 0);
+	CHECK_EQ(w->reserved2[1], 0);
+}
+
+static void test_sq_ud(void)
+{
+	struct pedma_ah ah = { .ibv_ah = { .pd = &ud_pd }, .ah_id = 0x8badf00d };
+	struct pedma_ah foreign = { .ibv_ah = { .pd = &other_pd }, .ah_id = 5 };
+	struct ibv_sge sge[3] = {
+		{ .addr = 0x7000000000ull, .length = 1000, .lkey = 0x11 },
+		{ .addr = 0x7000100000ull, .length = 3000, .lkey = 0x22 },
+		{ .addr = 0x7000200000ull, .length = 96, .lkey = 0x33 },
+	};
+	struct ibv_send_wr wr = {
+		.wr_id = 0x5555aaaa5555aaaaull,
+		.sg_list = sge, .num_sge = 3,
+		.opcode = IBV_WR_SEND,
+		.send_flags = IBV_SEND_SIGNALED | IBV_SEND_SOLICITED,
+		.imm_data = htobe32(0x01020304),
+		.wr.ud = { .ah = &ah.ibv_ah, .remote_qpn = 0xabcdef,
+			   .remote_qkey = 0x11111111 },
+	};
+	static const enum ibv_wr_opcode not_ud[] = {
+		IBV_WR_RDMA_WRITE, IBV_WR_RDMA_WRITE_WITH_IMM, IBV_WR_RDMA_READ,
+		IBV_WR_ATOMIC_CMP_AND_SWP, IBV_WR_ATOMIC_FETCH_AND_ADD,
+		IBV_WR_SEND_WITH_INV, IBV_WR_LOCAL_INV,
+	};
+	struct pedma_sq_limits lim = ud_limits();
+	unsigned char text[40];
+	struct pedma_sq_wqe w;
+	size_t i;
+
+	cur_test = "sq ud";
+
+	/* SEND, three SGEs, exactly one 4096-byte packet. */
+	memset(&w, 0xff, sizeof(w));
+	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &lim), 0);
+	CHECK_EQ(w.wr_id, 0x5555aaaa5555aaaaull);
+	CHECK_EQ(w.opcode, PEDMA_WQE_OP_SEND);
+	CHECK_EQ(w.flags, PEDMA_WQE_F_SIGNALED | PEDMA_WQE_F_SOLICITED);
+	CHECK_EQ(w.ud_ah, 0x8badf00d);
+	CHECK_EQ(w.ud_remote_qpn, 0xabcdef);
+	CHECK_EQ(w.ud_remote_qkey, 0x11111111);
+	CHECK_EQ(w.imm_data, 0);	/* not an _IMM opcode */
+	CHECK_EQ(w.inline_len, 0);
+	CHECK_EQ(w.num_sge, 3);
+	for (i = 0; i < 3; i++) {
+		CHECK_EQ(w.sge[i].addr, sge[i].addr);
+		CHECK_EQ(w.sge[i].length, sge[i].length);
+		CHECK_EQ(w.sge[i].lkey, sge[i].lkey);
+	}
+	check_wqe_no_rdma(&w);
+
+	/* The raw bytes the kernel reads: ud_* at their ABI offsets. */
+	{
+		const unsigned char *raw = (const unsigned char *)&w;
+		uint32_t v;
+
+		CHECK_EQ(offsetof(struct pedma_sq_wqe, ud_ah), 32);
+		memcpy(&v, raw + 32, 4);
+		CHECK_EQ(v, 0x8badf00d);
+		memcpy(&v, raw + 36, 4);
+		CHECK_EQ(v, 0xabcdef);
+		memcpy(&v, raw + 40, 4);
+		CHECK_EQ(v, 0x11111111);
+	}
+
+	/* SEND_WITH_IMM, inline, to the multicast QPN with the QP's Q_Key. */
+	for (i = 0; i < sizeof(text); i++)
+		text[i] = (unsigned char)(0xc0 + i);
+	{
+		struct ibv_sge isge[2] = {
+			{ .addr = (uintptr_t)text, .length = 25 },
+			{ .addr = (uintptr_t)(text + 25), .length = 15 },
+		};
+		struct ibv_send_wr iwr = wr;
+
+		iwr.sg_list = isge;
+		iwr.num_sge = 2;
+		iwr.opcode = IBV_WR_SEND_WITH_IMM;
+		iwr.send_flags = IBV_SEND_INLINE;
+		iwr.wr.ud.remote_qpn = 0xffffff;
+		iwr.wr.ud.remote_qkey = 0x80000000;
+		memset(&w, 0xee, sizeof(w));
+		CHECK_EQ(pedma_sq_wqe_encode(&w, &iwr, &lim), 0);
+		CHECK_EQ(w.opcode, PEDMA_WQE_OP_SEND_IMM);
+		CHECK_EQ(w.flags, PEDMA_WQE_F_INLINE);
+		CHECK_EQ(w.imm_data, htobe32(0x01020304));
+		CHECK_EQ(w.num_sge, 0);
+		CHECK_EQ(w.inline_len, 40);
+		CHECK(!memcmp(w.inline_data, text, 40));
+		CHECK_EQ(w.ud_ah, 0x8badf00d);
+		CHECK_EQ(w.ud_remote_qpn, 0xffffff);
+		CHECK_EQ(w.ud_remote_qkey, 0x80000000);
+		check_wqe_no_rdma(&w);
+
+		/* inline beyond the QP's grant is still refused on UD */
+		lim.max_inline = 39;
+		CHECK_EQ(pedma_sq_wqe_encode(&w, &iwr, &lim), EINVAL);
+		lim = ud_limits();
+	}
+
+	/* Everything below is refused and leaves the slot as it was. */
+	memset(&w, 0x6b, sizeof(w));
+	for (i = 0; i < ARRAY_SIZE(not_ud); i++) {
+		struct ibv_send_wr bad = wr;
+
+		bad.opcode = not_ud[i];
+		CHECKF(pedma_sq_wqe_encode(&w, &bad, &lim) == EINVAL,
+		       "opcode %d accepted on UD", (int)not_ud[i]);
+	}
+	/* ...the same RDMA WRITE is fine on RC */
+	{
+		struct ibv_send_wr rc = wr;
+
+		rc.opcode = IBV_WR_RDMA_WRITE;
+		rc.num_sge = 0;
+		CHECK_EQ(pedma_sq_wqe_encode(&(struct pedma_sq_wqe){ 0 }, &rc,
+					     &full_lim), 0);
+	}
+
+	/* One byte more than a packet, in SGEs or wrapping 32 bits. */
+	sge[2].length = 97;
+	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &lim), EINVAL);
+	sge[0].length = 0xffffffffu;
+	sge[1].length = 2;
+	sge[2].length = 0;
+	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &lim), EINVAL);
+	sge[0].length = 1000;
+	sge[1].length = 3000;
+	sge[2].length = 96;
+
+	/* No AH, another PD's AH. */
+	wr.wr.ud.ah = NULL;
+	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &lim), EINVAL);
+	wr.wr.ud.ah = &foreign.ibv_ah;
+	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &lim), EINVAL);
+	wr.wr.ud.ah = &ah.ibv_ah;
+
+	/* A QPN wider than 24 bits. */
+	wr.wr.ud.remote_qpn = 0x1000000;
+	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &lim), EINVAL);
+	wr.wr.ud.remote_qpn = 0xabcdef;
+	CHECK(all_bytes(&w, sizeof(w), 0x6b));	/* no error wrote anything */
+
+	/* Zero bytes is a message too. */
+	wr.num_sge = 0;
+	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &lim), 0);
+	CHECK_EQ(w.ud_ah, 0x8badf00d);
+	CHECK_EQ(w.num_sge, 0);
+
+	/* An RC QP never reads wr.ud: its UD fields stay 0. */
+	wr.num_sge = 1;
+	memset(&w, 0x6b, sizeof(w));
+	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &full_lim), 0);
+	check_wqe_header_reserved(&w);
+
+	/* Posting a chain: a WRITE in the middle stops it there. */
+	{
+		struct ibv_send_wr chainwr[3] = { wr, wr, wr };
+		struct ibv_send_wr *badwr = NULL;
+		struct pedma_ring sq;
+		struct pedma_ring_hdr *hdr;
+		uint32_t posted;
+
+		chainwr[0].wr_id = 1;
+		chainwr[1].wr_id = 2;
+		chainwr[1].opcode = IBV_WR_RDMA_WRITE;
+		chainwr[2].wr_id = 3;
+		chain(chainwr, 3);
+		hdr = make_ring(&sq, 4, sizeof(struct pedma_sq_wqe), 7, true);
+		CHECK_EQ(pedma_sq_post(&sq, &lim, chainwr, &badwr, &posted),
+			 EINVAL);
+		CHECK(badwr == &chainwr[1]);
+		CHECK_EQ(posted, 1);
+		CHECK_EQ(hdr->prod, 8);
+		CHECK_EQ(((struct pedma_sq_wqe *)pedma_ring_slot(&sq, 7))->ud_ah,
+			 0x8badf00d);
+		free(hdr);
+	}
+}
+
 /* ---- SQ posting ----------------------------------------------------------- */
 
 static void chain(struct ibv_send_wr *wr, size_t n)
@@ -786,6 +992,7 @@ int main(void)
 	test_sq_flags();
 	test_sq_inline();
 	test_sq_errors();
+	test_sq_ud();
 	test_sq_post();
 	test_rq();
 	test_cqe_decode();

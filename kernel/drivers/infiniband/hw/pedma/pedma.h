@@ -184,6 +184,7 @@ struct pedma_uring {
 struct pedma_rq {
 	u32 entries;		/* power of two; 0: none */
 	u32 prod, cons;		/* published / completed (free running) */
+	u32 avail;		/* published and not yet used by the peer */
 	u64 *wr_id;
 	u8 *done;		/* SRQ: slot completed out of order */
 	u32 pub_off;		/* area offset of the published ring */
@@ -574,6 +575,7 @@ int pedma_ud_init_qp(struct pedma_qp *qp, u32 rq_entries);
 void pedma_ud_free_qp(struct pedma_qp *qp);
 bool pedma_ud_post_local(struct pedma_qp *qp, u64 wr_id,
 			 const struct ib_sge *sge, int n);
+struct pedma_lrqe *pedma_ud_unpost_local(struct pedma_qp *qp);
 void pedma_ud_flush_local(struct pedma_qp *qp);
 void pedma_ud_reset_local(struct pedma_qp *qp);
 int pedma_ud_av(struct pedma_qp *qp, u32 ah_id, struct pedma_av *av);

@@ -79,6 +79,7 @@ static void rq_reset(struct pedma_dev *dev, struct pedma_rq *rq)
 
 	rq->prod = 0;
 	rq->cons = 0;
+	rq->avail = 0;
 	rq->ring_gen = get_random_u32() | 1;
 	writel(0, h + offsetof(struct pedma_pub_ring_hdr, prod));
 	writel(rq->ring_gen, h + offsetof(struct pedma_pub_ring_hdr, ring_gen));
@@ -179,6 +180,7 @@ static void flush_rq(struct pedma_qp *qp)
 			recv_cqe(qp, rq->wr_id[slot], IB_WC_WR_FLUSH_ERR);
 		rq->cons++;
 	}
+	rq->avail = 0;
 	if (qp->ud)
 		pedma_ud_flush_local(qp);
 }
@@ -491,13 +493,42 @@ static int post_one_recv(struct pedma_dev *dev, struct pedma_qp *qp,
 		recv_cqe(qp, wr_id, IB_WC_WR_FLUSH_ERR);
 		return 0;
 	}
-	/* UD: same-side senders' share first (pedma_ud.c) */
-	if (qp && qp->ud && pedma_ud_post_local(qp, wr_id, sge, n))
+	/*
+	 * UD: into the same-side senders' share while the peer has at least
+	 * half the queue published (pedma_ud.c), or when the ring is full.
+	 */
+	if (qp && qp->ud && (full || rq->avail >= rq->entries / 2) &&
+	    pedma_ud_post_local(qp, wr_id, sge, n))
 		return 1;
+	if (full)
+		return -ENOMEM;
 	rq_publish_one(dev, rq, wr_id, sge, n);
+	rq->avail++;
 	if (srq)
 		srq->avail++;
 	return 0;
+}
+
+/*
+ * UD: the peer is running out of published receives while some are kept
+ * for same-side senders: publish those (oldest first) up to a quarter of
+ * the queue.  Returns whether any was published.  xlock held.
+ */
+static bool ud_rebalance(struct pedma_dev *dev, struct pedma_qp *qp)
+{
+	struct pedma_rq *rq = &qp->rq;
+	struct pedma_lrqe *e;
+	bool moved = false;
+
+	while (rq->avail < rq->entries / 4 &&
+	       rq->prod - rq->cons < rq->entries &&
+	       !rq->done[rq->prod & (rq->entries - 1)] &&
+	       (e = pedma_ud_unpost_local(qp))) {
+		rq_publish_one(dev, rq, e->wr_id, e->sge, e->num_sge);
+		rq->avail++;
+		moved = true;
+	}
+	return moved;
 }
 
 /*
@@ -646,6 +677,7 @@ void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec)
 	}
 	pedma_cq_add(qp->rcq, &cqe, rec->flags & PEDMA_REC_F_SOLICITED);
 
+	rq->avail--;
 	if (rq->done) {
 		rq->done[slot] = 1;
 		while (rq->cons != rq->prod &&
@@ -667,6 +699,8 @@ void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec)
 	} else if (rq->uring) {
 		drain_urq(dev, qp, NULL);
 	}
+	if (qp->ud && qp->lrq.entries && ud_rebalance(dev, qp))
+		rq_publish_done(dev, rq);
 	/* A datagram that did not fit fails its receive, not the UD QP. */
 	if (cqe.status && !qp->ud)
 		pedma_qp_to_err(qp);

@@ -16,10 +16,12 @@
  * reaches the sender's side.  Both ends are registered memory, found by
  * key translation as for the eDMA and mapped page by page.  A receive
  * consumed by a same-side sender must never be one the peer may consume:
- * a UD QP therefore keeps a quarter of its receive queue (the first
- * receives posted while that part has room) for same-side senders and
- * publishes the rest (pedma_lrq).  Completions of the two parts may
- * interleave out of posting order, as they may on an SRQ.
+ * a UD QP with a receive queue of 64 or more keeps up to a quarter of it
+ * for same-side senders (pedma_lrq), taking a new receive there only while
+ * at least half the queue is published, and publishing kept receives
+ * again when the published part falls below a quarter (pedma_qp.c), so
+ * the peer always finds most of what was posted.  Completions of the two
+ * parts may interleave out of posting order, as they may on an SRQ.
  *
  * Q_Key: a datagram whose Q_Key (the QP's own when the high bit of the
  * work request's is set) differs from the target QP's is dropped, as is
@@ -270,7 +272,8 @@ int pedma_ud_init_qp(struct pedma_qp *qp, u32 rq_entries)
 					 &qp->grh_dma, GFP_KERNEL);
 	if (!qp->grh_buf)
 		return -ENOMEM;
-	qp->lrq.entries = rq_entries >= 4 ? rq_entries / 4 : 0;
+	/* Small queues publish everything: the peer needs each receive. */
+	qp->lrq.entries = rq_entries >= 64 ? rq_entries / 4 : 0;
 	if (qp->lrq.entries) {
 		qp->lrq.e = kvcalloc(qp->lrq.entries, sizeof(*qp->lrq.e),
 				     GFP_KERNEL);
@@ -308,6 +311,16 @@ bool pedma_ud_post_local(struct pedma_qp *qp, u64 wr_id,
 	memcpy(e->sge, sge, n * sizeof(*sge));
 	l->prod++;
 	return true;
+}
+
+/* The oldest receive kept back, to be published after all; or NULL */
+struct pedma_lrqe *pedma_ud_unpost_local(struct pedma_qp *qp)
+{
+	struct pedma_lrq *l = &qp->lrq;
+
+	if (l->prod == l->cons)
+		return NULL;
+	return &l->e[l->cons++ & (l->entries - 1)];
 }
 
 static void local_cqe(struct pedma_qp *qp, u64 wr_id, u8 status)
