@@ -14,6 +14,7 @@
  * GFP_ATOMIC only (we allocate nothing per MAD), one spinlock.
  */
 #include <linux/build_bug.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <rdma/ib_mad.h>
@@ -881,7 +882,7 @@ int pedma_sa_init(struct pedma_dev *dev)
 
 	if (dev->be->role != PEDMA_ROLE_HOST)
 		return 0;
-	sa = kzalloc(sizeof(*sa), GFP_KERNEL);
+	sa = kvzalloc(sizeof(*sa), GFP_KERNEL);	/* about 18 KiB */
 	if (!sa)
 		return -ENOMEM;
 	spin_lock_init(&sa->lock);
@@ -891,6 +892,6 @@ int pedma_sa_init(struct pedma_dev *dev)
 
 void pedma_sa_destroy(struct pedma_dev *dev)
 {
-	kfree(dev->sa);
+	kvfree(dev->sa);
 	dev->sa = NULL;
 }

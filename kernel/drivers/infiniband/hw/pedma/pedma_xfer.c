@@ -293,8 +293,11 @@ static int take_rqe(struct pedma_qp *qp, const struct pedma_qp_dir *d)
 	struct pedma_pub_rqe __iomem *slot;
 	u32 prod;
 
+	/* The receiver reset or replaced its ring: start on the new one. */
 	if (r && (r->off != le32_to_cpu(d->rq_off) ||
-		  r->entries != le32_to_cpu(d->rq_entries))) {
+		  r->entries != le32_to_cpu(d->rq_entries) ||
+		  readl(dev->in + r->off + offsetof(struct pedma_pub_ring_hdr,
+						    ring_gen)) != r->gen)) {
 		pedma_peer_ring_put(dev, r);
 		r = NULL;
 	}
