@@ -16,12 +16,14 @@
  * reaches the sender's side.  Both ends are registered memory, found by
  * key translation as for the eDMA and mapped page by page.  A receive
  * consumed by a same-side sender must never be one the peer may consume:
- * a UD QP with a receive queue of 64 or more keeps up to a quarter of it
- * for same-side senders (pedma_lrq), taking a new receive there only while
- * at least half the queue is published, and publishing kept receives
- * again when the published part falls below a quarter (pedma_qp.c), so
- * the peer always finds most of what was posted.  Completions of the two
- * parts may interleave out of posting order, as they may on an SRQ.
+ * QP1 keeps up to a quarter of its receive queue for same-side senders
+ * (pedma_lrq), taking a new receive there only while at least half the
+ * queue is published, and publishing kept receives again when the
+ * published part falls below a quarter (pedma_qp.c).  Completions of the
+ * two parts may interleave out of posting order, as on an SRQ.  Other UD
+ * QPs publish every receive (a peer sending a burst expects all it
+ * posted), so same-side datagrams reach QP1 only; for the others they are
+ * dropped, like datagrams to a QP with no receive posted.
  *
  * Q_Key: a datagram whose Q_Key (the QP's own when the high bit of the
  * work request's is set) differs from the target QP's is dropped, as is
@@ -272,8 +274,13 @@ int pedma_ud_init_qp(struct pedma_qp *qp, u32 rq_entries)
 					 &qp->grh_dma, GFP_KERNEL);
 	if (!qp->grh_buf)
 		return -ENOMEM;
-	/* Small queues publish everything: the peer needs each receive. */
-	qp->lrq.entries = rq_entries >= 64 ? rq_entries / 4 : 0;
+	/*
+	 * Only QP1 keeps a share for same-side senders (the SA's own
+	 * queries; its queue is large and lightly used).  Other UD QPs
+	 * publish everything: a sender expects every receive it can see.
+	 */
+	qp->lrq.entries = qp->type == IB_QPT_GSI && rq_entries >= 64 ?
+			  rq_entries / 4 : 0;
 	if (qp->lrq.entries) {
 		qp->lrq.e = kvcalloc(qp->lrq.entries, sizeof(*qp->lrq.e),
 				     GFP_KERNEL);
