@@ -531,6 +531,7 @@ void pedma_qp_event(struct pedma_qp *qp, enum ib_event_type type);
 void pedma_qp_drain_usq(struct pedma_qp *qp);
 void pedma_qp_sq_drained(struct pedma_qp *qp);
 void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec);
+void pedma_recv_cqe(struct pedma_qp *qp, u64 wr_id, u8 status);
 
 /* pedma_xfer.c */
 void pedma_xfer_init(struct pedma_dev *dev);

@@ -152,7 +152,7 @@ static void srq_event(struct pedma_srq *srq, enum ib_event_type type)
 		srq->ibsrq.event_handler(&ev, srq->ibsrq.srq_context);
 }
 
-static void recv_cqe(struct pedma_qp *qp, u64 wr_id, u8 status)
+void pedma_recv_cqe(struct pedma_qp *qp, u64 wr_id, u8 status)
 {
 	struct pedma_cqe cqe = {
 		.wr_id = wr_id,
@@ -177,7 +177,7 @@ static void flush_rq(struct pedma_qp *qp)
 		if (rq->done && rq->done[slot])
 			rq->done[slot] = 0;	/* completed already */
 		else
-			recv_cqe(qp, rq->wr_id[slot], IB_WC_WR_FLUSH_ERR);
+			pedma_recv_cqe(qp, rq->wr_id[slot], IB_WC_WR_FLUSH_ERR);
 		rq->cons++;
 	}
 	rq->avail = 0;
@@ -490,7 +490,7 @@ static int post_one_recv(struct pedma_dev *dev, struct pedma_qp *qp,
 	if (!rq_sges_ok(dev, pd, sge, n))
 		return -EINVAL;
 	if (qp && qp->state == IB_QPS_ERR) {
-		recv_cqe(qp, wr_id, IB_WC_WR_FLUSH_ERR);
+		pedma_recv_cqe(qp, wr_id, IB_WC_WR_FLUSH_ERR);
 		return 0;
 	}
 	/*
@@ -573,7 +573,7 @@ static void drain_urq(struct pedma_dev *dev, struct pedma_qp *qp,
 			continue;
 		}
 		if (qp) {
-			recv_cqe(qp, u.wr_id, IB_WC_LOC_PROT_ERR);
+			pedma_recv_cqe(qp, u.wr_id, IB_WC_LOC_PROT_ERR);
 			pedma_qp_to_err(qp);
 		} else {
 			ibdev_warn_ratelimited(&dev->ibdev,

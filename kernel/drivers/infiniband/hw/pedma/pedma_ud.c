@@ -330,25 +330,13 @@ struct pedma_lrqe *pedma_ud_unpost_local(struct pedma_qp *qp)
 	return &l->e[l->cons++ & (l->entries - 1)];
 }
 
-static void local_cqe(struct pedma_qp *qp, u64 wr_id, u8 status)
-{
-	struct pedma_cqe cqe = {
-		.wr_id = wr_id,
-		.status = status,
-		.opcode = PEDMA_CQE_OP_RECV,
-		.qp_num = qp->qpn,
-	};
-
-	pedma_cq_add(qp->rcq, &cqe, false);
-}
-
 void pedma_ud_flush_local(struct pedma_qp *qp)
 {
 	struct pedma_lrq *l = &qp->lrq;
 
 	while (l->cons != l->prod) {
-		local_cqe(qp, l->e[l->cons & (l->entries - 1)].wr_id,
-			  IB_WC_WR_FLUSH_ERR);
+		pedma_recv_cqe(qp, l->e[l->cons & (l->entries - 1)].wr_id,
+			       IB_WC_WR_FLUSH_ERR);
 		l->cons++;
 	}
 }

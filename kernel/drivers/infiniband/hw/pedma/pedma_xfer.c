@@ -468,6 +468,20 @@ static int rqe_check(struct pedma_qp *qp, struct pedma_swqe *w)
 	return 0;
 }
 
+/* A new request: the checks that need no peer.  False: it completed. */
+static bool begin_ok(struct pedma_qp *qp, struct pedma_swqe *w)
+{
+	if (w->status) {	/* malformed user WQE */
+		complete_cur(qp, w->status);
+		return false;
+	}
+	if (!local_ok(qp, w)) {
+		complete_cur(qp, IB_WC_LOC_PROT_ERR);
+		return false;
+	}
+	return true;
+}
+
 /*
  * UD: start the datagram (checks, GRH, same-side copies), then its peer
  * targets one after the other.  Returns true when chains may run for
@@ -486,14 +500,8 @@ static bool ud_start(struct pedma_qp *qp, struct pedma_swqe *w)
 		qp->req.mc_next = 0;
 		qp->req.ud_more = dev->xfer_up;
 		qp->req.dst_qpn = 0;
-		if (w->status) {	/* malformed user WQE */
-			complete_cur(qp, w->status);
+		if (!begin_ok(qp, w))
 			return false;
-		}
-		if (!local_ok(qp, w)) {
-			complete_cur(qp, IB_WC_LOC_PROT_ERR);
-			return false;
-		}
 		if (w->av.grh)
 			pedma_ud_fill_grh(qp, w, qp->grh_buf +
 					  (size_t)(qp->sq_cur & (qp->sq_entries - 1)) *
@@ -544,14 +552,8 @@ static bool start_cur(struct pedma_qp *qp)
 		qp->req.dst_qpn = qp->attr.dest_qp_num;
 		qp->rnr_left = qp->attr.rnr_retry;
 		qp->retry_left = qp->attr.retry_cnt;
-		if (w->status) {	/* malformed user WQE */
-			complete_cur(qp, w->status);
+		if (!begin_ok(qp, w))
 			return false;
-		}
-		if (!local_ok(qp, w)) {
-			complete_cur(qp, IB_WC_LOC_PROT_ERR);
-			return false;
-		}
 	}
 
 	/*
