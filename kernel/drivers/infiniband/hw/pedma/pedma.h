@@ -249,9 +249,13 @@ struct pedma_dev {
 	u8 mr_gen;
 	atomic_t nqp, ncq, nmr, nsrq;
 
-	/* CQs whose handler runs once the locks are dropped */
+	/*
+	 * CQs whose handler runs, and QPs/SRQs with async events to deliver,
+	 * once the locks are dropped (consumers post from their handlers)
+	 */
 	spinlock_t notify_lock;
 	struct list_head notify_list;
+	struct list_head event_list;	/* of struct pedma_async */
 	struct work_struct notify_work;
 };
 
@@ -307,8 +311,16 @@ struct pedma_cq {
 	struct list_head notify_node;
 };
 
+/* Async events of a QP or SRQ waiting for notify_work (pedma_cq.c) */
+struct pedma_async {
+	struct list_head node;		/* on event_list, under notify_lock */
+	u32 pending;			/* BIT(enum ib_event_type) */
+	bool srq;
+};
+
 struct pedma_srq {
 	struct ib_srq ibsrq;
+	struct pedma_async async;
 	struct pedma_rq rq;
 	u32 limit;			/* armed limit, 0: not armed */
 	u32 avail;			/* posted, not yet consumed */
@@ -363,6 +375,7 @@ struct pedma_lrq {
 struct pedma_qp {
 	struct ib_qp ibqp;
 	struct pedma_dev *dev;
+	struct pedma_async async;
 	u32 qpn;
 	enum ib_qp_state state;
 	enum ib_qp_type type;
@@ -523,6 +536,9 @@ void pedma_cq_add(struct pedma_cq *cq, const struct pedma_cqe *cqe,
 		  bool solicited);
 void pedma_notify_run(struct pedma_dev *dev);
 void pedma_notify_work(struct work_struct *work);
+void pedma_async_queue(struct pedma_dev *dev, struct pedma_async *a,
+		       enum ib_event_type type);
+void pedma_async_cancel(struct pedma_dev *dev, struct pedma_async *a);
 
 /* pedma_qp.c */
 extern const struct ib_device_ops pedma_qp_ops;

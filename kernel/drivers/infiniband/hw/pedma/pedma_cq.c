@@ -147,31 +147,101 @@ static void queue_notify(struct pedma_dev *dev, struct pedma_cq *cq)
 	spin_unlock_irqrestore(&dev->notify_lock, flags);
 }
 
-/* Run the handlers of queued CQs; called after dropping xlock. */
+/* Run the handlers of queued CQs and events; called after dropping xlock. */
 void pedma_notify_run(struct pedma_dev *dev)
 {
-	if (!list_empty_careful(&dev->notify_list))
+	if (!list_empty_careful(&dev->notify_list) ||
+	    !list_empty_careful(&dev->event_list))
 		queue_work(system_highpri_wq, &dev->notify_work);
+}
+
+/*
+ * Queue async event @type of a QP or SRQ: its handler may post work, so
+ * it never runs under our locks.  Any context.
+ */
+void pedma_async_queue(struct pedma_dev *dev, struct pedma_async *a,
+		       enum ib_event_type type)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->notify_lock, flags);
+	a->pending |= BIT(type);
+	if (list_empty(&a->node))
+		list_add_tail(&a->node, &dev->event_list);
+	spin_unlock_irqrestore(&dev->notify_lock, flags);
+	/* xlock may be held: the work runs the handler later */
+	queue_work(system_highpri_wq, &dev->notify_work);
+}
+
+/* The QP or SRQ is going away: drop its events, wait for a running one. */
+void pedma_async_cancel(struct pedma_dev *dev, struct pedma_async *a)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->notify_lock, flags);
+	list_del_init(&a->node);
+	a->pending = 0;
+	spin_unlock_irqrestore(&dev->notify_lock, flags);
+	flush_work(&dev->notify_work);
+}
+
+static void async_deliver(struct pedma_async *a, u32 pending)
+{
+	struct ib_event ev = {};
+	void (*handler)(struct ib_event *ev, void *ctx);
+	void *ctx;
+
+	if (a->srq) {
+		struct pedma_srq *srq = container_of(a, struct pedma_srq, async);
+
+		ev.device = srq->ibsrq.device;
+		ev.element.srq = &srq->ibsrq;
+		handler = srq->ibsrq.event_handler;
+		ctx = srq->ibsrq.srq_context;
+	} else {
+		struct pedma_qp *qp = container_of(a, struct pedma_qp, async);
+
+		ev.device = qp->ibqp.device;
+		ev.element.qp = &qp->ibqp;
+		handler = qp->ibqp.event_handler;
+		ctx = qp->ibqp.qp_context;
+	}
+	while (pending && handler) {
+		ev.event = __ffs(pending);
+		pending &= pending - 1;
+		handler(&ev, ctx);
+	}
 }
 
 void pedma_notify_work(struct work_struct *work)
 {
 	struct pedma_dev *dev = container_of(work, struct pedma_dev,
 					     notify_work);
+	struct pedma_async *a;
 	struct pedma_cq *cq;
 	unsigned long flags;
+	u32 pending = 0;
 
 	for (;;) {
 		spin_lock_irqsave(&dev->notify_lock, flags);
+		a = list_first_entry_or_null(&dev->event_list,
+					     struct pedma_async, node);
+		if (a) {
+			list_del_init(&a->node);
+			pending = a->pending;
+			a->pending = 0;
+		}
 		cq = list_first_entry_or_null(&dev->notify_list,
 					      struct pedma_cq, notify_node);
 		if (cq)
 			list_del_init(&cq->notify_node);
 		spin_unlock_irqrestore(&dev->notify_lock, flags);
-		if (!cq)
+		if (!cq && !a)
 			return;
-		/* destroy_cq flushes this work before freeing @cq */
-		if (cq->ibcq.comp_handler)
+		/* destroy_qp/srq cancel, destroy_cq flushes, before freeing */
+		if (a)
+			async_deliver(a, pending);
+		if (cq && cq->ibcq.comp_handler)
 			cq->ibcq.comp_handler(&cq->ibcq, cq->ibcq.cq_context);
 	}
 }

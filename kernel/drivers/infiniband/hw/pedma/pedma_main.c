@@ -39,6 +39,7 @@ struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 	xa_init_flags(&dev->ahs, XA_FLAGS_ALLOC1);
 	spin_lock_init(&dev->notify_lock);
 	INIT_LIST_HEAD(&dev->notify_list);
+	INIT_LIST_HEAD(&dev->event_list);
 	INIT_WORK(&dev->notify_work, pedma_notify_work);
 
 	ret = pedma_link_init(dev);

@@ -128,28 +128,16 @@ static bool rq_sges_ok(struct pedma_dev *dev, struct ib_pd *pd,
 	return true;
 }
 
+/* Async events run from the notify work: handlers post (IPoIB CM does). */
 void pedma_qp_event(struct pedma_qp *qp, enum ib_event_type type)
 {
-	struct ib_event ev = {
-		.device = qp->ibqp.device,
-		.element.qp = &qp->ibqp,
-		.event = type,
-	};
-
-	if (qp->ibqp.event_handler)
-		qp->ibqp.event_handler(&ev, qp->ibqp.qp_context);
+	if (!qp->dying)
+		pedma_async_queue(qp->dev, &qp->async, type);
 }
 
 static void srq_event(struct pedma_srq *srq, enum ib_event_type type)
 {
-	struct ib_event ev = {
-		.device = srq->ibsrq.device,
-		.element.srq = &srq->ibsrq,
-		.event = type,
-	};
-
-	if (srq->ibsrq.event_handler)
-		srq->ibsrq.event_handler(&ev, srq->ibsrq.srq_context);
+	pedma_async_queue(to_pdev(srq->ibsrq.device), &srq->async, type);
 }
 
 void pedma_recv_cqe(struct pedma_qp *qp, u64 wr_id, u8 status)
@@ -767,6 +755,7 @@ static int pedma_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	INIT_LIST_HEAD(&qp->chan_wait);
 	INIT_LIST_HEAD(&qp->rnr_node);
 	INIT_LIST_HEAD(&qp->flush_node);
+	INIT_LIST_HEAD(&qp->async.node);
 	init_waitqueue_head(&qp->idle_wq);
 	timer_setup(&qp->rnr_timer, pedma_xfer_rnr_timer, 0);
 
@@ -887,6 +876,7 @@ static int pedma_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 		pedma_mc_detach_qp(dev, qp->qpn);
 	flush_cancel(qp);
 	spin_unlock_irqrestore(&dev->xlock, flags);
+	pedma_async_cancel(dev, &qp->async);	/* dying: no new ones */
 
 	/* A running chain may still use our inline buffer: let it end. */
 	if (!wait_event_timeout(qp->idle_wq, !READ_ONCE(qp->chan),
@@ -1155,6 +1145,8 @@ static int pedma_create_srq(struct ib_srq *ibsrq,
 	if (ret)
 		goto err_count;
 	srq->limit = a->srq_limit;
+	INIT_LIST_HEAD(&srq->async.node);
+	srq->async.srq = true;
 	if (udata) {
 		uctx = rdma_udata_to_drv_context(udata, struct pedma_ucontext,
 						 ibuc);
@@ -1225,6 +1217,7 @@ static int pedma_destroy_srq(struct ib_srq *ibsrq, struct ib_udata *udata)
 	spin_lock_irqsave(&dev->xlock, flags);
 	rq_free(dev, &srq->rq);
 	spin_unlock_irqrestore(&dev->xlock, flags);
+	pedma_async_cancel(dev, &srq->async);
 	if (srq->rq.uring)
 		pedma_uring_free(srq->rq.uring);
 	atomic_dec(&dev->nsrq);
