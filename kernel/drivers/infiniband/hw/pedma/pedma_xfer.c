@@ -518,16 +518,24 @@ static bool ud_start(struct pedma_qp *qp, struct pedma_swqe *w)
 			wait_peer(qp);
 			return false;
 		}
-		if (!pedma_peer_dir(dev, qp->req.dst_qpn, &d) &&
-		    (d.flags & PEDMA_DIR_F_UD) && d.state == PEDMA_DIR_QPS_RTR &&
-		    le32_to_cpu(d.qkey) == qkey && take_rqe(qp, &d) > 0) {
-			ret = rqe_check(qp, w);
-			if (!ret) {
-				qp->req.done = w->av.grh ? 0 : PEDMA_GRH_BYTES;
-				return true;
+		ret = pedma_peer_dir(dev, qp->req.dst_qpn, &d);
+		if (!ret && (d.flags & PEDMA_DIR_F_UD) &&
+		    d.state == PEDMA_DIR_QPS_RTR && le32_to_cpu(d.qkey) == qkey) {
+			ret = take_rqe(qp, &d);
+			if (ret > 0) {
+				ret = rqe_check(qp, w);
+				if (!ret) {
+					qp->req.done = w->av.grh ? 0 :
+						       PEDMA_GRH_BYTES;
+					return true;
+				}
+				post_record(qp, w, ret);
 			}
-			post_record(qp, w, ret);
 		}
+		ibdev_dbg(&dev->ibdev,
+			  "QP %u: datagram for peer QP %u dropped (%d: flags %#x state %u qkey %#x/%#x)\n",
+			  qp->qpn, qp->req.dst_qpn, ret, d.flags, d.state,
+			  le32_to_cpu(d.qkey), qkey);
 		qp->req.dst_qpn = 0;	/* dropped there: the next target */
 	}
 }
