@@ -257,6 +257,11 @@ struct pedma_dev {
 	struct list_head notify_list;
 	struct list_head event_list;	/* of struct pedma_async */
 	struct work_struct notify_work;
+	/*
+	 * WQ_MEM_RECLAIM: ULPs destroy QPs and CQs from reclaim workqueues
+	 * (IPoIB's), and destroy flushes notify_work.
+	 */
+	struct workqueue_struct *notify_wq;
 };
 
 struct pedma_ucontext {

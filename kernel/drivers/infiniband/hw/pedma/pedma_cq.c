@@ -152,7 +152,7 @@ void pedma_notify_run(struct pedma_dev *dev)
 {
 	if (!list_empty_careful(&dev->notify_list) ||
 	    !list_empty_careful(&dev->event_list))
-		queue_work(system_highpri_wq, &dev->notify_work);
+		queue_work(dev->notify_wq, &dev->notify_work);
 }
 
 /*
@@ -170,7 +170,7 @@ void pedma_async_queue(struct pedma_dev *dev, struct pedma_async *a,
 		list_add_tail(&a->node, &dev->event_list);
 	spin_unlock_irqrestore(&dev->notify_lock, flags);
 	/* xlock may be held: the work runs the handler later */
-	queue_work(system_highpri_wq, &dev->notify_work);
+	queue_work(dev->notify_wq, &dev->notify_work);
 }
 
 /* The QP or SRQ is going away: drop its events, wait for a running one. */

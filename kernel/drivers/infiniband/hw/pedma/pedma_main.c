@@ -42,6 +42,12 @@ struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 	INIT_LIST_HEAD(&dev->event_list);
 	INIT_WORK(&dev->notify_work, pedma_notify_work);
 
+	dev->notify_wq = alloc_workqueue("pedma_notify",
+					 WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
+	if (!dev->notify_wq) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
 	ret = pedma_link_init(dev);
 	if (ret)
 		goto err;
@@ -56,6 +62,8 @@ err_area:
 	pedma_area_destroy(dev);
 err:
 	pedma_link_destroy(dev);
+	destroy_workqueue(dev->notify_wq);
+err_free:
 	ib_dealloc_device(&dev->ibdev);
 	return ERR_PTR(ret);
 }
@@ -110,6 +118,7 @@ void pedma_dev_destroy(struct pedma_dev *dev)
 	xa_destroy(&dev->qps);
 	xa_destroy(&dev->mrs);
 	pedma_link_destroy(dev);
+	destroy_workqueue(dev->notify_wq);	/* drains it */
 	ib_dealloc_device(&dev->ibdev);
 }
 
