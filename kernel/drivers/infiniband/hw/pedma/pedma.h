@@ -130,7 +130,11 @@ struct pedma_link {
 	struct workqueue_struct *wq;
 	struct work_struct event_work;
 	struct delayed_work hb_work;
-	bool stopping;			/* set once, before teardown */
+	/*
+	 * Set until pedma_link_start() (the ib_device is registered: no port
+	 * event may reach the core before) and again before teardown.
+	 */
+	bool stopping;
 	bool up;
 	bool peer_stale;		/* heartbeat lost; wait for a beat */
 	struct pedma_hs_block self;	/* our block, as last written */

@@ -294,6 +294,7 @@ int pedma_link_init(struct pedma_dev *dev)
 			return ret;
 	}
 
+	link->stopping = true;	/* doorbells before the start are ignored */
 	link->wq = alloc_ordered_workqueue("pedma_link", WQ_MEM_RECLAIM);
 	if (!link->wq)
 		return -ENOMEM;
@@ -325,6 +326,7 @@ void pedma_link_start(struct pedma_dev *dev)
 
 	write_self(dev);
 	link->peer_hb_jiffies = jiffies;
+	WRITE_ONCE(link->stopping, false);
 	dev->be->ops->peer_notify(dev->be);
 	queue_work(link->wq, &link->event_work);
 	queue_delayed_work(link->wq, &link->hb_work, PEDMA_HB_PERIOD);
