@@ -25,6 +25,7 @@
 #include "pedma.h"
 
 #define PEDMA_DESTROY_TIMEOUT	(5 * HZ)
+#define PEDMA_UD_DRAIN_TIMEOUT	(2 * HZ)
 
 static size_t pub_ring_size(u32 entries)
 {
@@ -625,16 +626,21 @@ void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec)
 
 	if (!qp || qp->dying || qp->state < IB_QPS_RTR ||
 	    (!qp->ud && le32_to_cpu(rec->src_qpn) != qp->attr.dest_qp_num) ||
-	    (qp->ud && rec->opcode == PEDMA_REC_OP_WRITE_IMM))
+	    (qp->ud && rec->opcode == PEDMA_REC_OP_WRITE_IMM)) {
+		ibdev_dbg(&dev->ibdev, "record for QP %u ignored\n",
+			  le32_to_cpu(rec->dst_qpn));
 		return;		/* not (or no longer) connected to that QP */
+	}
 	srq = qp->srq;
 	rq = srq ? &srq->rq : &qp->rq;
 	idx = le32_to_cpu(rec->rq_idx);
-	if (idx - rq->cons >= rq->prod - rq->cons)
-		return;		/* flushed already, or never posted */
 	slot = idx & (rq->entries - 1);
-	if (rq->done ? rq->done[slot] : idx != rq->cons)
-		return;
+	if (idx - rq->cons >= rq->prod - rq->cons ||
+	    (rq->done ? rq->done[slot] : idx != rq->cons)) {
+		ibdev_dbg(&dev->ibdev, "QP %u: record for receive %u ignored (%u..%u)\n",
+			  qp->qpn, idx, rq->cons, rq->prod);
+		return;		/* flushed already, or never posted */
+	}
 	switch (rec->status) {
 	case PEDMA_REC_ST_OK:
 		cqe.status = IB_WC_SUCCESS;
@@ -867,6 +873,17 @@ static int pedma_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	struct pedma_qp *qp = to_pqp(ibqp);
 	struct pedma_dev *dev = qp->dev;
 	unsigned long flags;
+
+	/*
+	 * Datagrams already posted go out first, as on a fabric where they
+	 * leave long before the QP is destroyed (mckey's sender destroys its
+	 * QP right after posting); bounded, and not without a link.
+	 */
+	if (qp->ud && qp->state == IB_QPS_RTS && pedma_link_up(dev))
+		wait_event_timeout(qp->idle_wq,
+				   READ_ONCE(qp->sq_cur) == READ_ONCE(qp->sq_tail) ||
+				   READ_ONCE(qp->state) != IB_QPS_RTS ||
+				   !pedma_link_up(dev), PEDMA_UD_DRAIN_TIMEOUT);
 
 	/* Stop taking work; the peer sees the QP gone. */
 	spin_lock_irqsave(&dev->xlock, flags);

@@ -146,7 +146,9 @@ static void complete_cur(struct pedma_qp *qp, u8 status)
 	qp->req.rqe_taken = false;
 	qp->req.ud_more = false;
 	qp->req.done = 0;
-	qp->sq_cur++;
+	WRITE_ONCE(qp->sq_cur, qp->sq_cur + 1);
+	if (qp->ud && qp->sq_cur == qp->sq_tail)
+		wake_up(&qp->idle_wq);	/* destroy waits for the datagrams */
 	if (status != IB_WC_SUCCESS || qp->sig_all ||
 	    (w->flags & PEDMA_WQE_F_SIGNALED)) {
 		struct pedma_cqe cqe = {
