@@ -170,8 +170,6 @@ static void flush_rq(struct pedma_qp *qp)
 		rq->cons++;
 	}
 	rq->avail = 0;
-	if (qp->ud)
-		pedma_ud_flush_local(qp);
 }
 
 /*
