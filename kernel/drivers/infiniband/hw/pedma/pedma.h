@@ -141,6 +141,7 @@ struct pedma_link {
 	struct pedma_chan_part part;	/* valid while up */
 	u64 peer_wnd_local_base;	/* host: from the endpoint's block */
 	__be64 peer_guid;		/* the peer's node GUID, valid while up */
+	u32 linked_gen;			/* the peer's gen on the last link */
 	u32 peer_hb;			/* last peer heartbeat seen */
 	unsigned long peer_hb_jiffies;	/* when it last changed */
 	int refusal;			/* last refusal reported, to log once */
@@ -198,6 +199,25 @@ struct pedma_rq {
 };
 
 /*
+ * Giving memory back (docs/architecture.md, "Giving memory back").  A
+ * buffer that an eDMA chain may reach -- a receive published in our area,
+ * the pages of an MR in our MR table, a buffer one of our own chains reads
+ * or writes -- goes back to its owner (a completion, a destroy or dereg
+ * returning, the module unloading) only when no chain can touch it:
+ *  - our chains: after their end was seen (done/abort interrupt, or the
+ *    channel found not running when the link went down);
+ *  - the peer's chains: after the entry that named the buffer was
+ *    withdrawn and the peer acknowledged a sync request made after that
+ *    (it answers once the chains it started before have ended, and checks
+ *    our area again before each later chain); or, with the link down,
+ *    once the peer's handshake block shows it left that link (a side
+ *    writes that only after its own chains ended: peer_quiet).
+ * Leaving (module unload, device removal) withdraws every entry and runs
+ * one sync while the link is still up.  Bounded waits: a peer that never
+ * answers is declared dead with a warning after PEDMA_PEER_SYNC_TIMEOUT.
+ */
+
+/*
  * The data path state of a device.  xlock (irqsave: taken from the eDMA
  * and doorbell interrupts) covers the channels, every QP's send side and
  * receive queue, the peer rings and what we write into our area.  Lock
@@ -212,6 +232,13 @@ struct pedma_dev {
 
 	spinlock_t xlock;		/* the data path: see above */
 	bool xfer_up;			/* channels set up for this link */
+	/*
+	 * The peer can no longer reach what we published: it acknowledged
+	 * our leave, or it left the link after its own chains ended (see
+	 * "Giving memory back" below).  Under xlock; READ_ONCE for waiters.
+	 */
+	bool peer_quiet;
+	bool leaving;			/* pedma_dev_leave(): publish nothing */
 	u64 ll_base;			/* eDMA address of the window */
 	struct pedma_chan chan[2][EDMA_V0_MAX_WR_CH];
 	unsigned int nchan[2];
@@ -463,6 +490,12 @@ static inline struct pedma_srq *to_psrq(struct ib_srq *ibsrq)
 	return container_of(ibsrq, struct pedma_srq, ibsrq);
 }
 
+/* Longest wait for the peer to confirm it no longer uses our memory */
+#define PEDMA_PEER_SYNC_TIMEOUT	(10 * HZ)
+
+/* Testing only: give published receives back without the peer's word */
+extern bool pedma_test_early_free_rq;
+
 /* pedma_main.c: device lifetime, called by backends in this order */
 struct pedma_dev *pedma_dev_create(struct pedma_backend *be);
 int pedma_dev_register(struct pedma_dev *dev);
@@ -472,7 +505,7 @@ void pedma_dev_destroy(struct pedma_dev *dev);
 /* pedma_link.c */
 int pedma_link_init(struct pedma_dev *dev);
 void pedma_link_start(struct pedma_dev *dev);
-void pedma_link_stop(struct pedma_dev *dev);
+void pedma_link_stop(struct pedma_dev *dev, bool peer_quiet);
 void pedma_link_destroy(struct pedma_dev *dev);
 void pedma_peer_event(struct pedma_dev *dev);	/* any context */
 
@@ -508,6 +541,7 @@ static inline void *pedma_uring_slot(struct pedma_uring *ur, u32 idx)
 int pedma_area_init(struct pedma_dev *dev);
 void pedma_area_destroy(struct pedma_dev *dev);
 void pedma_area_link_up(struct pedma_dev *dev);
+void pedma_area_withdraw(struct pedma_dev *dev);
 u32 pedma_heap_alloc(struct pedma_dev *dev, size_t size);
 void pedma_heap_free(struct pedma_dev *dev, u32 off, size_t size);
 void __iomem *pedma_out(struct pedma_dev *dev, u32 off);
@@ -520,7 +554,7 @@ void pedma_rec_post(struct pedma_dev *dev, struct pedma_rec *rec);
 void pedma_rnr_waiting(struct pedma_dev *dev, int delta);
 bool pedma_peer_rnr_waiting(struct pedma_dev *dev);
 u32 pedma_sync_request(struct pedma_dev *dev);
-void pedma_mr_sync(struct pedma_dev *dev);
+bool pedma_mr_sync(struct pedma_dev *dev);
 void pedma_flush_acked(struct pedma_dev *dev, bool all);
 void pedma_peer_sync_check(struct pedma_dev *dev);
 void pedma_data_event(struct pedma_dev *dev);
@@ -557,11 +591,13 @@ void pedma_qp_drain_usq(struct pedma_qp *qp);
 void pedma_qp_sq_drained(struct pedma_qp *qp);
 void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec);
 void pedma_recv_cqe(struct pedma_qp *qp, u64 wr_id, u8 status);
+void pedma_flush_rearm(struct pedma_dev *dev);
 
 /* pedma_xfer.c */
 void pedma_xfer_init(struct pedma_dev *dev);
 void pedma_xfer_link_up(struct pedma_dev *dev);
-void pedma_xfer_link_down(struct pedma_dev *dev);
+void pedma_xfer_link_down(struct pedma_dev *dev, bool peer_quiet);
+void pedma_xfer_peer_quiet(struct pedma_dev *dev);
 void pedma_xfer_progress(struct pedma_qp *qp);
 void pedma_xfer_flush_sq(struct pedma_qp *qp);
 void pedma_xfer_rnr_wake(struct pedma_dev *dev);

@@ -12,8 +12,8 @@
  * from the peer's area is copied out and validated before use.
  *
  * Locking: callers hold dev->xlock for every write into our area and
- * every read of the peer's, except pedma_mr_sync() (process context,
- * no locks: it only writes its own request word and waits).
+ * every read of the peer's, except pedma_mr_sync() (process context: it
+ * takes xlock for its request, then waits without locks).
  */
 #include <linux/io.h>
 #include <linux/log2.h>
@@ -146,6 +146,8 @@ void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp)
 	void __iomem *e = pedma_out(dev, PEDMA_AREA_QPDIR_OFF +
 				    qp->qpn * sizeof(d));
 
+	if (dev->leaving)
+		return;		/* withdrawn for good */
 	if (acc & IB_ACCESS_REMOTE_WRITE)
 		d.access |= PEDMA_ACC_REMOTE_WRITE;
 	if (acc & IB_ACCESS_REMOTE_READ)
@@ -226,18 +228,10 @@ bool pedma_peer_rnr_waiting(struct pedma_dev *dev)
 }
 
 /*
- * Deregistration is synchronous with the peer: after our MR table entry
- * is invalidated, ask the peer to confirm that it translates the key no
- * more and that every chain it started before has finished.  Process
- * context, no locks held.  A peer that is gone cannot DMA through its own
- * channels any more; the lab's engine finishes a chain before it takes
- * the next register write, so a link-down does not leave one running.
- */
-/*
  * Ask the peer to confirm that it no longer uses what we withdrew (keys,
  * directory entries, published receives): it acknowledges once every
  * chain it started before seeing the request has finished, and it checks
- * the directory again before each later chain.  Returns the request's
+ * our area again before each later chain.  Returns the request's
  * sequence number.  xlock held.
  */
 u32 pedma_sync_request(struct pedma_dev *dev)
@@ -250,26 +244,73 @@ u32 pedma_sync_request(struct pedma_dev *dev)
 	return seq;
 }
 
-/* The same, waiting for the acknowledgment.  Process context. */
-void pedma_mr_sync(struct pedma_dev *dev)
+static bool sync_acked(struct pedma_dev *dev, u32 seq)
 {
-	unsigned long flags;
-	long left;
-	u32 seq;
+	return (s32)(in_ctrl(dev, CTRL_OFF(mr_sync_ack)) - seq) >= 0;
+}
 
-	if (!pedma_link_up(dev))
-		return;
+/*
+ * Wait until the peer cannot reach what we withdrew before the call: with
+ * the link up, a sync request and its acknowledgment; with the link down
+ * (or going down meanwhile), until the peer has left the link
+ * (dev->peer_quiet).  Process context, no locks held.  Bounded by
+ * PEDMA_PEER_SYNC_TIMEOUT; returns false (with a warning) if the peer
+ * never confirmed.
+ */
+bool pedma_mr_sync(struct pedma_dev *dev)
+{
+	unsigned long flags, end = jiffies + PEDMA_PEER_SYNC_TIMEOUT;
+	bool requested = false;
+	u32 seq = 0;
+
 	spin_lock_irqsave(&dev->xlock, flags);
-	seq = pedma_sync_request(dev);
+	if (dev->xfer_up) {
+		seq = pedma_sync_request(dev);
+		requested = true;
+	}
 	spin_unlock_irqrestore(&dev->xlock, flags);
 
-	left = wait_event_timeout(dev->sync_wq, !pedma_link_up(dev) ||
-				  (s32)(in_ctrl(dev, CTRL_OFF(mr_sync_ack)) -
-					seq) >= 0, PEDMA_SYNC_TIMEOUT);
-	if (!left)
-		ibdev_warn(&dev->ibdev,
-			   "peer did not confirm MR deregistration %u in 5 s\n",
-			   seq);
+	if (requested &&
+	    wait_event_timeout(dev->sync_wq, !pedma_link_up(dev) ||
+			       sync_acked(dev, seq),
+			       PEDMA_PEER_SYNC_TIMEOUT) && sync_acked(dev, seq))
+		return true;
+	/* No link, or it went down: wait for the peer to be seen gone. */
+	if (time_before(jiffies, end) &&
+	    wait_event_timeout(dev->sync_wq, READ_ONCE(dev->peer_quiet),
+			       end - jiffies))
+		return true;
+	if (READ_ONCE(dev->peer_quiet))
+		return true;
+	ibdev_warn(&dev->ibdev,
+		   "peer did not confirm in %u s that it stopped using our memory (sync %u, link %s)\n",
+		   PEDMA_PEER_SYNC_TIMEOUT / HZ, seq,
+		   pedma_link_up(dev) ? "up" : "down");
+	/*
+	 * Silent on a link that is down: taken as dead, so that the next
+	 * destroy or dereg does not wait the whole timeout again.
+	 */
+	if (!pedma_link_up(dev))
+		pedma_xfer_peer_quiet(dev);
+	return false;
+}
+
+/*
+ * Leaving: withdraw everything the peer could use to reach our memory --
+ * the QP directory (so no receive of ours is a target), the MR table (no
+ * key translates) and the multicast attachments -- and publish nothing
+ * more.  The caller then syncs with the peer.  Process context.
+ */
+void pedma_area_withdraw(struct pedma_dev *dev)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->xlock, flags);
+	dev->leaving = true;
+	memset_io(dev->out + PEDMA_AREA_QPDIR_OFF, 0,
+		  PEDMA_AREA_HEAP_OFF - PEDMA_AREA_QPDIR_OFF);
+	out_ctrl(dev, CTRL_OFF(mc_hwm), 0);
+	spin_unlock_irqrestore(&dev->xlock, flags);
 }
 
 /* Acknowledge the peer's sync request once our chains drained.  xlock held. */

@@ -169,6 +169,7 @@ static void link_set_up(struct pedma_dev *dev, const struct pedma_hs_block *peer
 		/* Where the engine finds the window; checked by the engine. */
 		link->peer_wnd_local_base = le64_to_cpu(peer->wnd_local_base);
 	}
+	link->linked_gen = le32_to_cpu(peer->gen);
 	/* Only names the peer's GID (SA, GRH): any value is harmless. */
 	WRITE_ONCE(link->peer_guid, (__force __be64)peer->node_guid);
 	pedma_xfer_link_up(dev);
@@ -182,14 +183,25 @@ static void link_set_up(struct pedma_dev *dev, const struct pedma_hs_block *peer
 	port_event(dev, IB_EVENT_PORT_ACTIVE);
 }
 
-static void link_set_down(struct pedma_dev *dev, const char *why)
+/*
+ * @peer_quiet: the peer's block shows it left this link, which a side
+ * writes only after its own chains ended (it went away, restarted, or
+ * dropped the link); false when it may still run chains into our memory
+ * (its heartbeat stopped, its block is invalid, or we are the ones
+ * leaving).
+ */
+static void link_set_down(struct pedma_dev *dev, const char *why,
+			  bool peer_quiet)
 {
 	struct pedma_link *link = &dev->link;
 
-	if (!link->up)
+	if (!link->up) {
+		if (peer_quiet)
+			pedma_xfer_peer_quiet(dev);
 		return;
+	}
 	WRITE_ONCE(link->up, false);
-	pedma_xfer_link_down(dev);
+	pedma_xfer_link_down(dev, peer_quiet);
 	link->self.state = PEDMA_HS_INIT;
 	write_self(dev);
 	ibdev_info(&dev->ibdev, "link down: %s\n", why);
@@ -208,19 +220,24 @@ static void link_eval(struct pedma_dev *dev)
 	why = check_peer(dev, &peer, &val);
 	report_refusal(dev, why, val);
 	if (why != PEDMA_REFUSE_NONE) {
-		link_set_down(dev, "peer handshake block invalid");
+		link_set_down(dev, "peer handshake block invalid", false);
 		return;
 	}
 	if (peer.state == PEDMA_HS_DOWN) {
-		link_set_down(dev, "peer went away");
+		link_set_down(dev, "peer went away", true);
 		return;
 	}
 
 	peer_gen = le32_to_cpu(peer.gen);
 	my_gen = le32_to_cpu(link->self.gen);
 	if (peer_gen != le32_to_cpu(link->self.peer_gen)) {
-		/* A new peer instance: acknowledge it, drop any old link. */
-		link_set_down(dev, "peer restarted");
+		/*
+		 * A peer instance we have not acknowledged: acknowledge it,
+		 * drop any old link.  Only an instance other than the one we
+		 * were linked with is known to run no chain of that link (the
+		 * same one comes back after we lost its heartbeat).
+		 */
+		link_set_down(dev, "peer restarted", peer_gen != link->linked_gen);
 		link->self.peer_gen = peer.gen;
 		link->peer_stale = false;
 		link->peer_hb = le32_to_cpu(peer.heartbeat);
@@ -230,9 +247,12 @@ static void link_eval(struct pedma_dev *dev)
 	}
 
 	if (le32_to_cpu(peer.peer_gen) != my_gen) {
-		link_set_down(dev, "peer dropped the link");
+		link_set_down(dev, "peer dropped the link", true);
 		return;
 	}
+	/* Down on our side only (heartbeat): is the peer still in the link? */
+	if (!link->up && peer.state != PEDMA_HS_UP)
+		pedma_xfer_peer_quiet(dev);
 	/* A peer whose heartbeat stopped stays down until it beats again. */
 	if (!link->up && !link->peer_stale)
 		link_set_up(dev, &peer);
@@ -276,7 +296,7 @@ static void link_hb_work(struct work_struct *work)
 		 */
 		link->self.peer_gen = 0;
 		link->peer_stale = true;
-		link_set_down(dev, "peer heartbeat lost");
+		link_set_down(dev, "peer heartbeat lost", false);
 	}
 	link_eval(dev);
 	queue_delayed_work(link->wq, &link->hb_work, PEDMA_HB_PERIOD);
@@ -335,9 +355,10 @@ void pedma_link_start(struct pedma_dev *dev)
 /*
  * Leave the link: after this returns no link work runs again and the peer
  * has been told.  The backend may still deliver doorbells until it frees
- * its interrupt; pedma_peer_event() ignores them.
+ * its interrupt; pedma_peer_event() ignores them.  @peer_quiet: the peer
+ * confirmed that it no longer uses our memory (pedma_dev_leave()).
  */
-void pedma_link_stop(struct pedma_dev *dev)
+void pedma_link_stop(struct pedma_dev *dev, bool peer_quiet)
 {
 	struct pedma_link *link = &dev->link;
 
@@ -347,8 +368,10 @@ void pedma_link_stop(struct pedma_dev *dev)
 
 	if (link->up) {
 		WRITE_ONCE(link->up, false);
-		pedma_xfer_link_down(dev);
+		pedma_xfer_link_down(dev, peer_quiet);
 		port_event(dev, IB_EVENT_PORT_ERR);
+	} else if (peer_quiet) {
+		pedma_xfer_peer_quiet(dev);
 	}
 	link->self.state = PEDMA_HS_DOWN;
 	write_self(dev);

@@ -17,6 +17,11 @@ module_param_named(hs_layout_version, pedma_hs_layout_version, int, 0444);
 MODULE_PARM_DESC(hs_layout_version,
 		 "Testing only: window layout version to advertise in the handshake");
 
+bool pedma_test_early_free_rq;
+module_param_named(test_early_free_rq, pedma_test_early_free_rq, bool, 0444);
+MODULE_PARM_DESC(test_early_free_rq,
+		 "Testing only: give published receives back before the peer confirmed it stopped using them (a bug the lab's DMA guard must catch)");
+
 struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 {
 	struct pedma_dev *dev;
@@ -103,9 +108,40 @@ int pedma_dev_register(struct pedma_dev *dev)
 	return 0;
 }
 
+/*
+ * Before leaving the link, make sure the peer cannot reach our memory any
+ * more: withdraw every directory entry, key and attachment, have the peer
+ * confirm (its chains that could have used them ended), and let our own
+ * chains end.  Only then do the ULPs (unregistering below) free their
+ * buffers.  Bounded: a peer that does not answer is taken as dead.
+ */
+static void pedma_dev_leave(struct pedma_dev *dev)
+{
+	u32 snap[2][EDMA_V0_MAX_WR_CH];
+	unsigned long flags;
+
+	if (pedma_test_early_free_rq)
+		return;		/* the bug the DMA guard must catch */
+	pedma_area_withdraw(dev);
+	spin_lock_irqsave(&dev->xlock, flags);
+	pedma_chains_snap(dev, snap);
+	spin_unlock_irqrestore(&dev->xlock, flags);
+	if (!pedma_mr_sync(dev))
+		ibdev_warn(&dev->ibdev,
+			   "leaving without the peer's confirmation: it is taken as dead\n");
+	if (!wait_event_timeout(dev->sync_wq, pedma_chains_done(dev, snap) ||
+				!pedma_link_up(dev), PEDMA_PEER_SYNC_TIMEOUT))
+		ibdev_warn(&dev->ibdev, "eDMA chains did not end before leaving\n");
+}
+
 void pedma_dev_unregister(struct pedma_dev *dev)
 {
-	pedma_link_stop(dev);
+	pedma_dev_leave(dev);
+	/*
+	 * The peer confirmed, or was given up on: the QPs destroyed next do
+	 * not wait for it again, each for the whole timeout.
+	 */
+	pedma_link_stop(dev, true);
 	ib_unregister_device(&dev->ibdev);
 }
 

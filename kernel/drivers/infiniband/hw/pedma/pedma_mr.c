@@ -61,6 +61,8 @@ static void mr_publish(struct pedma_dev *dev, struct pedma_mr *mr)
 	void __iomem *slot = pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
 				       mr->index * sizeof(e));
 
+	if (dev->leaving)
+		return;		/* withdrawn for good */
 	memcpy_toio(slot + 4, (u8 *)&e + 4, sizeof(e) - 4);
 	wmb();	/* the entry is valid once its key is */
 	writel(mr->ibmr.lkey, slot);

@@ -183,7 +183,8 @@ static void flush_rq_when_safe(struct pedma_qp *qp)
 
 	if (qp->ud)
 		pedma_ud_flush_local(qp);	/* the peer never sees these */
-	if (qp->srq || qp->rq.cons == qp->rq.prod || !dev->xfer_up) {
+	if (qp->srq || qp->rq.cons == qp->rq.prod || pedma_test_early_free_rq ||
+	    (!dev->xfer_up && dev->peer_quiet)) {
 		flush_rq(qp);
 		return;
 	}
@@ -191,7 +192,28 @@ static void flush_rq_when_safe(struct pedma_qp *qp)
 		qp->flush_pending = true;
 		list_add_tail(&qp->flush_node, &dev->flush_qps);
 	}
-	qp->flush_seq = pedma_sync_request(dev);
+	/*
+	 * Link down, peer not yet seen gone: pedma_xfer_peer_quiet() or the
+	 * next link (pedma_flush_rearm()) gives them back.
+	 */
+	qp->flush_seq = dev->xfer_up ? pedma_sync_request(dev) :
+				       dev->mr_sync_seq;
+}
+
+/*
+ * A new link came up with receives still waiting for the peer's word from
+ * the last one: one sync request on this link covers them all.  xlock held.
+ */
+void pedma_flush_rearm(struct pedma_dev *dev)
+{
+	struct pedma_qp *qp;
+	u32 seq;
+
+	if (list_empty(&dev->flush_qps))
+		return;
+	seq = pedma_sync_request(dev);
+	list_for_each_entry(qp, &dev->flush_qps, flush_node)
+		qp->flush_seq = seq;
 }
 
 static void flush_cancel(struct pedma_qp *qp)
@@ -903,7 +925,8 @@ static int pedma_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	 * it has no chain left into them and will not start one (it checks
 	 * our directory before each), so their owner may free them.
 	 */
-	pedma_mr_sync(dev);
+	if (!pedma_test_early_free_rq)
+		pedma_mr_sync(dev);
 
 	spin_lock_irqsave(&dev->xlock, flags);
 	pedma_xfer_detach(qp);
@@ -1098,7 +1121,7 @@ static int pedma_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr,
 out:
 	spin_unlock_irqrestore(&dev->xlock, flags);
 	pedma_notify_run(dev);
-	if (sync)
+	if (sync && !pedma_test_early_free_rq)
 		pedma_mr_sync(dev);
 	return ret;
 }

@@ -160,7 +160,7 @@ static void mc_publish(struct pedma_dev *dev, u32 i)
 
 	/* Invalid first, then the body, then the qpn that validates it. */
 	writel(0, e + offsetof(struct pedma_mc_ent, qpn));
-	if (!m->qpn)
+	if (!m->qpn || dev->leaving)
 		return;
 	wmb();	/* invalid before the body changes */
 	memcpy_toio(e + offsetof(struct pedma_mc_ent, mgid), m->mgid.raw, 16);
@@ -176,6 +176,8 @@ static void mc_set_hwm(struct pedma_dev *dev)
 	while (hwm && !dev->mc[hwm - 1].qpn)
 		hwm--;
 	dev->mc_hwm = hwm;
+	if (dev->leaving)
+		return;
 	writel(hwm, pedma_out(dev, PEDMA_AREA_CTRL_OFF +
 			      offsetof(struct pedma_area_ctrl, mc_hwm)));
 }

@@ -42,6 +42,7 @@
  * Everything here runs under dev->xlock.
  */
 #include <linux/io.h>
+#include <linux/iopoll.h>
 #include <linux/jiffies.h>
 
 #include "pedma.h"
@@ -735,6 +736,8 @@ static int run_chain(struct pedma_qp *qp)
 	u32 n = 0, prev_size = 0;
 	u64 prev_sar = 0, prev_dar = 0;
 
+	if (!dev->xfer_up)
+		return -ENOENT;	/* no peer to move data to or from */
 	if ((qp->ud || op_needs_rqe(w->opcode)) && !target_ok(qp))
 		return -ENOENT;
 	if (!ch) {
@@ -789,6 +792,9 @@ void pedma_xfer_progress(struct pedma_qp *qp)
 		struct pedma_swqe *w;
 
 		if (qp->chan || qp->chan_waiting || qp->rnr_wait || qp->dying)
+			return;
+		/* Leaving: no new chain; the link-down after it flushes. */
+		if (dev->leaving && dev->xfer_up)
 			return;
 		if (qp->state == IB_QPS_ERR) {
 			pedma_xfer_flush_sq(qp);
@@ -1036,33 +1042,119 @@ void pedma_xfer_link_up(struct pedma_dev *dev)
 						      EDMA_V0_RD_INT_MASK,
 				other | other << 16 };
 		}
+		/* No done or abort bit of an earlier link may end a new chain. */
+		w[n++] = (struct pedma_reg_write){
+			dir == PEDMA_DIR_WR ? EDMA_V0_WR_INT_CLEAR :
+					      EDMA_V0_RD_INT_CLEAR,
+			mask | mask << 16 };
 	}
 	be->ops->edma_write_batch(be, w, n);
 	pedma_area_link_up(dev);
+	dev->peer_quiet = false;
 	dev->xfer_up = true;
+	/* Receives still waiting for the peer's word: ask it on this link. */
+	pedma_flush_rearm(dev);
 	spin_unlock_irqrestore(&dev->xlock, flags);
 }
 
 /*
- * Link down: the peer is gone or restarting.  Connected QPs cannot reach
- * it any more: they go to the error state (flushing their work) with
- * IB_EVENT_QP_FATAL; UD QPs (QP1 among them) stay usable, their datagrams
- * to the peer are dropped until the link is back.  Chains still marked
- * running are forgotten; the next link starts with idle channels.
+ * Wait until none of our channels runs a chain any more: they were busy
+ * when the link went down, and what they move may be given back once the
+ * QPs flush.  Process context, no locks (a lab register read waits for the
+ * model).  Bounded: a channel still running after PEDMA_CHAN_QUIESCE_US is
+ * stopped (STOP doorbell) and polled once more.
  */
-void pedma_xfer_link_down(struct pedma_dev *dev)
+#define PEDMA_CHAN_QUIESCE_US	100000
+
+static bool chan_running(struct pedma_dev *dev, int dir, u8 idx)
+{
+	u32 base = dir == PEDMA_DIR_WR ? EDMA_V0_WR_CH(idx) : EDMA_V0_RD_CH(idx);
+	u32 c1 = dev->be->ops->edma_read(dev->be, base + EDMA_V0_CH_CTRL1);
+
+	if (c1 == ~0u)
+		return false;	/* the engine is gone, and its chains with it */
+	return (c1 & EDMA_V0_CH_STATUS_MASK) >> EDMA_V0_CH_STATUS_SHIFT ==
+	       EDMA_V0_CH_STATUS_RUNNING;
+}
+
+static void chans_quiesce(struct pedma_dev *dev, const u8 busy[2])
+{
+	int dir, i, round;
+
+	for (dir = 0; dir < 2; dir++) {
+		for (i = 0; i < EDMA_V0_MAX_WR_CH; i++) {
+			if (!(busy[dir] & BIT(i)))
+				continue;
+			for (round = 0; round < 2; round++) {
+				bool running;
+
+				if (!read_poll_timeout(chan_running, running,
+						       !running, 100,
+						       PEDMA_CHAN_QUIESCE_US,
+						       false, dev, dir, i))
+					break;
+				if (round)
+					ibdev_err(&dev->ibdev,
+						  "eDMA %s channel %d does not stop\n",
+						  dir == PEDMA_DIR_WR ? "write" : "read", i);
+				else
+					dev->be->ops->edma_write(dev->be,
+						dir == PEDMA_DIR_WR ?
+						EDMA_V0_WR_DOORBELL :
+						EDMA_V0_RD_DOORBELL,
+						EDMA_V0_DOORBELL_STOP | i);
+			}
+		}
+	}
+}
+
+/*
+ * Link down: the peer is gone or restarting, or we leave.  Process
+ * context (link workqueue, or the leave path).  Connected QPs cannot reach
+ * the peer any more: they go to the error state (flushing their work) with
+ * IB_EVENT_QP_FATAL; UD QPs (QP1 among them) stay usable, their datagrams
+ * to the peer are dropped until the link is back.  Chains of ours still
+ * running are waited for before any work is flushed.  Receives we
+ * published are given back now only if @peer_quiet (the peer left the
+ * link after its own chains ended); otherwise when it is seen so
+ * (pedma_xfer_peer_quiet()) or the next link comes up.
+ */
+void pedma_xfer_link_down(struct pedma_dev *dev, bool peer_quiet)
 {
 	struct pedma_peer_ring *r, *tmp;
 	struct pedma_qp *qp;
 	unsigned long flags, index;
+	u8 busy[2] = { 0, 0 };
 	int dir;
 	unsigned int i;
 
 	spin_lock_irqsave(&dev->xlock, flags);
-	if (!dev->xfer_up)
-		goto out;
-	dev->xfer_up = false;
+	if (!dev->xfer_up) {
+		spin_unlock_irqrestore(&dev->xlock, flags);
+		if (peer_quiet)
+			pedma_xfer_peer_quiet(dev);
+		return;
+	}
+	dev->xfer_up = false;	/* no chain starts from here on */
 	for (dir = 0; dir < 2; dir++)
+		for (i = 0; i < dev->nchan[dir]; i++)
+			if (dev->chan[dir][i].busy)
+				busy[dir] |= BIT(dev->chan[dir][i].idx);
+	spin_unlock_irqrestore(&dev->xlock, flags);
+
+	chans_quiesce(dev, busy);
+
+	spin_lock_irqsave(&dev->xlock, flags);
+	for (dir = 0; dir < 2; dir++) {
+		u32 mask = own_mask(dev, dir);
+
+		/* Our done/abort bits of the chains that ended unseen */
+		if (busy[dir])
+			dev->be->ops->edma_write(dev->be,
+						 dir == PEDMA_DIR_WR ?
+						 EDMA_V0_WR_INT_CLEAR :
+						 EDMA_V0_RD_INT_CLEAR,
+						 mask | mask << 16);
 		for (i = 0; i < dev->nchan[dir]; i++) {
 			struct pedma_chan *ch = &dev->chan[dir][i];
 
@@ -1072,6 +1164,7 @@ void pedma_xfer_link_down(struct pedma_dev *dev)
 			ch->busy = false;
 			WRITE_ONCE(ch->completed, ch->started);
 		}
+	}
 	INIT_LIST_HEAD(&dev->chan_waitq[0]);
 	INIT_LIST_HEAD(&dev->chan_waitq[1]);
 	xa_for_each(&dev->qps, index, qp) {
@@ -1094,8 +1187,30 @@ void pedma_xfer_link_down(struct pedma_dev *dev)
 		list_del(&r->node);
 		kfree(r);
 	}
-	pedma_flush_acked(dev, true);	/* nobody writes into them now */
-out:
+	if (peer_quiet) {
+		dev->peer_quiet = true;
+		pedma_flush_acked(dev, true);
+	}
+	spin_unlock_irqrestore(&dev->xlock, flags);
+	pedma_notify_run(dev);
+	wake_up(&dev->sync_wq);
+}
+
+/*
+ * With the link down, the peer was seen to have left it (link workqueue):
+ * it has no chain left into our memory.  Give back what waited for that.
+ */
+void pedma_xfer_peer_quiet(struct pedma_dev *dev)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->xlock, flags);
+	if (dev->xfer_up || dev->peer_quiet) {
+		spin_unlock_irqrestore(&dev->xlock, flags);
+		return;
+	}
+	dev->peer_quiet = true;
+	pedma_flush_acked(dev, true);
 	spin_unlock_irqrestore(&dev->xlock, flags);
 	pedma_notify_run(dev);
 	wake_up(&dev->sync_wq);
