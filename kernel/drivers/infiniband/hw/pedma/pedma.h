@@ -231,7 +231,7 @@ struct pedma_dev {
 	atomic_t npd;
 
 	spinlock_t xlock;		/* the data path: see above */
-	bool xfer_up;			/* channels set up for this link */
+	bool xfer_up;			/* channels set up; WRITE_ONCE under xlock */
 	/*
 	 * The peer can no longer reach what we published: it acknowledged
 	 * our leave, or it left the link after its own chains ended (see

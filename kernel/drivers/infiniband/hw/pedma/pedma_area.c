@@ -271,7 +271,7 @@ bool pedma_mr_sync(struct pedma_dev *dev)
 	spin_unlock_irqrestore(&dev->xlock, flags);
 
 	if (requested &&
-	    wait_event_timeout(dev->sync_wq, !pedma_link_up(dev) ||
+	    wait_event_timeout(dev->sync_wq, !READ_ONCE(dev->xfer_up) ||
 			       sync_acked(dev, seq),
 			       PEDMA_PEER_SYNC_TIMEOUT) && sync_acked(dev, seq))
 		return true;
@@ -285,13 +285,13 @@ bool pedma_mr_sync(struct pedma_dev *dev)
 	ibdev_warn(&dev->ibdev,
 		   "peer did not confirm in %u s that it stopped using our memory (sync %u, link %s)\n",
 		   PEDMA_PEER_SYNC_TIMEOUT / HZ, seq,
-		   pedma_link_up(dev) ? "up" : "down");
+		   READ_ONCE(dev->xfer_up) ? "up" : "down");
 	/*
 	 * Silent on a link that is down: taken as dead, so that the next
-	 * destroy or dereg does not wait the whole timeout again.
+	 * destroy or dereg does not wait the whole timeout again (a no-op
+	 * while the link is up).
 	 */
-	if (!pedma_link_up(dev))
-		pedma_xfer_peer_quiet(dev);
+	pedma_xfer_peer_quiet(dev);
 	return false;
 }
 

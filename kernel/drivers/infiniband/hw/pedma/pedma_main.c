@@ -130,7 +130,7 @@ static void pedma_dev_leave(struct pedma_dev *dev)
 		ibdev_warn(&dev->ibdev,
 			   "leaving without the peer's confirmation: it is taken as dead\n");
 	if (!wait_event_timeout(dev->sync_wq, pedma_chains_done(dev, snap) ||
-				!pedma_link_up(dev), PEDMA_PEER_SYNC_TIMEOUT))
+				!READ_ONCE(dev->xfer_up), PEDMA_PEER_SYNC_TIMEOUT))
 		ibdev_warn(&dev->ibdev, "eDMA chains did not end before leaving\n");
 }
 

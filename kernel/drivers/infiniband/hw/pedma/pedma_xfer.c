@@ -1050,8 +1050,8 @@ void pedma_xfer_link_up(struct pedma_dev *dev)
 	}
 	be->ops->edma_write_batch(be, w, n);
 	pedma_area_link_up(dev);
-	dev->peer_quiet = false;
-	dev->xfer_up = true;
+	WRITE_ONCE(dev->peer_quiet, false);
+	WRITE_ONCE(dev->xfer_up, true);
 	/* Receives still waiting for the peer's word: ask it on this link. */
 	pedma_flush_rearm(dev);
 	spin_unlock_irqrestore(&dev->xlock, flags);
@@ -1135,7 +1135,7 @@ void pedma_xfer_link_down(struct pedma_dev *dev, bool peer_quiet)
 			pedma_xfer_peer_quiet(dev);
 		return;
 	}
-	dev->xfer_up = false;	/* no chain starts from here on */
+	WRITE_ONCE(dev->xfer_up, false);	/* no chain starts from here on */
 	for (dir = 0; dir < 2; dir++)
 		for (i = 0; i < dev->nchan[dir]; i++)
 			if (dev->chan[dir][i].busy)
@@ -1188,7 +1188,7 @@ void pedma_xfer_link_down(struct pedma_dev *dev, bool peer_quiet)
 		kfree(r);
 	}
 	if (peer_quiet) {
-		dev->peer_quiet = true;
+		WRITE_ONCE(dev->peer_quiet, true);
 		pedma_flush_acked(dev, true);
 	}
 	spin_unlock_irqrestore(&dev->xlock, flags);
@@ -1209,7 +1209,7 @@ void pedma_xfer_peer_quiet(struct pedma_dev *dev)
 		spin_unlock_irqrestore(&dev->xlock, flags);
 		return;
 	}
-	dev->peer_quiet = true;
+	WRITE_ONCE(dev->peer_quiet, true);
 	pedma_flush_acked(dev, true);
 	spin_unlock_irqrestore(&dev->xlock, flags);
 	pedma_notify_run(dev);
