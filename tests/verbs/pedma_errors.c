@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -818,6 +819,150 @@ out:
 	dereg(c, &mr);
 }
 
+/* ---------------- a send CQ too small for the completions ---------------- */
+
+#define O_WRS 16u		/* signaled WRITEs posted without polling */
+#define O_CQE 4			/* entries asked for the send CQ */
+#define O_LEN 256u
+#define O_OFF 0x10000u		/* where they land in T, back to back */
+
+/* The next async event of @want for @cq within @ms; others are acknowledged. */
+static bool expect_cq_event(struct sc *c, struct ibv_cq *cq, enum ibv_event_type want, int ms,
+			    const char *what)
+{
+	uint64_t end = vt_now_ms() + (uint64_t)ms;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = G.dev.ctx->async_fd, .events = POLLIN };
+		uint64_t now = vt_now_ms();
+		struct ibv_async_event ev;
+		bool hit;
+
+		if (now >= end)
+			return fail(c, "%s: no %s event in %d ms", what, ibv_event_type_str(want), ms);
+		if (poll(&pfd, 1, (int)(end - now)) <= 0)
+			continue;
+		if (ibv_get_async_event(G.dev.ctx, &ev))
+			return fail(c, "%s: ibv_get_async_event: %s", what, strerror(errno));
+		hit = ev.event_type == want && ev.element.cq == cq;
+		ibv_ack_async_event(&ev);
+		if (hit)
+			return true;
+	}
+}
+
+/*
+ * The requester's send CQ holds fewer entries than it has signaled WRs
+ * outstanding: IBV_EVENT_CQ_ERR for that CQ, the completions that fit are
+ * there in order, nothing is written outside the ring (the process would
+ * notice), and the responder's memory outside the WRITEs' targets is
+ * untouched; the WRITEs that completed carried their data.
+ */
+static void sc_cq_overflow(struct sc *c)
+{
+	struct vt_conn_attr ca;
+	struct ibv_mr *mr = NULL;
+	struct pair p = { 0 };
+	struct cm m = { 0 }, pm;
+
+	vt_conn_attr_default(&ca);
+	if (G.server) {
+		struct range ex[2];
+		uint64_t done;
+
+		vt_fill(G.T, AREA, key_T(c), 0);
+		mr = reg(c, G.T, AREA, E_RW, "target");
+		if (!mr || !pair_create(c, &p, 8, 8))
+			goto out;
+		vt_qpinfo_local(&G.dev, p.qp, p.psn, &m.qi);
+		m.v[0] = (uintptr_t)G.T;
+		m.v[2] = mr->rkey;
+		if (!xchg(c, 1, &m, &pm) || !pair_connect(c, &p, &pm.qi, &ca, 1001))
+			goto out;
+		if (!step_recv(c, 2, &pm))	/* the client saw its completions */
+			goto out;
+		done = pm.v[0];
+		if (done > O_WRS) {
+			fail(c, "client reports %" PRIu64 " completions of %u WRs", done, O_WRS);
+			goto out;
+		}
+		/* completed WRITEs hold their data; the rest may or may not have run */
+		ex[0] = (struct range){ O_OFF, done * O_LEN, key_D(c, 1) };
+		ex[1] = (struct range){ O_OFF + done * O_LEN, (O_WRS - done) * O_LEN, 0 };
+		check_T(c, AREA, ex, done < O_WRS ? 2 : 1,
+			"target of the WRITEs whose CQ overflowed, and what is around");
+	} else {
+		struct ibv_qp_init_attr ia = {
+			.qp_type = IBV_QPT_RC,
+			.cap = { .max_send_wr = O_WRS, .max_recv_wr = 4, .max_send_sge = 1,
+				 .max_recv_sge = 1 },
+		};
+		struct ibv_wc wc[O_WRS + 1];
+		uint64_t got = 0;
+		uint32_t i;
+		int n, r;
+
+		vt_fill(G.L, AREA, key_L(c), 0);
+		vt_fill(G.L + O_OFF, (uint64_t)O_WRS * O_LEN, key_D(c, 1), 0);
+		mr = reg(c, G.L, AREA, IBV_ACCESS_LOCAL_WRITE, "local");
+		if (!mr)
+			goto out;
+		if (vt_cq_create(&p.scq, &G.dev, O_CQE, false) ||
+		    vt_cq_create(&p.rcq, &G.dev, 8, false)) {
+			fail(c, "ibv_create_cq: %s", strerror(errno));
+			goto out;
+		}
+		if (p.scq.cq->cqe >= (int)O_WRS) {
+			fail(c, "a send CQ of %d entries was asked, %d given: cannot overflow it",
+			     O_CQE, p.scq.cq->cqe);
+			goto out;
+		}
+		ia.send_cq = p.scq.cq;
+		ia.recv_cq = p.rcq.cq;
+		p.qp = ibv_create_qp(G.dev.pd, &ia);
+		if (!p.qp) {
+			fail(c, "ibv_create_qp: %s", strerror(errno));
+			goto out;
+		}
+		p.psn = (uint32_t)vt_key(o.seed, (uint64_t)c->id, G.server) & 0xffffff;
+		r = vt_qp_init(&G.dev, p.qp, E_RW);
+		if (r) {
+			fail(c, "modify_qp RESET->INIT: %s", strerror(r));
+			goto out;
+		}
+		vt_qpinfo_local(&G.dev, p.qp, p.psn, &m.qi);
+		if (!xchg(c, 1, &m, &pm) || !pair_connect(c, &p, &pm.qi, &ca, 1001))
+			goto out;
+		for (i = 0; i < O_WRS; i++)
+			if (!post_wr(c, p.qp, i + 1, IBV_WR_RDMA_WRITE, G.L + O_OFF + i * O_LEN, O_LEN,
+				     mr->lkey, pm.v[0] + O_OFF + i * O_LEN, (uint32_t)pm.v[2]))
+				goto out;
+		if (!expect_cq_event(c, p.scq.cq, IBV_EVENT_CQ_ERR, 10000,
+				     "send CQ with more completions than entries"))
+			goto out;
+		/* what fits is there, in order */
+		while ((n = ibv_poll_cq(p.scq.cq, (int)O_WRS + 1, wc)) > 0) {
+			for (i = 0; i < (uint32_t)n; i++, got++)
+				if (wc[i].status != IBV_WC_SUCCESS || wc[i].wr_id != got + 1) {
+					fail(c, "completion %" PRIu64 ": wr_id %" PRIu64 " status %s",
+					     got, wc[i].wr_id, ibv_wc_status_str(wc[i].status));
+					goto out;
+				}
+		}
+		if (n < 0)
+			fail(c, "ibv_poll_cq: %d", n);
+		else if (!got || got >= O_WRS)
+			fail(c, "%" PRIu64 " completions in a CQ of %d entries for %u WRs", got,
+			     p.scq.cq->cqe, O_WRS);
+		m = (struct cm){ 0 };
+		m.v[0] = got;
+		step_send(c, 2, &m);
+	}
+out:
+	pair_destroy(c, &p);
+	dereg(c, &mr);
+}
+
 /* ---------------- deregistration while the peer writes ---------------- */
 
 #define D_LEN 4096u
@@ -1162,6 +1307,7 @@ static const struct {
 	{ "dereg-mr-while-peer-writes", sc_dereg_while_writing },
 	{ "destroy-qp-with-work-outstanding", sc_destroy_busy_qp },
 	{ "modify-qp-illegal-transition", sc_modify_illegal },
+	{ "send-cq-overflow", sc_cq_overflow },
 };
 #define NSCEN ((int)(sizeof(scenarios) / sizeof(scenarios[0])))
 

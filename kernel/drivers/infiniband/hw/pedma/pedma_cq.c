@@ -137,11 +137,13 @@ static int pedma_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
 	return 0;
 }
 
-static void queue_notify(struct pedma_dev *dev, struct pedma_cq *cq)
+/* Queue @what (PEDMA_CQ_NOTIFY_*) of @cq for notify_work.  Any context. */
+static void queue_notify(struct pedma_dev *dev, struct pedma_cq *cq, u8 what)
 {
 	unsigned long flags;
 
 	spin_lock_irqsave(&dev->notify_lock, flags);
+	cq->notify_pending |= what;
 	if (list_empty(&cq->notify_node))
 		list_add_tail(&cq->notify_node, &dev->notify_list);
 	spin_unlock_irqrestore(&dev->notify_lock, flags);
@@ -221,6 +223,7 @@ void pedma_notify_work(struct work_struct *work)
 	struct pedma_cq *cq;
 	unsigned long flags;
 	u32 pending = 0;
+	u8 cq_pending = 0;
 
 	for (;;) {
 		spin_lock_irqsave(&dev->notify_lock, flags);
@@ -233,15 +236,29 @@ void pedma_notify_work(struct work_struct *work)
 		}
 		cq = list_first_entry_or_null(&dev->notify_list,
 					      struct pedma_cq, notify_node);
-		if (cq)
+		if (cq) {
 			list_del_init(&cq->notify_node);
+			cq_pending = cq->notify_pending;
+			cq->notify_pending = 0;
+		}
 		spin_unlock_irqrestore(&dev->notify_lock, flags);
 		if (!cq && !a)
 			return;
 		/* destroy_qp/srq cancel, destroy_cq flushes, before freeing */
 		if (a)
 			async_deliver(a, pending);
-		if (cq && cq->ibcq.comp_handler)
+		if (cq && (cq_pending & PEDMA_CQ_NOTIFY_ERR) &&
+		    cq->ibcq.event_handler) {
+			struct ib_event ev = {
+				.device = cq->ibcq.device,
+				.element.cq = &cq->ibcq,
+				.event = IB_EVENT_CQ_ERR,
+			};
+
+			cq->ibcq.event_handler(&ev, cq->ibcq.cq_context);
+		}
+		if (cq && (cq_pending & PEDMA_CQ_NOTIFY_COMP) &&
+		    cq->ibcq.comp_handler)
 			cq->ibcq.comp_handler(&cq->ibcq, cq->ibcq.cq_context);
 	}
 }
@@ -293,18 +310,14 @@ void pedma_cq_add(struct pedma_cq *cq, const struct pedma_cqe *cqe,
 out:
 	spin_unlock_irqrestore(&cq->lock, flags);
 	if (notify)
-		queue_notify(dev, cq);
-	if (overflow && cq->ibcq.event_handler) {
-		struct ib_event ev = {
-			.device = cq->ibcq.device,
-			.element.cq = &cq->ibcq,
-			.event = IB_EVENT_CQ_ERR,
-		};
-
+		queue_notify(dev, cq, PEDMA_CQ_NOTIFY_COMP);
+	if (overflow) {
 		ibdev_warn_ratelimited(cq->ibcq.device,
 				       "CQ overflow (%u entries): completions lost\n",
 				       cq->entries);
-		cq->ibcq.event_handler(&ev, cq->ibcq.cq_context);
+		/* IB_EVENT_CQ_ERR, from notify_work: never under our locks */
+		queue_notify(dev, cq, PEDMA_CQ_NOTIFY_ERR);
+		queue_work(dev->notify_wq, &dev->notify_work);
 	}
 }
 

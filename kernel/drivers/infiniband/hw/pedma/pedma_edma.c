@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * pedma eDMA helpers: register access through the backend and the channel
- * partition.  The LL chain builder joins this file with the data path.
+ * The DesignWare eDMA (v0 register map, unrolled): the channel partition
+ * agreed in the handshake and the linked-list data mover
+ * (pedma_mover.h).  The only file that programs the engine.
  *
  * Both sides are full RDMA initiators, so each owns a disjoint set of write
  * channels (endpoint memory -> PCIe) and read channels (PCIe -> endpoint
  * memory).  The endpoint programs its channels locally; the host programs
  * its own through the backend's remote view of the register block.
  */
+#include <linux/iopoll.h>
+
 #include "pedma.h"
 
 static u32 edma_read(struct pedma_dev *dev, u32 off)
@@ -63,3 +66,350 @@ int pedma_edma_check_partition(const struct pedma_chan_part *part)
 		return -EINVAL;
 	return 0;
 }
+
+/* ------------------------------------------------------------------------ */
+/* The LL mover: chains of LL elements in the window's per-channel rings    */
+/* ------------------------------------------------------------------------ */
+
+#if EDMA_V0_MAX_WR_CH != PEDMA_MAX_CHAN || EDMA_V0_MAX_RD_CH != PEDMA_MAX_CHAN
+#error "dev->chan[] must hold every eDMA v0 channel"
+#endif
+
+#define PEDMA_LL_SLOTS		(PEDMA_WND_LL_RING_SIZE / EDMA_V0_LL_ELEM_SIZE)
+#define PEDMA_LL_MAX_DATA	(PEDMA_LL_SLOTS - 1)	/* one for the terminator */
+#define PEDMA_ELEM_MAX		0x40000000u	/* bytes per data element */
+
+/*
+ * How long a channel may keep running after the link went down before it
+ * is stopped, and again after the STOP doorbell
+ */
+#define PEDMA_CHAN_QUIESCE_US	100000
+
+static bool is_host(struct pedma_dev *dev)
+{
+	return dev->be->role == PEDMA_ROLE_HOST;
+}
+
+static u32 ch_base(int dir, unsigned int idx)
+{
+	return dir == PEDMA_DIR_WR ? EDMA_V0_WR_CH(idx) : EDMA_V0_RD_CH(idx);
+}
+
+/* The channels of @dir the partition gave this side */
+static u32 own_mask(struct pedma_dev *dev, int dir)
+{
+	const struct pedma_chan_part *p = &dev->link.part;
+
+	if (dir == PEDMA_DIR_WR)
+		return is_host(dev) ? p->host_wr : p->ep_wr;
+	return is_host(dev) ? p->host_rd : p->ep_rd;
+}
+
+void pedma_chains_snap(struct pedma_dev *dev, u32 snap[2][PEDMA_MAX_CHAN])
+{
+	int d, i;
+
+	for (d = 0; d < 2; d++)
+		for (i = 0; i < PEDMA_MAX_CHAN; i++)
+			snap[d][i] = dev->chan[d][i].started;
+}
+
+/*
+ * Have all chains started before @snap ended?  Lockless read is fine:
+ * counters only grow and a stale value only delays the answer.
+ */
+bool pedma_chains_done(struct pedma_dev *dev,
+		       const u32 snap[2][PEDMA_MAX_CHAN])
+{
+	int d, i;
+
+	for (d = 0; d < 2; d++)
+		for (i = 0; i < PEDMA_MAX_CHAN; i++)
+			if ((s32)(READ_ONCE(dev->chan[d][i].completed) -
+				  snap[d][i]) < 0)
+				return false;
+	return true;
+}
+
+void pedma_chain_forget(struct pedma_chan *ch)
+{
+	ch->cookie = NULL;
+}
+
+/*
+ * Link up: take our channels from the partition and set up what we own of
+ * the engine.  The endpoint owns the interrupt masks (host channels
+ * masked: their done interrupt goes to the host as an IMWr); the host owns
+ * the IMWr addresses.  No done or abort bit of an earlier link may end a
+ * new chain: ours are cleared.
+ */
+static void ll_link_up(struct pedma_dev *dev)
+{
+	struct pedma_backend *be = dev->be;
+	struct pedma_reg_write w[16];
+	unsigned int n = 0;
+	int dir;
+
+	dev->ll_base = is_host(dev) ? dev->link.peer_wnd_local_base :
+				      be->wnd_local_base;
+	for (dir = 0; dir < 2; dir++) {
+		u32 mask = own_mask(dev, dir);
+		u32 other = (dir == PEDMA_DIR_WR ? dev->link.part.host_wr |
+			     dev->link.part.ep_wr : dev->link.part.host_rd |
+			     dev->link.part.ep_rd) & ~mask;
+		unsigned int i;
+
+		dev->nchan[dir] = 0;
+		for (i = 0; i < PEDMA_MAX_CHAN; i++) {
+			struct pedma_chan *ch;
+
+			if (!(mask & BIT(i)))
+				continue;
+			ch = &dev->chan[dir][dev->nchan[dir]++];
+			ch->dir = dir;
+			ch->idx = i;
+			ch->busy = false;
+			ch->cookie = NULL;
+			ch->done = NULL;
+			ch->ll_off = dir == PEDMA_DIR_WR ? PEDMA_WND_LL_WR_RING(i) :
+							   PEDMA_WND_LL_RD_RING(i);
+		}
+		w[n++] = (struct pedma_reg_write){
+			dir == PEDMA_DIR_WR ? EDMA_V0_WR_ENGINE_EN :
+					      EDMA_V0_RD_ENGINE_EN,
+			EDMA_V0_ENGINE_EN };
+		if (is_host(dev)) {
+			u64 a = be->imwr_addr[dir];
+			u32 done = dir == PEDMA_DIR_WR ? EDMA_V0_WR_DONE_IMWR_LO :
+							 EDMA_V0_RD_DONE_IMWR_LO;
+			u32 abort = dir == PEDMA_DIR_WR ? EDMA_V0_WR_ABORT_IMWR_LO :
+							  EDMA_V0_RD_ABORT_IMWR_LO;
+
+			w[n++] = (struct pedma_reg_write){ done, lower_32_bits(a) };
+			w[n++] = (struct pedma_reg_write){ done + 4, upper_32_bits(a) };
+			w[n++] = (struct pedma_reg_write){ abort, lower_32_bits(a) };
+			w[n++] = (struct pedma_reg_write){ abort + 4, upper_32_bits(a) };
+		} else {
+			w[n++] = (struct pedma_reg_write){
+				dir == PEDMA_DIR_WR ? EDMA_V0_WR_INT_MASK :
+						      EDMA_V0_RD_INT_MASK,
+				other | other << 16 };
+		}
+		w[n++] = (struct pedma_reg_write){
+			dir == PEDMA_DIR_WR ? EDMA_V0_WR_INT_CLEAR :
+					      EDMA_V0_RD_INT_CLEAR,
+			mask | mask << 16 };
+	}
+	be->ops->edma_write_batch(be, w, n);
+}
+
+static bool chan_running(struct pedma_dev *dev, int dir, u8 idx)
+{
+	u32 c1 = dev->be->ops->edma_read(dev->be,
+					 ch_base(dir, idx) + EDMA_V0_CH_CTRL1);
+
+	if (c1 == ~0u)
+		return false;	/* the engine is gone, and its chains with it */
+	return (c1 & EDMA_V0_CH_STATUS_MASK) >> EDMA_V0_CH_STATUS_SHIFT ==
+	       EDMA_V0_CH_STATUS_RUNNING;
+}
+
+/*
+ * Wait until none of the channels in @busy runs a chain: what they move
+ * may be given back once the QPs flush.  Process context, no locks (a lab
+ * register read waits for the model).  Bounded: a channel still running
+ * after PEDMA_CHAN_QUIESCE_US is stopped and polled once more.
+ */
+static void ll_quiesce(struct pedma_dev *dev, const u8 busy[2])
+{
+	int dir, i, round;
+
+	for (dir = 0; dir < 2; dir++) {
+		for (i = 0; i < PEDMA_MAX_CHAN; i++) {
+			if (!(busy[dir] & BIT(i)))
+				continue;
+			for (round = 0; round < 2; round++) {
+				bool running;
+
+				if (!read_poll_timeout(chan_running, running,
+						       !running, 100,
+						       PEDMA_CHAN_QUIESCE_US,
+						       false, dev, dir, i))
+					break;
+				if (round)
+					ibdev_err(&dev->ibdev,
+						  "eDMA %s channel %d does not stop\n",
+						  dir == PEDMA_DIR_WR ? "write" : "read", i);
+				else
+					dev->be->ops->edma_write(dev->be,
+						dir == PEDMA_DIR_WR ?
+						EDMA_V0_WR_DOORBELL :
+						EDMA_V0_RD_DOORBELL,
+						EDMA_V0_DOORBELL_STOP | i);
+			}
+		}
+	}
+}
+
+static void ll_reset(struct pedma_dev *dev, const u8 busy[2])
+{
+	unsigned int i;
+	int dir;
+
+	for (dir = 0; dir < 2; dir++) {
+		u32 mask = own_mask(dev, dir);
+
+		/* Our done/abort bits of the chains that ended unseen */
+		if (busy[dir])
+			dev->be->ops->edma_write(dev->be,
+						 dir == PEDMA_DIR_WR ?
+						 EDMA_V0_WR_INT_CLEAR :
+						 EDMA_V0_RD_INT_CLEAR,
+						 mask | mask << 16);
+		for (i = 0; i < dev->nchan[dir]; i++) {
+			struct pedma_chan *ch = &dev->chan[dir][i];
+
+			ch->busy = false;
+			ch->cookie = NULL;
+			ch->done = NULL;
+			WRITE_ONCE(ch->completed, ch->started);
+		}
+	}
+}
+
+static int ll_begin(struct pedma_dev *dev, int dir, struct pedma_chain *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nchan[dir]; i++) {
+		struct pedma_chan *ch = &dev->chan[dir][i];
+
+		if (ch->busy)
+			continue;
+		c->ch = ch;
+		c->room = PEDMA_LL_MAX_DATA;
+		c->n = 0;
+		c->ll = dev->be->wnd + ch->ll_off;
+		c->prev = NULL;
+		return 0;
+	}
+	return -EBUSY;
+}
+
+static void ll_write(void __iomem *e, u32 control, u32 size, u64 sar, u64 dar)
+{
+	writel(size, e + offsetof(struct edma_v0_lli, transfer_size));
+	writel(lower_32_bits(sar), e + offsetof(struct edma_v0_lli, sar));
+	writel(upper_32_bits(sar), e + offsetof(struct edma_v0_lli, sar) + 4);
+	writel(lower_32_bits(dar), e + offsetof(struct edma_v0_lli, dar));
+	writel(upper_32_bits(dar), e + offsetof(struct edma_v0_lli, dar) + 4);
+	writel(control, e + offsetof(struct edma_v0_lli, control));
+}
+
+/*
+ * Elements are written one behind: the last one gets its interrupt bits
+ * in ll_start(), so each is written once.
+ */
+static void ll_add(struct pedma_chain *c, u64 src, u64 dst, u32 len)
+{
+	if (c->prev)
+		ll_write(c->prev, EDMA_V0_CB, c->prev_size, c->prev_sar,
+			 c->prev_dar);
+	c->prev = c->ll + c->n * EDMA_V0_LL_ELEM_SIZE;
+	c->prev_size = len;
+	c->prev_sar = src;
+	c->prev_dar = dst;
+	c->n++;
+	c->room--;
+}
+
+/*
+ * Run the chain: LIE (and RIE on the host, whose done interrupt arrives as
+ * an IMWr) on the last element, then a terminator whose cycle bit differs
+ * from CCS, so the engine stops there; the four start writes go to the
+ * backend as one batch (one mailbox kick in the lab).
+ */
+static void ll_start(struct pedma_dev *dev, struct pedma_chain *c,
+		     pedma_chain_done_fn done, void *cookie)
+{
+	struct pedma_chan *ch = c->ch;
+	u32 last = is_host(dev) ? EDMA_V0_LIE | EDMA_V0_RIE : EDMA_V0_LIE;
+	u32 base = ch_base(ch->dir, ch->idx);
+	u64 llp = dev->ll_base + ch->ll_off;
+	struct pedma_reg_write w[] = {
+		{ base + EDMA_V0_CH_CTRL1, EDMA_V0_CCS | EDMA_V0_LLE },
+		{ base + EDMA_V0_CH_LLP_LO, lower_32_bits(llp) },
+		{ base + EDMA_V0_CH_LLP_HI, upper_32_bits(llp) },
+		{ ch->dir == PEDMA_DIR_WR ? EDMA_V0_WR_DOORBELL :
+					    EDMA_V0_RD_DOORBELL, ch->idx },
+	};
+
+	/* Terminator first: its CB differs from CCS, the engine stops. */
+	ll_write(c->ll + c->n * EDMA_V0_LL_ELEM_SIZE, 0, 0, 0, 0);
+	ll_write(c->prev, EDMA_V0_CB | last, c->prev_size, c->prev_sar,
+		 c->prev_dar);
+	ch->busy = true;
+	ch->done = done;
+	ch->cookie = cookie;
+	ch->started++;
+	/*
+	 * The host wrote the elements through the window: a read flushes its
+	 * posted writes before the engine fetches them (dw-edma does the same
+	 * for a remote engine).
+	 */
+	if (is_host(dev))
+		readl(dev->be->wnd + ch->ll_off);
+	dev->be->ops->edma_write_batch(dev->be, w, ARRAY_SIZE(w));
+}
+
+/*
+ * An interrupt of direction @dir: done/abort bits of our channels.  The
+ * status register is read once per interrupt (on the host a PCIe read,
+ * kept off the per-request path) and cleared write-1-to-clear for our
+ * bits only: the peer owns the others.
+ */
+static void ll_irq(struct pedma_dev *dev, int dir)
+{
+	u32 st_off = dir == PEDMA_DIR_WR ? EDMA_V0_WR_INT_STATUS :
+					   EDMA_V0_RD_INT_STATUS;
+	u32 clr_off = dir == PEDMA_DIR_WR ? EDMA_V0_WR_INT_CLEAR :
+					    EDMA_V0_RD_INT_CLEAR;
+	unsigned int i;
+	u32 mine, st;
+
+	mine = own_mask(dev, dir);
+	mine |= mine << 16;	/* done [7:0], abort [23:16] */
+	st = dev->be->ops->edma_read(dev->be, st_off);
+	if (st == ~0u)
+		return;		/* the engine is gone */
+	st &= mine;
+	if (!st)
+		return;
+	dev->be->ops->edma_write(dev->be, clr_off, st);
+	for (i = 0; i < dev->nchan[dir]; i++) {
+		struct pedma_chan *ch = &dev->chan[dir][i];
+		bool abort = st & EDMA_V0_INT_ABORT(ch->idx);
+		pedma_chain_done_fn done = ch->done;
+		void *cookie = ch->cookie;
+
+		if (!ch->busy || !(abort || (st & EDMA_V0_INT_DONE(ch->idx))))
+			continue;
+		ch->busy = false;
+		ch->cookie = NULL;
+		ch->done = NULL;
+		WRITE_ONCE(ch->completed, ch->completed + 1);
+		if (done)
+			done(dev, dir, cookie, abort);
+	}
+}
+
+const struct pedma_mover_ops pedma_edma_ll_mover = {
+	.max_seg = PEDMA_ELEM_MAX,
+	.link_up = ll_link_up,
+	.quiesce = ll_quiesce,
+	.reset = ll_reset,
+	.begin = ll_begin,
+	.add = ll_add,
+	.start = ll_start,
+	.irq = ll_irq,
+};

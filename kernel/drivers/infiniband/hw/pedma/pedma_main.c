@@ -38,6 +38,7 @@ struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 		return ERR_PTR(-ENOMEM);
 	dev->be = be;
 	atomic_set(&dev->npd, 0);
+	dev->mover = &pedma_edma_ll_mover;
 	pedma_xfer_init(dev);
 	xa_init_flags(&dev->qps, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
 	xa_init_flags(&dev->mrs, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
@@ -117,7 +118,7 @@ int pedma_dev_register(struct pedma_dev *dev)
  */
 static void pedma_dev_leave(struct pedma_dev *dev)
 {
-	u32 snap[2][EDMA_V0_MAX_WR_CH];
+	u32 snap[2][PEDMA_MAX_CHAN];
 	unsigned long flags;
 
 	if (pedma_test_early_free_rq)

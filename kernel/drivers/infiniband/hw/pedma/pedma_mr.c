@@ -99,7 +99,7 @@ err:
 
 static void mr_remove(struct pedma_dev *dev, struct pedma_mr *mr)
 {
-	u32 snap[2][EDMA_V0_MAX_WR_CH];
+	u32 snap[2][PEDMA_MAX_CHAN];
 	unsigned long flags;
 
 	/* No new translation of the key, here or at the peer. */

@@ -1,18 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * pedma requester: work requests become DesignWare eDMA linked-list chains.
+ * pedma requester: work requests become chains of segments that the data
+ * mover (pedma_mover.h; the DesignWare LL mover in pedma_edma.c) runs.
  *
  * Direction.  A write channel moves endpoint memory to PCIe (host)
  * addresses, a read channel the reverse, so the channel type follows the
  * data: the data source is the endpoint's memory -> write channel, else
  * read channel.  Each side drives only the channels the handshake gave it.
  *
- * One chain per channel at a time.  A chain is built from the start of the
- * channel's LL ring in the window: data elements (split where the local or
- * the remote DMA segments end), LIE (and RIE on the host, whose done
- * interrupt arrives as an IMWr) on the last one, then a terminator element
- * whose cycle bit differs from CCS, so the engine stops there.  The ring
- * holds PEDMA_LL_SLOTS elements; longer work requests take several chains.
+ * One chain per channel at a time.  A chain's segments are split where the
+ * local or the remote DMA segments end (and at the mover's max_seg); a
+ * mover takes a bounded number per chain, so long work requests take
+ * several chains.
  *
  * Per QP, work requests run strictly in order and one at a time (a chain
  * belongs to one request), so completions are in order and fences and
@@ -42,19 +41,9 @@
  * Everything here runs under dev->xlock.
  */
 #include <linux/io.h>
-#include <linux/iopoll.h>
 #include <linux/jiffies.h>
 
 #include "pedma.h"
-
-#define PEDMA_LL_SLOTS		(PEDMA_WND_LL_RING_SIZE / EDMA_V0_LL_ELEM_SIZE)
-#define PEDMA_LL_MAX_DATA	(PEDMA_LL_SLOTS - 1)	/* one for the terminator */
-#define PEDMA_ELEM_MAX		0x40000000u	/* bytes per data element */
-
-static bool is_host(struct pedma_dev *dev)
-{
-	return dev->be->role == PEDMA_ROLE_HOST;
-}
 
 /* Bytes a request moves into each target */
 static u64 req_len(struct pedma_qp *qp, struct pedma_swqe *w)
@@ -79,40 +68,6 @@ static int data_dir(struct pedma_dev *dev, bool to_remote)
 	bool src_is_ep = (dev->be->role == PEDMA_ROLE_EP) == to_remote;
 
 	return src_is_ep ? PEDMA_DIR_WR : PEDMA_DIR_RD;
-}
-
-static u32 own_mask(struct pedma_dev *dev, int dir)
-{
-	const struct pedma_chan_part *p = &dev->link.part;
-
-	if (dir == PEDMA_DIR_WR)
-		return is_host(dev) ? p->host_wr : p->ep_wr;
-	return is_host(dev) ? p->host_rd : p->ep_rd;
-}
-
-void pedma_chains_snap(struct pedma_dev *dev, u32 snap[2][EDMA_V0_MAX_WR_CH])
-{
-	int d, i;
-
-	for (d = 0; d < 2; d++)
-		for (i = 0; i < EDMA_V0_MAX_WR_CH; i++)
-			snap[d][i] = dev->chan[d][i].started;
-}
-
-/* Have all chains started before @snap finished?  Lockless read is fine:
- * counters only grow and a stale value only delays the answer.
- */
-bool pedma_chains_done(struct pedma_dev *dev,
-		       const u32 snap[2][EDMA_V0_MAX_WR_CH])
-{
-	int d, i;
-
-	for (d = 0; d < 2; d++)
-		for (i = 0; i < EDMA_V0_MAX_WR_CH; i++)
-			if ((s32)(READ_ONCE(dev->chan[d][i].completed) -
-				  snap[d][i]) < 0)
-				return false;
-	return true;
 }
 
 static u8 wqe_cqe_opcode(u8 op)
@@ -659,49 +614,6 @@ static bool finish_cur(struct pedma_qp *qp)
 	return true;
 }
 
-static struct pedma_chan *free_chan(struct pedma_dev *dev, int dir)
-{
-	unsigned int i;
-
-	for (i = 0; i < dev->nchan[dir]; i++)
-		if (!dev->chan[dir][i].busy)
-			return &dev->chan[dir][i];
-	return NULL;
-}
-
-static void ll_write(void __iomem *e, u32 control, u32 size, u64 sar, u64 dar)
-{
-	writel(size, e + offsetof(struct edma_v0_lli, transfer_size));
-	writel(lower_32_bits(sar), e + offsetof(struct edma_v0_lli, sar));
-	writel(upper_32_bits(sar), e + offsetof(struct edma_v0_lli, sar) + 4);
-	writel(lower_32_bits(dar), e + offsetof(struct edma_v0_lli, dar));
-	writel(upper_32_bits(dar), e + offsetof(struct edma_v0_lli, dar) + 4);
-	writel(control, e + offsetof(struct edma_v0_lli, control));
-}
-
-static void chan_start(struct pedma_dev *dev, struct pedma_chan *ch)
-{
-	u32 base = ch->dir == PEDMA_DIR_WR ? EDMA_V0_WR_CH(ch->idx) :
-					     EDMA_V0_RD_CH(ch->idx);
-	u64 llp = dev->ll_base + ch->ll_off;
-	struct pedma_reg_write w[] = {
-		{ base + EDMA_V0_CH_CTRL1, EDMA_V0_CCS | EDMA_V0_LLE },
-		{ base + EDMA_V0_CH_LLP_LO, lower_32_bits(llp) },
-		{ base + EDMA_V0_CH_LLP_HI, upper_32_bits(llp) },
-		{ ch->dir == PEDMA_DIR_WR ? EDMA_V0_WR_DOORBELL :
-					    EDMA_V0_RD_DOORBELL, ch->idx },
-	};
-
-	/*
-	 * The host wrote the elements through the window: a read flushes its
-	 * posted writes before the engine fetches them (dw-edma does the same
-	 * for a remote engine).
-	 */
-	if (is_host(dev))
-		readl(dev->be->wnd + ch->ll_off);
-	dev->be->ops->edma_write_batch(dev->be, w, ARRAY_SIZE(w));
-}
-
 /*
  * Is the QP whose receive we fill still there and ready?  Checked before
  * every chain: a QP that left RTR or went away asks us to confirm (MR sync
@@ -718,67 +630,60 @@ static bool target_ok(struct pedma_qp *qp)
 	return qp->ud || le32_to_cpu(d.dest_qpn) == qp->qpn;
 }
 
+static void chain_done(struct pedma_dev *dev, int dir, void *cookie,
+		       bool aborted);
+
 /*
  * Build and start the next chain of the current request.  Returns 0 when
  * a chain runs, -EBUSY when no channel is free (the QP is queued),
  * -ENOENT when the receiving QP went away, or an IB status when a
- * translation failed before any element was written.
+ * translation failed before any segment was added.
  */
 static int run_chain(struct pedma_qp *qp)
 {
 	struct pedma_swqe *w = &qp->sq[qp->sq_cur & (qp->sq_entries - 1)];
 	struct pedma_dev *dev = qp->dev;
+	const struct pedma_mover_ops *mv = dev->mover;
 	bool to_remote = op_to_remote(w->opcode);
 	int dir = data_dir(dev, to_remote);
-	struct pedma_chan *ch = free_chan(dev, dir);
-	u32 last = is_host(dev) ? EDMA_V0_LIE | EDMA_V0_RIE : EDMA_V0_LIE;
-	void __iomem *ll, *prev = NULL;
-	u32 n = 0, prev_size = 0;
-	u64 prev_sar = 0, prev_dar = 0;
+	struct pedma_chain c;
 
 	if (!dev->xfer_up)
 		return -ENOENT;	/* no peer to move data to or from */
 	if ((qp->ud || op_needs_rqe(w->opcode)) && !target_ok(qp))
 		return -ENOENT;
-	if (!ch) {
+	if (mv->begin(dev, dir, &c)) {
 		if (!qp->chan_waiting) {
 			qp->chan_waiting = true;
 			list_add_tail(&qp->chan_wait, &dev->chan_waitq[dir]);
 		}
 		return -EBUSY;
 	}
-	ll = dev->be->wnd + ch->ll_off;
 
-	while (qp->req.done < req_len(qp, w) && n < PEDMA_LL_MAX_DATA) {
+	while (qp->req.done < req_len(qp, w) && c.room) {
 		u64 left = req_len(qp, w) - qp->req.done;
 		struct pedma_seg l, r;
 		u64 len;
 
 		if (local_seg(qp, w, qp->req.done, left, &l))
-			return n ? 0 : IB_WC_LOC_PROT_ERR;
-		if (remote_seg(qp, w, qp->req.done, left, &r))
-			return n ? 0 : IB_WC_REM_ACCESS_ERR;
-		len = min3(l.len, r.len, (u64)PEDMA_ELEM_MAX);
-		if (prev)
-			ll_write(prev, EDMA_V0_CB, prev_size, prev_sar, prev_dar);
-		prev = ll + n * EDMA_V0_LL_ELEM_SIZE;
-		prev_size = len;
-		prev_sar = to_remote ? l.addr : r.addr;
-		prev_dar = to_remote ? r.addr : l.addr;
+			break;
+		if (remote_seg(qp, w, qp->req.done, left, &r)) {
+			if (!c.n)
+				return IB_WC_REM_ACCESS_ERR;
+			break;
+		}
+		len = min3(l.len, r.len, (u64)mv->max_seg);
+		if (to_remote)
+			mv->add(&c, l.addr, r.addr, len);
+		else
+			mv->add(&c, r.addr, l.addr, len);
 		qp->req.done += len;
-		n++;
 	}
-	if (!n)
-		return IB_WC_GENERAL_ERR;
-	/* Terminator first: its CB differs from CCS, the engine stops. */
-	ll_write(ll + n * EDMA_V0_LL_ELEM_SIZE, 0, 0, 0, 0);
-	ll_write(prev, EDMA_V0_CB | last, prev_size, prev_sar, prev_dar);
-
-	ch->busy = true;
-	ch->qp = qp;
-	ch->started++;
-	qp->chan = ch;
-	chan_start(dev, ch);
+	if (!c.n)
+		return qp->req.done < req_len(qp, w) ? IB_WC_LOC_PROT_ERR :
+						       IB_WC_GENERAL_ERR;
+	qp->chan = c.ch;
+	mv->start(dev, &c, chain_done, qp);
 	return 0;
 }
 
@@ -857,75 +762,48 @@ void pedma_xfer_progress(struct pedma_qp *qp)
 	}
 }
 
-/* A chain on @ch ended.  xlock held. */
-static void chain_done(struct pedma_dev *dev, struct pedma_chan *ch,
+/*
+ * A chain ended (the mover's callback; xlock held).  @cookie is the QP
+ * that started it, NULL if that QP was destroyed meanwhile.
+ */
+static void chain_done(struct pedma_dev *dev, int dir, void *cookie,
 		       bool aborted)
 {
-	struct pedma_qp *qp = ch->qp, *waiter;
-	int dir = ch->dir;
+	struct pedma_qp *qp = cookie, *waiter;
 
-	ch->busy = false;
-	ch->qp = NULL;
-	WRITE_ONCE(ch->completed, ch->completed + 1);
 	if (qp) {
 		qp->chan = NULL;
 		if (aborted) {
 			ibdev_err_ratelimited(&dev->ibdev,
-					      "eDMA %s channel %u aborted a chain of QP %u\n",
+					      "eDMA %s channel aborted a chain of QP %u\n",
 					      dir == PEDMA_DIR_WR ? "write" : "read",
-					      ch->idx, qp->qpn);
+					      qp->qpn);
 			complete_cur(qp, IB_WC_LOC_QP_OP_ERR);
 		}
 		pedma_xfer_progress(qp);
 		wake_up(&qp->idle_wq);
 	}
-	/* Hand free channels to waiting QPs, in order. */
-	while (free_chan(dev, dir) &&
-	       (waiter = list_first_entry_or_null(&dev->chan_waitq[dir],
+	/* Hand the free channel to the waiting QPs, in order. */
+	while ((waiter = list_first_entry_or_null(&dev->chan_waitq[dir],
 						  struct pedma_qp, chan_wait))) {
 		list_del_init(&waiter->chan_wait);
 		waiter->chan_waiting = false;
 		pedma_xfer_progress(waiter);
+		if (waiter->chan_waiting)
+			break;	/* no channel left: it queued again */
 	}
 }
 
-/*
- * An eDMA interrupt of direction @dir: done/abort bits of our channels.
- * The status register is read once per interrupt (on the host a PCIe
- * read, kept off the per-request path) and cleared write-1-to-clear for
- * our bits only: the peer owns the others.
- */
+/* An eDMA interrupt of direction @dir (the backend's handler). */
 void pedma_edma_irq(struct pedma_dev *dev, int dir)
 {
-	u32 st_off = dir == PEDMA_DIR_WR ? EDMA_V0_WR_INT_STATUS :
-					   EDMA_V0_RD_INT_STATUS;
-	u32 clr_off = dir == PEDMA_DIR_WR ? EDMA_V0_WR_INT_CLEAR :
-					    EDMA_V0_RD_INT_CLEAR;
 	unsigned long flags;
-	unsigned int i;
-	u32 mine, st;
 
 	spin_lock_irqsave(&dev->xlock, flags);
-	if (!dev->xfer_up)
-		goto out;
-	mine = own_mask(dev, dir);
-	mine |= mine << 16;	/* done [7:0], abort [23:16] */
-	st = dev->be->ops->edma_read(dev->be, st_off);
-	if (st == ~0u)
-		goto out;	/* the engine is gone */
-	st &= mine;
-	if (!st)
-		goto out;
-	dev->be->ops->edma_write(dev->be, clr_off, st);
-	for (i = 0; i < dev->nchan[dir]; i++) {
-		struct pedma_chan *ch = &dev->chan[dir][i];
-		bool abort = st & EDMA_V0_INT_ABORT(ch->idx);
-
-		if (ch->busy && (abort || (st & EDMA_V0_INT_DONE(ch->idx))))
-			chain_done(dev, ch, abort);
+	if (dev->xfer_up) {
+		dev->mover->irq(dev, dir);
+		pedma_peer_sync_check(dev);
 	}
-	pedma_peer_sync_check(dev);
-out:
 	spin_unlock_irqrestore(&dev->xlock, flags);
 	pedma_notify_run(dev);
 	wake_up(&dev->sync_wq);
@@ -966,7 +844,7 @@ void pedma_xfer_detach(struct pedma_qp *qp)
 		qp->chan_waiting = false;
 	}
 	if (qp->chan) {
-		qp->chan->qp = NULL;
+		pedma_chain_forget(qp->chan);
 		qp->chan = NULL;
 	}
 	pedma_peer_ring_put(qp->dev, qp->peer_ring);
@@ -983,129 +861,19 @@ void pedma_xfer_init(struct pedma_dev *dev)
 	INIT_LIST_HEAD(&dev->flush_qps);
 }
 
-/*
- * Link up (link workqueue): take our channels from the partition and set
- * up what we own of the engine.  The endpoint owns the interrupt masks
- * (host channels masked: their done interrupt goes to the host as an
- * IMWr); the host owns the IMWr addresses.
- */
+/* Link up (link workqueue): the mover takes our channels. */
 void pedma_xfer_link_up(struct pedma_dev *dev)
 {
-	struct pedma_backend *be = dev->be;
-	struct pedma_reg_write w[16];
 	unsigned long flags;
-	unsigned int n = 0;
-	int dir;
 
 	spin_lock_irqsave(&dev->xlock, flags);
-	dev->ll_base = is_host(dev) ? dev->link.peer_wnd_local_base :
-				      be->wnd_local_base;
-	for (dir = 0; dir < 2; dir++) {
-		u32 mask = own_mask(dev, dir);
-		u32 other = (dir == PEDMA_DIR_WR ? dev->link.part.host_wr |
-			     dev->link.part.ep_wr : dev->link.part.host_rd |
-			     dev->link.part.ep_rd) & ~mask;
-		unsigned int i;
-
-		dev->nchan[dir] = 0;
-		for (i = 0; i < EDMA_V0_MAX_WR_CH; i++) {
-			struct pedma_chan *ch;
-
-			if (!(mask & BIT(i)))
-				continue;
-			ch = &dev->chan[dir][dev->nchan[dir]++];
-			ch->dir = dir;
-			ch->idx = i;
-			ch->busy = false;
-			ch->qp = NULL;
-			ch->ll_off = dir == PEDMA_DIR_WR ? PEDMA_WND_LL_WR_RING(i) :
-							   PEDMA_WND_LL_RD_RING(i);
-		}
-		w[n++] = (struct pedma_reg_write){
-			dir == PEDMA_DIR_WR ? EDMA_V0_WR_ENGINE_EN :
-					      EDMA_V0_RD_ENGINE_EN,
-			EDMA_V0_ENGINE_EN };
-		if (is_host(dev)) {
-			u64 a = be->imwr_addr[dir];
-			u32 done = dir == PEDMA_DIR_WR ? EDMA_V0_WR_DONE_IMWR_LO :
-							 EDMA_V0_RD_DONE_IMWR_LO;
-			u32 abort = dir == PEDMA_DIR_WR ? EDMA_V0_WR_ABORT_IMWR_LO :
-							  EDMA_V0_RD_ABORT_IMWR_LO;
-
-			w[n++] = (struct pedma_reg_write){ done, lower_32_bits(a) };
-			w[n++] = (struct pedma_reg_write){ done + 4, upper_32_bits(a) };
-			w[n++] = (struct pedma_reg_write){ abort, lower_32_bits(a) };
-			w[n++] = (struct pedma_reg_write){ abort + 4, upper_32_bits(a) };
-		} else {
-			w[n++] = (struct pedma_reg_write){
-				dir == PEDMA_DIR_WR ? EDMA_V0_WR_INT_MASK :
-						      EDMA_V0_RD_INT_MASK,
-				other | other << 16 };
-		}
-		/* No done or abort bit of an earlier link may end a new chain. */
-		w[n++] = (struct pedma_reg_write){
-			dir == PEDMA_DIR_WR ? EDMA_V0_WR_INT_CLEAR :
-					      EDMA_V0_RD_INT_CLEAR,
-			mask | mask << 16 };
-	}
-	be->ops->edma_write_batch(be, w, n);
+	dev->mover->link_up(dev);
 	pedma_area_link_up(dev);
 	WRITE_ONCE(dev->peer_quiet, false);
 	WRITE_ONCE(dev->xfer_up, true);
 	/* Receives still waiting for the peer's word: ask it on this link. */
 	pedma_flush_rearm(dev);
 	spin_unlock_irqrestore(&dev->xlock, flags);
-}
-
-/*
- * Wait until none of our channels runs a chain any more: they were busy
- * when the link went down, and what they move may be given back once the
- * QPs flush.  Process context, no locks (a lab register read waits for the
- * model).  Bounded: a channel still running after PEDMA_CHAN_QUIESCE_US is
- * stopped (STOP doorbell) and polled once more.
- */
-#define PEDMA_CHAN_QUIESCE_US	100000
-
-static bool chan_running(struct pedma_dev *dev, int dir, u8 idx)
-{
-	u32 base = dir == PEDMA_DIR_WR ? EDMA_V0_WR_CH(idx) : EDMA_V0_RD_CH(idx);
-	u32 c1 = dev->be->ops->edma_read(dev->be, base + EDMA_V0_CH_CTRL1);
-
-	if (c1 == ~0u)
-		return false;	/* the engine is gone, and its chains with it */
-	return (c1 & EDMA_V0_CH_STATUS_MASK) >> EDMA_V0_CH_STATUS_SHIFT ==
-	       EDMA_V0_CH_STATUS_RUNNING;
-}
-
-static void chans_quiesce(struct pedma_dev *dev, const u8 busy[2])
-{
-	int dir, i, round;
-
-	for (dir = 0; dir < 2; dir++) {
-		for (i = 0; i < EDMA_V0_MAX_WR_CH; i++) {
-			if (!(busy[dir] & BIT(i)))
-				continue;
-			for (round = 0; round < 2; round++) {
-				bool running;
-
-				if (!read_poll_timeout(chan_running, running,
-						       !running, 100,
-						       PEDMA_CHAN_QUIESCE_US,
-						       false, dev, dir, i))
-					break;
-				if (round)
-					ibdev_err(&dev->ibdev,
-						  "eDMA %s channel %d does not stop\n",
-						  dir == PEDMA_DIR_WR ? "write" : "read", i);
-				else
-					dev->be->ops->edma_write(dev->be,
-						dir == PEDMA_DIR_WR ?
-						EDMA_V0_WR_DOORBELL :
-						EDMA_V0_RD_DOORBELL,
-						EDMA_V0_DOORBELL_STOP | i);
-			}
-		}
-	}
 }
 
 /*
@@ -1142,32 +910,14 @@ void pedma_xfer_link_down(struct pedma_dev *dev, bool peer_quiet)
 				busy[dir] |= BIT(dev->chan[dir][i].idx);
 	spin_unlock_irqrestore(&dev->xlock, flags);
 
-	chans_quiesce(dev, busy);
+	dev->mover->quiesce(dev, busy);
 
 	spin_lock_irqsave(&dev->xlock, flags);
-	for (dir = 0; dir < 2; dir++) {
-		u32 mask = own_mask(dev, dir);
-
-		/* Our done/abort bits of the chains that ended unseen */
-		if (busy[dir])
-			dev->be->ops->edma_write(dev->be,
-						 dir == PEDMA_DIR_WR ?
-						 EDMA_V0_WR_INT_CLEAR :
-						 EDMA_V0_RD_INT_CLEAR,
-						 mask | mask << 16);
-		for (i = 0; i < dev->nchan[dir]; i++) {
-			struct pedma_chan *ch = &dev->chan[dir][i];
-
-			if (ch->qp)
-				ch->qp->chan = NULL;
-			ch->qp = NULL;
-			ch->busy = false;
-			WRITE_ONCE(ch->completed, ch->started);
-		}
-	}
+	dev->mover->reset(dev, busy);
 	INIT_LIST_HEAD(&dev->chan_waitq[0]);
 	INIT_LIST_HEAD(&dev->chan_waitq[1]);
 	xa_for_each(&dev->qps, index, qp) {
+		qp->chan = NULL;	/* its chain ended (quiesce) */
 		qp->chan_waiting = false;
 		INIT_LIST_HEAD(&qp->chan_wait);
 		rnr_stop(qp);

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * pedma data movers: the floor below the requester.
+ *
+ * The requester (pedma_xfer.c) decides what moves: it translates keys,
+ * picks the direction and cuts a request into segments (source and
+ * destination bus addresses as the engine sees them, a length).  A mover
+ * turns a batch of segments (a "chain") into work for a DMA engine and
+ * reports when it ended.  It knows nothing of QPs, keys or the window
+ * protocol; it never calls into the requester except through the @done
+ * callback a chain carries (as a dmaengine descriptor's callback).
+ *
+ * Movers:
+ *   pedma_edma.c   the DesignWare eDMA linked-list mover: pedma owns the
+ *                  channels the handshake gave this side, writes LL
+ *                  elements into the window's LL ring and rings the
+ *                  doorbell (the lab; boards whose eDMA registers are
+ *                  reachable and unclaimed).
+ * A dmaengine mover (the endpoint's own dw-edma channels on a stock
+ * kernel) fits the same ops: begin takes a channel from its pool, add
+ * appends to a scatterlist pair, start preps one descriptor per engine
+ * limit, submits them with one callback and issues them; irq is not used
+ * (the dmaengine callback reports the end).  docs/architecture.md, "The
+ * mover interface".
+ *
+ * Channels.  Each side owns a set of channels per direction
+ * (PEDMA_DIR_WR: endpoint memory -> PCIe, PEDMA_DIR_RD: the reverse), in
+ * dev->chan[dir][0..nchan).  One chain runs on a channel at a time.
+ * Everything here is called with dev->xlock held, except quiesce().
+ */
+#ifndef PEDMA_MOVER_H
+#define PEDMA_MOVER_H
+
+#include <linux/types.h>
+
+struct pedma_dev;
+struct pedma_chan;
+
+/* Channels per direction at most (the eDMA v0 maximum) */
+#define PEDMA_MAX_CHAN		8
+
+/* Called when a chain ended (xlock held); @cookie as given to start() */
+typedef void (*pedma_chain_done_fn)(struct pedma_dev *dev, int dir,
+				    void *cookie, bool aborted);
+
+/* A chain being built, on the caller's stack; valid until start() */
+struct pedma_chain {
+	struct pedma_chan *ch;
+	u32 room;		/* segments add() still takes */
+	u32 n;			/* segments added */
+	/* the LL mover's state */
+	void __iomem *ll;
+	void __iomem *prev;
+	u32 prev_size;
+	u64 prev_sar, prev_dar;
+};
+
+/**
+ * struct pedma_mover_ops - one kind of data mover
+ * @max_seg: largest segment add() takes, in bytes
+ * @link_up: take this side's channels of the partition in dev->link.part
+ *	and set up what this side owns of the engine.  xlock held.
+ * @quiesce: process context, no locks: wait (bounded) until none of the
+ *	channels in @busy (bit n = channel index n, per direction) runs a
+ *	chain any more, stopping those that do not end.
+ * @reset: after quiesce, xlock held: every channel idle, every chain
+ *	counted as ended, no callback for them (the caller flushes).
+ * @begin: a free channel of @dir for a new chain in @c; -EBUSY if none.
+ * @add: append @len bytes from @src to @dst.  The caller checks c->room.
+ * @start: the chain (at least one segment) runs; @done(@cookie) follows.
+ * @irq: an engine interrupt of direction @dir (the backend's handler
+ *	calls pedma_edma_irq()); ends the chains it reports.  xlock held.
+ */
+struct pedma_mover_ops {
+	u32 max_seg;
+	void (*link_up)(struct pedma_dev *dev);
+	void (*quiesce)(struct pedma_dev *dev, const u8 busy[2]);
+	void (*reset)(struct pedma_dev *dev, const u8 busy[2]);
+	int (*begin)(struct pedma_dev *dev, int dir, struct pedma_chain *c);
+	void (*add)(struct pedma_chain *c, u64 src, u64 dst, u32 len);
+	void (*start)(struct pedma_dev *dev, struct pedma_chain *c,
+		      pedma_chain_done_fn done, void *cookie);
+	void (*irq)(struct pedma_dev *dev, int dir);
+};
+
+extern const struct pedma_mover_ops pedma_edma_ll_mover;
+
+/* Chains started and ended per channel: the MR/peer sync snapshots */
+void pedma_chains_snap(struct pedma_dev *dev, u32 snap[2][PEDMA_MAX_CHAN]);
+bool pedma_chains_done(struct pedma_dev *dev,
+		       const u32 snap[2][PEDMA_MAX_CHAN]);
+
+/* The chain on @ch belongs to nobody any more: no callback cookie */
+void pedma_chain_forget(struct pedma_chan *ch);
+
+#endif /* PEDMA_MOVER_H */
