@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ibverbs_pabi34.h"
+#include "pedma_verbs_abi.h"
 #include "pedma_ring.h"
 
 struct pedma_device {
