@@ -5,7 +5,9 @@
 #
 #   scripts/deps.sh
 #
-# Installs with apt-get whatever is missing, unpacks the 6.1 kernel source
+# Installs with apt-get whatever is missing (also what building libibverbs
+# from rdma-core's sources needs, for the provider-abi tests, and the Debian
+# packaging tools and dkms, for the package test), unpacks the 6.1 kernel source
 # (for checkpatch), and adds the bookworm-backports 6.12 kernel headers for a
 # compile-only check (a failure there is a warning: that check then skips).
 # The apt source for bookworm-backports is derived from the machine's own
@@ -27,6 +29,8 @@ PKGS=(
 	libibverbs-dev librdmacm-dev ibverbs-utils ibverbs-providers rdma-core
 	rdmacm-utils perftest infiniband-diags iperf3
 	sparse linux-source-6.1 gnuplot-nox valgrind
+	ninja-build python3 libnl-3-dev libnl-route-3-dev
+	dpkg-dev debhelper dh-dkms dkms lintian
 )
 SRC_TAR=/usr/src/linux-source-6.1.tar.xz
 SRC_DIR=/usr/src/linux-source-6.1
