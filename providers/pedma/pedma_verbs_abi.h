@@ -21,9 +21,10 @@
  *
  *   PABI >= 57   ibv_cmd_get_context() takes a struct ibv_fd_arr * before
  *                the response (NULL: no file descriptors to pass).
- *   v37 on       __verbs_log() exists (PEDMA_HAVE_VERBS_LOG; rdma-core.cmake
- *                looks for it in the tree's libibverbs.map.in).  Without
- *                it pedma's debug log is silent.
+ *   v37 on       __verbs_log() and the VERBS_LOG_* levels exist
+ *                (PEDMA_HAVE_VERBS_LOG; rdma-core.cmake looks for it in the
+ *                tree's libibverbs.map.in).  Without it pedma's log is
+ *                silent (the ABI refusals still go to stderr).
  *
  * PABI 59's create_cq_ex prov_attr, the ops added in 59, 62, 64 and 65
  * (alloc_dmah, reg_mr_ex, query_port_speed, alloc_buf, the completion
@@ -81,6 +82,14 @@
 	  .kind = VERBS_MATCH_MODALIAS }
 
 #define PEDMA_VERBS_MATCH_END { .kind = VERBS_MATCH_SENTINEL }
+
+/* Log levels for pedma_log(); before v37 there is no libibverbs log. */
+#ifdef PEDMA_HAVE_VERBS_LOG
+#define PEDMA_LOG_ERR VERBS_LOG_ERR
+#define PEDMA_LOG_DEBUG VERBS_LOG_DEBUG
+#else
+enum { PEDMA_LOG_ERR = 1, PEDMA_LOG_DEBUG = 4 };
+#endif
 
 /* get_context with no driver request and no file descriptors. */
 static inline int pedma_cmd_get_context(struct verbs_context *ctx,
