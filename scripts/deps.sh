@@ -5,7 +5,9 @@
 #
 #   scripts/deps.sh
 #
-# Installs with apt-get whatever is missing, unpacks the 6.1 kernel source
+# Installs with apt-get whatever is missing (also what building libibverbs
+# from rdma-core's sources needs, for the provider-abi tests, and the Debian
+# packaging tools and dkms, for the package test), unpacks the 6.1 kernel source
 # (for checkpatch), and adds the bookworm-backports 6.12 kernel headers for a
 # compile-only check (a failure there is a warning: that check then skips).
 # The apt source for bookworm-backports is derived from the machine's own
@@ -15,6 +17,8 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=lab/lib/kver.sh
 . "$REPO/lab/lib/kver.sh"
+# shellcheck source=scripts/lib/apt-sources.sh
+. "$REPO/scripts/lib/apt-sources.sh"
 
 export DEBIAN_FRONTEND=noninteractive
 
@@ -25,6 +29,8 @@ PKGS=(
 	libibverbs-dev librdmacm-dev ibverbs-utils ibverbs-providers rdma-core
 	rdmacm-utils perftest infiniband-diags iperf3
 	sparse linux-source-6.1 gnuplot-nox valgrind
+	ninja-build python3 libnl-3-dev libnl-route-3-dev
+	dpkg-dev debhelper dh-dkms dkms lintian
 )
 SRC_TAR=/usr/src/linux-source-6.1.tar.xz
 SRC_DIR=/usr/src/linux-source-6.1
@@ -111,59 +117,6 @@ unpack_source() {
 	rm -rf "$SRC_DIR"
 	mv "$tmp/linux-source-6.1" "$SRC_DIR"
 	rm -rf "$tmp"
-}
-
-# Every apt entry of the machine as "TYPE<TAB>URI<TAB>SUITE<TAB>SIGNED-BY"
-# (one line per URI and suite), from one-line .list files and deb822 .sources.
-apt_entries() {
-	local f
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] || continue
-		awk '
-		/^[ \t]*#/ || NF < 3 { next }
-		{
-			sub(/#.*/, "")
-			type = $1; i = 2; sb = ""
-			if ($2 ~ /^\[/) {
-				opts = ""
-				for (; i <= NF; i++) {
-					opts = opts " " $i
-					if ($i ~ /\]$/) { i++; break }
-				}
-				gsub(/[\[\]]/, "", opts)
-				n = split(opts, o, " ")
-				for (k = 1; k <= n; k++)
-					if (tolower(o[k]) ~ /^signed-by=/) sb = substr(o[k], 11)
-			}
-			if (i + 1 <= NF) printf "%s\t%s\t%s\t%s\n", type, $i, $(i + 1), sb
-		}' "$f"
-	done
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		awk '
-		function flush(   nu, ns, nt, a, b, c, t, u, s) {
-			if (enabled != "no" && types != "" && uris != "" && suites != "") {
-				nt = split(types, t, " "); nu = split(uris, u, " "); ns = split(suites, s, " ")
-				for (a = 1; a <= nt; a++) for (b = 1; b <= nu; b++) for (c = 1; c <= ns; c++)
-					printf "%s\t%s\t%s\t%s\n", t[a], u[b], s[c], sb
-			}
-			types = uris = suites = sb = key = ""; enabled = "yes"
-		}
-		BEGIN { enabled = "yes" }
-		/^[ \t]*#/ { next }
-		/^[ \t]*$/ { flush(); next }
-		/^[ \t]/ { next }		# continuation line (e.g. an inline key)
-		{
-			key = tolower($0); sub(/:.*/, "", key)
-			val = $0; sub(/^[^:]*:[ \t]*/, "", val); sub(/[ \t]+$/, "", val)
-			if (key == "types") types = val
-			else if (key == "uris") uris = val
-			else if (key == "suites") suites = val
-			else if (key == "enabled") enabled = tolower(val)
-			else if (key == "signed-by" && val ~ /^\//) sb = val
-		}
-		END { flush() }' "$f"
-	done
 }
 
 # Adds the bookworm-backports source; returns 1 if it could not be derived.

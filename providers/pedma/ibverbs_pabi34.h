@@ -70,18 +70,6 @@ struct verbs_match_ent {
 	uint8_t kind;
 };
 
-/*
- * Name match.  libibverbs builds the string "rdma_device:N<ibdev name>" and
- * fnmatch()es every MODALIAS entry against it (after the netlink driver_id
- * match, before device/modalias), so this pattern matches ib devices whose
- * name starts with _prefix.
- */
-#define PEDMA_VERBS_NAME_MATCH(_prefix)                                        \
-	{ .u.modalias = "rdma_device:*N" _prefix "*",                          \
-	  .kind = VERBS_MATCH_MODALIAS }
-
-#define PEDMA_VERBS_MATCH_END { .kind = VERBS_MATCH_SENTINEL }
-
 /* One uverbs device found in sysfs or netlink; owned by libibverbs. */
 struct verbs_sysfs_dev {
 	struct verbs_list_node entry;

@@ -88,8 +88,12 @@ void pedma_log(struct ibv_context *ctx, uint32_t level, const char *func,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+#ifdef PEDMA_HAVE_VERBS_LOG
 	__verbs_log(&to_pctx(ctx)->ibv_ctx, level, "%s: %s:%d: %s\n",
 		    ctx->device->name, func, line, msg);
+#else
+	(void)ctx, (void)level, (void)func, (void)line;	/* before v37 */
+#endif
 	errno = saved;
 }
 
@@ -242,9 +246,9 @@ static struct verbs_context *pedma_alloc_context(struct ibv_device *ibdev,
 	if (!ctx)
 		return NULL;
 
-	ret = ibv_cmd_get_context(&ctx->ibv_ctx, &cmd, sizeof(cmd),
-				  (struct ib_uverbs_get_context_resp *)&resp,
-				  sizeof(resp));
+	ret = pedma_cmd_get_context(&ctx->ibv_ctx, &cmd, sizeof(cmd),
+				    (struct ib_uverbs_get_context_resp *)&resp,
+				    sizeof(resp));
 	if (ret) {
 		errno = ret;
 		goto err_uninit;
@@ -308,8 +312,5 @@ static const struct verbs_device_ops pedma_dev_ops = {
 	.uninit_device = pedma_uninit_device,
 };
 
-/* dlopen() by libibverbs runs this; nothing else is exported. */
-__attribute__((constructor)) static void pedma_register_driver(void)
-{
-	verbs_register_driver_34(&pedma_dev_ops);
-}
+/* dlopen() by libibverbs runs the constructor this defines. */
+PEDMA_PROVIDER_DRIVER(pedma_dev_ops);

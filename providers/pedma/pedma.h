@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "ibverbs_pabi34.h"
+#include "pedma_verbs_abi.h"
 #include "pedma_ring.h"
 
 struct pedma_device {
@@ -121,9 +121,9 @@ __attribute__((format(printf, 5, 6)))
 void pedma_log(struct ibv_context *ctx, uint32_t level, const char *func,
 	       int line, const char *fmt, ...);
 #define pedma_err(ctx, ...)                                                    \
-	pedma_log(ctx, VERBS_LOG_ERR, __func__, __LINE__, __VA_ARGS__)
+	pedma_log(ctx, PEDMA_LOG_ERR, __func__, __LINE__, __VA_ARGS__)
 #define pedma_dbg(ctx, ...)                                                    \
-	pedma_log(ctx, VERBS_LOG_DEBUG, __func__, __LINE__, __VA_ARGS__)
+	pedma_log(ctx, PEDMA_LOG_DEBUG, __func__, __LINE__, __VA_ARGS__)
 
 /*
  * mmap a ring the kernel described in a create response (size and offset

@@ -28,8 +28,12 @@
  * cleanly with EPROTO: /dev/null accepts the get_context write but returns
  * no response, so the provider sees pedma ABI 0 and refuses it.
  *
+ * It prints which libibverbs it runs with (tests/provider/provider_abi.sh
+ * runs it with an rdma-core tree's own libibverbs in LD_LIBRARY_PATH).
+ *
  * Needs root or unprivileged user namespaces; otherwise skips (exit 77).
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -253,6 +257,12 @@ int main(int argc, char **argv)
 	char *err;
 
 	mode = argc == 3 ? argv[1] : "";
+	{
+		Dl_info where;
+
+		if (dladdr((void *)ibv_get_device_list, &where) && where.dli_fname)
+			printf("libibverbs: %s\n", where.dli_fname);
+	}
 	if (!strcmp(mode, "driver-file")) {
 		snprintf(path, sizeof(path), "%s/pedma.driver", argv[2]);
 		driver_file = path;

@@ -1,0 +1,64 @@
+# shellcheck shell=bash
+# Sourced (bash): what the machine's apt sources say, so that scripts can
+# derive new entries (another suite, deb-src) from the archive the machine
+# already uses, with the same key, without naming any host themselves.
+# Used by scripts/deps.sh and scripts/rdma-core-source.sh.
+
+# Every apt entry of the machine as "TYPE<TAB>URI<TAB>SUITE<TAB>SIGNED-BY"
+# (one line per URI and suite), from one-line .list files and deb822 .sources.
+apt_entries() {
+	local f
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		awk '
+		/^[ \t]*#/ || NF < 3 { next }
+		{
+			sub(/#.*/, "")
+			type = $1; i = 2; sb = ""
+			if ($2 ~ /^\[/) {
+				opts = ""
+				for (; i <= NF; i++) {
+					opts = opts " " $i
+					if ($i ~ /\]$/) { i++; break }
+				}
+				gsub(/[\[\]]/, "", opts)
+				n = split(opts, o, " ")
+				for (k = 1; k <= n; k++)
+					if (tolower(o[k]) ~ /^signed-by=/) sb = substr(o[k], 11)
+			}
+			if (i + 1 <= NF) printf "%s\t%s\t%s\t%s\n", type, $i, $(i + 1), sb
+		}' "$f"
+	done
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		awk '
+		function flush(   nu, ns, nt, a, b, c, t, u, s) {
+			if (enabled != "no" && types != "" && uris != "" && suites != "") {
+				nt = split(types, t, " "); nu = split(uris, u, " "); ns = split(suites, s, " ")
+				for (a = 1; a <= nt; a++) for (b = 1; b <= nu; b++) for (c = 1; c <= ns; c++)
+					printf "%s\t%s\t%s\t%s\n", t[a], u[b], s[c], sb
+			}
+			types = uris = suites = sb = key = ""; enabled = "yes"
+		}
+		BEGIN { enabled = "yes" }
+		/^[ \t]*#/ { next }
+		/^[ \t]*$/ { flush(); next }
+		/^[ \t]/ { next }		# continuation line (e.g. an inline key)
+		{
+			key = tolower($0); sub(/:.*/, "", key)
+			val = $0; sub(/^[^:]*:[ \t]*/, "", val); sub(/[ \t]+$/, "", val)
+			if (key == "types") types = val
+			else if (key == "uris") uris = val
+			else if (key == "suites") suites = val
+			else if (key == "enabled") enabled = tolower(val)
+			else if (key == "signed-by" && val ~ /^\//) sb = val
+		}
+		END { flush() }' "$f"
+	done
+}
+
+# "URI<TAB>SIGNED-BY" of the first deb entry serving SUITE (default
+# bookworm), or nothing.
+apt_archive_of() {
+	apt_entries | awk -F'\t' -v s="${1:-bookworm}" '$1 == "deb" && $3 == s { print $2 "\t" $4; exit }'
+}
