@@ -161,6 +161,8 @@ static void ivs_disconnect(struct ivs_server *s, enum lab_side side)
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, p->sock, NULL);
 	close(p->sock);
 	p->sock = -1;
+	if (s->gone)
+		s->gone(s->gone_opaque, side);
 
 	/* The other QEMU closes its copies of our eventfds on "peer left" */
 	if (other->sock >= 0 && ivs_send(other->sock, p->id, -1))
@@ -171,6 +173,16 @@ static void ivs_disconnect(struct ivs_server *s, enum lab_side side)
 	if (ivs_open_efds(p, s->vectors))
 		mlog("%s guest: no eventfds, reconnects will be refused",
 		     ivs_side_name[side]);
+}
+
+/* Clients never send: a readable socket at EOF (or in error) is a dead one */
+static bool ivs_peer_hung_up(int sock)
+{
+	char c;
+	ssize_t n = recv(sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+			  errno != EINTR);
 }
 
 static void ivs_accept(struct ivs_server *s, enum lab_side side)
@@ -190,6 +202,9 @@ static void ivs_accept(struct ivs_server *s, enum lab_side side)
 			mlog("accept on %s: %s", s->path[side], strerror(errno));
 		return;
 	}
+	/* A restarted QEMU may connect before its predecessor's hangup is seen */
+	if (p->sock >= 0 && ivs_peer_hung_up(p->sock))
+		ivs_disconnect(s, side);
 	if (p->sock >= 0 || p->efd[0] < 0) {
 		mlog("%s socket: refusing a second client", ivs_side_name[side]);
 		close(fd);
@@ -350,6 +365,17 @@ bool ivs_handle(struct ivs_server *s, uint64_t tag, uint32_t events)
 		return true;
 	default:
 		return false;
+	}
+}
+
+void ivs_reap(struct ivs_server *s)
+{
+	unsigned int side;
+
+	for (side = 0; side < LAB_SIDES; side++) {
+		if (s->guest[side].sock >= 0 &&
+		    ivs_peer_hung_up(s->guest[side].sock))
+			ivs_disconnect(s, side);
 	}
 }
 
