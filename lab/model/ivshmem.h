@@ -33,6 +33,7 @@ struct ivs_peer {
 	int id;
 	int sock;			/* connected client, or -1 */
 	int efd[EDMA_MAX_VECTORS];	/* eventfd per vector, or -1 */
+	bool has_other;			/* sock got the other guest's eventfds */
 };
 
 /* Called when a guest's connection ends (its QEMU exited or was killed) */

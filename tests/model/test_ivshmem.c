@@ -295,6 +295,14 @@ static bool fd_signalled(int fd, int timeout_ms)
 	return read(fd, &count, sizeof(count)) == sizeof(count) && count > 0;
 }
 
+static void ring(int fd)
+{
+	uint64_t one = 1;
+
+	if (write(fd, &one, sizeof(one)) != sizeof(one))
+		fatal("eventfd write");
+}
+
 /* ------------------------------------------------------------------------ */
 
 static uint32_t prod;
@@ -529,9 +537,9 @@ static void test_gone_guest(struct client *host, struct client *ep)
 
 	client_setup(ep, "ep restarted", 2, 1);
 	CHECK(wait_cons(mb, TIMEOUT_MS));
-	expect_msg(host->sock, "host (ep killed)", 2, false);
-	close_fds(host->other_fd, VECTORS);
-	expect_peer(host->sock, "host (ep restarted)", 2, host->other_fd);
+	expect_quiet(host->sock, "host (ep restarted)");
+	ring(host->other_fd[2]);
+	CHECK(fd_signalled(ep->own_fd[2], TIMEOUT_MS));
 
 	/* The host kicks: its own entry is applied, the dead ep's are not */
 	hprod = prod;
@@ -625,15 +633,26 @@ int main(int argc, char **argv)
 
 	test_dma(&host, &ep);
 
-	/* The endpoint leaves: the host is told, without an fd */
+	/*
+	 * The endpoint leaves: the host is not told (QEMU's "peer left"
+	 * handling breaks a later rejoin with the same id); a doorbell the
+	 * host rings meanwhile is discarded.
+	 */
 	client_close(&ep);
-	expect_msg(host.sock, "host (ep left)", 2, false);
-	expect_quiet(host.sock, "host");
-	close_fds(host.other_fd, VECTORS);
+	expect_quiet(host.sock, "host (ep left)");
+	ring(host.other_fd[0]);
 
-	/* and comes back: the whole setup again, fresh vectors for the host */
+	/*
+	 * and comes back: the whole setup for it, nothing for the host, whose
+	 * eventfds for the endpoint reach the new one
+	 */
 	client_connect(&ep, path_ep_sock, "ep again", 2, 1);
-	expect_peer(host.sock, "host (ep back)", 2, host.other_fd);
+	expect_quiet(host.sock, "host (ep back)");
+	CHECK(!fd_signalled(ep.own_fd[0], 0));
+	ring(host.other_fd[0]);
+	CHECK(fd_signalled(ep.own_fd[0], TIMEOUT_MS));
+	ring(ep.other_fd[1]);
+	CHECK(fd_signalled(host.own_fd[1], TIMEOUT_MS));
 	test_gone_guest(&host, &ep);
 	client_close(&ep);
 	client_close(&host);
