@@ -134,6 +134,9 @@ export PEDMA_ROLE=$ROLE LAB_OUT PEDMA_BUILD=$build PEDMA_REPO=$repo
 export LAB_SELF_IP=$self_ip LAB_PEER_IP=$peer_ip LAB_NETDEV=$netdev
 export LAB_PEDMA_LOADED=$pedma_loaded PEDMA_TIMEOUT=$timeout LAB_SHELL_ROLE=$shell
 export LAB_BOOT=$boot
+# pedma-lab run --env NAME=VALUE
+# shellcheck disable=SC1091
+[ -f "$LAB_OUT/lab.env" ] && . "$LAB_OUT/lab.env"
 # shellcheck source=lab/guest/lablib.sh
 . "$repo/lab/guest/lablib.sh"
 export -f lab_log lab_signal lab_wait lab_port_state lab_wait_port lab_dmesg_check
