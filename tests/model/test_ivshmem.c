@@ -371,7 +371,6 @@ static void test_dma(struct client *host, struct client *ep)
 	const struct pedma_lab_hdr *h;
 	struct pedma_lab_mbox *mb;
 	uint8_t *shm, *host_ram, *ep_ram, *guard;
-	uint64_t one = 1;
 	struct stat st;
 	unsigned int i;
 
@@ -424,9 +423,7 @@ static void test_dma(struct client *host, struct client *ep)
 	post(mb, EDMA_V0_RD_CH(0) + EDMA_V0_CH_DAR_HI, 0);
 	post(mb, EDMA_V0_RD_DOORBELL, 0);
 	/* What BAR0 doorbell (0 << 16 | KICK) makes QEMU do */
-	if (write(ep->model_fd[PEDMA_LAB_MODEL_VEC_KICK], &one, sizeof(one)) !=
-	    sizeof(one))
-		fatal("kick");
+	ring(ep->model_fd[PEDMA_LAB_MODEL_VEC_KICK]);
 	CHECK(wait_cons(mb, TIMEOUT_MS));
 	CHECK(img(shm, EDMA_V0_RD_INT_STATUS) == EDMA_V0_INT_DONE(0));
 	CHECK(((img(shm, EDMA_V0_RD_CH(0) + EDMA_V0_CH_CTRL1) &
@@ -515,7 +512,6 @@ static void test_gone_guest(struct client *host, struct client *ep)
 {
 	struct pedma_lab_mbox *mb, *hmb;
 	uint32_t hprod;
-	uint64_t one = 1;
 	uint8_t *shm;
 
 	shm = mmap(NULL, PEDMA_LAB_SHM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
@@ -545,9 +541,7 @@ static void test_gone_guest(struct client *host, struct client *ep)
 	hprod = prod;
 	prod = le32toh(hmb->cons);
 	post(hmb, EDMA_V0_RD_CH01_IMWR_DATA, 0x5151);
-	if (write(host->model_fd[PEDMA_LAB_MODEL_VEC_KICK], &one, sizeof(one)) !=
-	    sizeof(one))
-		fatal("kick");
+	ring(host->model_fd[PEDMA_LAB_MODEL_VEC_KICK]);
 	CHECK(wait_cons(hmb, TIMEOUT_MS));
 	CHECK(img(shm, EDMA_V0_RD_CH01_IMWR_DATA) == 0x5151);
 	CHECK(img(shm, EDMA_V0_WR_CH01_IMWR_DATA) == 0);
@@ -558,9 +552,7 @@ static void test_gone_guest(struct client *host, struct client *ep)
 	/* The new ep posts from cons on, as the driver's probe does */
 	prod = le32toh(mb->cons);
 	post(mb, EDMA_V0_WR_CH01_IMWR_DATA, 0x4444);
-	if (write(ep->model_fd[PEDMA_LAB_MODEL_VEC_KICK], &one, sizeof(one)) !=
-	    sizeof(one))
-		fatal("kick");
+	ring(ep->model_fd[PEDMA_LAB_MODEL_VEC_KICK]);
 	CHECK(wait_cons(mb, TIMEOUT_MS));
 	CHECK(img(shm, EDMA_V0_WR_CH01_IMWR_DATA) == 0x4444);
 	munmap(shm, PEDMA_LAB_SHM_SIZE);
