@@ -5,7 +5,7 @@
 #
 # Environment (set by stage2.sh): PEDMA_ROLE (host|ep), LAB_OUT (the run's
 # output dir, shared by both guests, uncached), PEDMA_BUILD, PEDMA_REPO,
-# LAB_SELF_IP, LAB_PEER_IP.
+# LAB_SELF_IP, LAB_PEER_IP, LAB_BOOT (1, then 2, 3, ... after lab_restart_self).
 
 : "${LAB_OUT:=/lab/out}"
 
@@ -70,5 +70,28 @@ lab_dmesg_check() {
 	bad=$(dmesg | grep -E "$LAB_DMESG_BAD") || return 0
 	lab_log "lab_dmesg_check: kernel reported problems:" >&2
 	printf '%s\n' "$bad" >&2
+	return 1
+}
+
+# lab_restart_self [WHY]: have the launcher kill this guest (SIGKILL of its
+# QEMU: no shutdown, nothing is unloaded) and boot it again with the same
+# RAM file, model and script, LAB_BOOT one higher.  Saves dmesg first (kept
+# as ROLE.bootN.dmesg).  Does not return unless the launcher refused
+# (--max-restarts) or did not act within 60 s: then it fails.
+lab_restart_self() {
+	local req=$LAB_OUT/restart-${PEDMA_ROLE:?} i
+	dmesg >"$LAB_OUT/$PEDMA_ROLE.dmesg" 2>&1
+	rm -f "$req.refused"
+	printf 'boot %s: %s\n' "${LAB_BOOT:-1}" "${1:-restart}" >"$req.tmp" &&
+		mv -f "$req.tmp" "$req" || return 1
+	sync
+	for ((i = 0; i < 600; i++)); do
+		if [ -e "$req.refused" ]; then
+			lab_log "lab_restart_self: refused by the launcher (--max-restarts)" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	lab_log "lab_restart_self: still alive 60 s after the request" >&2
 	return 1
 }

@@ -6,6 +6,7 @@
 # Kernel command line (set by lab/pedma-lab):
 #   pedma_lab.role=host|ep  pedma_lab.repo=DIR  pedma_lab.build=DIR
 #   pedma_lab.script=FILE   pedma_lab.timeout=SEC  pedma_lab.nopedma=1
+#   pedma_lab.boot=N (1, or 2, 3, ... after lab_restart_self: LAB_BOOT)
 #
 # Results in /lab/out (the run's output dir on the host):
 #   ROLE.out (stdout+stderr of the script), ROLE.rc (its exit code, 124 when
@@ -18,7 +19,7 @@ export TERM=dumb
 LAB_OUT=/lab/out
 ROLE=unknown
 
-role=unknown repo="" build="" script="" timeout=240 nopedma=0 shell="" ttysize=24x80
+role=unknown repo="" build="" script="" timeout=240 nopedma=0 shell="" ttysize=24x80 boot=1
 read -r -a cmdline </proc/cmdline || true
 for w in "${cmdline[@]}"; do
 	case "$w" in
@@ -30,6 +31,7 @@ for w in "${cmdline[@]}"; do
 	pedma_lab.nopedma=*) nopedma=${w#*=} ;;
 	pedma_lab.shell=*) shell=${w#*=} ;;
 	pedma_lab.tty=*) ttysize=${w#*=} ;;
+	pedma_lab.boot=*) boot=${w#*=} ;;
 	esac
 done
 ROLE=$role
@@ -131,13 +133,18 @@ fi
 export PEDMA_ROLE=$ROLE LAB_OUT PEDMA_BUILD=$build PEDMA_REPO=$repo
 export LAB_SELF_IP=$self_ip LAB_PEER_IP=$peer_ip LAB_NETDEV=$netdev
 export LAB_PEDMA_LOADED=$pedma_loaded PEDMA_TIMEOUT=$timeout LAB_SHELL_ROLE=$shell
+export LAB_BOOT=$boot
+# pedma-lab run --env NAME=VALUE
+# shellcheck disable=SC1091
+[ -f "$LAB_OUT/lab.env" ] && . "$LAB_OUT/lab.env"
 # shellcheck source=lab/guest/lablib.sh
 . "$repo/lab/guest/lablib.sh"
 export -f lab_log lab_signal lab_wait lab_port_state lab_wait_port lab_dmesg_check
+export -f lab_restart_self
 export LAB_DMESG_BAD
 
 [ -f "$script" ] || fail_setup "script '$script' not found"
-say "setup done in $(cut -d' ' -f1 /proc/uptime)s of uptime; running $script (timeout ${timeout}s)"
+say "setup done in $(cut -d' ' -f1 /proc/uptime)s of uptime (boot $boot); running $script (timeout ${timeout}s)"
 
 cd /tmp || true
 if [ "$shell" = "$ROLE" ]; then

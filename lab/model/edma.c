@@ -827,6 +827,18 @@ unsigned int edma_process_mailboxes(struct edma *e)
 	return total;
 }
 
+void edma_mbox_drop(struct edma *e, enum lab_side side)
+{
+	struct pedma_lab_mbox *mb = edma_mbox(e, side);
+	uint32_t prod = le32toh(__atomic_load_n(&mb->prod, __ATOMIC_ACQUIRE));
+
+	if (prod != e->mbox_cons[side])
+		mlog("%s mailbox: %u unapplied entries dropped",
+		     side_name(side), prod - e->mbox_cons[side]);
+	e->mbox_cons[side] = prod;
+	__atomic_store_n(&mb->cons, htole32(prod), __ATOMIC_RELEASE);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Setup                                                                    */
 /* ------------------------------------------------------------------------ */

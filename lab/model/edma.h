@@ -115,4 +115,11 @@ void edma_flush(struct edma *e);
  */
 unsigned int edma_process_mailboxes(struct edma *e);
 
+/*
+ * The guest of this side is gone: drop whatever it posted and the model
+ * has not applied (never applied later), and publish cons = prod so that
+ * the next guest starts from an empty mailbox.
+ */
+void edma_mbox_drop(struct edma *e, enum lab_side side);
+
 #endif /* PEDMA_LAB_EDMA_H */

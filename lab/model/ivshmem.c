@@ -8,9 +8,19 @@
  * then each existing peer's id `vectors` times with that peer's eventfd for
  * vector 0..N-1, and finally the client's own id `vectors` times with the
  * eventfds it receives its vectors on.  Existing clients are told about the
- * newcomer the same way.  An id without fd means that peer left.  QEMU
- * refuses more than `vectors` fds for one peer, so each peer's set is sent
- * exactly once per connection.
+ * newcomer the same way.  QEMU refuses more than `vectors` fds for one
+ * peer, so each peer's set is sent exactly once per connection.
+ *
+ * A guest that leaves (its QEMU exited or was killed) and comes back keeps
+ * its id and its eventfds, and the other QEMU is not told: the protocol's
+ * "peer left" (an id without fd) makes QEMU (7.2, and later at the time of
+ * writing) free that peer's eventfd array without forgetting it, and the
+ * peer's next set is then written into freed memory (close_peer_eventfds,
+ * process_msg_connect; the stock ivshmem-server never reuses an id, the
+ * lab's ids are fixed).  So the other QEMU keeps the eventfds it has, they
+ * stay valid, and the returning guest is not announced again.  Interrupts
+ * raised for a guest while it is away are discarded (its eventfd counts
+ * are drained when it leaves and when it comes back).
  *
  * Sends never block: the whole setup burst (3 + 3 * vectors small messages
  * at most) fits a socket's send buffer, and a client whose buffer is full
@@ -130,9 +140,9 @@ static int ivs_send_peer(const struct ivs_server *s, int sock,
 	return 0;
 }
 
-static int ivs_send_setup(const struct ivs_server *s, enum lab_side side)
+static int ivs_send_setup(struct ivs_server *s, enum lab_side side)
 {
-	const struct ivs_peer *me = &s->guest[side];
+	struct ivs_peer *me = &s->guest[side];
 	const struct ivs_peer *other = &s->guest[ivs_other(side)];
 	int sock = me->sock;
 
@@ -141,9 +151,25 @@ static int ivs_send_setup(const struct ivs_server *s, enum lab_side side)
 	    ivs_send(sock, -1, s->shm_fd) ||
 	    ivs_send_peer(s, sock, &s->model))
 		return -1;
-	if (other->sock >= 0 && ivs_send_peer(s, sock, other))
-		return -1;
+	if (other->sock >= 0) {
+		if (ivs_send_peer(s, sock, other))
+			return -1;
+		me->has_other = true;
+	}
 	return ivs_send_peer(s, sock, me);
+}
+
+/* Discard interrupts raised for a guest that is not there */
+static void ivs_drain_efds(const struct ivs_peer *p, unsigned int vectors)
+{
+	uint64_t count;
+	unsigned int v;
+
+	for (v = 0; v < vectors; v++) {
+		if (p->efd[v] >= 0 &&
+		    read(p->efd[v], &count, sizeof(count)) < 0 && errno != EAGAIN)
+			mlog("drain eventfd: %s", strerror(errno));
+	}
 }
 
 /* ------------------------------------------------------------------------ */
@@ -153,7 +179,6 @@ static int ivs_send_setup(const struct ivs_server *s, enum lab_side side)
 static void ivs_disconnect(struct ivs_server *s, enum lab_side side)
 {
 	struct ivs_peer *p = &s->guest[side];
-	struct ivs_peer *other = &s->guest[ivs_other(side)];
 
 	if (p->sock < 0)
 		return;
@@ -161,16 +186,21 @@ static void ivs_disconnect(struct ivs_server *s, enum lab_side side)
 	epoll_ctl(s->epfd, EPOLL_CTL_DEL, p->sock, NULL);
 	close(p->sock);
 	p->sock = -1;
+	p->has_other = false;
+	if (s->gone)
+		s->gone(s->gone_opaque, side);
+	/* No "peer left" to the other QEMU, the eventfds stay (see the top) */
+	ivs_drain_efds(p, s->vectors);
+}
 
-	/* The other QEMU closes its copies of our eventfds on "peer left" */
-	if (other->sock >= 0 && ivs_send(other->sock, p->id, -1))
-		ivs_disconnect(s, ivs_other(side));
+/* Clients never send: a readable socket at EOF (or in error) is a dead one */
+static bool ivs_peer_hung_up(int sock)
+{
+	char c;
+	ssize_t n = recv(sock, &c, 1, MSG_PEEK | MSG_DONTWAIT);
 
-	/* Fresh eventfds: a reconnecting guest must not inherit stale counts */
-	ivs_close_efds(p, s->vectors);
-	if (ivs_open_efds(p, s->vectors))
-		mlog("%s guest: no eventfds, reconnects will be refused",
-		     ivs_side_name[side]);
+	return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+			  errno != EINTR);
 }
 
 static void ivs_accept(struct ivs_server *s, enum lab_side side)
@@ -190,6 +220,9 @@ static void ivs_accept(struct ivs_server *s, enum lab_side side)
 			mlog("accept on %s: %s", s->path[side], strerror(errno));
 		return;
 	}
+	/* A restarted QEMU may connect before its predecessor's hangup is seen */
+	if (p->sock >= 0 && ivs_peer_hung_up(p->sock))
+		ivs_disconnect(s, side);
 	if (p->sock >= 0 || p->efd[0] < 0) {
 		mlog("%s socket: refusing a second client", ivs_side_name[side]);
 		close(fd);
@@ -202,12 +235,18 @@ static void ivs_accept(struct ivs_server *s, enum lab_side side)
 	}
 	p->sock = fd;
 	mlog("%s guest connected as peer %d", ivs_side_name[side], p->id);
+	ivs_drain_efds(p, s->vectors);
 	if (ivs_send_setup(s, side)) {
 		ivs_disconnect(s, side);
 		return;
 	}
-	if (other->sock >= 0 && ivs_send_peer(s, other->sock, p))
-		ivs_disconnect(s, ivs_other(side));
+	/* The other QEMU has our eventfds already if it saw us before */
+	if (other->sock >= 0 && !other->has_other) {
+		if (ivs_send_peer(s, other->sock, p))
+			ivs_disconnect(s, ivs_other(side));
+		else
+			other->has_other = true;
+	}
 }
 
 static int ivs_listen(struct ivs_server *s, enum lab_side side)
@@ -350,6 +389,17 @@ bool ivs_handle(struct ivs_server *s, uint64_t tag, uint32_t events)
 		return true;
 	default:
 		return false;
+	}
+}
+
+void ivs_reap(struct ivs_server *s)
+{
+	unsigned int side;
+
+	for (side = 0; side < LAB_SIDES; side++) {
+		if (s->guest[side].sock >= 0 &&
+		    ivs_peer_hung_up(s->guest[side].sock))
+			ivs_disconnect(s, side);
 	}
 }
 

@@ -33,7 +33,11 @@ struct ivs_peer {
 	int id;
 	int sock;			/* connected client, or -1 */
 	int efd[EDMA_MAX_VECTORS];	/* eventfd per vector, or -1 */
+	bool has_other;			/* sock got the other guest's eventfds */
 };
+
+/* Called when a guest's connection ends (its QEMU exited or was killed) */
+typedef void (*ivs_gone_fn)(void *opaque, enum lab_side side);
 
 struct ivs_server {
 	unsigned int vectors;
@@ -43,6 +47,8 @@ struct ivs_server {
 	const char *path[LAB_SIDES];
 	struct ivs_peer model;
 	struct ivs_peer guest[LAB_SIDES];
+	ivs_gone_fn gone;		/* optional; set after ivs_init() */
+	void *gone_opaque;
 };
 
 /*
@@ -57,6 +63,13 @@ void ivs_fini(struct ivs_server *s);
 
 /* Handle an epoll event carrying one of our tags; true if the model was kicked */
 bool ivs_handle(struct ivs_server *s, uint64_t tag, uint32_t events);
+
+/*
+ * Disconnect every guest whose connection has ended, whether or not epoll
+ * reported it yet: call before draining the mailboxes, so that nothing a
+ * dead guest left there is applied (see ivs_gone_fn).
+ */
+void ivs_reap(struct ivs_server *s);
 
 /* Signal a connected guest's vector; usable as an edma_raise_irq_fn */
 void ivs_raise(void *server, enum lab_side side, unsigned int vector);

@@ -392,8 +392,19 @@ static void run_loop(struct edma *e, struct ivs_server *srv, int sigfd)
 			ivs_handle(srv, evs[i].data.u64, evs[i].events);
 		}
 		/* Kicked or not: a kick may have been lost (see above) */
+		ivs_reap(srv);
 		edma_process_mailboxes(e);
 	}
+}
+
+/*
+ * A guest's QEMU is gone (exited, or killed by the launcher to restart it):
+ * a dead guest posts nothing, so what it left in its mailbox unapplied is
+ * dropped before the next drain, never applied on the other side's kick.
+ */
+static void model_guest_gone(void *opaque, enum lab_side side)
+{
+	edma_mbox_drop(opaque, side);
 }
 
 struct model {
@@ -445,6 +456,8 @@ static int model_setup(struct model *m)
 		fprintf(stderr, "pedma-lab-model: cannot serve the sockets (see log)\n");
 		return -1;
 	}
+	m->srv.gone = model_guest_gone;
+	m->srv.gone_opaque = &m->edma;
 	mlog("serving host %s, ep %s", o->host_sock, o->ep_sock);
 	mlog("shm %" PRIu64 " bytes, %u vectors, %u wr + %u rd channels, gen %#x",
 	     o->shm_size, o->vectors, o->wr_ch, o->rd_ch, cfg.model_gen);

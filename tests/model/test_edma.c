@@ -1211,6 +1211,53 @@ static void test_mailbox(void)
 	teardown();
 }
 
+/*
+ * A guest that went away (its QEMU killed) left entries the model has not
+ * applied: edma_mbox_drop discards them for good, publishes cons = prod,
+ * and leaves the other side's mailbox alone.
+ */
+static void test_mailbox_drop(void)
+{
+	uint32_t prod;
+
+	setup("mailbox of a gone guest dropped");
+	engines_on();
+	F.nirq = 0;
+
+	/* The endpoint posted a whole transfer it never saw applied */
+	put_payload(F.ep, F.ep_exp, 0x100, 64, 60);
+	ch_wr(WR, 0, EDMA_V0_CH_CTRL1, EDMA_V0_LIE);
+	ch_wr(WR, 0, EDMA_V0_CH_XFER_SIZE, 64);
+	ch_wr64(WR, 0, EDMA_V0_CH_SAR_LO, 0x100);
+	ch_wr64(WR, 0, EDMA_V0_CH_DAR_LO, 0x400);
+	wr(EDMA_V0_WR_DOORBELL, 0);
+	wr(EDMA_V0_WR_CH01_IMWR_DATA, 0x6666);
+	/* ... and the host something of its own */
+	post(LAB_SIDE_HOST, EDMA_V0_RD_CH01_IMWR_DATA, 0x5a5a);
+
+	edma_mbox_drop(&F.e, LAB_SIDE_EP);
+	CHECK_EQ(le32toh(mbox(LAB_SIDE_EP)->cons), F.prod[LAB_SIDE_EP]);
+	/* The host's kick applies the host's entry only */
+	CHECK_EQ(edma_process_mailboxes(&F.e), 1);
+	kick();
+	CHECK_EQ(img(EDMA_V0_RD_CH01_IMWR_DATA), 0x5a5a);
+	CHECK_EQ(img(EDMA_V0_WR_CH01_IMWR_DATA), 0);
+	CHECK_EQ(ch_img(WR, 0, EDMA_V0_CH_XFER_SIZE), 0);
+	CHECK_EQ(ch_status(WR, 0), EDMA_V0_CH_STATUS_IDLE);
+	CHECK_EQ(int_status(WR), 0);
+	CHECK_EQ(F.nirq, 0);
+	check_mem();	/* host RAM untouched: the transfer never ran */
+
+	/* Nothing to drop: a no-op; a new guest posts from cons on */
+	prod = F.prod[LAB_SIDE_EP];
+	edma_mbox_drop(&F.e, LAB_SIDE_EP);
+	CHECK_EQ(le32toh(mbox(LAB_SIDE_EP)->cons), prod);
+	wr(EDMA_V0_WR_CH01_IMWR_DATA, 0x7777);
+	kick();
+	CHECK_EQ(img(EDMA_V0_WR_CH01_IMWR_DATA), 0x7777);
+	teardown();
+}
+
 static void test_q35_layout(void)
 {
 	struct guest_ram r;
@@ -1313,6 +1360,7 @@ int main(void)
 	test_abort_addresses();
 	test_abort_ll();
 	test_mailbox();
+	test_mailbox_drop();
 	test_q35_layout();
 	test_zero_length();
 	test_big_transfer();
