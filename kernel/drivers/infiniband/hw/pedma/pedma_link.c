@@ -231,13 +231,22 @@ static void link_eval(struct pedma_dev *dev)
 	peer_gen = le32_to_cpu(peer.gen);
 	my_gen = le32_to_cpu(link->self.gen);
 	if (peer_gen != le32_to_cpu(link->self.peer_gen)) {
+		bool fresh = peer_gen != link->linked_gen;
+
+		/*
+		 * The instance whose heartbeat we lost (we forgot its gen):
+		 * nothing is new until it beats again (link_hb_work clears
+		 * peer_stale); its block still acknowledging us says nothing
+		 * of it being alive.
+		 */
+		if (!fresh && link->peer_stale)
+			return;
 		/*
 		 * A peer instance we have not acknowledged: acknowledge it,
 		 * drop any old link.  Only an instance other than the one we
-		 * were linked with is known to run no chain of that link (the
-		 * same one comes back after we lost its heartbeat).
+		 * were linked with is known to run no chain of that link.
 		 */
-		link_set_down(dev, "peer restarted", peer_gen != link->linked_gen);
+		link_set_down(dev, "peer restarted", fresh);
 		link->self.peer_gen = peer.gen;
 		link->peer_stale = false;
 		link->peer_hb = le32_to_cpu(peer.heartbeat);
