@@ -149,7 +149,7 @@ struct edma_v0_llp {
 #define EDMA_V0_LL_ELEM_SIZE		24
 
 /* ------------------------------------------------------------------------ */
-/* The pedma window, layout version 3                                       */
+/* The pedma window, layout version 4                                       */
 /* ------------------------------------------------------------------------ */
 /*
  * The window is the memory both sides reach: on real hardware the NTB
@@ -172,7 +172,7 @@ struct edma_v0_llp {
  * keeps both in the window; the format does not change.  The layout version is checked in the handshake; a
  * side that sees any other version refuses the link.
  */
-#define PEDMA_WND_LAYOUT_VERSION	3
+#define PEDMA_WND_LAYOUT_VERSION	4
 #define PEDMA_WND_MIN_SIZE		0x600000	/* 6 MiB */
 
 #define PEDMA_WND_CTRL_OFF		0x000000
@@ -255,7 +255,8 @@ PEDMA_STATIC_ASSERT(PEDMA_WND_LL_RD_RING(EDMA_V0_MAX_RD_CH) <= PEDMA_WND_AREAS_O
 
 /* ------------------------------------------------------------------------ */
 /* Outbound area (layout version 3: v2 plus UD directory entries, the     */
-/* multicast attach table and UD fields in completion records)              */
+/* multicast attach table and UD fields in completion records; version 4:  */
+/* where a new sender starts on a published receive ring)                   */
 /* ------------------------------------------------------------------------ */
 /*
  * Written only by its owner; read only by the peer, which treats every
@@ -402,6 +403,13 @@ struct pedma_mr_ent {
  * sender.  Header, then rq_entries slots of struct pedma_pub_rqe.  The
  * sender consumes slots in order from its own copy of the consumer index
  * and tells the receiver which slot it used in the completion record.
+ *
+ * A sender that starts on a ring (a new link: rings of UD QPs and SRQs
+ * outlive links) starts at @first, the oldest receive the owner has not
+ * completed, and steps over slots marked PEDMA_RQE_F_SKIP (completed out
+ * of order, as on an SRQ or a UD queue).  Receives a sender of an earlier
+ * link took but never reported stay posted and are taken again: the
+ * owner still owns them, nothing gave them back.  (Layout version 4.)
  */
 #define PEDMA_MAX_SGE			16
 
@@ -414,13 +422,17 @@ struct pedma_pub_sge {
 struct pedma_pub_ring_hdr {
 	__le32 prod;		/* free running */
 	__le32 ring_gen;	/* nonzero, new for each ring the owner creates */
-	__le32 reserved[14];
+	__le32 first;		/* where a new sender starts (free running) */
+	__le32 reserved[13];
 };
+
+#define PEDMA_RQE_F_SKIP	0x01	/* completed already: step over it */
 
 struct pedma_pub_rqe {
 	__le32 idx;		/* == slot's free-running index when valid */
 	__u8 num_sge;
-	__u8 reserved0[3];
+	__u8 flags;		/* PEDMA_RQE_F_* */
+	__u8 reserved0[2];
 	__le64 reserved1;
 	struct pedma_pub_sge sge[PEDMA_MAX_SGE];
 };

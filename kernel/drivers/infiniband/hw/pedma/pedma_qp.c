@@ -83,7 +83,26 @@ static void rq_reset(struct pedma_dev *dev, struct pedma_rq *rq)
 	rq->avail = 0;
 	rq->ring_gen = get_random_u32() | 1;
 	writel(0, h + offsetof(struct pedma_pub_ring_hdr, prod));
+	writel(0, h + offsetof(struct pedma_pub_ring_hdr, first));
 	writel(rq->ring_gen, h + offsetof(struct pedma_pub_ring_hdr, ring_gen));
+}
+
+/*
+ * What a sender starting on the ring needs (pedma_window.h): the oldest
+ * receive not completed, and completed ones beyond it marked.  xlock held.
+ */
+static void rq_publish_first(struct pedma_dev *dev, struct pedma_rq *rq)
+{
+	writel(rq->cons, pedma_out(dev, rq->pub_off +
+				   offsetof(struct pedma_pub_ring_hdr, first)));
+}
+
+static void rq_publish_skip(struct pedma_dev *dev, struct pedma_rq *rq,
+			    u32 slot)
+{
+	writeb(PEDMA_RQE_F_SKIP,
+	       pedma_out(dev, rq->pub_off + pub_ring_size(slot) +
+			 offsetof(struct pedma_pub_rqe, flags)));
 }
 
 static void rq_publish_one(struct pedma_dev *dev, struct pedma_rq *rq,
@@ -170,6 +189,7 @@ static void flush_rq(struct pedma_qp *qp)
 		rq->cons++;
 	}
 	rq->avail = 0;
+	rq_publish_first(qp->dev, rq);
 }
 
 /*
@@ -699,9 +719,12 @@ void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec)
 			rq->done[rq->cons & (rq->entries - 1)] = 0;
 			rq->cons++;
 		}
+		if (rq->done[slot])	/* completed ahead of older ones */
+			rq_publish_skip(dev, rq, slot);
 	} else {
 		rq->cons++;
 	}
+	rq_publish_first(dev, rq);
 	if (srq) {
 		srq->avail--;
 		if (srq->limit && srq->avail < srq->limit) {

@@ -221,12 +221,18 @@ static struct pedma_peer_ring *peer_ring_get(struct pedma_dev *dev,
 		}
 	}
 	if (!found) {
+		/* A new sender on this ring starts where the owner says. */
+		u32 first = readl(&h->first);
+
+		if (readl(&h->prod) - first > entries)
+			return NULL;
 		found = kzalloc(sizeof(*found), GFP_ATOMIC);
 		if (!found)
 			return NULL;
 		found->off = off;
 		found->entries = entries;
 		found->gen = gen;
+		found->cons = first;
 		list_add(&found->node, &dev->peer_rings);
 	}
 	found->refs++;
@@ -249,7 +255,7 @@ static int take_rqe(struct pedma_qp *qp, const struct pedma_qp_dir *d)
 	struct pedma_peer_ring *r = qp->peer_ring;
 	struct pedma_pub_ring_hdr __iomem *h;
 	struct pedma_pub_rqe __iomem *slot;
-	u32 prod;
+	u32 prod, n;
 
 	/* The receiver reset or replaced its ring: start on the new one. */
 	if (r && (r->off != le32_to_cpu(d->rq_off) ||
@@ -268,21 +274,28 @@ static int take_rqe(struct pedma_qp *qp, const struct pedma_qp_dir *d)
 	h = dev->in + r->off;
 	if (readl(&h->ring_gen) != r->gen)
 		return -EINVAL;
-	prod = readl(&h->prod);
-	if (prod == r->cons)
-		return 0;
-	if (prod - r->cons > r->entries)
-		return -EINVAL;
-	slot = dev->in + r->off + sizeof(*h) +
-	       (r->cons & (r->entries - 1)) * sizeof(struct pedma_pub_rqe);
-	memcpy_fromio(&qp->req.rqe, slot, sizeof(qp->req.rqe));
-	if (le32_to_cpu(qp->req.rqe.idx) != r->cons)
-		return 0;	/* not visible yet */
-	if (qp->req.rqe.num_sge > PEDMA_MAX_SGE)
-		return -EINVAL;
-	qp->req.rq_idx = r->cons++;
-	qp->req.rqe_taken = true;
-	return 1;
+	for (n = 0; n < r->entries; n++) {
+		prod = readl(&h->prod);
+		if (prod == r->cons)
+			return 0;
+		if (prod - r->cons > r->entries)
+			return -EINVAL;
+		slot = dev->in + r->off + sizeof(*h) +
+		       (r->cons & (r->entries - 1)) * sizeof(struct pedma_pub_rqe);
+		memcpy_fromio(&qp->req.rqe, slot, sizeof(qp->req.rqe));
+		if (le32_to_cpu(qp->req.rqe.idx) != r->cons)
+			return 0;	/* not visible yet */
+		if (qp->req.rqe.flags & PEDMA_RQE_F_SKIP) {
+			r->cons++;	/* completed under an earlier sender */
+			continue;
+		}
+		if (qp->req.rqe.num_sge > PEDMA_MAX_SGE)
+			return -EINVAL;
+		qp->req.rq_idx = r->cons++;
+		qp->req.rqe_taken = true;
+		return 1;
+	}
+	return 0;
 }
 
 static void post_record(struct pedma_qp *qp, struct pedma_swqe *w, u8 status)
