@@ -196,7 +196,7 @@ static const struct guest_ram *side_ram(const struct edma *e,
 static const char *const guard_what_name[] = {
 	[PEDMA_LAB_GUARD_SRC] = "source",
 	[PEDMA_LAB_GUARD_DST] = "destination",
-	[PEDMA_LAB_GUARD_LL] = "LL element fetch",
+	[PEDMA_LAB_GUARD_LL] = "fetch",
 	[PEDMA_LAB_GUARD_IMWR] = "IMWr",
 };
 
