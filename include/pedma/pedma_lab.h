@@ -30,6 +30,17 @@
  * on every abort when abort_imwr is nonzero.  lab/model/edma.c has the
  * full list of lab rules.  Vector PEDMA_LAB_VEC_PEER is
  * rung by the other guest (the NTB doorbell of the lab).
+ *
+ * DMA guard (lab version 2; works like an IOMMU): each side's driver
+ * accounts every DMA mapping of its lab device in a table of per-page map
+ * counters in its own RAM and publishes a guard descriptor
+ * (struct pedma_lab_guard) through pedma_lab_hdr.guard_gpa[side].  The
+ * model checks every guest-RAM access of the engine against the table of
+ * the side that owns the RAM; an access to a page with count 0 aborts the
+ * channel like a bad address, fills the descriptor's violation record and
+ * raises that side's PEDMA_LAB_VEC_SPARE.  guard_gpa 0: that side is not
+ * checked.  The window and the interrupt aperture are not RAM and are not
+ * checked.
  */
 #ifndef PEDMA_LAB_H
 #define PEDMA_LAB_H
@@ -38,7 +49,7 @@
 #include "pedma_window.h"
 
 #define PEDMA_LAB_MAGIC			0x42414c414d444550ULL	/* "PEDMALAB" */
-#define PEDMA_LAB_VERSION		1
+#define PEDMA_LAB_VERSION		2
 
 #define PEDMA_LAB_HDR_OFF		0x00000
 #define PEDMA_LAB_MBOX_HOST_OFF		0x01000
@@ -60,7 +71,7 @@
 #define PEDMA_LAB_VEC_PEER		0	/* doorbell from the other guest */
 #define PEDMA_LAB_VEC_EDMA_WR		1	/* eDMA write-channel interrupts */
 #define PEDMA_LAB_VEC_EDMA_RD		2	/* eDMA read-channel interrupts */
-#define PEDMA_LAB_VEC_SPARE		3
+#define PEDMA_LAB_VEC_SPARE		3	/* DMA guard violation */
 #define PEDMA_LAB_VECTORS		4
 
 /* The model's own vector that guests ring to say "mailbox has entries" */
@@ -92,7 +103,14 @@ struct pedma_lab_hdr {
 	 */
 	__le64 ep_bar2_base;
 	__le32 model_gen;	/* changes each time the model starts */
-	__le32 reserved[13];
+	__le32 reserved0;
+	/*
+	 * Written by each side's driver (version 2): the guest-physical
+	 * address of its struct pedma_lab_guard, 0 for none.  Set once the
+	 * descriptor is complete; cleared before it is freed.
+	 */
+	__le64 guard_gpa[2];	/* [0] host, [1] endpoint */
+	__le32 reserved[8];
 };
 
 #define PEDMA_LAB_MBOX_ENTRIES		256	/* power of two */
@@ -120,7 +138,64 @@ struct pedma_lab_mbox {
 	struct pedma_lab_mbox_ent ent[PEDMA_LAB_MBOX_ENTRIES];
 };
 
+/*
+ * The DMA guard descriptor: one 4 KiB page in the guest's RAM, written by
+ * its driver (the model writes only .viol).  Guest page frame pfn (4 KiB
+ * frames, guest-physical address pfn << 12) has the map counter
+ * ((__le32 *)table page (pfn / PEDMA_LAB_GUARD_FRAMES_PER_PAGE))
+ * [pfn % PEDMA_LAB_GUARD_FRAMES_PER_PAGE]; table page i is the 4 KiB page at
+ * guest-physical address table_gpa[i].  A count of 0 means no DMA mapping
+ * of the lab device covers the page; frames at or above .frames are not
+ * checked.  The model trusts none of it: a descriptor or table page
+ * outside RAM, a count above the limits, a bad magic or version make it
+ * ignore the descriptor (logged).
+ */
+#define PEDMA_LAB_GUARD_MAGIC		0x445241554744504cULL	/* "LPDGUARD" */
+#define PEDMA_LAB_GUARD_VERSION		1
+#define PEDMA_LAB_GUARD_PAGE		4096
+#define PEDMA_LAB_GUARD_FRAMES_PER_PAGE	(PEDMA_LAB_GUARD_PAGE / 4)
+#define PEDMA_LAB_GUARD_MAX_TABLE_PAGES	496
+
+/* What the guard caught (pedma_lab_guard_viol.what) */
+#define PEDMA_LAB_GUARD_SRC		1	/* element source */
+#define PEDMA_LAB_GUARD_DST		2	/* element destination */
+#define PEDMA_LAB_GUARD_LL		3	/* LL element fetch */
+#define PEDMA_LAB_GUARD_IMWR		4	/* IMWr into RAM */
+
+/*
+ * The last violation on this side's RAM, written by the model: the fields
+ * first, then count (release).  A reader reads count, the fields, count
+ * again, and retries if the two counts differ.
+ */
+struct pedma_lab_guard_viol {
+	__le32 count;		/* violations so far (free-running) */
+	__le32 what;		/* PEDMA_LAB_GUARD_* */
+	__le32 dir;		/* 0 write channel, 1 read channel */
+	__le32 chan;
+	__le64 llp;		/* the element's address; ~0 in non-LL mode */
+	__le64 sar;
+	__le64 dar;
+	__le32 size;		/* the element's transfer size (4: IMWr) */
+	__le32 reserved0;
+	__le64 addr;		/* guest address of the first unmapped page */
+	__le64 reserved1;
+};
+
+struct pedma_lab_guard {
+	__le64 magic;		/* PEDMA_LAB_GUARD_MAGIC */
+	__le32 version;		/* PEDMA_LAB_GUARD_VERSION */
+	__le32 frames;		/* guest page frames covered: [0, frames) */
+	__le32 table_pages;	/* valid entries of table_gpa[] */
+	__le32 reserved0[3];
+	struct pedma_lab_guard_viol viol;
+	__le32 reserved1[8];
+	__le64 table_gpa[PEDMA_LAB_GUARD_MAX_TABLE_PAGES];
+};
+
 PEDMA_STATIC_ASSERT(sizeof(struct pedma_lab_hdr) == 128, "lab hdr size");
+PEDMA_STATIC_ASSERT(sizeof(struct pedma_lab_guard_viol) == 64, "guard viol size");
+PEDMA_STATIC_ASSERT(sizeof(struct pedma_lab_guard) == PEDMA_LAB_GUARD_PAGE,
+		    "guard descriptor is one page");
 PEDMA_STATIC_ASSERT(sizeof(struct pedma_lab_mbox) <=
 		    PEDMA_LAB_MBOX_EP_OFF - PEDMA_LAB_MBOX_HOST_OFF, "mailbox fits");
 PEDMA_STATIC_ASSERT(PEDMA_LAB_REGS_OFF + EDMA_V0_REGS_SIZE <= PEDMA_LAB_WND_OFF,

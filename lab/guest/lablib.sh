@@ -62,7 +62,7 @@ lab_wait_port() {
 }
 
 # The kernel messages that fail a run.
-LAB_DMESG_BAD='BUG:|WARNING:|Oops|general protection|KASAN|UBSAN|refcount_t'
+LAB_DMESG_BAD='BUG:|WARNING:|Oops|general protection|KASAN|UBSAN|refcount_t|DMA guard violation'
 
 # lab_dmesg_check: fail, printing them, if dmesg has bug/warning lines.
 lab_dmesg_check() {

@@ -48,6 +48,17 @@
  *   published, with release ordering.
  * - int_clear clears the written done/abort bits; clearing an abort bit
  *   also clears that channel's error status bits.
+ * - DMA guard (pedma_lab.h): unless cfg.no_guard, every access of the engine
+ *   to guest RAM (element source and destination, LL element fetched from
+ *   endpoint RAM, IMWr into host RAM) is checked page by page against the
+ *   map counters of the side that owns the RAM, found through
+ *   hdr.guard_gpa[side] at every check.  A page with count 0: the element
+ *   aborts as a bad source/destination (LL fetch error for an element, the
+ *   IMWr is dropped), nothing of it moves, a "DMA GUARD:" line is logged,
+ *   the violation is recorded in that side's descriptor and that side's
+ *   PEDMA_LAB_VEC_SPARE is raised.  The window and the interrupt aperture
+ *   are not RAM and are not checked; a side without a descriptor, or with
+ *   one that fails validation (logged), is not checked.
  */
 #include <endian.h>
 #include <errno.h>
@@ -163,6 +174,186 @@ static const char *side_name(enum lab_side side)
 	return side == LAB_SIDE_HOST ? "host" : "ep";
 }
 
+static void edma_pend_irq(struct edma *e, enum lab_side side,
+			  unsigned int vector);
+
+/* True if p points into the shm (the window), not into guest RAM */
+static bool edma_in_shm(const struct edma *e, const uint8_t *p)
+{
+	return p >= e->cfg.shm && p < e->cfg.shm + e->cfg.shm_size;
+}
+
+/* ------------------------------------------------------------------------ */
+/* DMA guard                                                                */
+/* ------------------------------------------------------------------------ */
+
+static const struct guest_ram *side_ram(const struct edma *e,
+					enum lab_side side)
+{
+	return side == LAB_SIDE_HOST ? &e->cfg.host_ram : &e->cfg.ep_ram;
+}
+
+static const char *const guard_what_name[] = {
+	[PEDMA_LAB_GUARD_SRC] = "source",
+	[PEDMA_LAB_GUARD_DST] = "destination",
+	[PEDMA_LAB_GUARD_LL] = "fetch",
+	[PEDMA_LAB_GUARD_IMWR] = "IMWr",
+};
+
+/* Log a refused descriptor once per (side, address) */
+static void edma_guard_refuse(struct edma *e, enum lab_side side,
+			      uint64_t gpa, const char *why)
+{
+	if (e->guard_refused[side] == gpa)
+		return;
+	e->guard_refused[side] = gpa;
+	mlog("guard: %s descriptor at %#llx refused (%s): %s RAM not checked",
+	     side_name(side), (unsigned long long)gpa, why, side_name(side));
+}
+
+/*
+ * The side's guard descriptor, validated, or NULL (no guard, guard off,
+ * refused).  *frames gets the frame count, read once.
+ */
+static struct pedma_lab_guard *edma_guard_desc(struct edma *e,
+					       enum lab_side side,
+					       uint64_t *frames)
+{
+	struct pedma_lab_guard *g;
+	uint32_t tp;
+	uint64_t gpa;
+
+	if (e->cfg.no_guard)
+		return NULL;
+	gpa = le64toh(__atomic_load_n(&edma_hdr(e)->guard_gpa[side],
+				      __ATOMIC_ACQUIRE));
+	if (!gpa)
+		return NULL;
+	if (gpa & (PEDMA_LAB_GUARD_PAGE - 1)) {
+		edma_guard_refuse(e, side, gpa, "not page aligned");
+		return NULL;
+	}
+	g = (struct pedma_lab_guard *)guest_ram_xlate(side_ram(e, side), gpa,
+						      PEDMA_LAB_GUARD_PAGE);
+	if (!g) {
+		edma_guard_refuse(e, side, gpa, "not in RAM");
+		return NULL;
+	}
+	if (le64toh(__atomic_load_n(&g->magic, __ATOMIC_RELAXED)) !=
+	    PEDMA_LAB_GUARD_MAGIC ||
+	    le32toh(__atomic_load_n(&g->version, __ATOMIC_RELAXED)) !=
+	    PEDMA_LAB_GUARD_VERSION) {
+		edma_guard_refuse(e, side, gpa, "bad magic or version");
+		return NULL;
+	}
+	tp = le32toh(__atomic_load_n(&g->table_pages, __ATOMIC_RELAXED));
+	*frames = le32toh(__atomic_load_n(&g->frames, __ATOMIC_RELAXED));
+	if (tp > PEDMA_LAB_GUARD_MAX_TABLE_PAGES ||
+	    *frames > (uint64_t)tp * PEDMA_LAB_GUARD_FRAMES_PER_PAGE) {
+		edma_guard_refuse(e, side, gpa, "frame or table page count too big");
+		return NULL;
+	}
+	return g;
+}
+
+/*
+ * May the engine touch [addr, addr + len) of the side's RAM?  len > 0 and
+ * the range is RAM (the caller translated it).  If not, *bad gets the guest
+ * address of the first page no mapping covers.
+ */
+static bool edma_guard_ok(struct edma *e, enum lab_side side, uint64_t addr,
+			  uint64_t len, uint64_t *bad)
+{
+	const struct guest_ram *ram = side_ram(e, side);
+	const uint32_t *table = NULL;
+	struct pedma_lab_guard *g;
+	uint64_t frames = 0, pfn, last, tidx = UINT64_MAX;
+
+	g = edma_guard_desc(e, side, &frames);
+	if (!g)
+		return true;
+	last = (addr + len - 1) / PEDMA_LAB_GUARD_PAGE;
+	for (pfn = addr / PEDMA_LAB_GUARD_PAGE; pfn <= last && pfn < frames;
+	     pfn++) {
+		uint32_t cnt;
+
+		if (pfn / PEDMA_LAB_GUARD_FRAMES_PER_PAGE != tidx) {
+			uint64_t tgpa;
+
+			tidx = pfn / PEDMA_LAB_GUARD_FRAMES_PER_PAGE;
+			tgpa = le64toh(__atomic_load_n(&g->table_gpa[tidx],
+						       __ATOMIC_RELAXED));
+			table = NULL;
+			if (!(tgpa & (PEDMA_LAB_GUARD_PAGE - 1)))
+				table = (const uint32_t *)guest_ram_xlate(ram,
+					tgpa, PEDMA_LAB_GUARD_PAGE);
+			if (!table) {
+				edma_guard_refuse(e, side,
+						  le64toh(edma_hdr(e)->guard_gpa[side]),
+						  "a table page is not in RAM");
+				return true;
+			}
+		}
+		cnt = le32toh(__atomic_load_n(&table[pfn % PEDMA_LAB_GUARD_FRAMES_PER_PAGE],
+					      __ATOMIC_RELAXED));
+		if (!cnt) {
+			*bad = pfn * PEDMA_LAB_GUARD_PAGE;
+			return false;
+		}
+	}
+	return true;
+}
+
+/* What the engine was doing when the guard caught it */
+struct edma_guard_ctx {
+	enum edma_dir dir;
+	unsigned int ch;
+	uint64_t llp;		/* UINT64_MAX: non-LL mode */
+	uint64_t sar, dar;
+	uint32_t size;
+};
+
+/* Log, count and record a violation on the side's RAM; raise its spare vector */
+static void edma_guard_violation(struct edma *e, enum lab_side side,
+				 const struct edma_guard_ctx *x, uint32_t what,
+				 uint64_t page)
+{
+	struct pedma_lab_guard_viol *v;
+	struct pedma_lab_guard *g;
+	uint64_t frames;
+	char elem[40];
+	uint32_t n;
+
+	e->guard_violations++;
+	if (x->llp == UINT64_MAX)
+		snprintf(elem, sizeof(elem), "non-LL");
+	else
+		snprintf(elem, sizeof(elem), "LL element %#llx",
+			 (unsigned long long)x->llp);
+	/* One line each, but a runaway guest must not fill the disk */
+	if (e->guard_violations <= 1000 || mlog_ratelimit())
+		mlog("DMA GUARD: #%llu %s RAM: %s ch%u %s %s sar %#llx dar %#llx size %u: page %#llx is not DMA-mapped by the %s",
+		     (unsigned long long)e->guard_violations, side_name(side),
+		     edma_regs[x->dir].name, x->ch, elem, guard_what_name[what],
+		     (unsigned long long)x->sar, (unsigned long long)x->dar,
+		     x->size, (unsigned long long)page, side_name(side));
+	g = edma_guard_desc(e, side, &frames);
+	if (g) {
+		v = &g->viol;
+		v->what = htole32(what);
+		v->dir = htole32(x->dir);
+		v->chan = htole32(x->ch);
+		v->llp = htole64(x->llp);
+		v->sar = htole64(x->sar);
+		v->dar = htole64(x->dar);
+		v->size = htole32(x->size);
+		v->addr = htole64(page);
+		n = le32toh(__atomic_load_n(&v->count, __ATOMIC_RELAXED));
+		__atomic_store_n(&v->count, htole32(n + 1), __ATOMIC_RELEASE);
+	}
+	edma_pend_irq(e, side, PEDMA_LAB_VEC_SPARE);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Address translation                                                      */
 /* ------------------------------------------------------------------------ */
@@ -224,10 +415,11 @@ static uint32_t edma_imwr_data(const struct edma_dir_state *d,
 }
 
 /* An interrupt message write from the eDMA to a PCIe address */
-static void edma_imwr(struct edma *e, enum edma_dir dir, uint64_t addr,
-		      uint32_t data)
+static void edma_imwr(struct edma *e, enum edma_dir dir, unsigned int ch,
+		      uint64_t addr, uint32_t data)
 {
-	uint64_t off;
+	const struct edma_chan *c = &e->dir[dir].ch[ch];
+	uint64_t off, bad;
 	uint8_t *p;
 
 	if (range_inside(addr, 4, PEDMA_LAB_MSI_BASE, 4ULL * e->cfg.vectors,
@@ -239,6 +431,17 @@ static void edma_imwr(struct edma *e, enum edma_dir dir, uint64_t addr,
 	if (!p) {
 		mlog_rl("%s IMWr to unbacked address %#llx dropped",
 			edma_regs[dir].name, (unsigned long long)addr);
+		return;
+	}
+	if (!edma_guard_ok(e, LAB_SIDE_HOST, addr, 4, &bad)) {
+		const struct edma_guard_ctx x = {
+			.dir = dir, .ch = ch,
+			.llp = c->ctrl1 & EDMA_V0_LLE ? c->llp : UINT64_MAX,
+			.sar = c->sar, .dar = addr, .size = 4,
+		};
+
+		edma_guard_violation(e, LAB_SIDE_HOST, &x, PEDMA_LAB_GUARD_IMWR,
+				     bad);
 		return;
 	}
 	/* The host may poll this word: data and status must be visible first */
@@ -265,7 +468,7 @@ static void edma_done(struct edma *e, enum edma_dir dir, unsigned int ch,
 	if ((ctl & EDMA_V0_LIE) && !(d->int_mask & EDMA_V0_INT_DONE(ch)))
 		edma_pend_irq(e, LAB_SIDE_EP, edma_regs[dir].vector);
 	if ((ctl & (EDMA_V0_LIE | EDMA_V0_RIE)) == (EDMA_V0_LIE | EDMA_V0_RIE))
-		edma_imwr(e, dir, d->done_imwr, edma_imwr_data(d, ch));
+		edma_imwr(e, dir, ch, d->done_imwr, edma_imwr_data(d, ch));
 }
 
 static void edma_set_err(struct edma_dir_state *d, enum edma_dir dir,
@@ -307,7 +510,7 @@ static void edma_abort(struct edma *e, enum edma_dir dir, unsigned int ch,
 	if (!(d->int_mask & EDMA_V0_INT_ABORT(ch)))
 		edma_pend_irq(e, LAB_SIDE_EP, edma_regs[dir].vector);
 	if (d->abort_imwr)
-		edma_imwr(e, dir, d->abort_imwr, edma_imwr_data(d, ch));
+		edma_imwr(e, dir, ch, d->abort_imwr, edma_imwr_data(d, ch));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -327,15 +530,44 @@ static void edma_copy(uint8_t *dst, const uint8_t *src, uint64_t len)
 	}
 }
 
-/* Move size bytes; both ranges are checked before a byte moves */
-static enum edma_err edma_xfer(struct edma *e, enum edma_dir dir,
-			       uint64_t sar, uint64_t dar, uint32_t size)
+/*
+ * The guard check of one end of a transfer: endpoint-local RAM (not the
+ * window) against the endpoint's table, PCIe addresses against the host's.
+ */
+static bool edma_xfer_guard(struct edma *e, const struct edma_guard_ctx *x,
+			    bool pcie, uint64_t addr, const uint8_t *p,
+			    uint32_t what)
 {
+	enum lab_side side = pcie ? LAB_SIDE_HOST : LAB_SIDE_EP;
+	uint64_t bad;
+
+	if (!pcie && edma_in_shm(e, p))
+		return true;
+	if (edma_guard_ok(e, side, addr, x->size, &bad))
+		return true;
+	edma_guard_violation(e, side, x, what, bad);
+	return false;
+}
+
+/*
+ * Move size bytes for channel ch (llp: the element's address, UINT64_MAX
+ * in non-LL mode); both ranges are checked, and passed by the guard,
+ * before a byte moves.
+ */
+static enum edma_err edma_xfer(struct edma *e, enum edma_dir dir,
+			       unsigned int ch, uint64_t llp, uint64_t sar,
+			       uint64_t dar, uint32_t size)
+{
+	const struct edma_guard_ctx x = {
+		.dir = dir, .ch = ch, .llp = llp,
+		.sar = sar, .dar = dar, .size = size,
+	};
+	bool wr = dir == EDMA_DIR_WR;
 	uint8_t *src, *dst;
 
 	if (!size)
 		return EDMA_OK;
-	if (dir == EDMA_DIR_WR) {
+	if (wr) {
 		src = edma_ep_xlate(e, sar, size);
 		dst = edma_pcie_xlate(e, dar, size);
 	} else {
@@ -345,6 +577,10 @@ static enum edma_err edma_xfer(struct edma *e, enum edma_dir dir,
 	if (!src)
 		return EDMA_ERR_SRC;
 	if (!dst)
+		return EDMA_ERR_DST;
+	if (!edma_xfer_guard(e, &x, !wr, sar, src, PEDMA_LAB_GUARD_SRC))
+		return EDMA_ERR_SRC;
+	if (!edma_xfer_guard(e, &x, wr, dar, dst, PEDMA_LAB_GUARD_DST))
 		return EDMA_ERR_DST;
 	edma_copy(dst, src, size);
 	return EDMA_OK;
@@ -357,7 +593,7 @@ static void edma_run_single(struct edma *e, enum edma_dir dir,
 	struct edma_chan *c = &e->dir[dir].ch[ch];
 	enum edma_err err;
 
-	err = edma_xfer(e, dir, c->sar, c->dar, c->xfer_size);
+	err = edma_xfer(e, dir, ch, UINT64_MAX, c->sar, c->dar, c->xfer_size);
 	if (err) {
 		edma_abort(e, dir, ch, err);
 		return;
@@ -384,6 +620,22 @@ static bool edma_ll_step(struct edma *e, enum edma_dir dir, unsigned int ch,
 	if (!p) {
 		edma_abort(e, dir, ch, EDMA_ERR_LL_FETCH);
 		return false;
+	}
+	if (!edma_in_shm(e, p)) {
+		const struct edma_guard_ctx x = {
+			.dir = dir, .ch = ch, .llp = c->llp,
+			.sar = c->sar, .dar = c->dar,
+			.size = EDMA_V0_LL_ELEM_SIZE,
+		};
+		uint64_t bad;
+
+		if (!edma_guard_ok(e, LAB_SIDE_EP, c->llp, EDMA_V0_LL_ELEM_SIZE,
+				   &bad)) {
+			edma_guard_violation(e, LAB_SIDE_EP, &x,
+					     PEDMA_LAB_GUARD_LL, bad);
+			edma_abort(e, dir, ch, EDMA_ERR_LL_FETCH);
+			return false;
+		}
 	}
 	/* One snapshot: the driver may be rewriting the element right now */
 	memcpy(&el, p, sizeof(el));
@@ -416,7 +668,7 @@ static bool edma_ll_step(struct edma *e, enum edma_dir dir, unsigned int ch,
 	sar = le64toh(el.lli.sar);
 	dar = le64toh(el.lli.dar);
 	c->xfer_size = size;
-	err = edma_xfer(e, dir, sar, dar, size);
+	err = edma_xfer(e, dir, ch, c->llp, sar, dar, size);
 	if (err) {
 		c->sar = sar;
 		c->dar = dar;
@@ -872,6 +1124,8 @@ static void edma_hdr_init(struct edma *e)
 	h->wnd_size = htole32((uint32_t)(e->cfg.shm_size - PEDMA_LAB_WND_OFF));
 	h->msi_base = htole64(PEDMA_LAB_MSI_BASE);
 	h->ep_bar2_base = 0;
+	h->guard_gpa[LAB_SIDE_HOST] = 0;
+	h->guard_gpa[LAB_SIDE_EP] = 0;
 	h->model_gen = htole32(e->cfg.model_gen);
 }
 

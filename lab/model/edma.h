@@ -49,6 +49,7 @@ struct edma_cfg {
 	unsigned int wr_ch_cnt;		/* 1..EDMA_V0_MAX_WR_CH */
 	unsigned int rd_ch_cnt;		/* 1..EDMA_V0_MAX_RD_CH */
 	uint32_t model_gen;		/* pedma_lab_hdr.model_gen */
+	bool no_guard;			/* do not check DMA guard tables */
 	edma_raise_irq_fn raise_irq;
 	void *opaque;
 };
@@ -84,6 +85,8 @@ struct edma {
 	uint32_t mbox_cons[LAB_SIDES];	/* the model's own copy; shm is untrusted */
 	bool mbox_clamp_logged[LAB_SIDES];
 	uint64_t irq_pending[LAB_SIDES];	/* vectors to raise at flush */
+	uint64_t guard_violations;	/* DMA guard violations so far */
+	uint64_t guard_refused[LAB_SIDES];	/* last refused descriptor */
 };
 
 /*

@@ -52,6 +52,7 @@ struct model_opts {
 	bool fill_garbage;
 	uint64_t garbage_seed;
 	bool verbose;
+	bool no_guard;
 };
 
 struct ram_map {
@@ -69,6 +70,8 @@ static void usage(FILE *f)
 		"  --vectors N           MSI-X vectors per guest, 3..%u (default %u)\n"
 		"  --wr-ch N, --rd-ch N  eDMA write/read channels, 1..8 (default 4, 4)\n"
 		"  --fill-garbage SEED   fill the pedma window with pseudo-random bytes\n"
+		"  --no-guard            do not check eDMA accesses against the guests'\n"
+		"                        DMA guard tables\n"
 		"  --log FILE            log here instead of stderr\n"
 		"  --verbose             trace every doorbell\n"
 		"  --pidfile FILE        write the pid here\n"
@@ -125,6 +128,7 @@ enum {
 	OPT_HOST_SOCK = 256, OPT_EP_SOCK, OPT_HOST_RAM, OPT_EP_RAM,
 	OPT_SHM_SIZE, OPT_VECTORS, OPT_WR_CH, OPT_RD_CH, OPT_GARBAGE,
 	OPT_LOG, OPT_VERBOSE, OPT_PIDFILE, OPT_READY, OPT_HELP,
+	OPT_NO_GUARD,
 };
 
 static const struct option model_longopts[] = {
@@ -142,6 +146,7 @@ static const struct option model_longopts[] = {
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 	{ "ready-file", required_argument, NULL, OPT_READY },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "no-guard", no_argument, NULL, OPT_NO_GUARD },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -177,6 +182,9 @@ static int parse_opt(struct model_opts *o, int c, const char *arg)
 		break;
 	case OPT_VERBOSE:
 		o->verbose = true;
+		break;
+	case OPT_NO_GUARD:
+		o->no_guard = true;
 		break;
 	case OPT_SHM_SIZE:
 		if (parse_u64(arg, &o->shm_size, true) ||
@@ -426,6 +434,7 @@ static int model_setup(struct model *m)
 		.wr_ch_cnt = o->wr_ch,
 		.rd_ch_cnt = o->rd_ch,
 		.model_gen = make_model_gen(),
+		.no_guard = o->no_guard,
 		.raise_irq = ivs_raise,
 		.opaque = &m->srv,
 	};
@@ -461,6 +470,7 @@ static int model_setup(struct model *m)
 	mlog("serving host %s, ep %s", o->host_sock, o->ep_sock);
 	mlog("shm %" PRIu64 " bytes, %u vectors, %u wr + %u rd channels, gen %#x",
 	     o->shm_size, o->vectors, o->wr_ch, o->rd_ch, cfg.model_gen);
+	mlog("DMA guard %s", o->no_guard ? "off (--no-guard)" : "on");
 	if (o->ready_file && write_file(o->ready_file, "ready\n"))
 		return -1;
 	return 0;

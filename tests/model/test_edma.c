@@ -1337,6 +1337,290 @@ static void test_big_transfer(void)
 	teardown();
 }
 
+/* ------------------------------------------------------------------------ */
+/* DMA guard                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* Each side's guard descriptor and its one table page, near the RAM end */
+#define GUARD_DESC	0x2f0000ULL
+#define GUARD_TABLE	0x2f1000ULL
+
+static uint8_t *side_mem(enum lab_side side, bool exp)
+{
+	if (side == LAB_SIDE_HOST)
+		return exp ? F.host_exp : F.host;
+	return exp ? F.ep_exp : F.ep;
+}
+
+static struct pedma_lab_guard *guard_desc(enum lab_side side)
+{
+	return (struct pedma_lab_guard *)(side_mem(side, false) + GUARD_DESC);
+}
+
+/* Copy the guard pages into the expected image: the model writes .viol */
+static void guard_sync_exp(enum lab_side side)
+{
+	memcpy(side_mem(side, true) + GUARD_DESC, side_mem(side, false) + GUARD_DESC,
+	       2 * PEDMA_LAB_GUARD_PAGE);
+}
+
+/* What the driver does: an empty table, a descriptor, then guard_gpa */
+static void guard_on(enum lab_side side, uint64_t ram_size)
+{
+	struct pedma_lab_guard *g = guard_desc(side);
+	uint64_t frames = ram_size / PEDMA_LAB_GUARD_PAGE;
+
+	memset(g, 0, 2 * PEDMA_LAB_GUARD_PAGE);
+	g->magic = htole64(PEDMA_LAB_GUARD_MAGIC);
+	g->version = htole32(PEDMA_LAB_GUARD_VERSION);
+	g->frames = htole32((uint32_t)frames);
+	g->table_pages = htole32(1);
+	g->table_gpa[0] = htole64(GUARD_TABLE);
+	guard_sync_exp(side);
+	hdr()->guard_gpa[side] = htole64(GUARD_DESC);
+}
+
+/* Map (+1) or unmap (-1) every page of [addr, addr + len) */
+static void guard_map(enum lab_side side, uint64_t addr, uint64_t len, int d)
+{
+	uint32_t *t = (uint32_t *)(side_mem(side, false) + GUARD_TABLE);
+	uint64_t pfn;
+
+	for (pfn = addr / 4096; pfn <= (addr + len - 1) / 4096; pfn++)
+		t[pfn] = htole32(le32toh(t[pfn]) + d);
+	guard_sync_exp(side);
+}
+
+/* Take the spare-vector interrupts of side out of the record; how many */
+static unsigned int take_spare(enum lab_side side)
+{
+	unsigned int i, j, n = 0;
+
+	for (i = j = 0; i < F.nirq && i < ARRAY_SIZE(F.irq); i++) {
+		if (F.irq[i].side == side &&
+		    F.irq[i].vector == PEDMA_LAB_VEC_SPARE)
+			n++;
+		else
+			F.irq[j++] = F.irq[i];
+	}
+	F.nirq = j;
+	return n;
+}
+
+/* The violation record of side says this, and the spare vector rang once */
+static void check_viol_at(int line, enum lab_side side, uint32_t count,
+			  uint32_t what, enum edma_dir dir, unsigned int ch,
+			  uint64_t llp, uint64_t sar, uint64_t dar,
+			  uint32_t size, uint64_t page)
+{
+	const struct pedma_lab_guard_viol *v = &guard_desc(side)->viol;
+	int before = failures;
+
+	CHECK_EQ(le32toh(v->count), count);
+	CHECK_EQ(le32toh(v->what), what);
+	CHECK_EQ(le32toh(v->dir), (uint32_t)dir);
+	CHECK_EQ(le32toh(v->chan), ch);
+	CHECK_EQ(le64toh(v->llp), llp);
+	CHECK_EQ(le64toh(v->sar), sar);
+	CHECK_EQ(le64toh(v->dar), dar);
+	CHECK_EQ(le32toh(v->size), size);
+	CHECK_EQ(le64toh(v->addr), page);
+	CHECK_EQ(take_spare(side), 1);
+	CHECK_EQ(take_spare(!side), 0);
+	if (failures != before)
+		fprintf(stderr, "  (violation checked at line %d)\n", line);
+	guard_sync_exp(side);
+}
+
+#define check_viol(...)	check_viol_at(__LINE__, __VA_ARGS__)
+
+static void test_guard_mapped(void)
+{
+	setup("DMA guard: transfers into mapped pages");
+	engines_on();
+	guard_on(LAB_SIDE_HOST, HOST_RAM_SIZE);
+	guard_on(LAB_SIDE_EP, EP_RAM_SIZE);
+	put_payload(F.host, F.host_exp, 0x10000, 0x3000, 90);
+	put_payload(F.ep, F.ep_exp, 0x20000, 0x3000, 91);
+	/* Two overlapping mappings on the host, one on the endpoint */
+	guard_map(LAB_SIDE_HOST, 0x10800, 0x1000, 1);
+	guard_map(LAB_SIDE_HOST, 0x11000, 0x2000, 1);
+	guard_map(LAB_SIDE_EP, 0x40000, 0x4000, 1);
+	guard_map(LAB_SIDE_EP, 0x20000, 0x3000, 1);
+
+	/* Read channel, non-LL: host 0x10800.. -> ep 0x40010.. */
+	memcpy(F.ep_exp + 0x40010, F.host + 0x10800, 0x2400);
+	start_single(RD, 0, EDMA_V0_LIE, 0x10800, 0x40010, 0x2400);
+	check_mem();
+	CHECK_EQ(int_status(RD), EDMA_V0_INT_DONE(0));
+	/* Write channel, LL: ep 0x20000.. -> host 0x11000.. */
+	memcpy(F.host_exp + 0x11000, F.ep + 0x20000, 0x2000);
+	run_one_ll(WR, 1, EDMA_V0_LIE, 0x20000, 0x11000, 0x2000);
+	check_mem();
+	CHECK_EQ(int_status(WR), EDMA_V0_INT_DONE(1));
+	/* The window is not RAM: never checked */
+	memcpy(F.wnd_exp + 0x100, F.host + 0x12000, 0x40);
+	start_single(RD, 2, EDMA_V0_LIE, 0x12000, WND(0x100), 0x40);
+	check_mem();
+	CHECK_EQ(take_spare(LAB_SIDE_HOST) + take_spare(LAB_SIDE_EP), 0);
+	CHECK_EQ(F.e.guard_violations, 0);
+
+	/* Unmapped again: the same transfer now aborts */
+	guard_map(LAB_SIDE_HOST, 0x11000, 0x2000, -1);
+	wr(EDMA_V0_RD_INT_CLEAR, 0xffffffff);
+	wr(EDMA_V0_WR_INT_CLEAR, 0xffffffff);
+	kick();
+	F.nirq = 0;
+	start_single(RD, 0, EDMA_V0_LIE, 0x10800, 0x40010, 0x2400);
+	check_viol(LAB_SIDE_HOST, 1, PEDMA_LAB_GUARD_SRC, RD, 0, UINT64_MAX,
+		   0x10800, 0x40010, 0x2400, 0x12000);
+	check_abort(RD, 0, 0, EDMA_V0_RD_ERR_HI_UR(0));
+	teardown();
+}
+
+static void test_guard_unmapped(void)
+{
+	const uint64_t ep_ll = 0x30000;	/* LL elements in endpoint RAM */
+	uint64_t llp;
+
+	setup("DMA guard: an access to an unmapped page aborts");
+	engines_on();
+	guard_on(LAB_SIDE_HOST, HOST_RAM_SIZE);
+	guard_on(LAB_SIDE_EP, EP_RAM_SIZE);
+	put_payload(F.host, F.host_exp, 0, 0x100000, 92);
+	put_payload(F.ep, F.ep_exp, 0, 0x100000, 93);
+	guard_map(LAB_SIDE_HOST, 0x1000, 0x1000, 1);	/* 0x2000 is not */
+	guard_map(LAB_SIDE_EP, 0x8000, 0x8000, 1);
+
+	/* Destination on the host runs one byte into an unmapped page */
+	start_single(WR, 2, EDMA_V0_LIE, 0x8000, 0x1800, 0x801);
+	check_viol(LAB_SIDE_HOST, 1, PEDMA_LAB_GUARD_DST, WR, 2, UINT64_MAX,
+		   0x8000, 0x1800, 0x801, 0x2000);
+	check_abort(WR, 2, EDMA_V0_ERR_APP(2), 0);
+
+	/* Source on the endpoint, in an LL element of the window */
+	run_one_ll(RD, 3, EDMA_V0_LIE, 0x1000, 0x7f00, 0x200);
+	check_viol(LAB_SIDE_EP, 1, PEDMA_LAB_GUARD_DST, RD, 3,
+		   WND(ring(RD, 3)), 0x1000, 0x7f00, 0x200, 0x7000);
+	check_abort(RD, 3, EDMA_V0_ERR_APP(3), 0);
+
+	/* An LL element fetched from endpoint RAM that is not mapped */
+	put(F.ep, F.ep_exp, ep_ll, &(struct edma_v0_lli){
+		.control = htole32(EDMA_V0_CB | EDMA_V0_LIE),
+		.transfer_size = htole32(0x10),
+		.sar = htole64(0x8000), .dar = htole64(0x1000) },
+	    sizeof(struct edma_v0_lli));
+	start_ll(WR, 0, ep_ll, true);
+	check_viol(LAB_SIDE_EP, 2, PEDMA_LAB_GUARD_LL, WR, 0, ep_ll,
+		   0, 0, ELEM, ep_ll);
+	check_abort(WR, 0, EDMA_V0_ERR_LL_FETCH(0), 0);
+	/* ... and once mapped, it runs */
+	guard_map(LAB_SIDE_EP, ep_ll, ELEM, 1);
+	put(F.ep, F.ep_exp, ep_ll + ELEM, &(struct edma_v0_lli){ 0 },
+	    sizeof(struct edma_v0_lli));
+	memcpy(F.host_exp + 0x1000, F.ep + 0x8000, 0x10);
+	start_ll(WR, 0, ep_ll, true);
+	check_mem();
+	CHECK_EQ(int_status(WR), EDMA_V0_INT_DONE(0));
+	CHECK_EQ(take_spare(LAB_SIDE_EP) + take_spare(LAB_SIDE_HOST), 0);
+	wr(EDMA_V0_WR_INT_CLEAR, 0xffffffff);
+	kick();
+	F.nirq = 0;
+
+	/* A done IMWr into an unmapped host page is dropped */
+	llp = WND(ring(WR, 1));
+	wr64(EDMA_V0_WR_DONE_IMWR_LO, 0x3000);
+	wr(EDMA_V0_WR_CH01_IMWR_DATA, 0xbeef0000);
+	guard_map(LAB_SIDE_HOST, 0x1000, 0x10, 1);
+	memcpy(F.host_exp + 0x1000, F.ep + 0x9000, 0x10);
+	run_one_ll(WR, 1, EDMA_V0_LIE | EDMA_V0_RIE, 0x9000, 0x1000, 0x10);
+	check_viol(LAB_SIDE_HOST, 2, PEDMA_LAB_GUARD_IMWR, WR, 1,
+		   llp + ELEM, 0x9010, 0x3000, 4, 0x3000);
+	check_mem();
+	CHECK_EQ(int_status(WR), EDMA_V0_INT_DONE(1));
+	CHECK_EQ(F.e.guard_violations, 4);
+	teardown();
+}
+
+static void test_guard_off(void)
+{
+	struct edma_cfg cfg;
+
+	setup("DMA guard: --no-guard and no descriptor check nothing");
+	engines_on();
+	put_payload(F.host, F.host_exp, 0, 0x10000, 94);
+	/* No descriptor on either side */
+	memcpy(F.ep_exp + 0x4000, F.host + 0x1000, 0x3000);
+	start_single(RD, 0, EDMA_V0_LIE, 0x1000, 0x4000, 0x3000);
+	check_mem();
+	CHECK_EQ(int_status(RD), EDMA_V0_INT_DONE(0));
+	teardown();
+
+	setup("DMA guard: --no-guard");
+	cfg = base_cfg(4, 4);
+	cfg.no_guard = true;
+	CHECK(edma_init(&F.e, &cfg) == 0);
+	hdr()->ep_bar2_base = htole64(EP_BAR2);
+	engines_on();
+	guard_on(LAB_SIDE_HOST, HOST_RAM_SIZE);
+	guard_on(LAB_SIDE_EP, EP_RAM_SIZE);
+	put_payload(F.host, F.host_exp, 0, 0x10000, 95);
+	memcpy(F.ep_exp + 0x4000, F.host + 0x1000, 0x3000);
+	start_single(RD, 0, EDMA_V0_LIE, 0x1000, 0x4000, 0x3000);
+	check_mem();
+	CHECK_EQ(int_status(RD), EDMA_V0_INT_DONE(0));
+	CHECK_EQ(take_spare(LAB_SIDE_HOST) + take_spare(LAB_SIDE_EP), 0);
+	CHECK_EQ(F.e.guard_violations, 0);
+	teardown();
+}
+
+static void test_guard_hostile(void)
+{
+	struct pedma_lab_guard *g;
+	unsigned int i;
+	const struct {
+		const char *what;
+		uint64_t gpa;
+		uint32_t frames, table_pages;
+		uint64_t table_gpa;
+		uint64_t magic;
+	} cases[] = {
+		{ "descriptor outside RAM", 0x7000000000ULL, 768, 1, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC },
+		{ "descriptor across the RAM end", HOST_RAM_SIZE - 0x800, 768, 1, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC },
+		{ "descriptor not aligned", GUARD_DESC + 8, 768, 1, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC },
+		{ "address at the top", UINT64_MAX & ~4095ULL, 768, 1, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC },
+		{ "bad magic", GUARD_DESC, 768, 1, GUARD_TABLE, 0x1234 },
+		{ "huge table page count", GUARD_DESC, 768, UINT32_MAX, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC },
+		{ "frames beyond the table", GUARD_DESC, UINT32_MAX, 1, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC },
+		{ "table outside RAM", GUARD_DESC, 768, 1, 0x7000000000ULL, PEDMA_LAB_GUARD_MAGIC },
+		{ "table across the RAM end", GUARD_DESC, 768, 1, HOST_RAM_SIZE - 0x10, PEDMA_LAB_GUARD_MAGIC },
+		{ "table not aligned", GUARD_DESC, 768, 1, GUARD_TABLE + 4, PEDMA_LAB_GUARD_MAGIC },
+		{ "table at the top", GUARD_DESC, 768, 1, UINT64_MAX & ~4095ULL, PEDMA_LAB_GUARD_MAGIC },
+	};
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		setup(cases[i].what);
+		engines_on();
+		guard_on(LAB_SIDE_HOST, HOST_RAM_SIZE);
+		g = guard_desc(LAB_SIDE_HOST);
+		g->magic = htole64(cases[i].magic);
+		g->frames = htole32(cases[i].frames);
+		g->table_pages = htole32(cases[i].table_pages);
+		g->table_gpa[0] = htole64(cases[i].table_gpa);
+		guard_sync_exp(LAB_SIDE_HOST);
+		hdr()->guard_gpa[LAB_SIDE_HOST] = htole64(cases[i].gpa);
+		/* Refused: the host side is not checked, nothing breaks */
+		put_payload(F.host, F.host_exp, 0, 0x10000, 96 + i);
+		memcpy(F.ep_exp + 0x4000, F.host + 0x1000, 0x3000);
+		start_single(RD, 0, EDMA_V0_LIE, 0x1000, 0x4000, 0x3000);
+		check_mem();
+		CHECK_EQ(int_status(RD), EDMA_V0_INT_DONE(0));
+		CHECK_EQ(take_spare(LAB_SIDE_HOST) + take_spare(LAB_SIDE_EP), 0);
+		CHECK_EQ(F.e.guard_violations, 0);
+		teardown();
+	}
+}
+
 int main(void)
 {
 	if (getenv("PEDMA_TEST_VERBOSE"))
@@ -1364,6 +1648,10 @@ int main(void)
 	test_q35_layout();
 	test_zero_length();
 	test_big_transfer();
+	test_guard_mapped();
+	test_guard_unmapped();
+	test_guard_off();
+	test_guard_hostile();
 
 	return check_summary("test_edma");
 }

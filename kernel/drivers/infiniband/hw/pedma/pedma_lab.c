@@ -18,6 +18,7 @@
 #include <pedma/pedma_lab.h>
 
 #include "pedma.h"
+#include "pedma_lab_guard.h"
 
 #define IVSHMEM_VENDOR_ID	0x1af4
 #define IVSHMEM_DEVICE_ID	0x1110
@@ -40,6 +41,7 @@ struct pedma_lab {
 	u32 mbox_prod;
 	void __iomem *regs_image;
 	bool dead;			/* the model stopped answering */
+	struct pedma_guard *guard;	/* NULL: DMA guard off */
 	struct pedma_dev *dev;
 	char desc[16];
 };
@@ -247,6 +249,59 @@ static int lab_parse_header(struct pedma_lab *lab, resource_size_t bar_len)
 	return 0;
 }
 
+static void __iomem *lab_guard_gpa_reg(struct pedma_lab *lab)
+{
+	unsigned int side = lab->be.role == PEDMA_ROLE_HOST ? 0 : 1;
+
+	return lab->shm + PEDMA_LAB_HDR_OFF +
+	       offsetof(struct pedma_lab_hdr, guard_gpa) + side * sizeof(__le64);
+}
+
+/*
+ * Show the model our DMA guard: the descriptor is complete before the
+ * address that publishes it, and the spare vector's handler is in place.
+ */
+static int lab_guard_start(struct pedma_lab *lab)
+{
+	struct pci_dev *pdev = lab->pdev;
+	int ret;
+
+	if (!lab->guard)
+		return 0;
+	ret = request_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_SPARE),
+			  pedma_lab_guard_irq, 0, "pedma-guard", lab->guard);
+	if (ret)
+		return ret;
+	/* The descriptor is complete before the address that publishes it */
+	wmb();
+	writeq(pedma_lab_guard_gpa(lab->guard), lab_guard_gpa_reg(lab));
+	return 0;
+}
+
+/*
+ * Take the guard back from the model, after every DMA mapping of the
+ * device is gone.  The model runs one thread and reads guard_gpa at every
+ * check: once it has consumed a mailbox entry posted after the header was
+ * cleared (a register read waits for that), no chain that saw the old
+ * address is still running and none will see it again, so the table and
+ * descriptor can be freed.  A model that stopped answering may still read
+ * them: they are then left allocated.
+ */
+static void lab_guard_stop(struct pedma_lab *lab)
+{
+	struct pci_dev *pdev = lab->pdev;
+
+	if (!lab->guard)
+		return;
+	writeq(0, lab_guard_gpa_reg(lab));
+	/* EDMA_V0_CTRL is read-only: the write is only a mailbox entry. */
+	lab_edma_write(&lab->be, EDMA_V0_CTRL, 0);
+	lab_edma_read(&lab->be, EDMA_V0_CTRL);
+	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_SPARE), lab->guard);
+	pedma_lab_guard_fini(lab->guard, !lab->dead);
+	lab->guard = NULL;
+}
+
 /* A stable EUI-64 per role: 02 (locally administered) "PEDMA" 00 role */
 static __be64 lab_node_guid(u8 role)
 {
@@ -282,9 +337,13 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_unmap;
 
-	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	/* Before anything maps for the device: every mapping is accounted. */
+	ret = pedma_lab_guard_init(pdev, &lab->guard);
 	if (ret)
 		goto err_unmap;
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto err_guard;
 	pci_set_master(pdev);
 
 	lab->mbox_prod = readl(&lab->mbox->cons);
@@ -313,11 +372,14 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 				    PCI_IRQ_MSIX);
 	if (ret < 0)
 		goto err_master;
+	ret = lab_guard_start(lab);
+	if (ret)
+		goto err_vectors;
 
 	dev = pedma_dev_create(&lab->be);
 	if (IS_ERR(dev)) {
 		ret = PTR_ERR(dev);
-		goto err_vectors;
+		goto err_guard_stop;
 	}
 	lab->dev = dev;
 
@@ -350,10 +412,15 @@ err_irq:
 	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_PEER), lab);
 err_dev:
 	pedma_dev_destroy(dev);
+err_guard_stop:
+	lab_guard_stop(lab);
 err_vectors:
 	pci_free_irq_vectors(pdev);
 err_master:
 	pci_clear_master(pdev);
+err_guard:
+	/* Not published (or already stopped): nothing the model can read */
+	pedma_lab_guard_fini(lab->guard, true);
 err_unmap:
 	if (lab->shm)
 		pci_iounmap(pdev, lab->shm);
@@ -376,6 +443,7 @@ static void lab_remove(struct pci_dev *pdev)
 	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR), lab);
 	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_PEER), lab);
 	pedma_dev_destroy(lab->dev);
+	lab_guard_stop(lab);
 	pci_free_irq_vectors(pdev);
 	pci_clear_master(pdev);
 	pci_iounmap(pdev, lab->shm);
