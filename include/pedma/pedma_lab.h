@@ -39,8 +39,12 @@
  * the side that owns the RAM; an access to a page with count 0 aborts the
  * channel like a bad address, fills the descriptor's violation record and
  * raises that side's PEDMA_LAB_VEC_SPARE.  guard_gpa 0: that side is not
- * checked.  The window and the interrupt aperture are not RAM and are not
- * checked.
+ * checked (no driver ever armed it).  PEDMA_LAB_GUARD_NOTHING: nothing of
+ * that side's RAM is mapped -- its driver left (remove) or its guest went
+ * away (the model sets it when the guest's QEMU disconnects) -- so every
+ * access to that RAM is a violation, as an IOMMU faults a detached
+ * device's DMA.  The window and the interrupt aperture are not RAM and are
+ * not checked.
  */
 #ifndef PEDMA_LAB_H
 #define PEDMA_LAB_H
@@ -110,6 +114,7 @@ struct pedma_lab_hdr {
 	 * descriptor is complete; cleared before it is freed.
 	 */
 	__le64 guard_gpa[2];	/* [0] host, [1] endpoint */
+#define PEDMA_LAB_GUARD_NOTHING	1ULL	/* guard_gpa: armed, nothing mapped */
 	__le32 reserved[8];
 };
 

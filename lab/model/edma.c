@@ -227,7 +227,7 @@ static struct pedma_lab_guard *edma_guard_desc(struct edma *e,
 		return NULL;
 	gpa = le64toh(__atomic_load_n(&edma_hdr(e)->guard_gpa[side],
 				      __ATOMIC_ACQUIRE));
-	if (!gpa)
+	if (!gpa || gpa == PEDMA_LAB_GUARD_NOTHING)
 		return NULL;
 	if (gpa & (PEDMA_LAB_GUARD_PAGE - 1)) {
 		edma_guard_refuse(e, side, gpa, "not page aligned");
@@ -269,6 +269,12 @@ static bool edma_guard_ok(struct edma *e, enum lab_side side, uint64_t addr,
 	struct pedma_lab_guard *g;
 	uint64_t frames = 0, pfn, last, tidx = UINT64_MAX;
 
+	if (!e->cfg.no_guard &&
+	    le64toh(__atomic_load_n(&edma_hdr(e)->guard_gpa[side],
+				    __ATOMIC_ACQUIRE)) == PEDMA_LAB_GUARD_NOTHING) {
+		*bad = addr / PEDMA_LAB_GUARD_PAGE * PEDMA_LAB_GUARD_PAGE;
+		return false;	/* its driver or its guest is gone */
+	}
 	g = edma_guard_desc(e, side, &frames);
 	if (!g)
 		return true;
@@ -1083,6 +1089,12 @@ void edma_mbox_drop(struct edma *e, enum lab_side side)
 {
 	struct pedma_lab_mbox *mb = edma_mbox(e, side);
 	uint32_t prod = le32toh(__atomic_load_n(&mb->prod, __ATOMIC_ACQUIRE));
+	__le64 *gpa = &edma_hdr(e)->guard_gpa[side];
+
+	/* A guest that is gone has nothing mapped: its RAM is off limits. */
+	if (le64toh(__atomic_load_n(gpa, __ATOMIC_ACQUIRE)))
+		__atomic_store_n(gpa, htole64(PEDMA_LAB_GUARD_NOTHING),
+				 __ATOMIC_RELEASE);
 
 	if (prod != e->mbox_cons[side])
 		mlog("%s mailbox: %u unapplied entries dropped",

@@ -282,7 +282,7 @@ static int lab_guard_start(struct pedma_lab *lab)
  * Take the guard back from the model, after every DMA mapping of the
  * device is gone.  The model runs one thread and reads guard_gpa at every
  * check: once it has consumed a mailbox entry posted after the header was
- * cleared (a register read waits for that), no chain that saw the old
+ * set to PEDMA_LAB_GUARD_NOTHING (a register read waits for that), no chain that saw the old
  * address is still running and none will see it again, so the table and
  * descriptor can be freed.  A model that stopped answering may still read
  * them: they are then left allocated.
@@ -293,7 +293,8 @@ static void lab_guard_stop(struct pedma_lab *lab)
 
 	if (!lab->guard)
 		return;
-	writeq(0, lab_guard_gpa_reg(lab));
+	/* Nothing of ours is mapped from here on: any access is a violation. */
+	writeq(PEDMA_LAB_GUARD_NOTHING, lab_guard_gpa_reg(lab));
 	/* EDMA_V0_CTRL is read-only: the write is only a mailbox entry. */
 	lab_edma_write(&lab->be, EDMA_V0_CTRL, 0);
 	lab_edma_read(&lab->be, EDMA_V0_CTRL);
