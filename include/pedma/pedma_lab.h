@@ -115,7 +115,14 @@ struct pedma_lab_hdr {
 	 */
 	__le64 guard_gpa[2];	/* [0] host, [1] endpoint */
 #define PEDMA_LAB_GUARD_NOTHING	1ULL	/* guard_gpa: armed, nothing mapped */
-	__le32 reserved[8];
+	/*
+	 * Written by the model: how many times each side's guest went away
+	 * (its QEMU disconnected).  The model then rings the other guest's
+	 * PEDMA_LAB_VEC_PEER: what a PCIe link reset is to an NTB driver's
+	 * link event.  [0] host, [1] endpoint.
+	 */
+	__le32 gone[2];
+	__le32 reserved[6];
 };
 
 #define PEDMA_LAB_MBOX_ENTRIES		256	/* power of two */

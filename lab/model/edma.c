@@ -1091,10 +1091,17 @@ void edma_mbox_drop(struct edma *e, enum lab_side side)
 	uint32_t prod = le32toh(__atomic_load_n(&mb->prod, __ATOMIC_ACQUIRE));
 	__le64 *gpa = &edma_hdr(e)->guard_gpa[side];
 
+	__le32 *gone = &edma_hdr(e)->gone[side];
+
 	/* A guest that is gone has nothing mapped: its RAM is off limits. */
 	if (le64toh(__atomic_load_n(gpa, __ATOMIC_ACQUIRE)))
 		__atomic_store_n(gpa, htole64(PEDMA_LAB_GUARD_NOTHING),
 				 __ATOMIC_RELEASE);
+	/* Its link is down: tell the other guest, as a link event would. */
+	__atomic_store_n(gone, htole32(le32toh(*gone) + 1), __ATOMIC_RELEASE);
+	edma_pend_irq(e, side == LAB_SIDE_HOST ? LAB_SIDE_EP : LAB_SIDE_HOST,
+		      PEDMA_LAB_VEC_PEER);
+	edma_raise_pending(e);
 
 	if (prod != e->mbox_cons[side])
 		mlog("%s mailbox: %u unapplied entries dropped",
@@ -1138,6 +1145,8 @@ static void edma_hdr_init(struct edma *e)
 	h->ep_bar2_base = 0;
 	h->guard_gpa[LAB_SIDE_HOST] = 0;
 	h->guard_gpa[LAB_SIDE_EP] = 0;
+	h->gone[LAB_SIDE_HOST] = 0;
+	h->gone[LAB_SIDE_EP] = 0;
 	h->model_gen = htole32(e->cfg.model_gen);
 }
 

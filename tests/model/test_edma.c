@@ -1237,6 +1237,12 @@ static void test_mailbox_drop(void)
 
 	edma_mbox_drop(&F.e, LAB_SIDE_EP);
 	CHECK_EQ(le32toh(mbox(LAB_SIDE_EP)->cons), F.prod[LAB_SIDE_EP]);
+	/* The host hears of it at once, as of a link reset */
+	CHECK_EQ(le32toh(hdr()->gone[LAB_SIDE_EP]), 1);
+	CHECK_EQ(le32toh(hdr()->gone[LAB_SIDE_HOST]), 0);
+	CHECK_EQ(irq_count(LAB_SIDE_HOST, PEDMA_LAB_VEC_PEER), 1);
+	CHECK_EQ(irq_count(LAB_SIDE_EP, PEDMA_LAB_VEC_PEER), 0);
+	F.nirq = 0;
 	/* The host's kick applies the host's entry only */
 	CHECK_EQ(edma_process_mailboxes(&F.e), 1);
 	kick();
@@ -1252,6 +1258,8 @@ static void test_mailbox_drop(void)
 	prod = F.prod[LAB_SIDE_EP];
 	edma_mbox_drop(&F.e, LAB_SIDE_EP);
 	CHECK_EQ(le32toh(mbox(LAB_SIDE_EP)->cons), prod);
+	CHECK_EQ(le32toh(hdr()->gone[LAB_SIDE_EP]), 2);
+	F.nirq = 0;
 	wr(EDMA_V0_WR_CH01_IMWR_DATA, 0x7777);
 	kick();
 	CHECK_EQ(img(EDMA_V0_WR_CH01_IMWR_DATA), 0x7777);
@@ -1542,6 +1550,41 @@ static void test_guard_unmapped(void)
 	teardown();
 }
 
+static void test_guard_gone(void)
+{
+	setup("DMA guard: a gone guest's RAM is off limits");
+	engines_on();
+	guard_on(LAB_SIDE_HOST, HOST_RAM_SIZE);
+	guard_on(LAB_SIDE_EP, EP_RAM_SIZE);
+	put_payload(F.host, F.host_exp, 0x10000, 0x1000, 94);
+	guard_map(LAB_SIDE_HOST, 0x10000, 0x1000, 1);
+	guard_map(LAB_SIDE_EP, 0x7000, 0x2000, 1);
+
+	/* Mapped by a driver that is there: it runs */
+	memcpy(F.ep_exp + 0x7f00, F.host + 0x10000, 0x100);
+	run_one_ll(RD, 3, EDMA_V0_LIE, 0x10000, 0x7f00, 0x100);
+	check_mem();
+	wr(EDMA_V0_RD_INT_CLEAR, 0xffffffff);
+	kick();
+
+	/* The endpoint's guest goes away: nothing of its RAM is mapped */
+	edma_mbox_drop(&F.e, LAB_SIDE_EP);
+	CHECK_EQ(le64toh(hdr()->guard_gpa[LAB_SIDE_EP]), PEDMA_LAB_GUARD_NOTHING);
+	CHECK_EQ(le64toh(hdr()->guard_gpa[LAB_SIDE_HOST]), GUARD_DESC);
+	F.nirq = 0;
+	run_one_ll(RD, 3, EDMA_V0_LIE, 0x10000, 0x7f00, 0x100);
+	check_mem();	/* nothing copied */
+	CHECK_EQ(F.e.guard_violations, 1);
+	CHECK_EQ(take_spare(LAB_SIDE_EP), 1);
+	check_abort(RD, 3, EDMA_V0_ERR_APP(3), 0);
+
+	/* A side that never armed its guard stays unchecked when it goes */
+	hdr()->guard_gpa[LAB_SIDE_HOST] = 0;
+	edma_mbox_drop(&F.e, LAB_SIDE_HOST);
+	CHECK_EQ(le64toh(hdr()->guard_gpa[LAB_SIDE_HOST]), 0);
+	teardown();
+}
+
 static void test_guard_off(void)
 {
 	struct edma_cfg cfg;
@@ -1650,6 +1693,7 @@ int main(void)
 	test_big_transfer();
 	test_guard_mapped();
 	test_guard_unmapped();
+	test_guard_gone();
 	test_guard_off();
 	test_guard_hostile();
 

@@ -138,6 +138,7 @@ struct pedma_link {
 	bool stopping;
 	bool up;
 	bool peer_stale;		/* heartbeat lost; wait for a beat */
+	atomic_t lost;			/* pedma_peer_lost() since last eval */
 	struct pedma_hs_block self;	/* our block, as last written */
 	struct pedma_chan_part part;	/* valid while up */
 	u64 peer_wnd_local_base;	/* host: from the endpoint's block */
@@ -515,6 +516,7 @@ void pedma_link_start(struct pedma_dev *dev);
 void pedma_link_stop(struct pedma_dev *dev, bool peer_quiet);
 void pedma_link_destroy(struct pedma_dev *dev);
 void pedma_peer_event(struct pedma_dev *dev);	/* any context */
+void pedma_peer_lost(struct pedma_dev *dev);	/* any context */
 
 /* Deterministic LIDs: the host is 1, the endpoint 2 */
 static inline u16 pedma_lid(u8 role)

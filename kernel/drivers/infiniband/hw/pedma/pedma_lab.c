@@ -32,6 +32,7 @@ struct pedma_lab {
 	void __iomem *regs;		/* BAR0: ivshmem registers */
 	void __iomem *shm;		/* BAR2: lab area + window */
 	u32 self_id, peer_id, model_id;
+	u32 peer_gone;			/* the model's count of the peer leaving */
 	/*
 	 * Register mailbox.  mbox_lock serialises producers and covers
 	 * mbox_prod, our private copy of the published producer index.
@@ -161,10 +162,27 @@ static const struct pedma_backend_ops pedma_lab_ops = {
 	.peer_notify = lab_peer_notify,
 };
 
+static void __iomem *lab_peer_gone_reg(struct pedma_lab *lab)
+{
+	int peer = lab->be.role == PEDMA_ROLE_HOST ? 1 : 0;
+
+	return lab->shm + PEDMA_LAB_HDR_OFF +
+	       offsetof(struct pedma_lab_hdr, gone) + peer * sizeof(__le32);
+}
+
+/*
+ * The peer's doorbell, or the model telling us the peer's guest went away
+ * (its PCIe link reset, as an NTB link event reports it).
+ */
 static irqreturn_t lab_peer_irq(int irq, void *data)
 {
 	struct pedma_lab *lab = data;
+	u32 gone = readl(lab_peer_gone_reg(lab));
 
+	if (gone != lab->peer_gone) {
+		lab->peer_gone = gone;
+		pedma_peer_lost(lab->dev);
+	}
 	pedma_peer_event(lab->dev);
 	return IRQ_HANDLED;
 }
@@ -384,6 +402,7 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	lab->dev = dev;
 
+	lab->peer_gone = readl(lab_peer_gone_reg(lab));
 	ret = request_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_PEER), lab_peer_irq,
 			  0, "pedma-peer", lab);
 	if (ret)

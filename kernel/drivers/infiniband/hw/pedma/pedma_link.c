@@ -216,6 +216,17 @@ static void link_eval(struct pedma_dev *dev)
 	u32 val, peer_gen, my_gen;
 	int why;
 
+	if (atomic_xchg(&link->lost, 0)) {
+		/*
+		 * The peer's side of the link reset: that instance and its
+		 * chains are gone (whatever its block still says).  Forget
+		 * it; a new instance handshakes afresh.
+		 */
+		link->self.peer_gen = 0;
+		link->peer_stale = true;
+		link_set_down(dev, "peer's link reset", true);
+		write_self(dev);
+	}
 	memcpy_fromio(&peer, hs_block(dev, peer_role(dev)), sizeof(peer));
 	why = check_peer(dev, &peer, &val);
 	report_refusal(dev, why, val);
@@ -330,6 +341,7 @@ int pedma_link_init(struct pedma_dev *dev)
 	INIT_WORK(&link->event_work, link_event_work);
 	INIT_DELAYED_WORK(&link->hb_work, link_hb_work);
 	link->refusal = PEDMA_REFUSE_NONE;
+	atomic_set(&link->lost, 0);
 
 	memset(self, 0, sizeof(*self));
 	self->magic = cpu_to_le32(PEDMA_HS_MAGIC);
@@ -392,6 +404,18 @@ void pedma_link_destroy(struct pedma_dev *dev)
 	if (dev->link.wq)
 		destroy_workqueue(dev->link.wq);
 	dev->link.wq = NULL;
+}
+
+/*
+ * The backend saw the peer's side of the link go down for good (an NTB
+ * link-down event; in the lab, the peer's guest went away): no waiting for
+ * a heartbeat.  Any context.
+ */
+void pedma_peer_lost(struct pedma_dev *dev)
+{
+	atomic_set(&dev->link.lost, 1);
+	if (!READ_ONCE(dev->link.stopping))
+		queue_work(dev->link.wq, &dev->link.event_work);
 }
 
 /* The peer rang our doorbell: hard interrupt context. */
