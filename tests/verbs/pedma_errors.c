@@ -819,6 +819,26 @@ out:
 	dereg(c, &mr);
 }
 
+/*
+ * The responder's start of a one-sided scenario: T filled and registered
+ * for remote access, a pair connected; the client gets T's address in
+ * v[0] and its rkey in v[2] (step 1).
+ */
+static bool serve_target(struct sc *c, struct pair *p, struct ibv_mr **mr,
+			 const struct vt_conn_attr *ca, struct cm *pm)
+{
+	struct cm m = { 0 };
+
+	vt_fill(G.T, AREA, key_T(c), 0);
+	*mr = reg(c, G.T, AREA, E_RW, "target");
+	if (!*mr || !pair_create(c, p, 8, 8))
+		return false;
+	vt_qpinfo_local(&G.dev, p->qp, p->psn, &m.qi);
+	m.v[0] = (uintptr_t)G.T;
+	m.v[2] = (*mr)->rkey;
+	return xchg(c, 1, &m, pm) && pair_connect(c, p, &pm->qi, ca, 1001);
+}
+
 /* ---------------- a send CQ too small for the completions ---------------- */
 
 #define O_WRS 16u		/* signaled WRITEs posted without polling */
@@ -870,14 +890,7 @@ static void sc_cq_overflow(struct sc *c)
 		struct range ex[2];
 		uint64_t done;
 
-		vt_fill(G.T, AREA, key_T(c), 0);
-		mr = reg(c, G.T, AREA, E_RW, "target");
-		if (!mr || !pair_create(c, &p, 8, 8))
-			goto out;
-		vt_qpinfo_local(&G.dev, p.qp, p.psn, &m.qi);
-		m.v[0] = (uintptr_t)G.T;
-		m.v[2] = mr->rkey;
-		if (!xchg(c, 1, &m, &pm) || !pair_connect(c, &p, &pm.qi, &ca, 1001))
+		if (!serve_target(c, &p, &mr, &ca, &pm))
 			goto out;
 		if (!step_recv(c, 2, &pm))	/* the client saw its completions */
 			goto out;
@@ -981,14 +994,7 @@ static void sc_dereg_while_writing(struct sc *c)
 		uint64_t t0, i;
 		int r;
 
-		vt_fill(G.T, AREA, key_T(c), 0);
-		mr = reg(c, G.T, AREA, E_RW, "target");
-		if (!mr || !pair_create(c, &p, 8, 8))
-			goto out;
-		vt_qpinfo_local(&G.dev, p.qp, p.psn, &m.qi);
-		m.v[0] = (uintptr_t)G.T;
-		m.v[2] = mr->rkey;
-		if (!xchg(c, 1, &m, &pm) || !pair_connect(c, &p, &pm.qi, &ca, 1001))
+		if (!serve_target(c, &p, &mr, &ca, &pm))
 			goto out;
 		if (!step_recv(c, 2, &pm))	/* WRITEs are landing */
 			goto out;
