@@ -66,8 +66,9 @@ struct pedma_backend;
 /**
  * struct pedma_backend_ops - what differs between real hardware and the lab
  * @edma_read: read a 32-bit eDMA register (offset from the eDMA block).
- *	May be slow (an MMIO read over PCIe on the host); never on a fast path.
- *	Callable from any context.
+ *	May be slow (an MMIO read over PCIe on the host, a model round trip
+ *	in the lab); never on a fast path.  Process or threaded-interrupt
+ *	context, no spinlock held: it may sleep.
  * @edma_write: write a 32-bit eDMA register.  Callable from any context.
  * @edma_write_batch: write @n registers in order as one burst (the lab
  *	posts them with one kick).  Callable from any context.
@@ -236,6 +237,7 @@ struct pedma_dev {
 
 	spinlock_t xlock;		/* the data path: see above */
 	bool xfer_up;			/* channels set up; WRITE_ONCE under xlock */
+	u32 xfer_epoch;			/* links set up so far; likewise */
 	/*
 	 * The peer can no longer reach what we published: it acknowledged
 	 * our leave, or it left the link after its own chains ended (see

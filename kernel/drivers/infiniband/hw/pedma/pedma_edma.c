@@ -363,29 +363,37 @@ static void ll_start(struct pedma_dev *dev, struct pedma_chain *c,
 }
 
 /*
- * An interrupt of direction @dir: done/abort bits of our channels.  The
- * status register is read once per interrupt (on the host a PCIe read,
- * kept off the per-request path) and cleared write-1-to-clear for our
- * bits only: the peer owns the others.
+ * An interrupt of direction @dir: the done/abort bits of our channels.
+ * The status register is read once per interrupt (on the host a PCIe
+ * read, kept off the per-request path), outside the data-path lock: a
+ * register read may wait for the engine (the lab's model).  Threaded
+ * interrupt or process context.
  */
-static void ll_irq(struct pedma_dev *dev, int dir)
+static u32 ll_irq_status(struct pedma_dev *dev, int dir)
 {
-	u32 st_off = dir == PEDMA_DIR_WR ? EDMA_V0_WR_INT_STATUS :
-					   EDMA_V0_RD_INT_STATUS;
-	u32 clr_off = dir == PEDMA_DIR_WR ? EDMA_V0_WR_INT_CLEAR :
-					    EDMA_V0_RD_INT_CLEAR;
-	unsigned int i;
-	u32 mine, st;
+	u32 st = dev->be->ops->edma_read(dev->be, dir == PEDMA_DIR_WR ?
+					 EDMA_V0_WR_INT_STATUS :
+					 EDMA_V0_RD_INT_STATUS);
+	u32 mine = own_mask(dev, dir);
 
-	mine = own_mask(dev, dir);
-	mine |= mine << 16;	/* done [7:0], abort [23:16] */
-	st = dev->be->ops->edma_read(dev->be, st_off);
 	if (st == ~0u)
-		return;		/* the engine is gone */
-	st &= mine;
+		return 0;	/* the engine is gone */
+	return st & (mine | mine << 16);	/* done [7:0], abort [23:16] */
+}
+
+/*
+ * End the chains @st reports, clearing those bits write-1-to-clear (ours
+ * only: the peer owns the others).  xlock held.
+ */
+static void ll_irq(struct pedma_dev *dev, int dir, u32 st)
+{
+	unsigned int i;
+
 	if (!st)
 		return;
-	dev->be->ops->edma_write(dev->be, clr_off, st);
+	dev->be->ops->edma_write(dev->be, dir == PEDMA_DIR_WR ?
+				 EDMA_V0_WR_INT_CLEAR : EDMA_V0_RD_INT_CLEAR,
+				 st);
 	for (i = 0; i < dev->nchan[dir]; i++) {
 		struct pedma_chan *ch = &dev->chan[dir][i];
 		bool abort = st & EDMA_V0_INT_ABORT(ch->idx);
@@ -411,5 +419,6 @@ const struct pedma_mover_ops pedma_edma_ll_mover = {
 	.begin = ll_begin,
 	.add = ll_add,
 	.start = ll_start,
+	.irq_status = ll_irq_status,
 	.irq = ll_irq,
 };

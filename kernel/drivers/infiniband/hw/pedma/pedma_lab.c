@@ -62,8 +62,9 @@ static void lab_kick_model(struct pedma_lab *lab)
  * Wait until the model has consumed entries up to @target.  Bounded: the
  * model is a process that may die; then the lab is declared dead, as a
  * surprise-removed PCIe device would be, and register writes are dropped.
- * Called with mbox_lock held (atomic context): busy-waits, but only up to
- * PEDMA_LAB_MBOX_TIMEOUT_US and only on the slow register path.
+ * Called with mbox_lock held (atomic context) when the mailbox is full
+ * (256 entries outstanding, rare): busy-waits, but only up to
+ * PEDMA_LAB_MBOX_TIMEOUT_US.
  */
 static bool lab_mbox_wait(struct pedma_lab *lab, u32 target)
 {
@@ -127,24 +128,41 @@ static void lab_edma_write(struct pedma_backend *be, u32 off, u32 val)
 	lab_edma_write_batch(be, &w, 1);
 }
 
+/*
+ * Read after write: the model must have applied what we posted before.
+ * Sleeps while it catches up (process or threaded-interrupt context), with
+ * no lock held: other writers may post meanwhile, cons only grows.
+ */
 static u32 lab_edma_read(struct pedma_backend *be, u32 off)
 {
 	struct pedma_lab *lab = to_lab(be);
 	unsigned long flags;
-	u32 val = ~0u;		/* what a read of a dead PCIe device returns */
+	u32 target, cons;
+	bool dead;
 
 	if (WARN_ON_ONCE(off >= EDMA_V0_REGS_SIZE || off & 3))
-		return val;
-
-	/* Read after write: the model must have applied our writes. */
+		return ~0u;
+	might_sleep();
 	spin_lock_irqsave(&lab->mbox_lock, flags);
-	if (lab_mbox_wait(lab, lab->mbox_prod)) {
-		/* The image is read only after cons says it is current. */
-		rmb();
-		val = readl(lab->regs_image + off);
-	}
+	target = lab->mbox_prod;
+	dead = lab->dead;
 	spin_unlock_irqrestore(&lab->mbox_lock, flags);
-	return val;
+	if (dead ||
+	    read_poll_timeout(readl, cons, (s32)(cons - target) >= 0, 20,
+			      PEDMA_LAB_MBOX_TIMEOUT_US, false, &lab->mbox->cons)) {
+		spin_lock_irqsave(&lab->mbox_lock, flags);
+		if (!lab->dead) {
+			lab->dead = true;
+			dev_err(&lab->pdev->dev,
+				"eDMA model stopped answering (mailbox %u/%u); register access disabled\n",
+				readl(&lab->mbox->cons), target);
+		}
+		spin_unlock_irqrestore(&lab->mbox_lock, flags);
+		return ~0u;	/* what a read of a dead PCIe device returns */
+	}
+	/* The image is read only after cons says it is current. */
+	rmb();
+	return readl(lab->regs_image + off);
 }
 
 static void lab_peer_notify(struct pedma_backend *be)
@@ -403,16 +421,16 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	lab->dev = dev;
 
 	lab->peer_gone = readl(lab_peer_gone_reg(lab));
-	ret = request_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_PEER), lab_peer_irq,
-			  0, "pedma-peer", lab);
+	ret = request_threaded_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_PEER), NULL,
+				   lab_peer_irq, IRQF_ONESHOT, "pedma-peer", lab);
 	if (ret)
 		goto err_dev;
-	ret = request_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR),
-			  lab_edma_wr_irq, 0, "pedma-edma-wr", lab);
+	ret = request_threaded_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR), NULL,
+				   lab_edma_wr_irq, IRQF_ONESHOT, "pedma-edma-wr", lab);
 	if (ret)
 		goto err_irq;
-	ret = request_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_RD),
-			  lab_edma_rd_irq, 0, "pedma-edma-rd", lab);
+	ret = request_threaded_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_RD), NULL,
+				   lab_edma_rd_irq, IRQF_ONESHOT, "pedma-edma-rd", lab);
 	if (ret)
 		goto err_irq_wr;
 

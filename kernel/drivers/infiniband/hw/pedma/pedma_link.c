@@ -418,7 +418,7 @@ void pedma_peer_lost(struct pedma_dev *dev)
 		queue_work(dev->link.wq, &dev->link.event_work);
 }
 
-/* The peer rang our doorbell: hard interrupt context. */
+/* The peer rang our doorbell: the backend's threaded handler (any context). */
 void pedma_peer_event(struct pedma_dev *dev)
 {
 	if (READ_ONCE(dev->link.stopping))

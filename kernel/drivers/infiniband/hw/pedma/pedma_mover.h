@@ -26,7 +26,8 @@
  * Channels.  Each side owns a set of channels per direction
  * (PEDMA_DIR_WR: endpoint memory -> PCIe, PEDMA_DIR_RD: the reverse), in
  * dev->chan[dir][0..nchan).  One chain runs on a channel at a time.
- * Everything here is called with dev->xlock held, except quiesce().
+ * Everything here is called with dev->xlock held, except quiesce() and
+ * irq_status().
  */
 #ifndef PEDMA_MOVER_H
 #define PEDMA_MOVER_H
@@ -68,8 +69,10 @@ struct pedma_chain {
  * @begin: a free channel of @dir for a new chain in @c; -EBUSY if none.
  * @add: append @len bytes from @src to @dst.  The caller checks c->room.
  * @start: the chain (at least one segment) runs; @done(@cookie) follows.
- * @irq: an engine interrupt of direction @dir (the backend's handler
- *	calls pedma_edma_irq()); ends the chains it reports.  xlock held.
+ * @irq_status: an engine interrupt of direction @dir arrived (the
+ *	backend's threaded handler calls pedma_edma_irq()): which of our
+ *	chains it reports.  No locks; may wait for a register read.
+ * @irq: end the chains @st (from irq_status) reports.  xlock held.
  */
 struct pedma_mover_ops {
 	u32 max_seg;
@@ -80,7 +83,8 @@ struct pedma_mover_ops {
 	void (*add)(struct pedma_chain *c, u64 src, u64 dst, u32 len);
 	void (*start)(struct pedma_dev *dev, struct pedma_chain *c,
 		      pedma_chain_done_fn done, void *cookie);
-	void (*irq)(struct pedma_dev *dev, int dir);
+	u32 (*irq_status)(struct pedma_dev *dev, int dir);
+	void (*irq)(struct pedma_dev *dev, int dir, u32 st);
 };
 
 extern const struct pedma_mover_ops pedma_edma_ll_mover;

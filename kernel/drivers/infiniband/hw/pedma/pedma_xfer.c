@@ -807,14 +807,23 @@ static void chain_done(struct pedma_dev *dev, int dir, void *cookie,
 	}
 }
 
-/* An eDMA interrupt of direction @dir (the backend's handler). */
+/*
+ * An eDMA interrupt of direction @dir: the backend's threaded handler, or
+ * any process context (a register read may wait).
+ */
 void pedma_edma_irq(struct pedma_dev *dev, int dir)
 {
+	u32 epoch = READ_ONCE(dev->xfer_epoch);
 	unsigned long flags;
+	u32 st;
 
+	if (!READ_ONCE(dev->xfer_up))
+		return;
+	st = dev->mover->irq_status(dev, dir);
 	spin_lock_irqsave(&dev->xlock, flags);
-	if (dev->xfer_up) {
-		dev->mover->irq(dev, dir);
+	/* bits read on an earlier link must not end this link's chains */
+	if (dev->xfer_up && dev->xfer_epoch == epoch) {
+		dev->mover->irq(dev, dir, st);
 		pedma_peer_sync_check(dev);
 	}
 	spin_unlock_irqrestore(&dev->xlock, flags);
@@ -881,6 +890,7 @@ void pedma_xfer_link_up(struct pedma_dev *dev)
 
 	spin_lock_irqsave(&dev->xlock, flags);
 	dev->mover->link_up(dev);
+	WRITE_ONCE(dev->xfer_epoch, dev->xfer_epoch + 1);
 	pedma_area_link_up(dev);
 	WRITE_ONCE(dev->peer_quiet, false);
 	WRITE_ONCE(dev->xfer_up, true);
