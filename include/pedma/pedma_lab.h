@@ -40,10 +40,10 @@
  * channel like a bad address, fills the descriptor's violation record and
  * raises that side's PEDMA_LAB_VEC_SPARE.  guard_gpa 0: that side is not
  * checked (no driver ever armed it).  PEDMA_LAB_GUARD_NOTHING: nothing of
- * that side's RAM is mapped -- its driver left (remove) or its guest went
- * away (the model sets it when the guest's QEMU disconnects) -- so every
- * access to that RAM is a violation, as an IOMMU faults a detached
- * device's DMA.  The window and the interrupt aperture are not RAM and are
+ * that side's RAM is mapped -- its driver left (remove) -- so every access
+ * to that RAM is a violation, as an IOMMU faults a detached device's DMA.
+ * PEDMA_LAB_GUARD_GONE: its guest went away; accesses abort, as over a
+ * link that is down.  The window and the interrupt aperture are not RAM and are
  * not checked.
  */
 #ifndef PEDMA_LAB_H
@@ -115,6 +115,12 @@ struct pedma_lab_hdr {
 	 */
 	__le64 guard_gpa[2];	/* [0] host, [1] endpoint */
 #define PEDMA_LAB_GUARD_NOTHING	1ULL	/* guard_gpa: armed, nothing mapped */
+/*
+ * guard_gpa: the guest went away (the model sets it): its link is down,
+ * an access to its RAM aborts the chain as a PCIe error would, and is not
+ * a guard violation (the other side may not know yet)
+ */
+#define PEDMA_LAB_GUARD_GONE	2ULL
 	/*
 	 * Written by the model: how many times each side's guest went away
 	 * (its QEMU disconnected).  The model then rings the other guest's

@@ -267,11 +267,12 @@ static bool edma_guard_ok(struct edma *e, enum lab_side side, uint64_t addr,
 	const struct guest_ram *ram = side_ram(e, side);
 	const uint32_t *table = NULL;
 	struct pedma_lab_guard *g;
-	uint64_t frames = 0, pfn, last, tidx = UINT64_MAX;
+	uint64_t frames = 0, pfn, last, tidx = UINT64_MAX, gpa;
 
+	gpa = le64toh(__atomic_load_n(&edma_hdr(e)->guard_gpa[side],
+				      __ATOMIC_ACQUIRE));
 	if (!e->cfg.no_guard &&
-	    le64toh(__atomic_load_n(&edma_hdr(e)->guard_gpa[side],
-				    __ATOMIC_ACQUIRE)) == PEDMA_LAB_GUARD_NOTHING) {
+	    (gpa == PEDMA_LAB_GUARD_NOTHING || gpa == PEDMA_LAB_GUARD_GONE)) {
 		*bad = addr / PEDMA_LAB_GUARD_PAGE * PEDMA_LAB_GUARD_PAGE;
 		return false;	/* its driver or its guest is gone */
 	}
@@ -330,12 +331,21 @@ static void edma_guard_violation(struct edma *e, enum lab_side side,
 	char elem[40];
 	uint32_t n;
 
-	e->guard_violations++;
 	if (x->llp == UINT64_MAX)
 		snprintf(elem, sizeof(elem), "non-LL");
 	else
 		snprintf(elem, sizeof(elem), "LL element %#llx",
 			 (unsigned long long)x->llp);
+	if (le64toh(__atomic_load_n(&edma_hdr(e)->guard_gpa[side],
+				    __ATOMIC_ACQUIRE)) == PEDMA_LAB_GUARD_GONE) {
+		/* A link that is down, not a use after free */
+		mlog("%s guest gone (link down): %s ch%u %s %s sar %#llx dar %#llx size %u aborted",
+		     side_name(side), edma_regs[x->dir].name, x->ch, elem,
+		     guard_what_name[what], (unsigned long long)x->sar,
+		     (unsigned long long)x->dar, x->size);
+		return;
+	}
+	e->guard_violations++;
 	/* One line each, but a runaway guest must not fill the disk */
 	if (e->guard_violations <= 1000 || mlog_ratelimit())
 		mlog("DMA GUARD: #%llu %s RAM: %s ch%u %s %s sar %#llx dar %#llx size %u: page %#llx is not DMA-mapped by the %s",
@@ -1093,9 +1103,9 @@ void edma_mbox_drop(struct edma *e, enum lab_side side)
 
 	__le32 *gone = &edma_hdr(e)->gone[side];
 
-	/* A guest that is gone has nothing mapped: its RAM is off limits. */
+	/* A guest that is gone: its RAM is out of reach (link down). */
 	if (le64toh(__atomic_load_n(gpa, __ATOMIC_ACQUIRE)))
-		__atomic_store_n(gpa, htole64(PEDMA_LAB_GUARD_NOTHING),
+		__atomic_store_n(gpa, htole64(PEDMA_LAB_GUARD_GONE),
 				 __ATOMIC_RELEASE);
 	/* Its link is down: tell the other guest, as a link event would. */
 	__atomic_store_n(gone, htole32(le32toh(*gone) + 1), __ATOMIC_RELEASE);

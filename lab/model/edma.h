@@ -122,8 +122,9 @@ unsigned int edma_process_mailboxes(struct edma *e);
  * The guest of this side is gone: drop whatever it posted and the model
  * has not applied (never applied later), and publish cons = prod so that
  * the next guest starts from an empty mailbox.  An armed DMA guard of that
- * side becomes PEDMA_LAB_GUARD_NOTHING: its RAM is off limits until a
- * driver of the next guest arms it again.
+ * side becomes PEDMA_LAB_GUARD_GONE: its RAM is out of reach (accesses
+ * abort) until a driver of the next guest arms it again; the other guest
+ * is told (hdr.gone, its peer vector).
  */
 void edma_mbox_drop(struct edma *e, enum lab_side side);
 

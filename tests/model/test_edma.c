@@ -1567,13 +1567,22 @@ static void test_guard_gone(void)
 	wr(EDMA_V0_RD_INT_CLEAR, 0xffffffff);
 	kick();
 
-	/* The endpoint's guest goes away: nothing of its RAM is mapped */
+	/* The endpoint's guest goes away: its RAM is out of reach */
 	edma_mbox_drop(&F.e, LAB_SIDE_EP);
-	CHECK_EQ(le64toh(hdr()->guard_gpa[LAB_SIDE_EP]), PEDMA_LAB_GUARD_NOTHING);
+	CHECK_EQ(le64toh(hdr()->guard_gpa[LAB_SIDE_EP]), PEDMA_LAB_GUARD_GONE);
 	CHECK_EQ(le64toh(hdr()->guard_gpa[LAB_SIDE_HOST]), GUARD_DESC);
 	F.nirq = 0;
 	run_one_ll(RD, 3, EDMA_V0_LIE, 0x10000, 0x7f00, 0x100);
 	check_mem();	/* nothing copied */
+	CHECK_EQ(F.e.guard_violations, 0);	/* a link down, not a violation */
+	CHECK_EQ(take_spare(LAB_SIDE_EP), 0);
+	check_abort(RD, 3, EDMA_V0_ERR_APP(3), 0);
+
+	/* Its driver removed (nothing mapped): the same access is a violation */
+	hdr()->guard_gpa[LAB_SIDE_EP] = htole64(PEDMA_LAB_GUARD_NOTHING);
+	F.nirq = 0;
+	run_one_ll(RD, 3, EDMA_V0_LIE, 0x10000, 0x7f00, 0x100);
+	check_mem();
 	CHECK_EQ(F.e.guard_violations, 1);
 	CHECK_EQ(take_spare(LAB_SIDE_EP), 1);
 	check_abort(RD, 3, EDMA_V0_ERR_APP(3), 0);

@@ -647,6 +647,23 @@ static void chain_done(struct pedma_dev *dev, int dir, void *cookie,
 		       bool aborted);
 
 /*
+ * UD: the datagram for the current target did not get there (the engine
+ * aborted, e.g. the link to the peer went down under it).  It is lost, as
+ * on a fabric; the receive it took is given back as failed and the send
+ * goes on to the next target.  The QP stays usable.
+ */
+static void ud_drop_target(struct pedma_qp *qp)
+{
+	struct pedma_swqe *w = &qp->sq[qp->sq_cur & (qp->sq_entries - 1)];
+
+	if (qp->req.rqe_taken && pedma_rec_room(qp->dev))
+		post_record(qp, w, PEDMA_REC_ST_PROT_ERR);
+	qp->req.ready = false;
+	qp->req.rqe_taken = false;
+	qp->req.dst_qpn = 0;
+}
+
+/*
  * Build and start the next chain of the current request.  Returns 0 when
  * a chain runs, -EBUSY when no channel is free (the QP is queued),
  * -ENOENT when the receiving QP went away, or an IB status when a
@@ -763,9 +780,7 @@ void pedma_xfer_progress(struct pedma_qp *qp)
 		if (ret == -ENOENT) {
 			if (qp->ud) {
 				/* that target is gone: its copy is dropped */
-				qp->req.ready = false;
-				qp->req.rqe_taken = false;
-				qp->req.dst_qpn = 0;
+				ud_drop_target(qp);
 				continue;
 			}
 			ret = IB_WC_RETRY_EXC_ERR;	/* the responder vanished */
@@ -791,7 +806,10 @@ static void chain_done(struct pedma_dev *dev, int dir, void *cookie,
 					      "eDMA %s channel aborted a chain of QP %u\n",
 					      dir == PEDMA_DIR_WR ? "write" : "read",
 					      qp->qpn);
-			complete_cur(qp, IB_WC_LOC_QP_OP_ERR);
+			if (qp->ud)
+				ud_drop_target(qp);
+			else
+				complete_cur(qp, IB_WC_LOC_QP_OP_ERR);
 		}
 		pedma_xfer_progress(qp);
 		wake_up(&qp->idle_wq);
