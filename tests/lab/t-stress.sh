@@ -224,7 +224,8 @@ kmalloc_snapshot() { echo "$(kmalloc_bytes) $(refs)" >"$ST/kmalloc-$PEDMA_ROLE";
 # ib_check_bw LOG SIDE: ib_write_bw printed its results line
 ib_check_bw() {
 	local line
-	line=$(awk '/^ *[0-9]+ +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+/ { l = $0 } END { print l }' "$1")
+	# perftest separates the last columns with tabs
+	line=$(awk '/^[ \t]*[0-9]+[ \t]+[0-9]+[ \t]+[0-9.]+[ \t]+[0-9.]+[ \t]+[0-9.]+/ { l = $0 } END { print l }' "$1")
 	[ -n "$line" ] || { echo "no results line"; return 1; }
 	awk '{ print $2 " iterations of " $1 " B, " $4 " MB/s avg" }' <<<"$line"
 }
