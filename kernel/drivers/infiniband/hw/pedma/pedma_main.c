@@ -20,7 +20,7 @@ MODULE_PARM_DESC(hs_layout_version,
 bool pedma_test_early_free_rq;
 module_param_named(test_early_free_rq, pedma_test_early_free_rq, bool, 0444);
 MODULE_PARM_DESC(test_early_free_rq,
-		 "Testing only: give published receives back before the peer confirmed it stopped using them (a bug the lab's DMA guard must catch)");
+		 "Testing only: give published receives back while the peer can still reach them (no wait for its word, no start index for a new sender): a bug the lab's DMA guard must catch");
 
 struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 {

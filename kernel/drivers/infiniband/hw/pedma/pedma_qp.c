@@ -93,6 +93,8 @@ static void rq_reset(struct pedma_dev *dev, struct pedma_rq *rq)
  */
 static void rq_publish_first(struct pedma_dev *dev, struct pedma_rq *rq)
 {
+	if (pedma_test_early_free_rq)
+		return;	/* a new sender starts at 0: on receives given back */
 	writel(rq->cons, pedma_out(dev, rq->pub_off +
 				   offsetof(struct pedma_pub_ring_hdr, first)));
 }
@@ -100,6 +102,8 @@ static void rq_publish_first(struct pedma_dev *dev, struct pedma_rq *rq)
 static void rq_publish_skip(struct pedma_dev *dev, struct pedma_rq *rq,
 			    u32 slot)
 {
+	if (pedma_test_early_free_rq)
+		return;
 	writeb(PEDMA_RQE_F_SKIP,
 	       pedma_out(dev, rq->pub_off + pub_ring_size(slot) +
 			 offsetof(struct pedma_pub_rqe, flags)));
