@@ -137,7 +137,9 @@ loop_mad() {	# SA queries through QP1; the host's SA answers its own too
 	local rc
 	while [ ! -e "$LOOPS/stop" ]; do
 		rc=0
-		timeout -k 2 10 saquery -C "$PT_DEV" -P 1 >/dev/null 2>&1 &
+		# a PathRecord GetTable (the SA answers PathRecord, ClassPortInfo
+		# and MCMemberRecord; a bare saquery asks for NodeRecords)
+		timeout -k 2 10 saquery -C "$PT_DEV" -P 1 -p >/dev/null 2>&1 &
 		echo $! >"$LOOPS/mad.pid"
 		wait "$(cat "$LOOPS/mad.pid")" || rc=$?
 		if [ "$rc" -eq 0 ]; then count mad ok; else count mad fail; sleep 0.2; fi
