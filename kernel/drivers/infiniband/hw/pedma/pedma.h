@@ -145,6 +145,7 @@ struct pedma_link {
 	u64 peer_wnd_local_base;	/* host: from the endpoint's block */
 	__be64 peer_guid;		/* the peer's node GUID, valid while up */
 	u32 linked_gen;			/* the peer's gen on the last link */
+	u32 dead_gen;			/* a peer gen reported gone (lost) */
 	u32 peer_hb;			/* last peer heartbeat seen */
 	unsigned long peer_hb_jiffies;	/* when it last changed */
 	int refusal;			/* last refusal reported, to log once */

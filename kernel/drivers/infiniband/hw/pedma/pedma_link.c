@@ -224,6 +224,7 @@ static void link_eval(struct pedma_dev *dev)
 		 */
 		link->self.peer_gen = 0;
 		link->peer_stale = true;
+		link->dead_gen = link->linked_gen;
 		link_set_down(dev, "peer's link reset", true);
 		write_self(dev);
 	}
@@ -241,6 +242,9 @@ static void link_eval(struct pedma_dev *dev)
 
 	peer_gen = le32_to_cpu(peer.gen);
 	my_gen = le32_to_cpu(link->self.gen);
+	/* The instance the backend reported gone never links again. */
+	if (link->dead_gen && peer_gen == link->dead_gen)
+		return;
 	if (peer_gen != le32_to_cpu(link->self.peer_gen)) {
 		bool fresh = peer_gen != link->linked_gen;
 
