@@ -32,7 +32,20 @@ guard_bit() {
 rc=0
 "$REPO/lab/pedma-lab" run --build "$BUILD" --timeout "$TIMEOUT" --out "$OUT" \
 	--env PEDMA_STRESS_INJECT=1 --env "PEDMA_STRESS_CYCLES=${PEDMA_STRESS_CYCLES:-20}" \
-	--env "PEDMA_STRESS_KILLS=${PEDMA_STRESS_KILLS:-0}" "$@" --host "$T" --ep "$T" || rc=$?
+	--env "PEDMA_STRESS_KILLS=${PEDMA_STRESS_KILLS:-0}" "$@" --host "$T" --ep "$T" &
+lab=$!
+# The victim of the injected bug may be too broken to finish its script:
+# once the model logged a violation, give the guests a few seconds to
+# report it and end the run (the launcher cleans up on TERM).
+while kill -0 "$lab" 2>/dev/null; do
+	if grep -q 'DMA GUARD:' "$OUT/model.log" 2>/dev/null; then
+		sleep 5
+		kill -TERM "$lab" 2>/dev/null || true
+		break
+	fi
+	sleep 1
+done
+wait "$lab" || rc=$?
 echo
 if [ "$rc" -eq 0 ]; then
 	echo "lab-stress-guard-bites: FAIL: the run passed: test_early_free_rq=1 went unnoticed (is the parameter there? is the guard?)"
