@@ -323,6 +323,8 @@ NEXT=1
 [ -e "$ST/next-$PEDMA_ROLE" ] && NEXT=$(cat "$ST/next-$PEDMA_ROLE")
 log "boot $LAB_BOOT: ${#EV[@]} events (${CYCLES} unload cycles, $KILLS kills per side), from event $NEXT$([ "$INJECT" = 1 ] && echo ", INJECT: ep loads pedma ${INSMOD_ARGS[*]:-} test_early_free_rq=1")"
 
+# saquery talks to the SA through ib_umad (not loaded by default; every boot)
+modprobe ib_umad || die "modprobe ib_umad"
 if [ "$NEXT" -eq 1 ]; then
 	[ "$LAB_PEDMA_LOADED" = 1 ] || die "pedma not loaded by the setup"
 	if [ "${#INSMOD_ARGS[@]}" -gt 0 ]; then
