@@ -31,20 +31,27 @@
  * full list of lab rules.  Vector PEDMA_LAB_VEC_PEER is
  * rung by the other guest (the NTB doorbell of the lab).
  *
- * DMA guard (lab version 2; works like an IOMMU): each side's driver
- * accounts every DMA mapping of its lab device in a table of per-page map
- * counters in its own RAM and publishes a guard descriptor
+ * DMA guard (lab version 3; an IOMMU of the lab): each side's driver
+ * maps every DMA mapping of its lab device to an I/O virtual address
+ * (IOVA) of its own, never the guest-physical address, through a one-level
+ * translation table in its own RAM, and publishes a guard descriptor
  * (struct pedma_lab_guard) through pedma_lab_hdr.guard_gpa[side].  The
- * model checks every guest-RAM access of the engine against the table of
- * the side that owns the RAM; an access to a page with count 0 aborts the
- * channel like a bad address, fills the descriptor's violation record and
- * raises that side's PEDMA_LAB_VEC_SPARE.  guard_gpa 0: that side is not
- * checked (no driver ever armed it).  PEDMA_LAB_GUARD_NOTHING: nothing of
- * that side's RAM is mapped -- its driver left (remove) -- so every access
- * to that RAM is a violation, as an IOMMU faults a detached device's DMA.
+ * model translates every guest-RAM address of the engine through the table
+ * of the side that owns the RAM.  An address without a translation (never
+ * mapped, unmapped, outside the IOVA space) aborts the channel like a bad
+ * address, fills the descriptor's violation record and raises that side's
+ * PEDMA_LAB_VEC_SPARE.  IOVAs are handed out next-fit: an unmapped IOVA is
+ * handed out again only after the whole IOVA space went round, so a chain
+ * that still holds an address of a buffer that went back faults even when
+ * the same memory was mapped again for something else, as with an IOMMU.
+ * guard_gpa 0: that side is not translated (no driver armed it; addresses
+ * are guest-physical).  PEDMA_LAB_GUARD_NOTHING: nothing of that side's
+ * RAM is mapped -- its driver left (remove) -- so every access to that RAM
+ * is a violation, as an IOMMU faults a detached device's DMA.
  * PEDMA_LAB_GUARD_GONE: its guest went away; accesses abort, as over a
- * link that is down.  The window and the interrupt aperture are not RAM and are
- * not checked.
+ * link that is down.  The window and the interrupt aperture are not RAM
+ * and are not translated.  With PEDMA_LAB_MF_NO_GUARD in model_flags (the
+ * model's --no-guard) the drivers do not arm the guard.
  */
 #ifndef PEDMA_LAB_H
 #define PEDMA_LAB_H
@@ -53,7 +60,7 @@
 #include "pedma_window.h"
 
 #define PEDMA_LAB_MAGIC			0x42414c414d444550ULL	/* "PEDMALAB" */
-#define PEDMA_LAB_VERSION		2
+#define PEDMA_LAB_VERSION		3
 
 #define PEDMA_LAB_HDR_OFF		0x00000
 #define PEDMA_LAB_MBOX_HOST_OFF		0x01000
@@ -107,9 +114,10 @@ struct pedma_lab_hdr {
 	 */
 	__le64 ep_bar2_base;
 	__le32 model_gen;	/* changes each time the model starts */
-	__le32 reserved0;
+	__le32 model_flags;	/* PEDMA_LAB_MF_* */
+#define PEDMA_LAB_MF_NO_GUARD	0x1	/* drivers: do not arm the DMA guard */
 	/*
-	 * Written by each side's driver (version 2): the guest-physical
+	 * Written by each side's driver: the guest-physical
 	 * address of its struct pedma_lab_guard, 0 for none.  Set once the
 	 * descriptor is complete; cleared before it is freed.
 	 */
@@ -158,21 +166,26 @@ struct pedma_lab_mbox {
 
 /*
  * The DMA guard descriptor: one 4 KiB page in the guest's RAM, written by
- * its driver (the model writes only .viol).  Guest page frame pfn (4 KiB
- * frames, guest-physical address pfn << 12) has the map counter
- * ((__le32 *)table page (pfn / PEDMA_LAB_GUARD_FRAMES_PER_PAGE))
- * [pfn % PEDMA_LAB_GUARD_FRAMES_PER_PAGE]; table page i is the 4 KiB page at
- * guest-physical address table_gpa[i].  A count of 0 means no DMA mapping
- * of the lab device covers the page; frames at or above .frames are not
- * checked.  The model trusts none of it: a descriptor or table page
- * outside RAM, a count above the limits, a bad magic or version make it
- * ignore the descriptor (logged).
+ * its driver (the model writes only .viol).  The IOVA space is
+ * [iova_base, iova_base + pages * 4 KiB); IOVA page i (address
+ * iova_base + i * 4 KiB) has the entry
+ * ((__le32 *)table page (i / PEDMA_LAB_GUARD_ENTRIES_PER_PAGE))
+ * [i % PEDMA_LAB_GUARD_ENTRIES_PER_PAGE]; table page n is the 4 KiB page at
+ * guest-physical address table_gpa[n].  An entry is 0 (no translation) or
+ * the guest page frame number plus one: the IOVA page then translates to
+ * guest-physical (entry - 1) * 4 KiB.  The model trusts none of it: a
+ * descriptor or table page outside RAM, counts above the limits, an IOVA
+ * space that wraps or overlaps the interrupt aperture, a bad magic or
+ * version make it ignore the descriptor (logged); an entry outside RAM is
+ * a bad address.
  */
 #define PEDMA_LAB_GUARD_MAGIC		0x445241554744504cULL	/* "LPDGUARD" */
-#define PEDMA_LAB_GUARD_VERSION		1
+#define PEDMA_LAB_GUARD_VERSION		2
 #define PEDMA_LAB_GUARD_PAGE		4096
-#define PEDMA_LAB_GUARD_FRAMES_PER_PAGE	(PEDMA_LAB_GUARD_PAGE / 4)
+#define PEDMA_LAB_GUARD_ENTRIES_PER_PAGE	(PEDMA_LAB_GUARD_PAGE / 4)
 #define PEDMA_LAB_GUARD_MAX_TABLE_PAGES	496
+/* Where the lab drivers put their IOVA space: far above any lab RAM */
+#define PEDMA_LAB_GUARD_IOVA_BASE	0x0000100000000000ULL	/* 16 TiB */
 
 /* What the guard caught (pedma_lab_guard_viol.what) */
 #define PEDMA_LAB_GUARD_SRC		1	/* element source */
@@ -195,16 +208,17 @@ struct pedma_lab_guard_viol {
 	__le64 dar;
 	__le32 size;		/* the element's transfer size (4: IMWr) */
 	__le32 reserved0;
-	__le64 addr;		/* guest address of the first unmapped page */
+	__le64 addr;		/* the first page without a translation */
 	__le64 reserved1;
 };
 
 struct pedma_lab_guard {
 	__le64 magic;		/* PEDMA_LAB_GUARD_MAGIC */
 	__le32 version;		/* PEDMA_LAB_GUARD_VERSION */
-	__le32 frames;		/* guest page frames covered: [0, frames) */
+	__le32 pages;		/* IOVA pages: [iova_base, + pages * 4 KiB) */
 	__le32 table_pages;	/* valid entries of table_gpa[] */
-	__le32 reserved0[3];
+	__le32 reserved0;
+	__le64 iova_base;	/* 4 KiB aligned */
 	struct pedma_lab_guard_viol viol;
 	__le32 reserved1[8];
 	__le64 table_gpa[PEDMA_LAB_GUARD_MAX_TABLE_PAGES];

@@ -48,17 +48,21 @@
  *   published, with release ordering.
  * - int_clear clears the written done/abort bits; clearing an abort bit
  *   also clears that channel's error status bits.
- * - DMA guard (pedma_lab.h): unless cfg.no_guard, every access of the engine
- *   to guest RAM (element source and destination, LL element fetched from
- *   endpoint RAM, IMWr into host RAM) is checked page by page against the
- *   map counters of the side that owns the RAM, found through
- *   hdr.guard_gpa[side] at every check.  A page with count 0: the element
- *   aborts as a bad source/destination (LL fetch error for an element, the
- *   IMWr is dropped), nothing of it moves, a "DMA GUARD:" line is logged,
- *   the violation is recorded in that side's descriptor and that side's
- *   PEDMA_LAB_VEC_SPARE is raised.  The window and the interrupt aperture
- *   are not RAM and are not checked; a side without a descriptor, or with
- *   one that fails validation (logged), is not checked.
+ * - DMA guard, the lab's IOMMU (pedma_lab.h): unless cfg.no_guard, every
+ *   address of the engine into guest RAM (element source and destination,
+ *   LL element fetched from endpoint RAM, IMWr into host RAM) of a side
+ *   whose driver published a guard descriptor is an IOVA, translated page
+ *   by page through that side's table, found through hdr.guard_gpa[side]
+ *   at every access.  A page without a translation: the element aborts as
+ *   a bad source/destination (LL fetch error for an element, the IMWr is
+ *   dropped), nothing of it moves, a "DMA GUARD:" line is logged, the
+ *   violation is recorded in that side's descriptor and that side's
+ *   PEDMA_LAB_VEC_SPARE is raised.  A translation to a frame outside RAM
+ *   is a bad address.  The window and the interrupt aperture are not RAM
+ *   and are not translated; a side without a descriptor, or with one that
+ *   fails validation (logged), uses guest-physical addresses.  With
+ *   cfg.no_guard the header carries PEDMA_LAB_MF_NO_GUARD and the drivers
+ *   do not arm the guard.
  */
 #include <endian.h>
 #include <errno.h>
@@ -177,14 +181,8 @@ static const char *side_name(enum lab_side side)
 static void edma_pend_irq(struct edma *e, enum lab_side side,
 			  unsigned int vector);
 
-/* True if p points into the shm (the window), not into guest RAM */
-static bool edma_in_shm(const struct edma *e, const uint8_t *p)
-{
-	return p >= e->cfg.shm && p < e->cfg.shm + e->cfg.shm_size;
-}
-
 /* ------------------------------------------------------------------------ */
-/* DMA guard                                                                */
+/* DMA guard: the lab's IOMMU                                               */
 /* ------------------------------------------------------------------------ */
 
 static const struct guest_ram *side_ram(const struct edma *e,
@@ -207,34 +205,43 @@ static void edma_guard_refuse(struct edma *e, enum lab_side side,
 	if (e->guard_refused[side] == gpa)
 		return;
 	e->guard_refused[side] = gpa;
-	mlog("guard: %s descriptor at %#llx refused (%s): %s RAM not checked",
+	mlog("guard: %s descriptor at %#llx refused (%s): %s addresses taken as guest-physical",
 	     side_name(side), (unsigned long long)gpa, why, side_name(side));
 }
 
+/* The side's IOVA space, read once from a validated descriptor */
+struct edma_iova {
+	struct pedma_lab_guard *g;
+	uint64_t base;		/* first IOVA */
+	uint64_t pages;		/* IOVA pages */
+};
+
 /*
  * The side's guard descriptor, validated, or NULL (no guard, guard off,
- * refused).  *frames gets the frame count, read once.
+ * refused); *io gets the IOVA space, read once.
  */
 static struct pedma_lab_guard *edma_guard_desc(struct edma *e,
 					       enum lab_side side,
-					       uint64_t *frames)
+					       struct edma_iova *io)
 {
+	const uint64_t pg = PEDMA_LAB_GUARD_PAGE;
 	struct pedma_lab_guard *g;
+	uint64_t gpa, base, pages, off;
 	uint32_t tp;
-	uint64_t gpa;
 
 	if (e->cfg.no_guard)
 		return NULL;
 	gpa = le64toh(__atomic_load_n(&edma_hdr(e)->guard_gpa[side],
 				      __ATOMIC_ACQUIRE));
-	if (!gpa || gpa == PEDMA_LAB_GUARD_NOTHING)
+	if (!gpa || gpa == PEDMA_LAB_GUARD_NOTHING ||
+	    gpa == PEDMA_LAB_GUARD_GONE)
 		return NULL;
-	if (gpa & (PEDMA_LAB_GUARD_PAGE - 1)) {
+	if (gpa & (pg - 1)) {
 		edma_guard_refuse(e, side, gpa, "not page aligned");
 		return NULL;
 	}
 	g = (struct pedma_lab_guard *)guest_ram_xlate(side_ram(e, side), gpa,
-						      PEDMA_LAB_GUARD_PAGE);
+						      pg);
 	if (!g) {
 		edma_guard_refuse(e, side, gpa, "not in RAM");
 		return NULL;
@@ -247,68 +254,125 @@ static struct pedma_lab_guard *edma_guard_desc(struct edma *e,
 		return NULL;
 	}
 	tp = le32toh(__atomic_load_n(&g->table_pages, __ATOMIC_RELAXED));
-	*frames = le32toh(__atomic_load_n(&g->frames, __ATOMIC_RELAXED));
+	pages = le32toh(__atomic_load_n(&g->pages, __ATOMIC_RELAXED));
+	base = le64toh(__atomic_load_n(&g->iova_base, __ATOMIC_RELAXED));
 	if (tp > PEDMA_LAB_GUARD_MAX_TABLE_PAGES ||
-	    *frames > (uint64_t)tp * PEDMA_LAB_GUARD_FRAMES_PER_PAGE) {
-		edma_guard_refuse(e, side, gpa, "frame or table page count too big");
+	    pages > (uint64_t)tp * PEDMA_LAB_GUARD_ENTRIES_PER_PAGE) {
+		edma_guard_refuse(e, side, gpa, "page or table page count too big");
 		return NULL;
 	}
+	/* pages < 2^32: base + pages * pg cannot overflow if base is below */
+	if ((base & (pg - 1)) || base > UINT64_MAX - (pages + 1) * pg ||
+	    range_inside(PEDMA_LAB_MSI_BASE, 1, base, pages * pg, &off) ||
+	    range_inside(base, 1, PEDMA_LAB_MSI_BASE, 4ULL * e->cfg.vectors,
+			 &off)) {
+		edma_guard_refuse(e, side, gpa, "bad IOVA space");
+		return NULL;
+	}
+	io->g = g;
+	io->base = base;
+	io->pages = pages;
 	return g;
 }
 
+/* Result of translating an address of the engine */
+enum edma_xl {
+	EDMA_XL_OK,
+	EDMA_XL_BAD,		/* nothing backs it: a bad address */
+	EDMA_XL_GUARD,		/* no translation: a guard violation */
+};
+
 /*
- * May the engine touch [addr, addr + len) of the side's RAM?  len > 0 and
- * the range is RAM (the caller translated it).  If not, *bad gets the guest
- * address of the first page no mapping covers.
+ * IOVA page idx's entry, or 0.  *tidx / *table cache the table page last
+ * looked up.  A table page outside RAM: *bad_table is set.
  */
-static bool edma_guard_ok(struct edma *e, enum lab_side side, uint64_t addr,
-			  uint64_t len, uint64_t *bad)
+static uint32_t edma_iova_entry(struct edma *e, enum lab_side side,
+				const struct edma_iova *io, uint64_t idx,
+				uint64_t *tidx, const uint32_t **table,
+				bool *bad_table)
 {
-	const struct guest_ram *ram = side_ram(e, side);
+	const uint64_t pg = PEDMA_LAB_GUARD_PAGE;
+
+	if (idx / PEDMA_LAB_GUARD_ENTRIES_PER_PAGE != *tidx) {
+		uint64_t tgpa;
+
+		*tidx = idx / PEDMA_LAB_GUARD_ENTRIES_PER_PAGE;
+		tgpa = le64toh(__atomic_load_n(&io->g->table_gpa[*tidx],
+					       __ATOMIC_RELAXED));
+		*table = NULL;
+		if (!(tgpa & (pg - 1)))
+			*table = (const uint32_t *)guest_ram_xlate(side_ram(e, side),
+								   tgpa, pg);
+		if (!*table) {
+			mlog_rl("guard: %s table page %llu at %#llx is not in RAM",
+				side_name(side), (unsigned long long)*tidx,
+				(unsigned long long)tgpa);
+			*bad_table = true;
+			return 0;
+		}
+	}
+	return le32toh(__atomic_load_n(&(*table)[idx % PEDMA_LAB_GUARD_ENTRIES_PER_PAGE],
+				       __ATOMIC_RELAXED));
+}
+
+/*
+ * The first piece of the engine's range [addr, addr + len) (len > 0) in
+ * the side's RAM: *p and *n, 0 < *n <= len, contiguous in the model.
+ * Without a guard, addresses are guest-physical and the piece is the whole
+ * range.  With one, they are IOVAs, translated page by page; the piece ends
+ * where the translated frames stop following each other or the next page
+ * has no translation.  EDMA_XL_GUARD: the range's first page has no
+ * translation, or the side's driver or guest is gone; *bad gets that page.
+ */
+static enum edma_xl edma_ram_piece(struct edma *e, enum lab_side side,
+				   uint64_t addr, uint64_t len, uint8_t **p,
+				   uint64_t *n, uint64_t *bad)
+{
+	const uint64_t pg = PEDMA_LAB_GUARD_PAGE;
 	const uint32_t *table = NULL;
-	struct pedma_lab_guard *g;
-	uint64_t frames = 0, pfn, last, tidx = UINT64_MAX, gpa;
+	uint64_t hgpa, done = 0, first = 0, tidx = UINT64_MAX;
+	bool bad_table = false;
+	struct edma_iova io;
 
-	gpa = le64toh(__atomic_load_n(&edma_hdr(e)->guard_gpa[side],
-				      __ATOMIC_ACQUIRE));
+	*bad = addr / pg * pg;
+	hgpa = le64toh(__atomic_load_n(&edma_hdr(e)->guard_gpa[side],
+				       __ATOMIC_ACQUIRE));
 	if (!e->cfg.no_guard &&
-	    (gpa == PEDMA_LAB_GUARD_NOTHING || gpa == PEDMA_LAB_GUARD_GONE)) {
-		*bad = addr / PEDMA_LAB_GUARD_PAGE * PEDMA_LAB_GUARD_PAGE;
-		return false;	/* its driver or its guest is gone */
+	    (hgpa == PEDMA_LAB_GUARD_NOTHING || hgpa == PEDMA_LAB_GUARD_GONE))
+		return EDMA_XL_GUARD;	/* its driver or its guest is gone */
+	if (!edma_guard_desc(e, side, &io)) {
+		*p = guest_ram_xlate(side_ram(e, side), addr, len);
+		*n = len;
+		return *p ? EDMA_XL_OK : EDMA_XL_BAD;
 	}
-	g = edma_guard_desc(e, side, &frames);
-	if (!g)
-		return true;
-	last = (addr + len - 1) / PEDMA_LAB_GUARD_PAGE;
-	for (pfn = addr / PEDMA_LAB_GUARD_PAGE; pfn <= last && pfn < frames;
-	     pfn++) {
-		uint32_t cnt;
+	if (len > UINT64_MAX - addr)
+		return EDMA_XL_BAD;
+	while (done < len) {
+		uint64_t a = addr + done, off = a % pg, idx, gpa, chunk;
+		uint32_t ent;
 
-		if (pfn / PEDMA_LAB_GUARD_FRAMES_PER_PAGE != tidx) {
-			uint64_t tgpa;
-
-			tidx = pfn / PEDMA_LAB_GUARD_FRAMES_PER_PAGE;
-			tgpa = le64toh(__atomic_load_n(&g->table_gpa[tidx],
-						       __ATOMIC_RELAXED));
-			table = NULL;
-			if (!(tgpa & (PEDMA_LAB_GUARD_PAGE - 1)))
-				table = (const uint32_t *)guest_ram_xlate(ram,
-					tgpa, PEDMA_LAB_GUARD_PAGE);
-			if (!table) {
-				edma_guard_refuse(e, side,
-						  le64toh(edma_hdr(e)->guard_gpa[side]),
-						  "a table page is not in RAM");
-				return true;
-			}
-		}
-		cnt = le32toh(__atomic_load_n(&table[pfn % PEDMA_LAB_GUARD_FRAMES_PER_PAGE],
-					      __ATOMIC_RELAXED));
-		if (!cnt) {
-			*bad = pfn * PEDMA_LAB_GUARD_PAGE;
-			return false;
-		}
+		if (a < io.base || (a - io.base) / pg >= io.pages)
+			break;
+		idx = (a - io.base) / pg;
+		ent = edma_iova_entry(e, side, &io, idx, &tidx, &table,
+				      &bad_table);
+		if (bad_table)
+			return EDMA_XL_BAD;
+		if (!ent)
+			break;
+		gpa = (uint64_t)(ent - 1) * pg + off;
+		if (done && gpa != first + done)
+			break;
+		if (!done)
+			first = gpa;
+		chunk = pg - off < len - done ? pg - off : len - done;
+		done += chunk;
 	}
-	return true;
+	if (!done)
+		return EDMA_XL_GUARD;
+	*p = guest_ram_xlate(side_ram(e, side), first, done);
+	*n = done;
+	return *p ? EDMA_XL_OK : EDMA_XL_BAD;
 }
 
 /* What the engine was doing when the guard caught it */
@@ -327,7 +391,7 @@ static void edma_guard_violation(struct edma *e, enum lab_side side,
 {
 	struct pedma_lab_guard_viol *v;
 	struct pedma_lab_guard *g;
-	uint64_t frames;
+	struct edma_iova io;
 	char elem[40];
 	uint32_t n;
 
@@ -348,12 +412,12 @@ static void edma_guard_violation(struct edma *e, enum lab_side side,
 	e->guard_violations++;
 	/* One line each, but a runaway guest must not fill the disk */
 	if (e->guard_violations <= 1000 || mlog_ratelimit())
-		mlog("DMA GUARD: #%llu %s RAM: %s ch%u %s %s sar %#llx dar %#llx size %u: page %#llx is not DMA-mapped by the %s",
+		mlog("DMA GUARD: #%llu %s RAM: %s ch%u %s %s sar %#llx dar %#llx size %u: page %#llx has no DMA mapping of the %s",
 		     (unsigned long long)e->guard_violations, side_name(side),
 		     edma_regs[x->dir].name, x->ch, elem, guard_what_name[what],
 		     (unsigned long long)x->sar, (unsigned long long)x->dar,
 		     x->size, (unsigned long long)page, side_name(side));
-	g = edma_guard_desc(e, side, &frames);
+	g = edma_guard_desc(e, side, &io);
 	if (g) {
 		v = &g->viol;
 		v->what = htole32(what);
@@ -374,28 +438,54 @@ static void edma_guard_violation(struct edma *e, enum lab_side side,
 /* Address translation                                                      */
 /* ------------------------------------------------------------------------ */
 
-/* An endpoint-local range: the window if ep_bar2_base is set, else EP RAM */
-static uint8_t *edma_ep_xlate(const struct edma *e, uint64_t addr,
-			      uint64_t len)
+/*
+ * The first piece of the engine's range [addr, addr + len) of the side:
+ * endpoint-local addresses in the window (once ep_bar2_base is set) are
+ * the window, whole; the rest is the side's RAM (edma_ram_piece()).
+ */
+static enum edma_xl edma_piece(struct edma *e, enum lab_side side,
+			       uint64_t addr, uint64_t len, uint8_t **p,
+			       uint64_t *n, uint64_t *bad)
 {
 	uint64_t bar2, off;
 
-	if (!len)
-		return NULL;
-	/* The endpoint driver writes this at any time: read it once */
-	bar2 = le64toh(__atomic_load_n(&edma_hdr(e)->ep_bar2_base,
-				       __ATOMIC_RELAXED));
-	if (bar2 && addr >= bar2 &&
-	    range_inside(addr - bar2, len, PEDMA_LAB_WND_OFF,
-			 e->cfg.shm_size - PEDMA_LAB_WND_OFF, &off))
-		return e->cfg.shm + PEDMA_LAB_WND_OFF + off;
-	return guest_ram_xlate(&e->cfg.ep_ram, addr, len);
+	if (side == LAB_SIDE_EP) {
+		/* The endpoint driver writes this at any time: read it once */
+		bar2 = le64toh(__atomic_load_n(&edma_hdr(e)->ep_bar2_base,
+					       __ATOMIC_RELAXED));
+		if (bar2 && addr >= bar2 &&
+		    range_inside(addr - bar2, len, PEDMA_LAB_WND_OFF,
+				 e->cfg.shm_size - PEDMA_LAB_WND_OFF, &off)) {
+			*p = e->cfg.shm + PEDMA_LAB_WND_OFF + off;
+			*n = len;
+			return EDMA_XL_OK;
+		}
+	}
+	return edma_ram_piece(e, side, addr, len, p, n, bad);
 }
 
-static uint8_t *edma_pcie_xlate(const struct edma *e, uint64_t addr,
-				uint64_t len)
+/* Copy [addr, addr + len) of the side out (to_side false) or in */
+static enum edma_xl edma_side_copy(struct edma *e, enum lab_side side,
+				   uint64_t addr, void *buf, uint64_t len,
+				   bool to_side, uint64_t *bad)
 {
-	return guest_ram_xlate(&e->cfg.host_ram, addr, len);
+	uint8_t *b = buf, *p;
+	enum edma_xl r;
+	uint64_t n;
+
+	while (len) {
+		r = edma_piece(e, side, addr, len, &p, &n, bad);
+		if (r != EDMA_XL_OK)
+			return r;
+		if (to_side)
+			memcpy(p, b, n);
+		else
+			memcpy(b, p, n);
+		addr += n;
+		b += n;
+		len -= n;
+	}
+	return EDMA_XL_OK;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -435,7 +525,9 @@ static void edma_imwr(struct edma *e, enum edma_dir dir, unsigned int ch,
 		      uint64_t addr, uint32_t data)
 {
 	const struct edma_chan *c = &e->dir[dir].ch[ch];
-	uint64_t off, bad;
+	uint64_t off, bad, n;
+	enum edma_xl r;
+	uint32_t le;
 	uint8_t *p;
 
 	if (range_inside(addr, 4, PEDMA_LAB_MSI_BASE, 4ULL * e->cfg.vectors,
@@ -443,13 +535,15 @@ static void edma_imwr(struct edma *e, enum edma_dir dir, unsigned int ch,
 		edma_pend_irq(e, LAB_SIDE_HOST, off / 4);
 		return;
 	}
-	p = edma_pcie_xlate(e, addr, 4);
-	if (!p) {
+	r = edma_piece(e, LAB_SIDE_HOST, addr, 4, &p, &n, &bad);
+	if (r == EDMA_XL_OK && n < 4)	/* across two IOVA pages: check both */
+		r = edma_piece(e, LAB_SIDE_HOST, addr + n, 4 - n, &p, &n, &bad);
+	if (r == EDMA_XL_BAD) {
 		mlog_rl("%s IMWr to unbacked address %#llx dropped",
 			edma_regs[dir].name, (unsigned long long)addr);
 		return;
 	}
-	if (!edma_guard_ok(e, LAB_SIDE_HOST, addr, 4, &bad)) {
+	if (r == EDMA_XL_GUARD) {
 		const struct edma_guard_ctx x = {
 			.dir = dir, .ch = ch,
 			.llp = c->ctrl1 & EDMA_V0_LLE ? c->llp : UINT64_MAX,
@@ -462,13 +556,12 @@ static void edma_imwr(struct edma *e, enum edma_dir dir, unsigned int ch,
 	}
 	/* The host may poll this word: data and status must be visible first */
 	edma_publish(e);
-	if (!((uintptr_t)p & 3)) {
-		__atomic_store_n((uint32_t *)p, htole32(data), __ATOMIC_RELEASE);
-	} else {
-		uint32_t le = htole32(data);
-
-		memcpy(p, &le, sizeof(le));
-	}
+	le = htole32(data);
+	r = edma_piece(e, LAB_SIDE_HOST, addr, 4, &p, &n, &bad);
+	if (r == EDMA_XL_OK && n == 4 && !((uintptr_t)p & 3))
+		__atomic_store_n((uint32_t *)p, le, __ATOMIC_RELEASE);
+	else
+		edma_side_copy(e, LAB_SIDE_HOST, addr, &le, 4, true, &bad);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -546,29 +639,23 @@ static void edma_copy(uint8_t *dst, const uint8_t *src, uint64_t len)
 	}
 }
 
-/*
- * The guard check of one end of a transfer: endpoint-local RAM (not the
- * window) against the endpoint's table, PCIe addresses against the host's.
- */
-static bool edma_xfer_guard(struct edma *e, const struct edma_guard_ctx *x,
-			    bool pcie, uint64_t addr, const uint8_t *p,
-			    uint32_t what)
+/* A range of a transfer that did not translate: the channel's error */
+static enum edma_err edma_xfer_fault(struct edma *e,
+				     const struct edma_guard_ctx *x,
+				     enum lab_side side, enum edma_xl r,
+				     uint32_t what, uint64_t bad)
 {
-	enum lab_side side = pcie ? LAB_SIDE_HOST : LAB_SIDE_EP;
-	uint64_t bad;
-
-	if (!pcie && edma_in_shm(e, p))
-		return true;
-	if (edma_guard_ok(e, side, addr, x->size, &bad))
-		return true;
-	edma_guard_violation(e, side, x, what, bad);
-	return false;
+	if (r == EDMA_XL_GUARD)
+		edma_guard_violation(e, side, x, what, bad);
+	return what == PEDMA_LAB_GUARD_SRC ? EDMA_ERR_SRC : EDMA_ERR_DST;
 }
 
 /*
  * Move size bytes for channel ch (llp: the element's address, UINT64_MAX
- * in non-LL mode); both ranges are checked, and passed by the guard,
- * before a byte moves.
+ * in non-LL mode).  A write channel reads endpoint-local sar and writes
+ * PCIe dar (host RAM); a read channel the reverse.  Both ranges are
+ * translated as a whole, and passed by the guard, before a byte moves;
+ * then they move piece by piece.
  */
 static enum edma_err edma_xfer(struct edma *e, enum edma_dir dir,
 			       unsigned int ch, uint64_t llp, uint64_t sar,
@@ -578,27 +665,37 @@ static enum edma_err edma_xfer(struct edma *e, enum edma_dir dir,
 		.dir = dir, .ch = ch, .llp = llp,
 		.sar = sar, .dar = dar, .size = size,
 	};
-	bool wr = dir == EDMA_DIR_WR;
+	const enum lab_side ss = dir == EDMA_DIR_WR ? LAB_SIDE_EP : LAB_SIDE_HOST;
+	const enum lab_side ds = dir == EDMA_DIR_WR ? LAB_SIDE_HOST : LAB_SIDE_EP;
+	uint64_t off, n, m, bad;
 	uint8_t *src, *dst;
+	enum edma_xl r;
 
-	if (!size)
-		return EDMA_OK;
-	if (wr) {
-		src = edma_ep_xlate(e, sar, size);
-		dst = edma_pcie_xlate(e, dar, size);
-	} else {
-		src = edma_pcie_xlate(e, sar, size);
-		dst = edma_ep_xlate(e, dar, size);
+	for (off = 0; off < size; off += n) {
+		r = edma_piece(e, ss, sar + off, size - off, &src, &n, &bad);
+		if (r != EDMA_XL_OK)
+			return edma_xfer_fault(e, &x, ss, r,
+					       PEDMA_LAB_GUARD_SRC, bad);
 	}
-	if (!src)
-		return EDMA_ERR_SRC;
-	if (!dst)
-		return EDMA_ERR_DST;
-	if (!edma_xfer_guard(e, &x, !wr, sar, src, PEDMA_LAB_GUARD_SRC))
-		return EDMA_ERR_SRC;
-	if (!edma_xfer_guard(e, &x, wr, dar, dst, PEDMA_LAB_GUARD_DST))
-		return EDMA_ERR_DST;
-	edma_copy(dst, src, size);
+	for (off = 0; off < size; off += n) {
+		r = edma_piece(e, ds, dar + off, size - off, &dst, &n, &bad);
+		if (r != EDMA_XL_OK)
+			return edma_xfer_fault(e, &x, ds, r,
+					       PEDMA_LAB_GUARD_DST, bad);
+	}
+	for (off = 0; off < size; off += n) {
+		/* The guest may have unmapped since the check: translate again */
+		r = edma_piece(e, ss, sar + off, size - off, &src, &n, &bad);
+		if (r != EDMA_XL_OK)
+			return edma_xfer_fault(e, &x, ss, r,
+					       PEDMA_LAB_GUARD_SRC, bad);
+		r = edma_piece(e, ds, dar + off, n, &dst, &m, &bad);
+		if (r != EDMA_XL_OK)
+			return edma_xfer_fault(e, &x, ds, r,
+					       PEDMA_LAB_GUARD_DST, bad);
+		n = m;
+		edma_copy(dst, src, n);
+	}
 	return EDMA_OK;
 }
 
@@ -627,34 +724,27 @@ static bool edma_ll_step(struct edma *e, enum edma_dir dir, unsigned int ch,
 {
 	struct edma_chan *c = &e->dir[dir].ch[ch];
 	union edma_ll_elem el;
-	const uint8_t *p;
-	uint64_t sar, dar;
+	uint64_t sar, dar, bad;
 	uint32_t ctl, size;
 	enum edma_err err;
+	enum edma_xl r;
 
-	p = edma_ep_xlate(e, c->llp, EDMA_V0_LL_ELEM_SIZE);
-	if (!p) {
-		edma_abort(e, dir, ch, EDMA_ERR_LL_FETCH);
-		return false;
-	}
-	if (!edma_in_shm(e, p)) {
+	/* One snapshot: the driver may be rewriting the element right now */
+	r = edma_side_copy(e, LAB_SIDE_EP, c->llp, &el, sizeof(el), false,
+			   &bad);
+	if (r != EDMA_XL_OK) {
 		const struct edma_guard_ctx x = {
 			.dir = dir, .ch = ch, .llp = c->llp,
 			.sar = c->sar, .dar = c->dar,
 			.size = EDMA_V0_LL_ELEM_SIZE,
 		};
-		uint64_t bad;
 
-		if (!edma_guard_ok(e, LAB_SIDE_EP, c->llp, EDMA_V0_LL_ELEM_SIZE,
-				   &bad)) {
+		if (r == EDMA_XL_GUARD)
 			edma_guard_violation(e, LAB_SIDE_EP, &x,
 					     PEDMA_LAB_GUARD_LL, bad);
-			edma_abort(e, dir, ch, EDMA_ERR_LL_FETCH);
-			return false;
-		}
+		edma_abort(e, dir, ch, EDMA_ERR_LL_FETCH);
+		return false;
 	}
-	/* One snapshot: the driver may be rewriting the element right now */
-	memcpy(&el, p, sizeof(el));
 	ctl = le32toh(el.lli.control);
 
 	/* The consumer cycle state says where the producer stopped */
@@ -1158,6 +1248,7 @@ static void edma_hdr_init(struct edma *e)
 	h->gone[LAB_SIDE_HOST] = 0;
 	h->gone[LAB_SIDE_EP] = 0;
 	h->model_gen = htole32(e->cfg.model_gen);
+	h->model_flags = htole32(e->cfg.no_guard ? PEDMA_LAB_MF_NO_GUARD : 0);
 }
 
 int edma_init(struct edma *e, const struct edma_cfg *cfg)

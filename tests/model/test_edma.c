@@ -1352,6 +1352,12 @@ static void test_big_transfer(void)
 /* Each side's guard descriptor and its one table page, near the RAM end */
 #define GUARD_DESC	0x2f0000ULL
 #define GUARD_TABLE	0x2f1000ULL
+/* The tests' IOVAs: IOVA(x) translates to guest-physical x once mapped */
+#define IOVA(x)		(PEDMA_LAB_GUARD_IOVA_BASE + (uint64_t)(x))
+#define GUARD_PAGES	(HOST_RAM_SIZE / PEDMA_LAB_GUARD_PAGE)
+
+/* Mappings covering each IOVA page of each side (identity-offset tests) */
+static unsigned int guard_maps[LAB_SIDES][GUARD_PAGES];
 
 static uint8_t *side_mem(enum lab_side side, bool exp)
 {
@@ -1365,6 +1371,11 @@ static struct pedma_lab_guard *guard_desc(enum lab_side side)
 	return (struct pedma_lab_guard *)(side_mem(side, false) + GUARD_DESC);
 }
 
+static uint32_t *guard_table(enum lab_side side)
+{
+	return (uint32_t *)(side_mem(side, false) + GUARD_TABLE);
+}
+
 /* Copy the guard pages into the expected image: the model writes .viol */
 static void guard_sync_exp(enum lab_side side)
 {
@@ -1373,30 +1384,42 @@ static void guard_sync_exp(enum lab_side side)
 }
 
 /* What the driver does: an empty table, a descriptor, then guard_gpa */
-static void guard_on(enum lab_side side, uint64_t ram_size)
+static void guard_on(enum lab_side side)
 {
 	struct pedma_lab_guard *g = guard_desc(side);
-	uint64_t frames = ram_size / PEDMA_LAB_GUARD_PAGE;
 
 	memset(g, 0, 2 * PEDMA_LAB_GUARD_PAGE);
+	memset(guard_maps[side], 0, sizeof(guard_maps[side]));
 	g->magic = htole64(PEDMA_LAB_GUARD_MAGIC);
 	g->version = htole32(PEDMA_LAB_GUARD_VERSION);
-	g->frames = htole32((uint32_t)frames);
+	g->pages = htole32(GUARD_PAGES);
 	g->table_pages = htole32(1);
+	g->iova_base = htole64(PEDMA_LAB_GUARD_IOVA_BASE);
 	g->table_gpa[0] = htole64(GUARD_TABLE);
 	guard_sync_exp(side);
 	hdr()->guard_gpa[side] = htole64(GUARD_DESC);
 }
 
-/* Map (+1) or unmap (-1) every page of [addr, addr + len) */
+/* IOVA page i of side translates to frame pfn (UINT32_MAX: none) */
+static void guard_set(enum lab_side side, uint64_t i, uint32_t pfn)
+{
+	guard_table(side)[i] = htole32(pfn == UINT32_MAX ? 0 : pfn + 1);
+	guard_sync_exp(side);
+}
+
+/*
+ * Map (+1) or unmap (-1) IOVA(addr).. IOVA(addr + len - 1) onto
+ * guest-physical addr..; a page stays translated while a mapping covers it.
+ */
 static void guard_map(enum lab_side side, uint64_t addr, uint64_t len, int d)
 {
-	uint32_t *t = (uint32_t *)(side_mem(side, false) + GUARD_TABLE);
 	uint64_t pfn;
 
-	for (pfn = addr / 4096; pfn <= (addr + len - 1) / 4096; pfn++)
-		t[pfn] = htole32(le32toh(t[pfn]) + d);
-	guard_sync_exp(side);
+	for (pfn = addr / 4096; pfn <= (addr + len - 1) / 4096; pfn++) {
+		guard_maps[side][pfn] += d;
+		guard_set(side, pfn, guard_maps[side][pfn] ? (uint32_t)pfn
+							   : UINT32_MAX);
+	}
 }
 
 /* Take the spare-vector interrupts of side out of the record; how many */
@@ -1442,15 +1465,23 @@ static void check_viol_at(int line, enum lab_side side, uint32_t count,
 
 #define check_viol(...)	check_viol_at(__LINE__, __VA_ARGS__)
 
+static void clear_ints(void)
+{
+	wr(EDMA_V0_RD_INT_CLEAR, 0xffffffff);
+	wr(EDMA_V0_WR_INT_CLEAR, 0xffffffff);
+	kick();
+	F.nirq = 0;
+}
+
 static void test_guard_mapped(void)
 {
-	setup("DMA guard: transfers into mapped pages");
+	setup("DMA guard: transfers through mapped IOVAs");
 	engines_on();
-	guard_on(LAB_SIDE_HOST, HOST_RAM_SIZE);
-	guard_on(LAB_SIDE_EP, EP_RAM_SIZE);
+	guard_on(LAB_SIDE_HOST);
+	guard_on(LAB_SIDE_EP);
 	put_payload(F.host, F.host_exp, 0x10000, 0x3000, 90);
 	put_payload(F.ep, F.ep_exp, 0x20000, 0x3000, 91);
-	/* Two overlapping mappings on the host, one on the endpoint */
+	/* Two overlapping mappings on the host, two on the endpoint */
 	guard_map(LAB_SIDE_HOST, 0x10800, 0x1000, 1);
 	guard_map(LAB_SIDE_HOST, 0x11000, 0x2000, 1);
 	guard_map(LAB_SIDE_EP, 0x40000, 0x4000, 1);
@@ -1458,31 +1489,126 @@ static void test_guard_mapped(void)
 
 	/* Read channel, non-LL: host 0x10800.. -> ep 0x40010.. */
 	memcpy(F.ep_exp + 0x40010, F.host + 0x10800, 0x2400);
-	start_single(RD, 0, EDMA_V0_LIE, 0x10800, 0x40010, 0x2400);
+	start_single(RD, 0, EDMA_V0_LIE, IOVA(0x10800), IOVA(0x40010), 0x2400);
 	check_mem();
 	CHECK_EQ(int_status(RD), EDMA_V0_INT_DONE(0));
 	/* Write channel, LL: ep 0x20000.. -> host 0x11000.. */
 	memcpy(F.host_exp + 0x11000, F.ep + 0x20000, 0x2000);
-	run_one_ll(WR, 1, EDMA_V0_LIE, 0x20000, 0x11000, 0x2000);
+	run_one_ll(WR, 1, EDMA_V0_LIE, IOVA(0x20000), IOVA(0x11000), 0x2000);
 	check_mem();
 	CHECK_EQ(int_status(WR), EDMA_V0_INT_DONE(1));
-	/* The window is not RAM: never checked */
+	/* The window is not RAM: never translated */
 	memcpy(F.wnd_exp + 0x100, F.host + 0x12000, 0x40);
-	start_single(RD, 2, EDMA_V0_LIE, 0x12000, WND(0x100), 0x40);
+	start_single(RD, 2, EDMA_V0_LIE, IOVA(0x12000), WND(0x100), 0x40);
 	check_mem();
 	CHECK_EQ(take_spare(LAB_SIDE_HOST) + take_spare(LAB_SIDE_EP), 0);
 	CHECK_EQ(F.e.guard_violations, 0);
+	/* A guest-physical address is not an IOVA */
+	clear_ints();
+	start_single(RD, 1, EDMA_V0_LIE, 0x11000, IOVA(0x40000), 0x10);
+	check_viol(LAB_SIDE_HOST, 1, PEDMA_LAB_GUARD_SRC, RD, 1, UINT64_MAX,
+		   0x11000, IOVA(0x40000), 0x10, 0x11000);
+	check_abort(RD, 1, 0, EDMA_V0_RD_ERR_HI_UR(1));
+	check_mem();
 
 	/* Unmapped again: the same transfer now aborts */
 	guard_map(LAB_SIDE_HOST, 0x11000, 0x2000, -1);
-	wr(EDMA_V0_RD_INT_CLEAR, 0xffffffff);
-	wr(EDMA_V0_WR_INT_CLEAR, 0xffffffff);
-	kick();
-	F.nirq = 0;
-	start_single(RD, 0, EDMA_V0_LIE, 0x10800, 0x40010, 0x2400);
-	check_viol(LAB_SIDE_HOST, 1, PEDMA_LAB_GUARD_SRC, RD, 0, UINT64_MAX,
-		   0x10800, 0x40010, 0x2400, 0x12000);
+	clear_ints();
+	start_single(RD, 0, EDMA_V0_LIE, IOVA(0x10800), IOVA(0x40010), 0x2400);
+	check_viol(LAB_SIDE_HOST, 2, PEDMA_LAB_GUARD_SRC, RD, 0, UINT64_MAX,
+		   IOVA(0x10800), IOVA(0x40010), 0x2400, IOVA(0x12000));
 	check_abort(RD, 0, 0, EDMA_V0_RD_ERR_HI_UR(0));
+	check_mem();
+	teardown();
+}
+
+/*
+ * What an IOMMU is for: IOVA pages land on scattered frames, and an IOVA
+ * of a buffer that went back faults even once its memory is mapped again
+ * under another IOVA.
+ */
+static void test_guard_translate(void)
+{
+	setup("DMA guard: IOVAs translate page by page; a stale IOVA faults");
+	engines_on();
+	guard_on(LAB_SIDE_HOST);
+	guard_on(LAB_SIDE_EP);
+	put_payload(F.host, F.host_exp, 0x50000, 0x10000, 97);
+	/* Host IOVA pages 0x100..0x102 -> frames 0x57, 0x52, 0x5a */
+	guard_set(LAB_SIDE_HOST, 0x100, 0x57);
+	guard_set(LAB_SIDE_HOST, 0x101, 0x52);
+	guard_set(LAB_SIDE_HOST, 0x102, 0x5a);
+	/* Endpoint IOVA pages 0x200..0x203 -> frames 0x80..0x83, in order */
+	guard_set(LAB_SIDE_EP, 0x200, 0x80);
+	guard_set(LAB_SIDE_EP, 0x201, 0x81);
+	guard_set(LAB_SIDE_EP, 0x202, 0x82);
+	guard_set(LAB_SIDE_EP, 0x203, 0x83);
+
+	/* 0x2800 bytes from host IOVA page 0x100 + 0x400 */
+	memcpy(F.ep_exp + 0x80100, F.host + 0x57400, 0xc00);
+	memcpy(F.ep_exp + 0x80d00, F.host + 0x52000, 0x1000);
+	memcpy(F.ep_exp + 0x81d00, F.host + 0x5a000, 0xc00);
+	run_one_ll(RD, 0, EDMA_V0_LIE, IOVA(0x100400), IOVA(0x200100), 0x2800);
+	check_mem();
+	CHECK_EQ(int_status(RD), EDMA_V0_INT_DONE(0));
+
+	/* And back, an LL element fetched across two IOVA pages of the ep */
+	guard_set(LAB_SIDE_EP, 0x210, 0x90);
+	guard_set(LAB_SIDE_EP, 0x211, 0x95);
+	{
+		struct edma_v0_lli el = {
+			.control = htole32(EDMA_V0_CB | EDMA_V0_LIE),
+			.transfer_size = htole32(0x20),
+			.sar = htole64(IOVA(0x201000)),
+			.dar = htole64(IOVA(0x101010)),
+		};
+		const uint64_t at = 0x1000 - 8;	/* 8 bytes on 0x90, rest on 0x95 */
+		uint8_t *b = (uint8_t *)&el;
+
+		put(F.ep, F.ep_exp, 0x90000 + at, b, 8);
+		put(F.ep, F.ep_exp, 0x95000, b + 8, sizeof(el) - 8);
+		put(F.ep, F.ep_exp, 0x95000 + sizeof(el) - 8,
+		    &(struct edma_v0_lli){ 0 }, sizeof(struct edma_v0_lli));
+		memcpy(F.host_exp + 0x52010, F.ep + 0x81000, 0x20);
+		start_ll(WR, 0, IOVA(0x210000 + at), true);
+	}
+	check_mem();
+	CHECK_EQ(int_status(WR), EDMA_V0_INT_DONE(0));
+	CHECK_EQ(F.e.guard_violations, 0);
+	clear_ints();
+
+	/* The buffer at host IOVA page 0x101 goes back; frame 0x52 is mapped again at page 0x180 */
+	guard_set(LAB_SIDE_HOST, 0x101, UINT32_MAX);
+	guard_set(LAB_SIDE_HOST, 0x180, 0x52);
+	run_one_ll(WR, 1, EDMA_V0_LIE, IOVA(0x202000), IOVA(0x101000), 0x100);
+	check_viol(LAB_SIDE_HOST, 1, PEDMA_LAB_GUARD_DST, WR, 1,
+		   WND(ring(WR, 1)), IOVA(0x202000), IOVA(0x101000), 0x100,
+		   IOVA(0x101000));
+	check_abort(WR, 1, EDMA_V0_ERR_APP(1), 0);
+	check_mem();	/* not a byte of frame 0x52 changed */
+	clear_ints();
+	memcpy(F.host_exp + 0x52000, F.ep + 0x82000, 0x100);
+	run_one_ll(WR, 1, EDMA_V0_LIE, IOVA(0x202000), IOVA(0x180000), 0x100);
+	check_mem();
+	CHECK_EQ(int_status(WR), EDMA_V0_INT_DONE(1));
+
+	/* A translation to a frame outside RAM is a bad address, no violation */
+	clear_ints();
+	guard_set(LAB_SIDE_HOST, 0x190, 0x7fffff);
+	run_one_ll(WR, 2, EDMA_V0_LIE, IOVA(0x202000), IOVA(0x190000), 0x100);
+	check_abort(WR, 2, EDMA_V0_ERR_APP(2), 0);
+	CHECK_EQ(take_spare(LAB_SIDE_HOST), 0);
+	/* ... as is an IOVA past the end of the space, which is a violation */
+	clear_ints();
+	run_one_ll(WR, 2, EDMA_V0_LIE, IOVA(0x202000),
+		   IOVA((uint64_t)GUARD_PAGES * 4096), 0x10);
+	check_viol(LAB_SIDE_HOST, 2, PEDMA_LAB_GUARD_DST, WR, 2,
+		   WND(ring(WR, 2)), IOVA(0x202000),
+		   IOVA((uint64_t)GUARD_PAGES * 4096), 0x10,
+		   IOVA((uint64_t)GUARD_PAGES * 4096));
+	check_abort(WR, 2, EDMA_V0_ERR_APP(2), 0);
+	check_mem();
+	CHECK_EQ(F.e.guard_violations, 2);
 	teardown();
 }
 
@@ -1493,59 +1619,67 @@ static void test_guard_unmapped(void)
 
 	setup("DMA guard: an access to an unmapped page aborts");
 	engines_on();
-	guard_on(LAB_SIDE_HOST, HOST_RAM_SIZE);
-	guard_on(LAB_SIDE_EP, EP_RAM_SIZE);
+	guard_on(LAB_SIDE_HOST);
+	guard_on(LAB_SIDE_EP);
 	put_payload(F.host, F.host_exp, 0, 0x100000, 92);
 	put_payload(F.ep, F.ep_exp, 0, 0x100000, 93);
 	guard_map(LAB_SIDE_HOST, 0x1000, 0x1000, 1);	/* 0x2000 is not */
 	guard_map(LAB_SIDE_EP, 0x8000, 0x8000, 1);
 
 	/* Destination on the host runs one byte into an unmapped page */
-	start_single(WR, 2, EDMA_V0_LIE, 0x8000, 0x1800, 0x801);
+	start_single(WR, 2, EDMA_V0_LIE, IOVA(0x8000), IOVA(0x1800), 0x801);
 	check_viol(LAB_SIDE_HOST, 1, PEDMA_LAB_GUARD_DST, WR, 2, UINT64_MAX,
-		   0x8000, 0x1800, 0x801, 0x2000);
+		   IOVA(0x8000), IOVA(0x1800), 0x801, IOVA(0x2000));
 	check_abort(WR, 2, EDMA_V0_ERR_APP(2), 0);
 
-	/* Source on the endpoint, in an LL element of the window */
-	run_one_ll(RD, 3, EDMA_V0_LIE, 0x1000, 0x7f00, 0x200);
+	/* Destination on the endpoint, in an LL element of the window */
+	run_one_ll(RD, 3, EDMA_V0_LIE, IOVA(0x1000), IOVA(0x7f00), 0x200);
 	check_viol(LAB_SIDE_EP, 1, PEDMA_LAB_GUARD_DST, RD, 3,
-		   WND(ring(RD, 3)), 0x1000, 0x7f00, 0x200, 0x7000);
+		   WND(ring(RD, 3)), IOVA(0x1000), IOVA(0x7f00), 0x200,
+		   IOVA(0x7000));
 	check_abort(RD, 3, EDMA_V0_ERR_APP(3), 0);
 
 	/* An LL element fetched from endpoint RAM that is not mapped */
 	put(F.ep, F.ep_exp, ep_ll, &(struct edma_v0_lli){
 		.control = htole32(EDMA_V0_CB | EDMA_V0_LIE),
 		.transfer_size = htole32(0x10),
-		.sar = htole64(0x8000), .dar = htole64(0x1000) },
+		.sar = htole64(IOVA(0x8000)), .dar = htole64(IOVA(0x1000)) },
 	    sizeof(struct edma_v0_lli));
-	start_ll(WR, 0, ep_ll, true);
-	check_viol(LAB_SIDE_EP, 2, PEDMA_LAB_GUARD_LL, WR, 0, ep_ll,
-		   0, 0, ELEM, ep_ll);
+	start_ll(WR, 0, IOVA(ep_ll), true);
+	check_viol(LAB_SIDE_EP, 2, PEDMA_LAB_GUARD_LL, WR, 0, IOVA(ep_ll),
+		   0, 0, ELEM, IOVA(ep_ll));
 	check_abort(WR, 0, EDMA_V0_ERR_LL_FETCH(0), 0);
 	/* ... and once mapped, it runs */
 	guard_map(LAB_SIDE_EP, ep_ll, ELEM, 1);
 	put(F.ep, F.ep_exp, ep_ll + ELEM, &(struct edma_v0_lli){ 0 },
 	    sizeof(struct edma_v0_lli));
 	memcpy(F.host_exp + 0x1000, F.ep + 0x8000, 0x10);
-	start_ll(WR, 0, ep_ll, true);
+	start_ll(WR, 0, IOVA(ep_ll), true);
 	check_mem();
 	CHECK_EQ(int_status(WR), EDMA_V0_INT_DONE(0));
 	CHECK_EQ(take_spare(LAB_SIDE_EP) + take_spare(LAB_SIDE_HOST), 0);
-	wr(EDMA_V0_WR_INT_CLEAR, 0xffffffff);
-	kick();
-	F.nirq = 0;
+	clear_ints();
 
 	/* A done IMWr into an unmapped host page is dropped */
 	llp = WND(ring(WR, 1));
-	wr64(EDMA_V0_WR_DONE_IMWR_LO, 0x3000);
+	wr64(EDMA_V0_WR_DONE_IMWR_LO, IOVA(0x3000));
 	wr(EDMA_V0_WR_CH01_IMWR_DATA, 0xbeef0000);
 	guard_map(LAB_SIDE_HOST, 0x1000, 0x10, 1);
 	memcpy(F.host_exp + 0x1000, F.ep + 0x9000, 0x10);
-	run_one_ll(WR, 1, EDMA_V0_LIE | EDMA_V0_RIE, 0x9000, 0x1000, 0x10);
+	run_one_ll(WR, 1, EDMA_V0_LIE | EDMA_V0_RIE, IOVA(0x9000), IOVA(0x1000),
+		   0x10);
 	check_viol(LAB_SIDE_HOST, 2, PEDMA_LAB_GUARD_IMWR, WR, 1,
-		   llp + ELEM, 0x9010, 0x3000, 4, 0x3000);
+		   llp + ELEM, IOVA(0x9010), IOVA(0x3000), 4, IOVA(0x3000));
 	check_mem();
 	CHECK_EQ(int_status(WR), EDMA_V0_INT_DONE(1));
+	/* ... and stored once mapped */
+	clear_ints();
+	guard_map(LAB_SIDE_HOST, 0x3000, 4, 1);
+	put(F.host_exp, F.host_exp, 0x3000, &(uint32_t){ htole32(0xbeef) }, 4);
+	memcpy(F.host_exp + 0x1000, F.ep + 0x9000, 0x10);
+	run_one_ll(WR, 1, EDMA_V0_LIE | EDMA_V0_RIE, IOVA(0x9000), IOVA(0x1000),
+		   0x10);
+	check_mem();
 	CHECK_EQ(F.e.guard_violations, 4);
 	teardown();
 }
@@ -1554,15 +1688,15 @@ static void test_guard_gone(void)
 {
 	setup("DMA guard: a gone guest's RAM is off limits");
 	engines_on();
-	guard_on(LAB_SIDE_HOST, HOST_RAM_SIZE);
-	guard_on(LAB_SIDE_EP, EP_RAM_SIZE);
+	guard_on(LAB_SIDE_HOST);
+	guard_on(LAB_SIDE_EP);
 	put_payload(F.host, F.host_exp, 0x10000, 0x1000, 94);
 	guard_map(LAB_SIDE_HOST, 0x10000, 0x1000, 1);
 	guard_map(LAB_SIDE_EP, 0x7000, 0x2000, 1);
 
 	/* Mapped by a driver that is there: it runs */
 	memcpy(F.ep_exp + 0x7f00, F.host + 0x10000, 0x100);
-	run_one_ll(RD, 3, EDMA_V0_LIE, 0x10000, 0x7f00, 0x100);
+	run_one_ll(RD, 3, EDMA_V0_LIE, IOVA(0x10000), IOVA(0x7f00), 0x100);
 	check_mem();
 	wr(EDMA_V0_RD_INT_CLEAR, 0xffffffff);
 	kick();
@@ -1572,7 +1706,7 @@ static void test_guard_gone(void)
 	CHECK_EQ(le64toh(hdr()->guard_gpa[LAB_SIDE_EP]), PEDMA_LAB_GUARD_GONE);
 	CHECK_EQ(le64toh(hdr()->guard_gpa[LAB_SIDE_HOST]), GUARD_DESC);
 	F.nirq = 0;
-	run_one_ll(RD, 3, EDMA_V0_LIE, 0x10000, 0x7f00, 0x100);
+	run_one_ll(RD, 3, EDMA_V0_LIE, IOVA(0x10000), IOVA(0x7f00), 0x100);
 	check_mem();	/* nothing copied */
 	CHECK_EQ(F.e.guard_violations, 0);	/* a link down, not a violation */
 	CHECK_EQ(take_spare(LAB_SIDE_EP), 0);
@@ -1581,7 +1715,7 @@ static void test_guard_gone(void)
 	/* Its driver removed (nothing mapped): the same access is a violation */
 	hdr()->guard_gpa[LAB_SIDE_EP] = htole64(PEDMA_LAB_GUARD_NOTHING);
 	F.nirq = 0;
-	run_one_ll(RD, 3, EDMA_V0_LIE, 0x10000, 0x7f00, 0x100);
+	run_one_ll(RD, 3, EDMA_V0_LIE, IOVA(0x10000), IOVA(0x7f00), 0x100);
 	check_mem();
 	CHECK_EQ(F.e.guard_violations, 1);
 	CHECK_EQ(take_spare(LAB_SIDE_EP), 1);
@@ -1598,8 +1732,9 @@ static void test_guard_off(void)
 {
 	struct edma_cfg cfg;
 
-	setup("DMA guard: --no-guard and no descriptor check nothing");
+	setup("DMA guard: no descriptor: guest-physical addresses");
 	engines_on();
+	CHECK_EQ(le32toh(hdr()->model_flags), 0);
 	put_payload(F.host, F.host_exp, 0, 0x10000, 94);
 	/* No descriptor on either side */
 	memcpy(F.ep_exp + 0x4000, F.host + 0x1000, 0x3000);
@@ -1613,9 +1748,10 @@ static void test_guard_off(void)
 	cfg.no_guard = true;
 	CHECK(edma_init(&F.e, &cfg) == 0);
 	hdr()->ep_bar2_base = htole64(EP_BAR2);
+	CHECK_EQ(le32toh(hdr()->model_flags), PEDMA_LAB_MF_NO_GUARD);
 	engines_on();
-	guard_on(LAB_SIDE_HOST, HOST_RAM_SIZE);
-	guard_on(LAB_SIDE_EP, EP_RAM_SIZE);
+	guard_on(LAB_SIDE_HOST);
+	guard_on(LAB_SIDE_EP);
 	put_payload(F.host, F.host_exp, 0, 0x10000, 95);
 	memcpy(F.ep_exp + 0x4000, F.host + 0x1000, 0x3000);
 	start_single(RD, 0, EDMA_V0_LIE, 0x1000, 0x4000, 0x3000);
@@ -1633,40 +1769,54 @@ static void test_guard_hostile(void)
 	const struct {
 		const char *what;
 		uint64_t gpa;
-		uint32_t frames, table_pages;
-		uint64_t table_gpa;
+		uint32_t pages, table_pages;
+		uint64_t iova_base, table_gpa;
 		uint64_t magic;
+		bool taken;	/* the descriptor is valid, the table is not */
 	} cases[] = {
-		{ "descriptor outside RAM", 0x7000000000ULL, 768, 1, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC },
-		{ "descriptor across the RAM end", HOST_RAM_SIZE - 0x800, 768, 1, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC },
-		{ "descriptor not aligned", GUARD_DESC + 8, 768, 1, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC },
-		{ "address at the top", UINT64_MAX & ~4095ULL, 768, 1, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC },
-		{ "bad magic", GUARD_DESC, 768, 1, GUARD_TABLE, 0x1234 },
-		{ "huge table page count", GUARD_DESC, 768, UINT32_MAX, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC },
-		{ "frames beyond the table", GUARD_DESC, UINT32_MAX, 1, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC },
-		{ "table outside RAM", GUARD_DESC, 768, 1, 0x7000000000ULL, PEDMA_LAB_GUARD_MAGIC },
-		{ "table across the RAM end", GUARD_DESC, 768, 1, HOST_RAM_SIZE - 0x10, PEDMA_LAB_GUARD_MAGIC },
-		{ "table not aligned", GUARD_DESC, 768, 1, GUARD_TABLE + 4, PEDMA_LAB_GUARD_MAGIC },
-		{ "table at the top", GUARD_DESC, 768, 1, UINT64_MAX & ~4095ULL, PEDMA_LAB_GUARD_MAGIC },
+		{ "descriptor outside RAM", 0x7000000000ULL, 768, 1, PEDMA_LAB_GUARD_IOVA_BASE, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC, false },
+		{ "descriptor across the RAM end", HOST_RAM_SIZE - 0x800, 768, 1, PEDMA_LAB_GUARD_IOVA_BASE, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC, false },
+		{ "descriptor not aligned", GUARD_DESC + 8, 768, 1, PEDMA_LAB_GUARD_IOVA_BASE, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC, false },
+		{ "address at the top", UINT64_MAX & ~4095ULL, 768, 1, PEDMA_LAB_GUARD_IOVA_BASE, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC, false },
+		{ "bad magic", GUARD_DESC, 768, 1, PEDMA_LAB_GUARD_IOVA_BASE, GUARD_TABLE, 0x1234, false },
+		{ "huge table page count", GUARD_DESC, 768, UINT32_MAX, PEDMA_LAB_GUARD_IOVA_BASE, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC, false },
+		{ "pages beyond the table", GUARD_DESC, UINT32_MAX, 1, PEDMA_LAB_GUARD_IOVA_BASE, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC, false },
+		{ "IOVA base not aligned", GUARD_DESC, 768, 1, PEDMA_LAB_GUARD_IOVA_BASE + 8, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC, false },
+		{ "IOVA space wraps", GUARD_DESC, 768, 1, UINT64_MAX & ~4095ULL, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC, false },
+		{ "IOVA space over the MSI aperture", GUARD_DESC, 768, 1, PEDMA_LAB_MSI_BASE - 0x1000, GUARD_TABLE, PEDMA_LAB_GUARD_MAGIC, false },
+		{ "table outside RAM", GUARD_DESC, 768, 1, PEDMA_LAB_GUARD_IOVA_BASE, 0x7000000000ULL, PEDMA_LAB_GUARD_MAGIC, true },
+		{ "table across the RAM end", GUARD_DESC, 768, 1, PEDMA_LAB_GUARD_IOVA_BASE, HOST_RAM_SIZE - 0x10, PEDMA_LAB_GUARD_MAGIC, true },
+		{ "table not aligned", GUARD_DESC, 768, 1, PEDMA_LAB_GUARD_IOVA_BASE, GUARD_TABLE + 4, PEDMA_LAB_GUARD_MAGIC, true },
+		{ "table at the top", GUARD_DESC, 768, 1, PEDMA_LAB_GUARD_IOVA_BASE, UINT64_MAX & ~4095ULL, PEDMA_LAB_GUARD_MAGIC, true },
 	};
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
 		setup(cases[i].what);
 		engines_on();
-		guard_on(LAB_SIDE_HOST, HOST_RAM_SIZE);
+		guard_on(LAB_SIDE_HOST);
 		g = guard_desc(LAB_SIDE_HOST);
 		g->magic = htole64(cases[i].magic);
-		g->frames = htole32(cases[i].frames);
+		g->pages = htole32(cases[i].pages);
 		g->table_pages = htole32(cases[i].table_pages);
+		g->iova_base = htole64(cases[i].iova_base);
 		g->table_gpa[0] = htole64(cases[i].table_gpa);
 		guard_sync_exp(LAB_SIDE_HOST);
 		hdr()->guard_gpa[LAB_SIDE_HOST] = htole64(cases[i].gpa);
-		/* Refused: the host side is not checked, nothing breaks */
 		put_payload(F.host, F.host_exp, 0, 0x10000, 96 + i);
-		memcpy(F.ep_exp + 0x4000, F.host + 0x1000, 0x3000);
-		start_single(RD, 0, EDMA_V0_LIE, 0x1000, 0x4000, 0x3000);
-		check_mem();
-		CHECK_EQ(int_status(RD), EDMA_V0_INT_DONE(0));
+		if (cases[i].taken) {
+			/* An IOVA whose table page is not RAM: a bad address */
+			start_single(RD, 0, EDMA_V0_LIE, IOVA(0x1000), 0x4000,
+				     0x3000);
+			check_mem();
+			check_abort(RD, 0, 0, EDMA_V0_RD_ERR_HI_UR(0));
+		} else {
+			/* Refused: guest-physical addresses, nothing breaks */
+			memcpy(F.ep_exp + 0x4000, F.host + 0x1000, 0x3000);
+			start_single(RD, 0, EDMA_V0_LIE, 0x1000, 0x4000,
+				     0x3000);
+			check_mem();
+			CHECK_EQ(int_status(RD), EDMA_V0_INT_DONE(0));
+		}
 		CHECK_EQ(take_spare(LAB_SIDE_HOST) + take_spare(LAB_SIDE_EP), 0);
 		CHECK_EQ(F.e.guard_violations, 0);
 		teardown();
@@ -1701,6 +1851,7 @@ int main(void)
 	test_zero_length();
 	test_big_transfer();
 	test_guard_mapped();
+	test_guard_translate();
 	test_guard_unmapped();
 	test_guard_gone();
 	test_guard_off();

@@ -74,6 +74,11 @@ struct pedma_backend;
  *	posts them with one kick).  Callable from any context.
  * @peer_notify: ring the peer's doorbell (its control interrupt).  Callable
  *	from any context.
+ * @dma_page: optional: the struct page behind DMA address @addr of
+ *	@dma_dev (a same-side buffer), or NULL if the backend does not know
+ *	it; the DMA API's own view (IOMMU domain or direct mapping) is used
+ *	then.  For backends that translate DMA addresses themselves (the
+ *	lab's DMA guard).  Callable from any context.
  */
 struct pedma_reg_write {
 	u32 off;
@@ -86,6 +91,7 @@ struct pedma_backend_ops {
 	void (*edma_write_batch)(struct pedma_backend *be,
 				 const struct pedma_reg_write *w, unsigned int n);
 	void (*peer_notify)(struct pedma_backend *be);
+	struct page *(*dma_page)(struct pedma_backend *be, u64 addr);
 };
 
 /**

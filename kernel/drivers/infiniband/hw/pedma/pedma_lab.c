@@ -42,6 +42,7 @@ struct pedma_lab {
 	u32 mbox_prod;
 	void __iomem *regs_image;
 	bool dead;			/* the model stopped answering */
+	bool no_guard;			/* the model runs with --no-guard */
 	struct pedma_guard *guard;	/* NULL: DMA guard off */
 	struct pedma_dev *dev;
 	char desc[16];
@@ -173,11 +174,20 @@ static void lab_peer_notify(struct pedma_backend *be)
 	       lab->regs + IVSHMEM_REG_DOORBELL);
 }
 
+/* With the guard on, our DMA addresses are the guard's IOVAs */
+static struct page *lab_dma_page(struct pedma_backend *be, u64 addr)
+{
+	struct pedma_lab *lab = to_lab(be);
+
+	return lab->guard ? pedma_lab_guard_dma_page(lab->guard, addr) : NULL;
+}
+
 static const struct pedma_backend_ops pedma_lab_ops = {
 	.edma_read = lab_edma_read,
 	.edma_write = lab_edma_write,
 	.edma_write_batch = lab_edma_write_batch,
 	.peer_notify = lab_peer_notify,
+	.dma_page = lab_dma_page,
 };
 
 static void __iomem *lab_peer_gone_reg(struct pedma_lab *lab)
@@ -249,6 +259,7 @@ static int lab_parse_header(struct pedma_lab *lab, resource_size_t bar_len)
 	host_id = HDR32(host_id);
 	ep_id = HDR32(ep_id);
 	lab->model_id = HDR32(model_id);
+	lab->no_guard = HDR32(model_flags) & PEDMA_LAB_MF_NO_GUARD;
 #undef HDR32
 
 	if (version != PEDMA_LAB_VERSION) {
@@ -374,10 +385,12 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_unmap;
 
-	/* Before anything maps for the device: every mapping is accounted. */
-	ret = pedma_lab_guard_init(pdev, &lab->guard);
-	if (ret)
-		goto err_unmap;
+	/* Before anything maps for the device: every mapping is translated. */
+	if (!lab->no_guard) {
+		ret = pedma_lab_guard_init(pdev, &lab->guard);
+		if (ret)
+			goto err_unmap;
+	}
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
 		goto err_guard;

@@ -6,25 +6,34 @@
  * the DMA API goes through the device's struct dma_map_ops: we install our
  * own, so the IB core's mappings (MADs, IPoIB, user MRs through ib_umem)
  * and pedma's coherent memory are all seen here.  The lab guests are
- * x86_64 without an IOMMU: a DMA address is the guest-physical address.
+ * x86_64 without an IOMMU, so we play one: each mapping gets I/O virtual
+ * addresses (IOVAs) of its own in [PEDMA_LAB_GUARD_IOVA_BASE, + 4 KiB *
+ * pages), never the guest-physical address, and the translation of each
+ * of its IOVA pages is written into a one-level table (guest page frame
+ * + 1, 0 for none) before the address is handed out; an unmap clears the
+ * entries.  IOVAs are handed out next-fit from a cursor that only moves
+ * on: an unmapped IOVA comes back only after the whole space went round.
+ * So a chain that still holds the address of a buffer that went back
+ * faults even when the same memory is mapped again for someone else,
+ * which is how use-after-unmap shows on a board with its IOMMU on.
  *
- * Each mapping increments the map counter of every 4 KiB page it touches
- * (before the address is handed out); each unmap or free decrements them.
- * The counters live in a vmalloc'd table that the lab's eDMA model reads
- * page by page through the guard descriptor (struct pedma_lab_guard in
+ * The table lives in vmalloc'd pages that the lab's eDMA model reads
+ * through the guard descriptor (struct pedma_lab_guard in
  * include/pedma/pedma_lab.h), whose guest-physical address the lab backend
- * publishes in the lab header.  The model refuses any access of the engine
- * to a page whose counter is 0, records it in the descriptor and raises
- * PEDMA_LAB_VEC_SPARE; our handler defers to a work item that reports the
- * violation together with the last unmap of that page, taken from a ring
- * of recent unmaps.
+ * publishes in the lab header.  The model translates every engine address
+ * into our RAM through it; an address without a translation aborts the
+ * channel, is recorded in the descriptor and raises PEDMA_LAB_VEC_SPARE;
+ * our handler defers to a work item that reports the violation together
+ * with the last unmap of that IOVA page, taken from a ring of recent
+ * unmaps.
  *
  * Lifetime: pedma_lab.c publishes the descriptor before pedma exists and,
  * at removal, clears it after pedma is gone, then waits for one mailbox
- * round trip (the model runs one thread; every check reads the header
+ * round trip (the model runs one thread; every access reads the header
  * anew), and only then calls pedma_lab_guard_fini().
  */
 #include <linux/atomic.h>
+#include <linux/bitmap.h>
 #include <linux/dma-map-ops.h>
 #include <linux/io.h>
 #include <linux/jiffies.h>
@@ -42,10 +51,8 @@
 #include "pedma_compat.h"
 #include "pedma_lab_guard.h"
 
-/* The model reads __le32 counters that we update as atomic_t, 4 KiB pages */
-#if defined(PEDMA_HAVE_DEV_DMA_OPS) && defined(__LITTLE_ENDIAN) && PAGE_SHIFT == 12
-
-static_assert(sizeof(atomic_t) == sizeof(__le32), "a map counter is an atomic_t");
+/* The model reads __le32 table entries of 4 KiB pages */
+#if defined(PEDMA_HAVE_DEV_DMA_OPS) && PAGE_SHIFT == 12
 
 /* Recent unmaps and frees remembered for the report */
 #define GUARD_RING_ENTRIES	4096
@@ -65,11 +72,15 @@ struct guard_unmap {
 struct pedma_guard {
 	struct device *dev;
 	struct pedma_lab_guard *desc;	/* one zeroed page, read by the model */
-	atomic_t *count;		/* map counter per page frame */
-	unsigned long frames;		/* counters in count[] */
-	unsigned long max_pfn;		/* RAM end, even if above frames */
+	__le32 *table;			/* translation per IOVA page */
+	unsigned long pages;		/* IOVA pages: entries in table[] */
 	unsigned int table_pages;
-	atomic_long_t underflows;	/* unmaps of pages with count 0 */
+	u64 iova_base;
+	spinlock_t iova_lock;		/* covers iova_map, cursor, mapped */
+	unsigned long *iova_map;	/* IOVA pages handed out */
+	unsigned long cursor;		/* next-fit: where the next search starts */
+	unsigned long mapped;		/* IOVA pages handed out */
+	atomic_long_t bad_unmaps;	/* unmaps of IOVAs not handed out */
 	spinlock_t ring_lock;		/* covers ring[] and seq */
 	u64 seq;
 	struct guard_unmap *ring;
@@ -91,25 +102,38 @@ static struct pedma_guard *guard_of(struct device *dev)
 	return g && g->dev == dev ? g : NULL;
 }
 
-/* Frames [PHYS_PFN(addr), PHYS_PFN(addr + size - 1)] one up or down */
-static void guard_account(struct pedma_guard *g, phys_addr_t addr,
-			  size_t size, bool map)
+/*
+ * Map [phys, phys + size) to fresh IOVAs: the table entries are written
+ * before the address is returned.  DMA_MAPPING_ERROR if the space is full.
+ */
+static dma_addr_t guard_map_phys(struct pedma_guard *g, phys_addr_t phys,
+				 size_t size)
 {
-	unsigned long pfn, last;
+	unsigned long n = PFN_UP(offset_in_page(phys) + max_t(size_t, size, 1));
+	unsigned long idx, flags, i, pfn = PHYS_PFN(phys);
 
-	if (!size)
-		return;
-	last = PHYS_PFN(addr + size - 1);
-	for (pfn = PHYS_PFN(addr); pfn <= last && pfn < g->frames; pfn++) {
-		if (map)
-			atomic_inc(&g->count[pfn]);
-		else if (atomic_dec_if_positive(&g->count[pfn]) < 0)
-			atomic_long_inc(&g->underflows);
+	spin_lock_irqsave(&g->iova_lock, flags);
+	idx = bitmap_find_next_zero_area(g->iova_map, g->pages, g->cursor, n,
+					 0);
+	if (idx >= g->pages)
+		idx = bitmap_find_next_zero_area(g->iova_map, g->pages, 0, n,
+						 0);
+	if (idx < g->pages) {
+		bitmap_set(g->iova_map, idx, n);
+		g->cursor = idx + n;
+		g->mapped += n;
 	}
-	if (map) {
-		/* Counters visible before the address is handed out */
-		smp_mb__after_atomic();
+	spin_unlock_irqrestore(&g->iova_lock, flags);
+	if (idx >= g->pages) {
+		dev_err_ratelimited(g->dev, "DMA guard: IOVA space full (%zu bytes asked, %lu pages mapped)\n",
+				    size, g->mapped);
+		return DMA_MAPPING_ERROR;
 	}
+	for (i = 0; i < n; i++)
+		WRITE_ONCE(g->table[idx + i], cpu_to_le32(pfn + i + 1));
+	/* The translation is in memory before the address can reach the model */
+	smp_wmb();
+	return g->iova_base + ((u64)idx << PAGE_SHIFT) + offset_in_page(phys);
 }
 
 /* Remember an unmap or free, with who did it */
@@ -133,20 +157,57 @@ static noinline void guard_note_unmap(struct pedma_guard *g, dma_addr_t addr,
 	spin_unlock_irqrestore(&g->ring_lock, flags);
 }
 
+/* The guest-physical address behind IOVA @addr, 0 if it has none */
+static phys_addr_t guard_iova_phys(struct pedma_guard *g, dma_addr_t addr)
+{
+	unsigned long idx;
+	u32 ent;
+
+	if (addr < g->iova_base)
+		return 0;
+	idx = (addr - g->iova_base) >> PAGE_SHIFT;
+	if (idx >= g->pages)
+		return 0;
+	ent = le32_to_cpu(READ_ONCE(g->table[idx]));
+	return ent ? PFN_PHYS((phys_addr_t)ent - 1) + offset_in_page(addr) : 0;
+}
+
 static void guard_unmap_range(struct pedma_guard *g, dma_addr_t addr,
 			      size_t size)
 {
-	long before = atomic_long_read(&g->underflows);
+	unsigned long n = PFN_UP(offset_in_page(addr) + max_t(size_t, size, 1));
+	unsigned long idx, i, flags, absent = 0;
 
 	guard_note_unmap(g, addr, size);
-	guard_account(g, addr, size, false);
-	if (atomic_long_read(&g->underflows) != before)
-		dev_warn_ratelimited(g->dev,
-				     "DMA guard: unmap of %pad+%zu covers pages that are not mapped (double unmap?)\n",
+	if (addr < g->iova_base ||
+	    ((addr - g->iova_base) >> PAGE_SHIFT) + n > g->pages) {
+		atomic_long_inc(&g->bad_unmaps);
+		dev_warn_ratelimited(g->dev, "DMA guard: unmap of %pad+%zu: not an IOVA of ours\n",
 				     &addr, size);
+		return;
+	}
+	idx = (addr - g->iova_base) >> PAGE_SHIFT;
+	/* No translation from here on; the memory may go back after we return */
+	for (i = 0; i < n; i++)
+		WRITE_ONCE(g->table[idx + i], 0);
+	/* Cleared before the bitmap can hand the IOVAs out again */
+	smp_wmb();
+	spin_lock_irqsave(&g->iova_lock, flags);
+	for (i = 0; i < n; i++) {
+		if (__test_and_clear_bit(idx + i, g->iova_map))
+			g->mapped--;
+		else
+			absent++;
+	}
+	spin_unlock_irqrestore(&g->iova_lock, flags);
+	if (absent) {
+		atomic_long_inc(&g->bad_unmaps);
+		dev_warn_ratelimited(g->dev, "DMA guard: unmap of %pad+%zu covers %lu IOVA pages that are not mapped (double unmap?)\n",
+				     &addr, size, absent);
+	}
 }
 
-/* ---- struct dma_map_ops: no IOMMU, DMA address = physical address ---- */
+/* ---- struct dma_map_ops: every mapping gets IOVAs of its own ---- */
 
 static dma_addr_t guard_map_page(struct device *dev, struct page *page,
 				 unsigned long offset, size_t size,
@@ -156,9 +217,7 @@ static dma_addr_t guard_map_page(struct device *dev, struct page *page,
 	struct pedma_guard *g = guard_of(dev);
 	phys_addr_t phys = page_to_phys(page) + offset;
 
-	if (g)
-		guard_account(g, phys, size, true);
-	return phys;
+	return g ? guard_map_phys(g, phys, size) : phys;
 }
 
 static void guard_unmap_page(struct device *dev, dma_addr_t addr, size_t size,
@@ -168,22 +227,6 @@ static void guard_unmap_page(struct device *dev, dma_addr_t addr, size_t size,
 
 	if (g)
 		guard_unmap_range(g, addr, size);
-}
-
-static int guard_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
-			enum dma_data_direction dir, unsigned long attrs)
-{
-	struct pedma_guard *g = guard_of(dev);
-	struct scatterlist *sg;
-	int i;
-
-	for_each_sg(sgl, sg, nents, i) {
-		sg->dma_address = sg_phys(sg);
-		sg_dma_len(sg) = sg->length;
-		if (g)
-			guard_account(g, sg->dma_address, sg->length, true);
-	}
-	return nents;
 }
 
 static void guard_unmap_sg(struct device *dev, struct scatterlist *sgl,
@@ -197,7 +240,27 @@ static void guard_unmap_sg(struct device *dev, struct scatterlist *sgl,
 	if (!g)
 		return;
 	for_each_sg(sgl, sg, nents, i)
-		guard_unmap_range(g, sg_phys(sg), sg->length);
+		guard_unmap_range(g, sg_dma_address(sg), sg_dma_len(sg));
+}
+
+/* One IOVA range per entry: entries are not merged */
+static int guard_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
+			enum dma_data_direction dir, unsigned long attrs)
+{
+	struct pedma_guard *g = guard_of(dev);
+	struct scatterlist *sg;
+	int i;
+
+	for_each_sg(sgl, sg, nents, i) {
+		sg->dma_address = g ? guard_map_phys(g, sg_phys(sg), sg->length) :
+				      sg_phys(sg);
+		if (sg->dma_address == DMA_MAPPING_ERROR) {
+			guard_unmap_sg(dev, sgl, i, dir, attrs);
+			return -ENOMEM;
+		}
+		sg_dma_len(sg) = sg->length;
+	}
+	return nents;
 }
 
 static void *guard_alloc(struct device *dev, size_t size,
@@ -211,9 +274,12 @@ static void *guard_alloc(struct device *dev, size_t size,
 				     __GFP_ZERO);
 	if (!va)
 		return NULL;
-	*dma_handle = virt_to_phys(va);
-	if (g)
-		guard_account(g, *dma_handle, size, true);
+	*dma_handle = g ? guard_map_phys(g, virt_to_phys(va), size) :
+			  virt_to_phys(va);
+	if (*dma_handle == DMA_MAPPING_ERROR) {
+		free_pages_exact(va, size);
+		return NULL;
+	}
 	return va;
 }
 
@@ -230,7 +296,9 @@ static void guard_free(struct device *dev, size_t size, void *vaddr,
 
 static int guard_dma_supported(struct device *dev, u64 mask)
 {
-	return 1;
+	struct pedma_guard *g = guard_of(dev);
+
+	return !g || mask >= g->iova_base + ((u64)g->pages << PAGE_SHIFT) - 1;
 }
 
 static u64 guard_get_required_mask(struct device *dev)
@@ -239,7 +307,8 @@ static u64 guard_get_required_mask(struct device *dev)
 
 	if (!g)
 		return DMA_BIT_MASK(64);
-	return DMA_BIT_MASK(fls64(((u64)g->max_pfn << PAGE_SHIFT) - 1));
+	return DMA_BIT_MASK(fls64(g->iova_base +
+				  ((u64)g->pages << PAGE_SHIFT) - 1));
 }
 
 static const struct dma_map_ops guard_dma_ops = {
@@ -398,7 +467,8 @@ static void guard_free_mem(struct pedma_guard *g)
 {
 	vfree(g->ring);
 	free_page((unsigned long)g->desc);
-	vfree(g->count);
+	bitmap_free(g->iova_map);
+	vfree(g->table);
 	kfree(g);
 }
 
@@ -418,28 +488,29 @@ int pedma_lab_guard_init(struct pci_dev *pdev, struct pedma_guard **gp)
 	if (!g)
 		return -ENOMEM;
 	g->dev = dev;
+	spin_lock_init(&g->iova_lock);
 	spin_lock_init(&g->ring_lock);
 	INIT_WORK(&g->work, guard_work);
-	g->max_pfn = PHYS_PFN(virt_to_phys(high_memory - 1)) + 1;
-	g->frames = min_t(unsigned long, g->max_pfn,
-			  PEDMA_LAB_GUARD_MAX_TABLE_PAGES *
-			  PEDMA_LAB_GUARD_FRAMES_PER_PAGE);
-	g->table_pages = DIV_ROUND_UP(g->frames,
-				      PEDMA_LAB_GUARD_FRAMES_PER_PAGE);
-	g->count = vzalloc(array_size(g->table_pages, PAGE_SIZE));
+	g->table_pages = PEDMA_LAB_GUARD_MAX_TABLE_PAGES;
+	g->pages = (unsigned long)g->table_pages *
+		   PEDMA_LAB_GUARD_ENTRIES_PER_PAGE;
+	g->iova_base = PEDMA_LAB_GUARD_IOVA_BASE;
+	g->table = vzalloc(array_size(g->table_pages, PAGE_SIZE));
+	g->iova_map = bitmap_zalloc(g->pages, GFP_KERNEL);
 	g->desc = (void *)get_zeroed_page(GFP_KERNEL);
 	g->ring = vzalloc(array_size(GUARD_RING_ENTRIES, sizeof(*g->ring)));
-	if (!g->count || !g->desc || !g->ring) {
+	if (!g->table || !g->iova_map || !g->desc || !g->ring) {
 		guard_free_mem(g);
 		return -ENOMEM;
 	}
 	for (i = 0; i < g->table_pages; i++) {
-		struct page *p = vmalloc_to_page((u8 *)g->count + i * PAGE_SIZE);
+		struct page *p = vmalloc_to_page((u8 *)g->table + i * PAGE_SIZE);
 
 		g->desc->table_gpa[i] = cpu_to_le64(page_to_phys(p));
 	}
-	g->desc->frames = cpu_to_le32(g->frames);
+	g->desc->pages = cpu_to_le32(g->pages);
 	g->desc->table_pages = cpu_to_le32(g->table_pages);
+	g->desc->iova_base = cpu_to_le64(g->iova_base);
 	g->desc->version = cpu_to_le32(PEDMA_LAB_GUARD_VERSION);
 	g->desc->magic = cpu_to_le64(PEDMA_LAB_GUARD_MAGIC);
 
@@ -455,18 +526,25 @@ int pedma_lab_guard_init(struct pci_dev *pdev, struct pedma_guard **gp)
 	set_dma_ops(dev, &guard_dma_ops);
 	mutex_unlock(&guard_claim);
 
-	if (g->frames < g->max_pfn)
-		dev_info(dev, "DMA guard: pages from %#llx up are not checked\n",
-			 (u64)g->frames << PAGE_SHIFT);
-	dev_info(dev, "DMA guard on: %lu page frames, %u table pages\n",
-		 g->frames, g->table_pages);
+	dev_info(dev, "DMA guard on: IOVAs %#llx..%#llx (%lu pages, %u table pages)\n",
+		 g->iova_base, g->iova_base + ((u64)g->pages << PAGE_SHIFT) - 1,
+		 g->pages, g->table_pages);
 	*gp = g;
 	return 0;
 }
 
+struct page *pedma_lab_guard_dma_page(struct pedma_guard *g, dma_addr_t addr)
+{
+	phys_addr_t phys = guard_iova_phys(g, addr);
+
+	if (!phys || !pfn_valid(PHYS_PFN(phys)))
+		return NULL;
+	return pfn_to_page(PHYS_PFN(phys));
+}
+
 void pedma_lab_guard_fini(struct pedma_guard *g, bool model_done)
 {
-	unsigned long pfn, held = 0;
+	unsigned long held;
 
 	if (!g)
 		return;
@@ -476,11 +554,14 @@ void pedma_lab_guard_fini(struct pedma_guard *g, bool model_done)
 	mutex_unlock(&guard_claim);
 	cancel_work_sync(&g->work);
 
-	for (pfn = 0; pfn < g->frames; pfn++)
-		held += atomic_read(&g->count[pfn]) != 0;
+	/* No one maps through us any more: no lock needed */
+	held = g->mapped;
 	if (held)
-		dev_warn(g->dev, "DMA guard: %lu pages still DMA-mapped at removal (leaked mappings)\n",
+		dev_warn(g->dev, "DMA guard: %lu IOVA pages still mapped at removal (leaked mappings)\n",
 			 held);
+	if (atomic_long_read(&g->bad_unmaps))
+		dev_warn(g->dev, "DMA guard: %ld unmaps of IOVAs that were not mapped\n",
+			 atomic_long_read(&g->bad_unmaps));
 	if (!model_done) {
 		dev_warn(g->dev, "DMA guard: the model may still read the guard table; leaving it allocated\n");
 		return;
@@ -488,12 +569,12 @@ void pedma_lab_guard_fini(struct pedma_guard *g, bool model_done)
 	guard_free_mem(g);
 }
 
-#else /* no driver-installable DMA ops, big-endian, or not 4 KiB pages */
+#else /* no driver-installable DMA ops, or not 4 KiB pages */
 
 int pedma_lab_guard_init(struct pci_dev *pdev, struct pedma_guard **gp)
 {
 	*gp = NULL;
-	dev_warn(&pdev->dev, "DMA guard off: this kernel does not let a driver install DMA ops (or is big-endian, or pages are not 4 KiB)\n");
+	dev_warn(&pdev->dev, "DMA guard off: this kernel does not let a driver install DMA ops (or pages are not 4 KiB)\n");
 	return 0;
 }
 
@@ -505,6 +586,11 @@ u64 pedma_lab_guard_gpa(const struct pedma_guard *g)
 irqreturn_t pedma_lab_guard_irq(int irq, void *dev_id)
 {
 	return IRQ_NONE;
+}
+
+struct page *pedma_lab_guard_dma_page(struct pedma_guard *g, dma_addr_t addr)
+{
+	return NULL;
 }
 
 void pedma_lab_guard_fini(struct pedma_guard *g, bool model_done)

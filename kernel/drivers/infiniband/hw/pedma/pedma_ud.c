@@ -371,14 +371,22 @@ void pedma_ud_fill_grh(struct pedma_qp *qp, struct pedma_swqe *w, void *buf)
 
 /*
  * The struct page behind bus address @bus of a same-side buffer: what the
- * DMA API made of it (through the IOMMU's domain if there is one).
+ * backend or the DMA API made of it (through the IOMMU's domain if there
+ * is one).
  */
 static struct page *bus_page(struct pedma_dev *dev, u64 bus)
 {
 	struct device *d = dev->be->dma_dev;
-	struct iommu_domain *dom = iommu_get_domain_for_dev(d);
+	struct iommu_domain *dom;
+	struct page *pg;
 	phys_addr_t phys;
 
+	if (dev->be->ops->dma_page) {
+		pg = dev->be->ops->dma_page(dev->be, bus);
+		if (pg)
+			return pg;
+	}
+	dom = iommu_get_domain_for_dev(d);
 	phys = dom ? iommu_iova_to_phys(dom, bus) : dma_to_phys(d, bus);
 	if (!phys || !pfn_valid(PHYS_PFN(phys)))
 		return NULL;
