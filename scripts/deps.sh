@@ -30,7 +30,7 @@ PKGS=(
 	rdmacm-utils perftest infiniband-diags iperf3
 	sparse linux-source-6.1 gnuplot-nox valgrind
 	ninja-build python3 libnl-3-dev libnl-route-3-dev
-	dpkg-dev debhelper dh-dkms dkms lintian
+	dpkg-dev debhelper dh-dkms dkms lintian mmdebstrap
 )
 SRC_TAR=/usr/src/linux-source-6.1.tar.xz
 SRC_DIR=/usr/src/linux-source-6.1

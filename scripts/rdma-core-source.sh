@@ -66,14 +66,9 @@ APT_OPTS=(
 # The deb-src entry for SUITE, from the archive that serves bookworm (or
 # this machine's own suite): same URI, same Signed-By.
 write_source_entry() {
-	local entry="" codename="" uri sb
-	entry=$(apt_archive_of bookworm)
-	if [ -z "$entry" ] && [ -r /etc/os-release ]; then
-		codename=$(. /etc/os-release && printf '%s' "${VERSION_CODENAME:-}")
-		[ -z "$codename" ] || entry=$(apt_archive_of "$codename")
-	fi
-	[ -n "$entry" ] || entry=$(apt_archive_of "$suite")
-	[ -n "$entry" ] || die "no apt source of this machine serves bookworm, ${codename:-its own suite} or $suite: cannot derive a deb-src entry"
+	local entry uri sb
+	entry=$(apt_debian_archive "$suite")
+	[ -n "$entry" ] || die "no apt source of this machine serves bookworm, its own suite or $suite: cannot derive a deb-src entry"
 	uri=$(cut -f1 <<<"$entry")
 	sb=$(cut -f2 <<<"$entry")
 	mkdir -p "$aptdir/sources.list.d" "$aptdir/lists/partial" "$aptdir/cache"

@@ -62,3 +62,17 @@ apt_entries() {
 apt_archive_of() {
 	apt_entries | awk -F'\t' -v s="${1:-bookworm}" '$1 == "deb" && $3 == s { print $2 "\t" $4; exit }'
 }
+
+# "URI<TAB>SIGNED-BY" of the Debian archive this machine uses: the entry
+# serving bookworm, else this machine's own suite, else SUITE; nothing if
+# none does.  Other suites of the archive are derived from it.
+apt_debian_archive() {
+	local entry codename=""
+	entry=$(apt_archive_of bookworm)
+	if [ -z "$entry" ] && [ -r /etc/os-release ]; then
+		codename=$(. /etc/os-release && printf '%s' "${VERSION_CODENAME:-}")
+		[ -z "$codename" ] || entry=$(apt_archive_of "$codename")
+	fi
+	[ -n "$entry" ] || [ -z "${1:-}" ] || entry=$(apt_archive_of "$1")
+	printf '%s' "$entry"
+}
