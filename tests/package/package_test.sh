@@ -13,11 +13,8 @@
 #      own "driver pedma" file and the library search path
 #      (test_provider_fakedev driver-name: fake pedma0 matched);
 #   5. if dkms is installed: dkms add, build and install of the unpacked
-#      pedma-dkms for the lab's 6.1 kernel, all in private dkms, source and
-#      install trees (the machine's /lib/modules and DKMS tree are not
-#      touched; dkms does create its module signing key,
-#      /var/lib/dkms/mok.key and mok.pub, if there is none, as every DKMS
-#      install on Debian does), then modinfo of the installed pedma.ko.
+#      pedma-dkms for the lab's 6.1 kernel in private trees
+#      (tests/package/dkms-build.sh), and the installed pedma.ko's vermagic.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -84,24 +81,9 @@ else
 	# shellcheck source=lab/lib/kver.sh
 	. "$repo/lab/lib/kver.sh"
 	kver=$(pedma_lab_kver) || fail "no 6.1 kernel with headers for dkms"
-	dpkg-deb -x "$dkmsdeb" "$root/dkms-src"
-	d=(dkms --dkmstree "$root/dkms" --sourcetree "$root/dkms-src/usr/src"
-		--installtree "$root/modules")
-	mkdir -p "$root/dkms" "$root/modules/$kver"
-	t=$SECONDS
-	"${d[@]}" add -m pedma -v "$version"
-	"${d[@]}" build -m pedma -v "$version" -k "$kver" ||
-		{ tail -n 40 "$root/dkms/pedma/$version/build/make.log" 2>/dev/null; fail "dkms build"; }
-	"${d[@]}" install -m pedma -v "$version" -k "$kver" || fail "dkms install"
-	ko=$(find "$root/modules/$kver" -name 'pedma.ko*' | head -n 1)
-	[ -n "$ko" ] || fail "dkms install put no pedma.ko under $root/modules/$kver"
-	magic=$(modinfo -F vermagic "$ko")
-	case $magic in
-	"$kver "*) ;;
-	*) fail "$ko vermagic '$magic', want $kver" ;;
-	esac
-	"${d[@]}" status -m pedma -v "$version"
-	echo "dkms: built and installed $ko for $kver in $((SECONDS - t)) s"
+	ko=$("$repo/tests/package/dkms-build.sh" "$dkmsdeb" "$kver" "$root/dkms" | tail -n 1) ||
+		fail "dkms build or install"
+	echo "dkms: $ko"
 fi
 
 echo "package: OK in $((SECONDS - start)) s"
