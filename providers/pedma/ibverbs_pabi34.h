@@ -155,6 +155,12 @@ struct verbs_cq {
 	};
 };
 
+/* verbs_qp.comp_mask: VERBS_QP_EX makes ibv_qp_to_qp_ex() return qp_ex. */
+enum {
+	VERBS_QP_XRCD = 1 << 0,
+	VERBS_QP_EX = 1 << 1,
+};
+
 struct verbs_qp {
 	union {
 		struct ibv_qp qp;
@@ -572,6 +578,8 @@ PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, attach_mcast) == 72);
 PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, create_ah) == 104);
 PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, destroy_ah) == 232);
 PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, detach_mcast) == 304);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, create_cq_ex) == 128);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, create_qp_ex) == 160);
 
 /* The public AH object, embedded first in ours (struct pedma_ah). */
 PEDMA_PABI34_ASSERT(sizeof(struct ibv_ah) == 24);
