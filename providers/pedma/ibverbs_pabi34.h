@@ -144,9 +144,9 @@ struct verbs_xrcd;
 /*
  * libibverbs' wrappers of the public CQ, QP and SRQ objects, which
  * providers embed first in their own.  libibverbs converts to them with
- * container_of (ibv_qp_to_qp_ex(), the ex verbs), so having them there
- * keeps such a conversion inside our object even though pedma creates
- * only the plain ones.
+ * container_of: ibv_qp_to_qp_ex() returns &qp_ex when comp_mask has
+ * VERBS_QP_EX (pedma sets it for QPs made with send_ops_flags), and an
+ * extended CQ is the same object seen as ibv_cq_ex.
  */
 struct verbs_cq {
 	union {
