@@ -6,7 +6,8 @@
 # ibv_next_poll/ibv_end_poll and the ibv_wc_read_* accessors, and
 # pedma_xfer's full checks of every byte, guard and completion field.
 # Round 1: the host is the server, busy polling; round 2 the endpoint,
-# with a completion channel.  On pedma, first --ext-refusals:
+# with a completion channel.  Then a run with one corrupted receive byte
+# must fail: the checks see what the extended poll delivered.  On pedma, first --ext-refusals:
 # ibv_query_device_ex agrees with ibv_query_device and claims no atomics
 # and no completion clock, and completion timestamps, IGNORE_OVERRUN,
 # atomics in send_ops_flags and RDMA ops on UD are refused (EOPNOTSUPP).
@@ -20,7 +21,7 @@ DEV=${PEDMA_DEV:-pedma0}
 XFER=$PEDMA_BUILD/tests/verbs/pedma_xfer
 [ -x "$XFER" ] || fail "$XFER not built"
 # shellcheck disable=SC2206
-ARGS=(-d "$DEV" --timeout 300 --ext -n 60 -m 4M ${PEDMA_XFER_ARGS:-})
+ARGS=(-d "$DEV" --timeout 300 --ext -n 150 -m 16M ${PEDMA_XFER_ARGS:-})
 
 if [ "$DEV" = rxe0 ]; then
 	if [ ! -e /sys/class/infiniband/rxe0 ]; then
@@ -48,4 +49,18 @@ xfer_round() {
 
 xfer_round 1 host -s 11
 xfer_round 2 ep -s 12 --events
+
+opts=(-p 18629 --phases s2c -n 40 -m 256k -b 0 --full-every 1 --inject recv)
+rc=0
+if [ "$PEDMA_ROLE" = host ]; then
+	out=$("$XFER" "${ARGS[@]}" "${opts[@]}" 2>&1) || rc=$?
+else
+	out=$("$XFER" "${ARGS[@]}" "${opts[@]}" "$LAB_PEER_IP" 2>&1) || rc=$?
+fi
+[ "$rc" -ne 0 ] || { echo "$out"; fail "self-check: a corrupted receive went unnoticed"; }
+if [ "$PEDMA_ROLE" = host ] && ! grep -q "received data: first bad byte" <<<"$out"; then
+	echo "$out"
+	fail "self-check: no 'received data: first bad byte' in the output"
+fi
+lab_log "self-check: detected: $(grep -m1 -o "FAIL.*" <<<"$out" || echo "peer closed")"
 finish
