@@ -144,15 +144,21 @@ struct verbs_xrcd;
 /*
  * libibverbs' wrappers of the public CQ, QP and SRQ objects, which
  * providers embed first in their own.  libibverbs converts to them with
- * container_of (ibv_qp_to_qp_ex(), the ex verbs), so having them there
- * keeps such a conversion inside our object even though pedma creates
- * only the plain ones.
+ * container_of: ibv_qp_to_qp_ex() returns &qp_ex when comp_mask has
+ * VERBS_QP_EX (pedma sets it for QPs made with send_ops_flags), and an
+ * extended CQ is the same object seen as ibv_cq_ex.
  */
 struct verbs_cq {
 	union {
 		struct ibv_cq cq;
 		struct ibv_cq_ex cq_ex;
 	};
+};
+
+/* verbs_qp.comp_mask: VERBS_QP_EX makes ibv_qp_to_qp_ex() return qp_ex. */
+enum {
+	VERBS_QP_XRCD = 1 << 0,
+	VERBS_QP_EX = 1 << 1,
 };
 
 struct verbs_qp {
@@ -572,6 +578,8 @@ PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, attach_mcast) == 72);
 PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, create_ah) == 104);
 PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, destroy_ah) == 232);
 PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, detach_mcast) == 304);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, create_cq_ex) == 128);
+PEDMA_PABI34_ASSERT(offsetof(struct verbs_context_ops, create_qp_ex) == 160);
 
 /* The public AH object, embedded first in ours (struct pedma_ah). */
 PEDMA_PABI34_ASSERT(sizeof(struct ibv_ah) == 24);

@@ -24,13 +24,58 @@
 
 /* ---- Verbs -------------------------------------------------------------- */
 
+/* Does a caller's attr of attr_size bytes have room for member m? */
+#define PEDMA_ATTR_HAS(_size, _type, _m)                                       \
+	((_size) >= offsetof(_type, _m) + sizeof(((_type *)0)->_m))
+
+/*
+ * The kernel's answer (extended command, or the legacy one on an old
+ * kernel), then what this provider cannot do whatever the kernel says:
+ *
+ *   - atomics: the SQ WQE has no atomic operation (ibv_create_qp_ex()
+ *     refuses IBV_QP_EX_WITH_ATOMIC_*), so atomic_cap is NONE and there
+ *     are no PCIe atomic caps.  The hook for when the ring ABI has them.
+ *   - SGEs: at most what a WQE holds (the ucontext's max_sge).
+ *   - completion timestamps: none (no read_completion_ts), so no clock.
+ *   - CQ moderation: no modify_cq.
+ *
+ * libibverbs' ibv_query_device() calls this with attr_size covering
+ * orig_attr only; nothing past attr_size is written.
+ */
 static int pedma_query_device_ex(struct ibv_context *ctx,
 				 const struct ibv_query_device_ex_input *input,
 				 struct ibv_device_attr_ex *attr,
 				 size_t attr_size)
 {
-	/* Nothing device-specific in the response yet. */
-	return ibv_cmd_query_device_any(ctx, input, attr, attr_size, NULL, NULL);
+	struct pedma_context *pctx = to_pctx(ctx);
+	struct ibv_device_attr *a = &attr->orig_attr;
+	int ret;
+
+	ret = ibv_cmd_query_device_any(ctx, input, attr, attr_size, NULL, NULL);
+	if (ret)
+		return ret;
+
+	a->atomic_cap = IBV_ATOMIC_NONE;
+	if ((uint32_t)a->max_sge > pctx->max_sge)
+		a->max_sge = (int)pctx->max_sge;
+	if ((uint32_t)a->max_sge_rd > pctx->max_sge)
+		a->max_sge_rd = (int)pctx->max_sge;
+	if ((uint32_t)a->max_srq_sge > pctx->max_sge)
+		a->max_srq_sge = (int)pctx->max_sge;
+
+	if (PEDMA_ATTR_HAS(attr_size, struct ibv_device_attr_ex,
+			   completion_timestamp_mask))
+		attr->completion_timestamp_mask = 0;
+	if (PEDMA_ATTR_HAS(attr_size, struct ibv_device_attr_ex,
+			   hca_core_clock))
+		attr->hca_core_clock = 0;
+	if (PEDMA_ATTR_HAS(attr_size, struct ibv_device_attr_ex, cq_mod_caps))
+		memset(&attr->cq_mod_caps, 0, sizeof(attr->cq_mod_caps));
+	if (PEDMA_ATTR_HAS(attr_size, struct ibv_device_attr_ex,
+			   pci_atomic_caps))
+		memset(&attr->pci_atomic_caps, 0,
+		       sizeof(attr->pci_atomic_caps));
+	return 0;
 }
 
 static int pedma_query_port(struct ibv_context *ctx, uint8_t port_num,
@@ -153,7 +198,9 @@ static const struct verbs_context_ops pedma_ctx_ops = {
 	.attach_mcast = pedma_attach_mcast,
 	.create_ah = pedma_create_ah,
 	.create_cq = pedma_create_cq,
+	.create_cq_ex = pedma_create_cq_ex,
 	.create_qp = pedma_create_qp,
+	.create_qp_ex = pedma_create_qp_ex,
 	.create_srq = pedma_create_srq,
 	.dealloc_pd = pedma_dealloc_pd,
 	.dereg_mr = pedma_dereg_mr,

@@ -44,8 +44,32 @@ struct pedma_pd {
 
 struct pedma_cq {
 	struct verbs_cq vcq;		/* must be first */
-	pthread_spinlock_t lock;	/* pollers */
+	pthread_spinlock_t lock;	/* pollers (start_poll..end_poll holds it) */
 	struct pedma_ring ring;		/* kernel produces, we consume */
+	/* ibv_create_cq_ex() polling: the CQE the accessors read, and the
+	 * kernel's prod as last loaded. */
+	const struct pedma_cqe *cur;
+	uint32_t ex_prod;
+};
+
+/*
+ * The ibv_wr_* API (ibv_create_qp_ex() with send_ops_flags): between
+ * wr_start() and wr_complete()/wr_abort() the SQ lock is held and WRs are
+ * built here, each encoded into the next free slot by the same
+ * pedma_sq_wqe_encode() as ibv_post_send() once the next WR begins (or at
+ * wr_complete).  prod is published, and the doorbell rung, only by a
+ * wr_complete() whose batch had no error.
+ */
+struct pedma_wr_builder {
+	struct ibv_send_wr wr;		/* the open WR, as ibv_post_send takes it */
+	struct ibv_sge sge[PEDMA_UMAX_SGE];	/* its SGEs (wr.sg_list) */
+	unsigned char inl[PEDMA_MAX_INLINE];	/* its inline bytes, copied */
+	uint64_t ops;			/* IBV_QP_EX_WITH_* the QP was made for */
+	uint32_t start;			/* sq.head at wr_start */
+	uint32_t prod;			/* next slot to fill */
+	uint32_t cons;			/* the kernel's cons, as last loaded */
+	int err;			/* first error of the batch */
+	bool open;			/* wr holds a WR not yet encoded */
 };
 
 struct pedma_qp {
@@ -56,6 +80,7 @@ struct pedma_qp {
 	struct pedma_ring rq;		/* map_size 0: no RQ (SRQ, or none) */
 	struct pedma_sq_limits sq_lim;
 	uint32_t rq_max_sge;
+	struct pedma_wr_builder wrb;	/* ibv_wr_* state (sq_lock) */
 };
 
 struct pedma_srq {
@@ -144,11 +169,15 @@ int pedma_dereg_mr(struct verbs_mr *vmr);
 struct ibv_cq *pedma_create_cq(struct ibv_context *ctx, int cqe,
 			       struct ibv_comp_channel *channel,
 			       int comp_vector);
+struct ibv_cq_ex *pedma_create_cq_ex(struct ibv_context *ctx,
+				     struct ibv_cq_init_attr_ex *attr);
 int pedma_req_notify_cq(struct ibv_cq *cq, int solicited_only);
 int pedma_destroy_cq(struct ibv_cq *cq);
 
 struct ibv_qp *pedma_create_qp(struct ibv_pd *pd,
 			       struct ibv_qp_init_attr *attr);
+struct ibv_qp *pedma_create_qp_ex(struct ibv_context *ctx,
+				  struct ibv_qp_init_attr_ex *attr);
 int pedma_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr,
 		    int attr_mask);
 int pedma_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr,
@@ -178,5 +207,36 @@ int pedma_post_srq_recv(struct ibv_srq *srq, struct ibv_recv_wr *wr,
 			struct ibv_recv_wr **bad_wr);
 int pedma_poll_cq(struct ibv_cq *cq, int num_entries, struct ibv_wc *wc);
 int pedma_doorbell(int cmd_fd, uint32_t command, uint32_t handle);
+
+/*
+ * The extended verbs' data path (pedma_fastpath.c too).
+ *
+ * IBV_WC_EX_WITH_* a CQ from ibv_create_cq_ex() can read: the standard
+ * fields.  No completion timestamp (the kernel stamps nothing), no CVLAN,
+ * flow tag or tag matching.
+ */
+#define PEDMA_CQ_EX_WC_FLAGS                                                   \
+	(IBV_WC_EX_WITH_BYTE_LEN | IBV_WC_EX_WITH_IMM |                        \
+	 IBV_WC_EX_WITH_QP_NUM | IBV_WC_EX_WITH_SRC_QP |                       \
+	 IBV_WC_EX_WITH_SLID | IBV_WC_EX_WITH_SL |                             \
+	 IBV_WC_EX_WITH_DLID_PATH_BITS)
+
+/*
+ * IBV_QP_EX_WITH_* ibv_create_qp_ex() accepts: what the SQ WQE can carry
+ * (pedma_wqe_opcode()), UD sends only.  Atomics: the ring ABI has no
+ * atomic WQE yet; when it does, add IBV_QP_EX_WITH_ATOMIC_* here and
+ * install wr_atomic_cmp_swp/wr_atomic_fetch_add in pedma_qp_ex_init().
+ */
+#define PEDMA_QP_EX_RC_OPS                                                     \
+	(IBV_QP_EX_WITH_RDMA_WRITE | IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM |      \
+	 IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_SEND_WITH_IMM |                  \
+	 IBV_QP_EX_WITH_RDMA_READ)
+#define PEDMA_QP_EX_UD_OPS                                                     \
+	(IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_SEND_WITH_IMM)
+
+/* Install the start_poll/next_poll/end_poll/read_* accessors. */
+void pedma_cq_ex_init(struct pedma_cq *cq);
+/* Install the ibv_wr_* builders for ops (checked by the caller). */
+void pedma_qp_ex_init(struct pedma_qp *qp, uint64_t ops);
 
 #endif /* PEDMA_PROVIDER_H */

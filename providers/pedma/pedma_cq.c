@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * libpedma: completion queues.  The kernel writes CQEs into a ring we
- * mmap; pedma_poll_cq() (pedma_fastpath.c) reads them without a system
- * call.  Arming for a completion event is a plain command.
+ * mmap; pedma_poll_cq() and the extended CQ's start_poll/next_poll/
+ * read_* (pedma_fastpath.c) read them without a system call.  Arming for
+ * a completion event is a plain command.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,9 +13,15 @@
 PEDMA_CREATE_RESP(pedma_create_cq_uresp, ib_uverbs_create_cq_resp,
 		  pedma_create_cq_resp);
 
-struct ibv_cq *pedma_create_cq(struct ibv_context *ctx, int cqe,
-			       struct ibv_comp_channel *channel,
-			       int comp_vector)
+/*
+ * Both create verbs: the legacy create_cq command carries all an extended
+ * CQ of pedma needs (cqe, channel, comp_vector; no creation flags reach
+ * the kernel), and its helper has kept one signature in every rdma-core
+ * release, unlike ibv_cmd_create_cq_ex().
+ */
+static struct pedma_cq *pedma_cq_create(struct ibv_context *ctx, int cqe,
+					struct ibv_comp_channel *channel,
+					int comp_vector)
 {
 	struct pedma_create_cq_uresp resp = {};
 	struct ibv_create_cq cmd = {};
@@ -49,7 +56,7 @@ struct ibv_cq *pedma_create_cq(struct ibv_context *ctx, int cqe,
 	}
 	if (ret)
 		goto err_destroy;
-	return &cq->vcq.cq;
+	return cq;
 
 err_destroy:
 	pedma_ring_unmap(&cq->ring);
@@ -68,6 +75,64 @@ err_free:
 	free(cq);
 	errno = ret;
 	return NULL;
+}
+
+struct ibv_cq *pedma_create_cq(struct ibv_context *ctx, int cqe,
+			       struct ibv_comp_channel *channel,
+			       int comp_vector)
+{
+	struct pedma_cq *cq = pedma_cq_create(ctx, cqe, channel, comp_vector);
+
+	return cq ? &cq->vcq.cq : NULL;
+}
+
+/*
+ * ibv_create_cq_ex(): libibverbs has already refused wc_flags it does not
+ * know and initialises the common part (verbs_init_cq) after we return.
+ * Refused with EOPNOTSUPP: wc_flags beyond the standard fields (the
+ * completion timestamps: the kernel stamps no completion; CVLAN, flow tag,
+ * tag matching), IBV_CREATE_CQ_ATTR_IGNORE_OVERRUN (an overrun is a CQ
+ * error here), a parent domain (IBV_CQ_INIT_ATTR_MASK_PD).
+ * IBV_CREATE_CQ_ATTR_SINGLE_THREADED is taken as a hint: the CQ lock is
+ * taken anyway, uncontended.
+ */
+struct ibv_cq_ex *pedma_create_cq_ex(struct ibv_context *ctx,
+				     struct ibv_cq_init_attr_ex *attr)
+{
+	struct pedma_cq *cq;
+
+	if (attr->comp_mask & ~(uint32_t)IBV_CQ_INIT_ATTR_MASK_FLAGS) {
+		pedma_err(ctx, "CQ comp_mask %#x: only flags are supported",
+			  attr->comp_mask);
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	if ((attr->comp_mask & IBV_CQ_INIT_ATTR_MASK_FLAGS) &&
+	    (attr->flags & ~(uint32_t)IBV_CREATE_CQ_ATTR_SINGLE_THREADED)) {
+		pedma_err(ctx, "CQ flags %#x: only SINGLE_THREADED is supported",
+			  attr->flags);
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	if (attr->wc_flags & ~(uint64_t)PEDMA_CQ_EX_WC_FLAGS) {
+		pedma_err(ctx,
+			  "CQ wc_flags %#llx: pedma reads only the standard fields (%#llx), no completion timestamp",
+			  (unsigned long long)attr->wc_flags,
+			  (unsigned long long)PEDMA_CQ_EX_WC_FLAGS);
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	if (attr->cqe > INT32_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+
+	cq = pedma_cq_create(ctx, (int)attr->cqe, attr->channel,
+			     (int)attr->comp_vector);
+	if (!cq)
+		return NULL;
+	pedma_cq_ex_init(cq);
+	return &cq->vcq.cq_ex;
 }
 
 int pedma_req_notify_cq(struct ibv_cq *cq, int solicited_only)

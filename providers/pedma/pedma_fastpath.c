@@ -159,3 +159,438 @@ int pedma_poll_cq(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc)
 	pthread_spin_unlock(&cq->lock);
 	return n;
 }
+
+/* ---- Extended CQ: ibv_start_poll() and the read_* accessors -------------- */
+
+/*
+ * The same CQE decoding as ibv_poll_cq() (pedma_ring.h), read in place:
+ * start_poll takes the CQ lock and the first CQE, next_poll the next one,
+ * end_poll gives the slots back (one release store of cons) and drops the
+ * lock.  The accessors read the CQE taken last; its slot stays ours until
+ * end_poll.  No system call.
+ */
+static struct pedma_cq *cqx_to_pcq(struct ibv_cq_ex *cqx)
+{
+	return to_pcq(ibv_cq_ex_to_cq(cqx));
+}
+
+static void cqx_set_cur(struct ibv_cq_ex *cqx, struct pedma_cq *cq,
+			const struct pedma_cqe *cqe)
+{
+	cq->cur = cqe;
+	cqx->wr_id = cqe->wr_id;
+	cqx->status = pedma_cqe_status(cqe);
+}
+
+static int pedma_cqx_start_poll(struct ibv_cq_ex *cqx,
+				struct ibv_poll_cq_attr *attr)
+{
+	struct pedma_cq *cq = cqx_to_pcq(cqx);
+	const struct pedma_cqe *cqe;
+
+	if (attr && attr->comp_mask)
+		return EINVAL;	/* no attribute is defined */
+	pthread_spin_lock(&cq->lock);
+	cq->ex_prod = cq->ring.head;	/* load prod afresh */
+	cqe = pedma_cq_take(&cq->ring, &cq->ex_prod);
+	if (!cqe) {
+		/* Nothing taken: the caller does not call end_poll. */
+		pthread_spin_unlock(&cq->lock);
+		return ENOENT;
+	}
+	cqx_set_cur(cqx, cq, cqe);
+	return 0;
+}
+
+static int pedma_cqx_next_poll(struct ibv_cq_ex *cqx)
+{
+	struct pedma_cq *cq = cqx_to_pcq(cqx);
+	const struct pedma_cqe *cqe;
+
+	cqe = pedma_cq_take(&cq->ring, &cq->ex_prod);
+	if (!cqe)
+		return ENOENT;
+	cqx_set_cur(cqx, cq, cqe);
+	return 0;
+}
+
+static void pedma_cqx_end_poll(struct ibv_cq_ex *cqx)
+{
+	struct pedma_cq *cq = cqx_to_pcq(cqx);
+
+	cq->cur = NULL;
+	pedma_ring_publish_cons(&cq->ring);
+	pthread_spin_unlock(&cq->lock);
+}
+
+static enum ibv_wc_opcode pedma_cqx_read_opcode(struct ibv_cq_ex *cqx)
+{
+	bool unknown;
+
+	return pedma_cqe_opcode(cqx_to_pcq(cqx)->cur, &unknown);
+}
+
+static uint32_t pedma_cqx_read_vendor_err(struct ibv_cq_ex *cqx)
+{
+	return cqx_to_pcq(cqx)->cur->vendor_err;
+}
+
+static uint32_t pedma_cqx_read_byte_len(struct ibv_cq_ex *cqx)
+{
+	return cqx_to_pcq(cqx)->cur->byte_len;
+}
+
+static __be32 pedma_cqx_read_imm_data(struct ibv_cq_ex *cqx)
+{
+	return cqx_to_pcq(cqx)->cur->imm_data;
+}
+
+static uint32_t pedma_cqx_read_qp_num(struct ibv_cq_ex *cqx)
+{
+	return cqx_to_pcq(cqx)->cur->qp_num;
+}
+
+static uint32_t pedma_cqx_read_src_qp(struct ibv_cq_ex *cqx)
+{
+	return cqx_to_pcq(cqx)->cur->src_qp;
+}
+
+static unsigned int pedma_cqx_read_wc_flags(struct ibv_cq_ex *cqx)
+{
+	return pedma_cqe_wc_flags(cqx_to_pcq(cqx)->cur);
+}
+
+static uint32_t pedma_cqx_read_slid(struct ibv_cq_ex *cqx)
+{
+	return cqx_to_pcq(cqx)->cur->slid;
+}
+
+static uint8_t pedma_cqx_read_sl(struct ibv_cq_ex *cqx)
+{
+	return cqx_to_pcq(cqx)->cur->sl;
+}
+
+static uint8_t pedma_cqx_read_dlid_path_bits(struct ibv_cq_ex *cqx)
+{
+	return cqx_to_pcq(cqx)->cur->dlid_path_bits;
+}
+
+/*
+ * All the standard accessors whatever wc_flags asked for (reading a field
+ * nobody asked for is harmless); read_completion_ts and the others stay
+ * NULL, as the flags that would need them are refused at creation.
+ */
+void pedma_cq_ex_init(struct pedma_cq *cq)
+{
+	struct ibv_cq_ex *cqx = &cq->vcq.cq_ex;
+
+	cq->cur = NULL;
+	cq->ex_prod = cq->ring.head;
+	cqx->start_poll = pedma_cqx_start_poll;
+	cqx->next_poll = pedma_cqx_next_poll;
+	cqx->end_poll = pedma_cqx_end_poll;
+	cqx->read_opcode = pedma_cqx_read_opcode;
+	cqx->read_vendor_err = pedma_cqx_read_vendor_err;
+	cqx->read_byte_len = pedma_cqx_read_byte_len;
+	cqx->read_imm_data = pedma_cqx_read_imm_data;
+	cqx->read_qp_num = pedma_cqx_read_qp_num;
+	cqx->read_src_qp = pedma_cqx_read_src_qp;
+	cqx->read_wc_flags = pedma_cqx_read_wc_flags;
+	cqx->read_slid = pedma_cqx_read_slid;
+	cqx->read_sl = pedma_cqx_read_sl;
+	cqx->read_dlid_path_bits = pedma_cqx_read_dlid_path_bits;
+}
+
+/* ---- Extended QP: the ibv_wr_* builders ------------------------------------ */
+
+/*
+ * Each WR is collected as the struct ibv_send_wr ibv_post_send() would
+ * take, and encoded by the same pedma_sq_wqe_encode() into the next slot
+ * when the next WR begins or at wr_complete: the ring entries are those
+ * ibv_post_send() writes for the same request, byte for byte.  Errors (an
+ * SGE list or inline data the QP cannot take, a full ring, a WR the QP
+ * does not do) are remembered and returned by wr_complete(), which then
+ * posts nothing of the batch, as rdma-core's providers do.  Only
+ * wr_complete() publishes prod, and it rings the doorbell once.
+ */
+static struct pedma_qp *qpx_to_pqp(struct ibv_qp_ex *qpx)
+{
+	return to_pqp(&qpx->qp_base);
+}
+
+/* Encode the open WR into the next slot (room was checked when it began). */
+static void wrb_flush(struct pedma_qp *qp)
+{
+	struct pedma_wr_builder *b = &qp->wrb;
+	struct pedma_sq_limits lim = qp->sq_lim;
+
+	if (!b->open)
+		return;
+	b->open = false;
+	if (b->err)
+		return;
+	/*
+	 * Inline data is staged as one buffer (b->inl) however many the
+	 * caller gave; its length was checked against max_inline.  One
+	 * "SGE" of inline data is no SGE of the WQE, so a QP granted no send
+	 * SGEs still takes it.
+	 */
+	if ((b->wr.send_flags & IBV_SEND_INLINE) && !lim.max_sge)
+		lim.max_sge = 1;
+	b->err = pedma_sq_wqe_encode(pedma_ring_slot(&qp->sq, b->prod), &b->wr,
+				     &lim);
+	if (!b->err)
+		b->prod++;
+}
+
+/* A new WR: finish the previous one, check for room, start this one. */
+static struct pedma_wr_builder *wrb_begin(struct ibv_qp_ex *qpx, uint64_t op,
+					  enum ibv_wr_opcode opcode)
+{
+	struct pedma_qp *qp = qpx_to_pqp(qpx);
+	struct pedma_wr_builder *b = &qp->wrb;
+
+	wrb_flush(qp);
+	if (b->err)
+		return NULL;
+	if (!(b->ops & op)) {
+		b->err = EINVAL;	/* not in the QP's send_ops_flags */
+		return NULL;
+	}
+	if (!pedma_ring_has_room(b->prod, b->cons, qp->sq.entries)) {
+		b->cons = pedma_ring_load_cons(&qp->sq);
+		if (!pedma_ring_has_room(b->prod, b->cons, qp->sq.entries)) {
+			b->err = ENOMEM;
+			return NULL;
+		}
+	}
+	memset(&b->wr, 0, sizeof(b->wr));
+	b->wr.wr_id = qpx->wr_id;
+	/* Inline is what wr_set_inline_data*() says, not a flag here. */
+	b->wr.send_flags = qpx->wr_flags & ~(unsigned int)IBV_SEND_INLINE;
+	b->wr.opcode = opcode;
+	b->open = true;
+	return b;
+}
+
+/* A setter: the open WR, or NULL (and an error) if there is none. */
+static struct pedma_wr_builder *wrb_open(struct ibv_qp_ex *qpx)
+{
+	struct pedma_wr_builder *b = &qpx_to_pqp(qpx)->wrb;
+
+	if (b->err)
+		return NULL;
+	if (!b->open) {
+		b->err = EINVAL;	/* a setter before any builder */
+		return NULL;
+	}
+	return b;
+}
+
+static void pedma_wr_start(struct ibv_qp_ex *qpx)
+{
+	struct pedma_qp *qp = qpx_to_pqp(qpx);
+	struct pedma_wr_builder *b = &qp->wrb;
+
+	pthread_spin_lock(&qp->sq_lock);
+	b->start = b->prod = qp->sq.head;
+	b->open = false;
+	b->err = 0;
+	if (!qp->sq.map_size || !pedma_sq_accepts(qpx->qp_base.state)) {
+		b->err = EINVAL;
+		return;
+	}
+	b->cons = pedma_ring_load_cons(&qp->sq);
+}
+
+static int pedma_wr_complete(struct ibv_qp_ex *qpx)
+{
+	struct pedma_qp *qp = qpx_to_pqp(qpx);
+	struct pedma_wr_builder *b = &qp->wrb;
+	bool posted = false;
+	int err;
+
+	wrb_flush(qp);
+	err = b->err;
+	if (!err && b->prod != b->start) {
+		qp->sq.head = b->prod;
+		pedma_ring_publish_prod(&qp->sq);
+		posted = true;
+	}
+	b->open = false;
+	b->err = 0;
+	pthread_spin_unlock(&qp->sq_lock);
+
+	if (posted)
+		err = pedma_doorbell(qpx->qp_base.context->cmd_fd,
+				     IB_USER_VERBS_CMD_POST_SEND,
+				     qpx->qp_base.handle);
+	return err;
+}
+
+/* Nothing published: prod and the kernel's view of the ring unchanged. */
+static void pedma_wr_abort(struct ibv_qp_ex *qpx)
+{
+	struct pedma_qp *qp = qpx_to_pqp(qpx);
+
+	qp->wrb.open = false;
+	qp->wrb.err = 0;
+	pthread_spin_unlock(&qp->sq_lock);
+}
+
+static void pedma_wr_send(struct ibv_qp_ex *qpx)
+{
+	wrb_begin(qpx, IBV_QP_EX_WITH_SEND, IBV_WR_SEND);
+}
+
+static void pedma_wr_send_imm(struct ibv_qp_ex *qpx, __be32 imm_data)
+{
+	struct pedma_wr_builder *b;
+
+	b = wrb_begin(qpx, IBV_QP_EX_WITH_SEND_WITH_IMM, IBV_WR_SEND_WITH_IMM);
+	if (b)
+		b->wr.imm_data = imm_data;
+}
+
+static void wrb_rdma(struct ibv_qp_ex *qpx, uint64_t op,
+		     enum ibv_wr_opcode opcode, uint32_t rkey,
+		     uint64_t remote_addr, __be32 imm_data)
+{
+	struct pedma_wr_builder *b = wrb_begin(qpx, op, opcode);
+
+	if (!b)
+		return;
+	b->wr.wr.rdma.remote_addr = remote_addr;
+	b->wr.wr.rdma.rkey = rkey;
+	if (opcode == IBV_WR_RDMA_WRITE_WITH_IMM)
+		b->wr.imm_data = imm_data;
+}
+
+static void pedma_wr_rdma_write(struct ibv_qp_ex *qpx, uint32_t rkey,
+				uint64_t remote_addr)
+{
+	wrb_rdma(qpx, IBV_QP_EX_WITH_RDMA_WRITE, IBV_WR_RDMA_WRITE, rkey,
+		 remote_addr, 0);
+}
+
+static void pedma_wr_rdma_write_imm(struct ibv_qp_ex *qpx, uint32_t rkey,
+				    uint64_t remote_addr, __be32 imm_data)
+{
+	wrb_rdma(qpx, IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM,
+		 IBV_WR_RDMA_WRITE_WITH_IMM, rkey, remote_addr, imm_data);
+}
+
+static void pedma_wr_rdma_read(struct ibv_qp_ex *qpx, uint32_t rkey,
+			       uint64_t remote_addr)
+{
+	wrb_rdma(qpx, IBV_QP_EX_WITH_RDMA_READ, IBV_WR_RDMA_READ, rkey,
+		 remote_addr, 0);
+}
+
+static void pedma_wr_set_sge_list(struct ibv_qp_ex *qpx, size_t num_sge,
+				  const struct ibv_sge *sg_list)
+{
+	struct pedma_wr_builder *b = wrb_open(qpx);
+
+	if (!b)
+		return;
+	/* More than the QP's max_send_sge: the encoder refuses it. */
+	if (num_sge > PEDMA_UMAX_SGE || (num_sge && !sg_list)) {
+		b->err = EINVAL;
+		return;
+	}
+	if (num_sge)
+		memcpy(b->sge, sg_list, num_sge * sizeof(*sg_list));
+	b->wr.sg_list = num_sge ? b->sge : NULL;
+	b->wr.num_sge = (int)num_sge;
+	b->wr.send_flags &= ~(unsigned int)IBV_SEND_INLINE;
+}
+
+static void pedma_wr_set_sge(struct ibv_qp_ex *qpx, uint32_t lkey,
+			     uint64_t addr, uint32_t length)
+{
+	struct ibv_sge sge = { .addr = addr, .length = length, .lkey = lkey };
+
+	pedma_wr_set_sge_list(qpx, 1, &sge);
+}
+
+/* The bytes are copied now: the caller may reuse its buffers on return. */
+static void pedma_wr_set_inline_data_list(struct ibv_qp_ex *qpx,
+					  size_t num_buf,
+					  const struct ibv_data_buf *buf_list)
+{
+	struct pedma_qp *qp = qpx_to_pqp(qpx);
+	struct pedma_wr_builder *b = wrb_open(qpx);
+	size_t i, len = 0;
+
+	if (!b)
+		return;
+	for (i = 0; i < num_buf; i++) {
+		if (buf_list[i].length > qp->sq_lim.max_inline - len) {
+			b->err = EINVAL;	/* more than max_inline */
+			return;
+		}
+		if (buf_list[i].length)
+			memcpy(b->inl + len, buf_list[i].addr,
+			       buf_list[i].length);
+		len += buf_list[i].length;
+	}
+	b->sge[0].addr = (uintptr_t)b->inl;
+	b->sge[0].length = (uint32_t)len;
+	b->sge[0].lkey = 0;
+	b->wr.sg_list = b->sge;
+	b->wr.num_sge = len ? 1 : 0;
+	b->wr.send_flags |= IBV_SEND_INLINE;
+}
+
+static void pedma_wr_set_inline_data(struct ibv_qp_ex *qpx, void *addr,
+				     size_t length)
+{
+	struct ibv_data_buf buf = { .addr = addr, .length = length };
+
+	pedma_wr_set_inline_data_list(qpx, 1, &buf);
+}
+
+static void pedma_wr_set_ud_addr(struct ibv_qp_ex *qpx, struct ibv_ah *ah,
+				 uint32_t remote_qpn, uint32_t remote_qkey)
+{
+	struct pedma_wr_builder *b = wrb_open(qpx);
+
+	if (!b)
+		return;
+	if (!qpx_to_pqp(qpx)->sq_lim.ud) {
+		b->err = EINVAL;	/* wr.ud would overwrite wr.rdma */
+		return;
+	}
+	b->wr.wr.ud.ah = ah;
+	b->wr.wr.ud.remote_qpn = remote_qpn;
+	b->wr.wr.ud.remote_qkey = remote_qkey;
+}
+
+/*
+ * ops: the QP's send_ops_flags, already checked against
+ * PEDMA_QP_EX_RC_OPS / _UD_OPS.  Builders of operations pedma does not
+ * do stay NULL (wr_atomic_*, wr_bind_mw, wr_local_inv, wr_send_inv,
+ * wr_send_tso, wr_set_xrc_srqn, ...): their send_ops_flags are refused.
+ */
+void pedma_qp_ex_init(struct pedma_qp *qp, uint64_t ops)
+{
+	struct ibv_qp_ex *qpx = &qp->vqp.qp_ex;
+
+	memset(&qp->wrb, 0, sizeof(qp->wrb));
+	qp->wrb.ops = ops;
+	qpx->wr_start = pedma_wr_start;
+	qpx->wr_complete = pedma_wr_complete;
+	qpx->wr_abort = pedma_wr_abort;
+	qpx->wr_send = pedma_wr_send;
+	qpx->wr_send_imm = pedma_wr_send_imm;
+	qpx->wr_rdma_write = pedma_wr_rdma_write;
+	qpx->wr_rdma_write_imm = pedma_wr_rdma_write_imm;
+	qpx->wr_rdma_read = pedma_wr_rdma_read;
+	qpx->wr_set_sge = pedma_wr_set_sge;
+	qpx->wr_set_sge_list = pedma_wr_set_sge_list;
+	qpx->wr_set_inline_data = pedma_wr_set_inline_data;
+	qpx->wr_set_inline_data_list = pedma_wr_set_inline_data_list;
+	qpx->wr_set_ud_addr = pedma_wr_set_ud_addr;
+	qp->vqp.comp_mask |= VERBS_QP_EX;
+}

@@ -20,8 +20,8 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 	return a < b ? a : b;
 }
 
-struct ibv_qp *pedma_create_qp(struct ibv_pd *pd,
-			       struct ibv_qp_init_attr *attr)
+static struct pedma_qp *pedma_qp_create(struct ibv_pd *pd,
+					struct ibv_qp_init_attr *attr)
 {
 	struct ibv_context *ibctx = pd->context;
 	struct pedma_context *ctx = to_pctx(ibctx);
@@ -108,7 +108,7 @@ struct ibv_qp *pedma_create_qp(struct ibv_pd *pd,
 	qp->sq_lim.ud = attr->qp_type == IBV_QPT_UD;
 	qp->sq_lim.pd = pd;
 	qp->rq_max_sge = min_u32(attr->cap.max_recv_sge, ctx->max_sge);
-	return &qp->vqp.qp;
+	return qp;
 
 err_unmap:
 	pedma_ring_unmap(&qp->rq);
@@ -123,6 +123,84 @@ err_free:
 	free(qp);
 	errno = ret;
 	return NULL;
+}
+
+struct ibv_qp *pedma_create_qp(struct ibv_pd *pd,
+			       struct ibv_qp_init_attr *attr)
+{
+	struct pedma_qp *qp = pedma_qp_create(pd, attr);
+
+	return qp ? &qp->vqp.qp : NULL;
+}
+
+/*
+ * ibv_create_qp_ex() with more than a PD (libibverbs turns a PD alone
+ * into ibv_create_qp()).  Supported: IBV_QP_INIT_ATTR_SEND_OPS_FLAGS, for
+ * the operations the SQ WQE carries (PEDMA_QP_EX_RC_OPS, UD:
+ * PEDMA_QP_EX_UD_OPS); it gives the QP the ibv_wr_* API
+ * (ibv_qp_to_qp_ex()).  Refused with EOPNOTSUPP: atomics (the ring ABI
+ * has no atomic WQE and the eDMA cannot do them), every other send op,
+ * and the other comp_mask bits (XRC domain, create flags, TSO, RSS).  The
+ * kernel sees the same create_qp command as from ibv_create_qp().
+ */
+struct ibv_qp *pedma_create_qp_ex(struct ibv_context *ibctx,
+				  struct ibv_qp_init_attr_ex *attr)
+{
+	const uint64_t atomics = IBV_QP_EX_WITH_ATOMIC_CMP_AND_SWP |
+				 IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD;
+	struct ibv_qp_init_attr legacy;
+	uint64_t ops = 0, ok_ops;
+	struct pedma_qp *qp;
+
+	if (!(attr->comp_mask & IBV_QP_INIT_ATTR_PD) || !attr->pd ||
+	    attr->pd->context != ibctx) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (attr->comp_mask & ~(uint32_t)(IBV_QP_INIT_ATTR_PD |
+					  IBV_QP_INIT_ATTR_SEND_OPS_FLAGS)) {
+		pedma_err(ibctx,
+			  "QP comp_mask %#x: pedma takes a PD and send_ops_flags only",
+			  attr->comp_mask);
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	if (attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS) {
+		ops = attr->send_ops_flags;
+		ok_ops = attr->qp_type == IBV_QPT_UD ? PEDMA_QP_EX_UD_OPS :
+						       PEDMA_QP_EX_RC_OPS;
+		if (ops & atomics) {
+			pedma_err(ibctx,
+				  "send_ops_flags %#llx: no atomics (the SQ WQE has no atomic operation)",
+				  (unsigned long long)ops);
+			errno = EOPNOTSUPP;
+			return NULL;
+		}
+		if (ops & ~ok_ops) {
+			pedma_err(ibctx,
+				  "send_ops_flags %#llx: this QP type does %#llx",
+				  (unsigned long long)ops,
+				  (unsigned long long)ok_ops);
+			errno = EOPNOTSUPP;
+			return NULL;
+		}
+	}
+
+	memset(&legacy, 0, sizeof(legacy));
+	legacy.qp_context = attr->qp_context;
+	legacy.send_cq = attr->send_cq;
+	legacy.recv_cq = attr->recv_cq;
+	legacy.srq = attr->srq;
+	legacy.cap = attr->cap;
+	legacy.qp_type = attr->qp_type;
+	legacy.sq_sig_all = attr->sq_sig_all;
+	qp = pedma_qp_create(attr->pd, &legacy);
+	if (!qp)
+		return NULL;
+	attr->cap = legacy.cap;		/* what was granted */
+	if (attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS)
+		pedma_qp_ex_init(qp, ops);
+	return &qp->vqp.qp;
 }
 
 /*

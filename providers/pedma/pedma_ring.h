@@ -430,51 +430,95 @@ static inline int pedma_rq_post(struct pedma_ring *rq, uint32_t max_sge,
 /* ---- CQE ------------------------------------------------------------------------ */
 
 /*
- * Decode one CQE.  Every ibv_wc member is written.  An opcode this
- * provider does not know (a kernel bug) turns a successful completion
- * into IBV_WC_GENERAL_ERR rather than inventing an opcode.
+ * CQE decoding, in pieces: ibv_poll_cq() (pedma_cqe_to_wc) and the
+ * extended CQ's accessors (pedma_fastpath.c) both read CQEs through these
+ * and nothing else.
+ *
+ * The opcode and the status go together: an opcode this provider does not
+ * know (a kernel bug) turns a successful completion into
+ * IBV_WC_GENERAL_ERR rather than inventing an opcode.
  */
+static inline enum ibv_wc_opcode pedma_cqe_opcode(const struct pedma_cqe *cqe,
+						  bool *unknown)
+{
+	*unknown = false;
+	switch (cqe->opcode) {
+	case PEDMA_CQE_OP_SEND:
+		return IBV_WC_SEND;
+	case PEDMA_CQE_OP_RDMA_WRITE:
+		return IBV_WC_RDMA_WRITE;
+	case PEDMA_CQE_OP_RDMA_READ:
+		return IBV_WC_RDMA_READ;
+	case PEDMA_CQE_OP_RECV:
+		return IBV_WC_RECV;
+	case PEDMA_CQE_OP_RECV_RDMA_IMM:
+		return IBV_WC_RECV_RDMA_WITH_IMM;
+	default:
+		*unknown = true;
+		return IBV_WC_SEND;
+	}
+}
+
+static inline enum ibv_wc_status pedma_cqe_status(const struct pedma_cqe *cqe)
+{
+	enum ibv_wc_status status = (enum ibv_wc_status)cqe->status;
+	bool unknown;
+
+	pedma_cqe_opcode(cqe, &unknown);
+	if (unknown && status == IBV_WC_SUCCESS)
+		return IBV_WC_GENERAL_ERR;
+	return status;
+}
+
+/* IBV_WC_WITH_IMM, IBV_WC_GRH */
+static inline unsigned int pedma_cqe_wc_flags(const struct pedma_cqe *cqe)
+{
+	unsigned int flags = 0;
+
+	if (cqe->flags & PEDMA_CQE_F_IMM)
+		flags |= IBV_WC_WITH_IMM;
+	if (cqe->flags & PEDMA_CQE_F_GRH)
+		flags |= IBV_WC_GRH;
+	return flags;
+}
+
+/* Decode one CQE.  Every ibv_wc member is written. */
 static inline void pedma_cqe_to_wc(const struct pedma_cqe *cqe,
 				   struct ibv_wc *wc)
 {
+	bool unknown;
+
 	wc->wr_id = cqe->wr_id;
-	wc->status = (enum ibv_wc_status)cqe->status;
-	switch (cqe->opcode) {
-	case PEDMA_CQE_OP_SEND:
-		wc->opcode = IBV_WC_SEND;
-		break;
-	case PEDMA_CQE_OP_RDMA_WRITE:
-		wc->opcode = IBV_WC_RDMA_WRITE;
-		break;
-	case PEDMA_CQE_OP_RDMA_READ:
-		wc->opcode = IBV_WC_RDMA_READ;
-		break;
-	case PEDMA_CQE_OP_RECV:
-		wc->opcode = IBV_WC_RECV;
-		break;
-	case PEDMA_CQE_OP_RECV_RDMA_IMM:
-		wc->opcode = IBV_WC_RECV_RDMA_WITH_IMM;
-		break;
-	default:
-		wc->opcode = IBV_WC_SEND;
-		if (wc->status == IBV_WC_SUCCESS)
-			wc->status = IBV_WC_GENERAL_ERR;
-		break;
-	}
+	wc->status = pedma_cqe_status(cqe);
+	wc->opcode = pedma_cqe_opcode(cqe, &unknown);
 	wc->vendor_err = cqe->vendor_err;
 	wc->byte_len = cqe->byte_len;
 	wc->imm_data = cqe->imm_data;	/* big-endian, as ibv_wc wants */
 	wc->qp_num = cqe->qp_num;
 	wc->src_qp = cqe->src_qp;
-	wc->wc_flags = 0;
-	if (cqe->flags & PEDMA_CQE_F_IMM)
-		wc->wc_flags |= IBV_WC_WITH_IMM;
-	if (cqe->flags & PEDMA_CQE_F_GRH)
-		wc->wc_flags |= IBV_WC_GRH;
+	wc->wc_flags = pedma_cqe_wc_flags(cqe);
 	wc->pkey_index = cqe->pkey_index;
 	wc->slid = cqe->slid;
 	wc->sl = cqe->sl;
 	wc->dlid_path_bits = cqe->dlid_path_bits;
+}
+
+/*
+ * The extended CQ's cursor: the next unread CQE at our counter, or NULL
+ * when the kernel has produced nothing more.  *prod caches the kernel's
+ * prod (loaded with acquire only when the cache is used up).  The slot
+ * stays ours until pedma_ring_publish_cons(), which the caller does once
+ * it no longer reads the CQEs it took (end_poll).
+ */
+static inline const struct pedma_cqe *pedma_cq_take(struct pedma_ring *cq,
+						    uint32_t *prod)
+{
+	if (cq->head == *prod) {
+		*prod = pedma_ring_load_prod(cq);
+		if (cq->head == *prod)
+			return NULL;
+	}
+	return pedma_ring_slot(cq, cq->head++);
 }
 
 /*

@@ -26,6 +26,13 @@
  *                tree's libibverbs.map.in).  Without it pedma's log is
  *                silent (the ABI refusals still go to stderr).
  *
+ * The extended verbs need no release-specific code: create_cq_ex and
+ * create_qp_ex send the legacy create_cq/create_qp commands through
+ * ibv_cmd_create_cq()/ibv_cmd_create_qp(), whose signatures every release
+ * kept (ibv_cmd_create_cq_ex() gained prov_attr in PABI 59), and the
+ * ibv_cq_ex/ibv_qp_ex members pedma sets are public verbs.h, present in
+ * every release from v36.
+ *
  * PABI 59's create_cq_ex prov_attr, the ops added in 59, 62, 64 and 65
  * (alloc_dmah, reg_mr_ex, query_port_speed, alloc_buf, the completion
  * counters) and PABI 64's create_qp_ex2 change touch nothing pedma calls:

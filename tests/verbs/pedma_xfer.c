@@ -70,6 +70,8 @@ static struct opts {
 	int nqp, depth, big, mrs, full_every, timeout_s, verbose, ack_timeout;
 	unsigned int phases;
 	bool events;
+	bool ext;		/* ibv_create_qp_ex/ibv_wr_*, ibv_create_cq_ex/ibv_start_poll */
+	bool ext_refusals;	/* pedma: what the extended verbs must refuse */
 	const char *inject;	/* self-check of the checker: corrupt a byte */
 } o = {
 	.dev = "pedma0", .ib_port = 1, .gid_index = -1, .tcp_port = 18515, .seed = 1,
@@ -101,6 +103,7 @@ static struct {
 	bool server;
 	struct vt_dev dev;
 	struct ibv_qp *qp[MAXQP];
+	struct ibv_qp_ex *qpx[MAXQP];	/* --ext */
 	struct vt_cq scq, rcq;
 	uint64_t bsize;			/* size of lbuf and rbuf */
 	uint8_t *lbuf, *rbuf;		/* requester's / responder's buffer */
@@ -709,6 +712,61 @@ static void build_wr(struct req *q, int i)
 	}
 }
 
+/*
+ * --ext: the same post list through the ibv_wr_* builders, one batch per
+ * list; single SGEs and single inline buffers through ibv_wr_set_sge and
+ * ibv_wr_set_inline_data, longer lists through the _list setters.
+ */
+static int post_send_ex(struct ibv_qp_ex *qx, const struct ibv_send_wr *wr)
+{
+	ibv_wr_start(qx);
+	for (; wr; wr = wr->next) {
+		const struct ibv_sge *sg = wr->sg_list;
+
+		qx->wr_id = wr->wr_id;
+		qx->wr_flags = wr->send_flags & ~(unsigned int)IBV_SEND_INLINE;
+		switch (wr->opcode) {
+		case IBV_WR_RDMA_WRITE:
+			ibv_wr_rdma_write(qx, wr->wr.rdma.rkey, wr->wr.rdma.remote_addr);
+			break;
+		case IBV_WR_RDMA_WRITE_WITH_IMM:
+			ibv_wr_rdma_write_imm(qx, wr->wr.rdma.rkey, wr->wr.rdma.remote_addr,
+					      wr->imm_data);
+			break;
+		case IBV_WR_SEND:
+			ibv_wr_send(qx);
+			break;
+		case IBV_WR_SEND_WITH_IMM:
+			ibv_wr_send_imm(qx, wr->imm_data);
+			break;
+		case IBV_WR_RDMA_READ:
+			ibv_wr_rdma_read(qx, wr->wr.rdma.rkey, wr->wr.rdma.remote_addr);
+			break;
+		default:
+			ibv_wr_abort(qx);
+			return EINVAL;
+		}
+		if (wr->send_flags & IBV_SEND_INLINE) {
+			struct ibv_data_buf b[MAXSGE];
+			int i;
+
+			for (i = 0; i < wr->num_sge; i++) {
+				b[i].addr = (void *)(uintptr_t)sg[i].addr;
+				b[i].length = sg[i].length;
+			}
+			if (wr->num_sge == 1)
+				ibv_wr_set_inline_data(qx, b[0].addr, b[0].length);
+			else
+				ibv_wr_set_inline_data_list(qx, (size_t)wr->num_sge, b);
+		} else if (wr->num_sge == 1) {
+			ibv_wr_set_sge(qx, sg[0].lkey, sg[0].addr, sg[0].length);
+		} else {
+			ibv_wr_set_sge_list(qx, (size_t)wr->num_sge, sg);
+		}
+	}
+	return ibv_wr_complete(qx);
+}
+
 /* Post the batch: per QP in plan order, post lists of 1..3, QPs in turn. */
 static void post_batch(struct req *q)
 {
@@ -737,10 +795,18 @@ static void post_batch(struct req *q)
 					k + 1 < c ? &q->wr[list[qi][pos[qi] + k + 1]] : NULL;
 			if (c > 1)
 				q->st.postlists++;
-			r = ibv_post_send(S.qp[qi], &q->wr[list[qi][pos[qi]]], &bad);
-			if (r)
-				vt_die("ibv_post_send qp %d: %s (failed at transfer id %#" PRIx64 ")",
-				       qi, strerror(r), bad ? bad->wr_id : 0);
+			if (o.ext) {
+				r = post_send_ex(S.qpx[qi], &q->wr[list[qi][pos[qi]]]);
+				if (r)
+					vt_die("ibv_wr_complete qp %d: %s (batch from transfer id %#"
+					       PRIx64 ")", qi, strerror(r),
+					       q->wr[list[qi][pos[qi]]].wr_id);
+			} else {
+				r = ibv_post_send(S.qp[qi], &q->wr[list[qi][pos[qi]]], &bad);
+				if (r)
+					vt_die("ibv_post_send qp %d: %s (failed at transfer id %#"
+					       PRIx64 ")", qi, strerror(r), bad ? bad->wr_id : 0);
+			}
 			/* inline data was copied at post time: scribble over the source */
 			for (k = 0; k < c; k++) {
 				struct xfer *x = &q->b[list[qi][pos[qi] + k]];
@@ -1124,7 +1190,7 @@ static void resp_complete(struct resp *p)
 		}
 	}
 	/* nothing more may be there */
-	n = ibv_poll_cq(S.rcq.cq, 1, wc);
+	n = vt_cq_poll(&S.rcq, 1, wc);
 	if (n) {
 		snprintf(p->err, ERRLEN, "extra receive completion after the batch: qp_num %#x wr_id %#"
 			 PRIx64 " status %s", wc[0].qp_num, wc[0].wr_id, ibv_wc_status_str(wc[0].status));
@@ -1257,6 +1323,103 @@ static void *responder_thread(void *arg)
 
 /* ---------------- setup ---------------- */
 
+#define XFER_SEND_OPS                                                          \
+	(IBV_QP_EX_WITH_RDMA_WRITE | IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM |      \
+	 IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_SEND_WITH_IMM |                  \
+	 IBV_QP_EX_WITH_RDMA_READ)
+
+/*
+ * --ext-refusals (pedma): ibv_query_device_ex agrees with
+ * ibv_query_device and claims no atomics and no completion clock; what
+ * the provider does not do is refused with EOPNOTSUPP: completion
+ * timestamps and IGNORE_OVERRUN on a CQ, atomics in send_ops_flags, RDMA
+ * ops on a UD QP.
+ */
+static void check_ext_refusals(const struct vt_dev *d)
+{
+	static const uint64_t bad_wc[] = {
+		IBV_WC_EX_WITH_COMPLETION_TIMESTAMP,
+		IBV_WC_EX_WITH_COMPLETION_TIMESTAMP_WALLCLOCK,
+	};
+	static const uint64_t bad_ops[] = {
+		IBV_QP_EX_WITH_ATOMIC_CMP_AND_SWP, IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD,
+	};
+	struct ibv_device_attr_ex ax;
+	struct ibv_cq_init_attr_ex ca;
+	struct ibv_qp_init_attr_ex ix;
+	struct ibv_cq_ex *cx;
+	struct ibv_cq *cq;
+	struct ibv_qp *qp;
+	unsigned int i;
+	int r;
+
+	memset(&ax, 0, sizeof(ax));
+	r = ibv_query_device_ex(d->ctx, NULL, &ax);
+	if (r)
+		vt_die("ibv_query_device_ex: %s", strerror(r));
+	if (ax.orig_attr.max_qp != d->attr.max_qp || ax.orig_attr.max_sge != d->attr.max_sge ||
+	    ax.orig_attr.max_cqe != d->attr.max_cqe ||
+	    ax.orig_attr.sys_image_guid != d->attr.sys_image_guid)
+		vt_die("ibv_query_device_ex disagrees with ibv_query_device (max_qp %d/%d,"
+		       " max_sge %d/%d, max_cqe %d/%d)", ax.orig_attr.max_qp, d->attr.max_qp,
+		       ax.orig_attr.max_sge, d->attr.max_sge, ax.orig_attr.max_cqe,
+		       d->attr.max_cqe);
+	if (ax.orig_attr.atomic_cap != IBV_ATOMIC_NONE || ax.completion_timestamp_mask ||
+	    ax.hca_core_clock)
+		vt_die("ibv_query_device_ex claims atomic_cap %d, completion_timestamp_mask %#"
+		       PRIx64 ", hca_core_clock %" PRIu64 "; pedma does none of these",
+		       (int)ax.orig_attr.atomic_cap, ax.completion_timestamp_mask,
+		       ax.hca_core_clock);
+
+	for (i = 0; i < sizeof(bad_wc) / sizeof(bad_wc[0]); i++) {
+		memset(&ca, 0, sizeof(ca));
+		ca.cqe = 4;
+		ca.wc_flags = IBV_WC_STANDARD_FLAGS | bad_wc[i];
+		errno = 0;
+		cx = ibv_create_cq_ex(d->ctx, &ca);
+		if (cx || errno != EOPNOTSUPP)
+			vt_die("ibv_create_cq_ex with wc_flags %#" PRIx64 ": %s, expected EOPNOTSUPP",
+			       (uint64_t)ca.wc_flags, cx ? "created" : strerror(errno));
+	}
+	memset(&ca, 0, sizeof(ca));
+	ca.cqe = 4;
+	ca.wc_flags = IBV_WC_STANDARD_FLAGS;
+	ca.comp_mask = IBV_CQ_INIT_ATTR_MASK_FLAGS;
+	ca.flags = IBV_CREATE_CQ_ATTR_IGNORE_OVERRUN;
+	errno = 0;
+	cx = ibv_create_cq_ex(d->ctx, &ca);
+	if (cx || errno != EOPNOTSUPP)
+		vt_die("ibv_create_cq_ex IGNORE_OVERRUN: %s, expected EOPNOTSUPP",
+		       cx ? "created" : strerror(errno));
+
+	cq = ibv_create_cq(d->ctx, 4, NULL, NULL, 0);
+	if (!cq)
+		vt_die("ibv_create_cq: %s", strerror(errno));
+	for (i = 0; i < sizeof(bad_ops) / sizeof(bad_ops[0]) + 1; i++) {
+		bool ud = i == sizeof(bad_ops) / sizeof(bad_ops[0]);
+
+		memset(&ix, 0, sizeof(ix));
+		ix.send_cq = ix.recv_cq = cq;
+		ix.qp_type = ud ? IBV_QPT_UD : IBV_QPT_RC;
+		ix.cap.max_send_wr = ix.cap.max_recv_wr = 2;
+		ix.cap.max_send_sge = ix.cap.max_recv_sge = 1;
+		ix.comp_mask = IBV_QP_INIT_ATTR_PD | IBV_QP_INIT_ATTR_SEND_OPS_FLAGS;
+		ix.pd = d->pd;
+		ix.send_ops_flags = ud ? IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_RDMA_WRITE :
+					 IBV_QP_EX_WITH_SEND | bad_ops[i];
+		errno = 0;
+		qp = ibv_create_qp_ex(d->ctx, &ix);
+		if (qp || errno != EOPNOTSUPP)
+			vt_die("ibv_create_qp_ex %s send_ops_flags %#" PRIx64
+			       ": %s, expected EOPNOTSUPP", ud ? "UD" : "RC",
+			       (uint64_t)ix.send_ops_flags, qp ? "created" : strerror(errno));
+	}
+	if (ibv_destroy_cq(cq))
+		vt_die("ibv_destroy_cq: %s", strerror(errno));
+	vt_msg("extended verbs: query_device_ex agrees (no atomics, no clock); timestamps,"
+	       " IGNORE_OVERRUN, atomics and RDMA on UD refused with EOPNOTSUPP");
+}
+
 static void setup_resources(void)
 {
 	int access = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ;
@@ -1303,9 +1466,12 @@ static void setup_resources(void)
 	cqe = o.nqp * depth;
 	if (d->attr.max_cqe && cqe > d->attr.max_cqe)
 		cqe = d->attr.max_cqe;
-	if (vt_cq_create(&S.scq, d, cqe, o.events) || vt_cq_create(&S.rcq, d, cqe, o.events))
-		vt_die("ibv_create_cq (%d entries%s): %s", cqe, o.events ? ", with a channel" : "",
-		       strerror(errno));
+	if (o.ext_refusals)
+		check_ext_refusals(d);
+	if (vt_cq_create2(&S.scq, d, cqe, o.events, o.ext) ||
+	    vt_cq_create2(&S.rcq, d, cqe, o.events, o.ext))
+		vt_die("ibv_create_cq%s (%d entries%s): %s", o.ext ? "_ex" : "", cqe,
+		       o.events ? ", with a channel" : "", strerror(errno));
 	S.max_inline = UINT32_MAX;
 	for (i = 0; i < o.nqp; i++) {
 		static const uint32_t try_inline[] = { 256, 64, 0 };
@@ -1324,13 +1490,31 @@ static void setup_resources(void)
 			ia.cap.max_send_sge = S.max_send_sge;
 			ia.cap.max_recv_sge = S.max_recv_sge;
 			ia.cap.max_inline_data = try_inline[t];
-			S.qp[i] = ibv_create_qp(d->pd, &ia);
+			if (o.ext) {
+				struct ibv_qp_init_attr_ex ix = {
+					.qp_context = NULL, .send_cq = ia.send_cq,
+					.recv_cq = ia.recv_cq, .cap = ia.cap,
+					.qp_type = IBV_QPT_RC, .sq_sig_all = 0,
+					.comp_mask = IBV_QP_INIT_ATTR_PD |
+						     IBV_QP_INIT_ATTR_SEND_OPS_FLAGS,
+					.pd = d->pd, .send_ops_flags = XFER_SEND_OPS,
+				};
+
+				S.qp[i] = ibv_create_qp_ex(d->ctx, &ix);
+			} else {
+				S.qp[i] = ibv_create_qp(d->pd, &ia);
+			}
 			if (S.qp[i])
 				break;
 		}
 		if (!S.qp[i])
-			vt_die("ibv_create_qp RC (%d WRs, %u SGEs): %s", depth, S.max_send_sge,
-			       strerror(errno));
+			vt_die("ibv_create_qp%s RC (%d WRs, %u SGEs): %s", o.ext ? "_ex" : "", depth,
+			       S.max_send_sge, strerror(errno));
+		if (o.ext) {
+			S.qpx[i] = ibv_qp_to_qp_ex(S.qp[i]);
+			if (!S.qpx[i])
+				vt_die("ibv_qp_to_qp_ex: NULL for a QP made with send_ops_flags");
+		}
 		if (ibv_query_qp(S.qp[i], &qa, IBV_QP_CAP, &ia))
 			vt_die("ibv_query_qp: %s", strerror(errno));
 		if (qa.cap.max_inline_data < S.max_inline)
@@ -1479,6 +1663,10 @@ static void usage(int rc)
 	       "      --timeout SEC     limit of every wait (default 120)\n"
 	       "      --ack-timeout N   QP local ACK timeout, 4.096 us << N (default 18: ~1 s;\n"
 	       "                        lossy links such as rxe under TCG want 14)\n"
+	       "      --ext             extended verbs: ibv_create_qp_ex and ibv_wr_* to post,\n"
+	       "                        ibv_create_cq_ex and ibv_start_poll to poll\n"
+	       "      --ext-refusals    (pedma) check what the extended verbs refuse and what\n"
+	       "                        ibv_query_device_ex reports, before the run\n"
 	       "      --inject WHAT     self-check: corrupt one byte (data, guard, recv, read,\n"
 	       "                        stray) and expect the failure it must cause\n"
 	       "  -v, --verbose\n", MAXDEPTH);
@@ -1509,6 +1697,7 @@ static void parse_args(int argc, char **argv)
 		{ "events", 0, NULL, 'e' }, { "full-every", 1, NULL, 'F' },
 		{ "timeout", 1, NULL, 'T' }, { "verbose", 0, NULL, 'v' }, { "help", 0, NULL, 'h' },
 		{ "ack-timeout", 1, NULL, 'A' }, { "inject", 1, NULL, 'I' },
+		{ "ext", 0, NULL, 'X' }, { "ext-refusals", 0, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *s, *tok, *save;
@@ -1539,6 +1728,8 @@ static void parse_args(int argc, char **argv)
 		case 'F': o.full_every = (int)num_arg(optarg, 0, 1000000, "full-every"); break;
 		case 'T': o.timeout_s = (int)num_arg(optarg, 1, 100000, "timeout"); break;
 		case 'e': o.events = true; break;
+		case 'X': o.ext = true; break;
+		case 'R': o.ext_refusals = true; break;
 		case 'I': o.inject = optarg; break;
 		case 'A': o.ack_timeout = (int)num_arg(optarg, 1, 31, "ACK timeout"); break;
 		case 'v': o.verbose++; break;

@@ -543,13 +543,31 @@ const char *vt_qp_state_str(int s)
 
 int vt_cq_create(struct vt_cq *c, const struct vt_dev *d, int cqe, bool events)
 {
+	return vt_cq_create2(c, d, cqe, events, false);
+}
+
+int vt_cq_create2(struct vt_cq *c, const struct vt_dev *d, int cqe, bool events,
+		  bool ext)
+{
 	c->ch = NULL;
+	c->cqx = NULL;
 	if (events) {
 		c->ch = ibv_create_comp_channel(d->ctx);
 		if (!c->ch)
 			return -1;
 	}
-	c->cq = ibv_create_cq(d->ctx, cqe, NULL, c->ch, 0);
+	if (ext) {
+		struct ibv_cq_init_attr_ex ca = {
+			.cqe = (uint32_t)cqe,
+			.channel = c->ch,
+			.wc_flags = IBV_WC_STANDARD_FLAGS,
+		};
+
+		c->cqx = ibv_create_cq_ex(d->ctx, &ca);
+		c->cq = c->cqx ? ibv_cq_ex_to_cq(c->cqx) : NULL;
+	} else {
+		c->cq = ibv_create_cq(d->ctx, cqe, NULL, c->ch, 0);
+	}
 	if (!c->cq) {
 		int e = errno;
 
@@ -572,7 +590,50 @@ int vt_cq_destroy(struct vt_cq *c)
 		r = ibv_destroy_comp_channel(c->ch);
 	c->cq = NULL;
 	c->ch = NULL;
+	c->cqx = NULL;
 	return r;
+}
+
+/* Every field through its accessor, into the struct ibv_poll_cq fills. */
+static int cq_poll_ex(struct ibv_cq_ex *cx, int n, struct ibv_wc *wc)
+{
+	struct ibv_poll_cq_attr attr = { .comp_mask = 0 };
+	int i = 0, r;
+
+	if (n <= 0)
+		return 0;
+	r = ibv_start_poll(cx, &attr);
+	if (r == ENOENT)
+		return 0;
+	if (r)
+		return -1;
+	do {
+		struct ibv_wc *w = &wc[i++];
+
+		memset(w, 0, sizeof(*w));
+		w->wr_id = cx->wr_id;
+		w->status = cx->status;
+		w->opcode = ibv_wc_read_opcode(cx);
+		w->vendor_err = ibv_wc_read_vendor_err(cx);
+		w->byte_len = ibv_wc_read_byte_len(cx);
+		w->wc_flags = ibv_wc_read_wc_flags(cx);
+		if (w->wc_flags & IBV_WC_WITH_IMM)
+			w->imm_data = ibv_wc_read_imm_data(cx);
+		w->qp_num = ibv_wc_read_qp_num(cx);
+		w->src_qp = ibv_wc_read_src_qp(cx);
+		w->slid = (uint16_t)ibv_wc_read_slid(cx);
+		w->sl = ibv_wc_read_sl(cx);
+		w->dlid_path_bits = ibv_wc_read_dlid_path_bits(cx);
+	} while (i < n && (r = ibv_next_poll(cx)) == 0);
+	ibv_end_poll(cx);
+	return r && r != ENOENT ? -1 : i;
+}
+
+int vt_cq_poll(struct vt_cq *c, int n, struct ibv_wc *wc)
+{
+	if (c->cqx)
+		return cq_poll_ex(c->cqx, n, wc);
+	return ibv_poll_cq(c->cq, n, wc);
 }
 
 int vt_cq_wait(struct vt_cq *c, struct ibv_wc *wc, int n, int timeout_ms)
@@ -582,7 +643,7 @@ int vt_cq_wait(struct vt_cq *c, struct ibv_wc *wc, int n, int timeout_ms)
 	int r;
 
 	for (;;) {
-		r = ibv_poll_cq(c->cq, n, wc);
+		r = vt_cq_poll(c, n, wc);
 		if (r)
 			return r < 0 ? -1 : r;
 		now = vt_now_ms();
@@ -595,7 +656,7 @@ int vt_cq_wait(struct vt_cq *c, struct ibv_wc *wc, int n, int timeout_ms)
 
 			if (ibv_req_notify_cq(c->cq, 0))
 				return -1;
-			r = ibv_poll_cq(c->cq, n, wc);
+			r = vt_cq_poll(c, n, wc);
 			if (r)
 				return r < 0 ? -1 : r;
 			r = poll(&pfd, 1, (int)(t0 + (uint64_t)timeout_ms - now));

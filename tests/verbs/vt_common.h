@@ -123,10 +123,20 @@ const char *vt_qp_state_str(int state);
 struct vt_cq {
 	struct ibv_cq *cq;
 	struct ibv_comp_channel *ch;	/* NULL: busy-poll */
+	struct ibv_cq_ex *cqx;		/* ext: polled with ibv_start_poll */
 };
 
 int vt_cq_create(struct vt_cq *c, const struct vt_dev *d, int cqe, bool events);
+/*
+ * ext: ibv_create_cq_ex() with the standard wc_flags, and every poll
+ * through ibv_start_poll/ibv_next_poll/ibv_end_poll and the
+ * ibv_wc_read_*() accessors, which fill the same struct ibv_wc.
+ */
+int vt_cq_create2(struct vt_cq *c, const struct vt_dev *d, int cqe, bool events,
+		  bool ext);
 int vt_cq_destroy(struct vt_cq *c);
+/* ibv_poll_cq, or the extended poll for an ext CQ: WCs, or -1. */
+int vt_cq_poll(struct vt_cq *c, int n, struct ibv_wc *wc);
 /* Up to n WCs; 0 when none arrived within timeout_ms; -1 on a poll error. */
 int vt_cq_wait(struct vt_cq *c, struct ibv_wc *wc, int n, int timeout_ms);
 
