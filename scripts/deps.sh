@@ -31,6 +31,7 @@ PKGS=(
 	sparse linux-source-6.1 gnuplot-nox valgrind
 	ninja-build python3 libnl-3-dev libnl-route-3-dev
 	dpkg-dev debhelper dh-dkms dkms lintian mmdebstrap
+	nfs-kernel-server	# lab-nfs: the guests run this machine's nfsd tools and mount.nfs
 )
 SRC_TAR=/usr/src/linux-source-6.1.tar.xz
 SRC_DIR=/usr/src/linux-source-6.1
