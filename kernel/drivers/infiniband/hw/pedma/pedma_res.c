@@ -4,6 +4,8 @@
  * sizes and indices, the peer QP, keys and the requester's state, taken
  * under the lock that covers them and put into the message after.
  */
+#include <net/netlink.h>
+#include <rdma/rdma_netlink.h>
 #include <rdma/restrack.h>
 
 #include "pedma.h"
@@ -14,12 +16,17 @@ struct res_attr {
 	bool hex;
 };
 
+/* The attributes, in the driver's nest of the resource's entry */
 static int res_put(struct sk_buff *msg, const struct res_attr *a,
 		   unsigned int n)
 {
+	struct nlattr *nest;
 	unsigned int i;
 	int ret;
 
+	nest = nla_nest_start(msg, RDMA_NLDEV_ATTR_DRIVER);
+	if (!nest)
+		return -EMSGSIZE;
 	for (i = 0; i < n; i++) {
 		if (a[i].hex)
 			ret = rdma_nl_put_driver_u64_hex(msg, a[i].name,
@@ -28,9 +35,12 @@ static int res_put(struct sk_buff *msg, const struct res_attr *a,
 			ret = rdma_nl_put_driver_u32(msg, a[i].name, a[i].val);
 		else
 			ret = rdma_nl_put_driver_u64(msg, a[i].name, a[i].val);
-		if (ret)
+		if (ret) {
+			nla_nest_cancel(msg, nest);
 			return -EMSGSIZE;
+		}
 	}
+	nla_nest_end(msg, nest);
 	return 0;
 }
 
