@@ -92,7 +92,7 @@ TRACE_EVENT(pedma_chain_start,
 		__entry->nseg = nseg;
 		__entry->done = done;
 	),
-	TP_printk("%s qp %u %s ch %u segments %u bytes of the request up to %llu",
+	TP_printk("%s qp %u %s ch %u segs %u request bytes done %llu",
 		  PEDMA_TRACE_ROLE(__entry->role), __entry->qpn,
 		  __entry->dir == PEDMA_DIR_WR ? "wr" : "rd", __entry->chan,
 		  __entry->nseg, __entry->done)
