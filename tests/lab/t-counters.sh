@@ -3,7 +3,8 @@
 #  - identity: ibv_devinfo shows the lab device's PCI vendor/part (ivshmem
 #    0x1af4:0x1110), hw_ver and fw_ver;
 #  - counters: "rdma statistic show link pedma0/1", the hw_counters and the
-#    PMA's counters (sysfs counters/*, perfquery -x, also of the peer's LID)
+#    PMA's counters (sysfs counters/*; over QP1 by tests/mad/pedma_pma_query,
+#    this port's and the peer's; perfquery where it can open the port)
 #    before and after ib_write_bw -s 65536 -n 200 each way and one
 #    ib_send_bw: the requester's tx_write_bytes and the responder's
 #    rx_write_bytes move by at least 65536 x 200, the PMA's data counters
@@ -83,6 +84,22 @@ pqval() {	# pqval FIELD ARGS...: a field of perfquery's output
 }
 self_lid=$(cat /sys/class/infiniband/$DEV/ports/1/lid)
 peer_lid=$((self_lid == 1 ? 2 : 1))
+# The PMA over QP1 (PerfMgt class only): this port's and the peer's
+PMAQ=$PEDMA_BUILD/tests/mad/pedma_pma_query
+[ -x "$PMAQ" ] || fail "$PMAQ not built"
+pma() { "$PMAQ" -d "$DEV" "$@"; }
+pmaval() {	# pmaval LID ATTR FIELD
+	pma -l "$1" "$2" | awk -v f="$3" '$1 == f && !d { print $2; d = 1 }'
+}
+for lid in "$self_lid" "$peer_lid"; do
+	for a in cpi pc pcx; do
+		out=$(pma -l "$lid" "$a" 2>&1) || bad "PMA of LID $lid: $a: $out"
+		echo "LID $lid $a: $(tr '\n' ' ' <<<"$out")"
+	done
+	cap=$(pmaval "$lid" cpi CapabilityMask)
+	[ $((cap & 0x200)) -ne 0 ] ||
+		bad "PMA of LID $lid: ClassPortInfo CapabilityMask '$cap' lacks extended width (0x200)"
+done
 # libibmad opens the port for the SMI class too, which needs QP0: pedma has
 # none (no SMI: the LIDs are fixed), so perfquery cannot run on pedma0
 # (docs/observability.md).  The PMA is checked through the sysfs counters,
@@ -121,6 +138,10 @@ snap() {	# snap: the counters into cur[]
 	cur["hw_tx_write_bytes"]=$(cat "$HW/tx_write_bytes")
 	cur["port_xmit_data"]=$(cat "$PMA/port_xmit_data")
 	cur["port_rcv_data"]=$(cat "$PMA/port_rcv_data")
+	cur["pma_xmit"]=$(pmaval "$self_lid" pcx PortXmitData)
+	cur["pma_rcv"]=$(pmaval "$self_lid" pcx PortRcvData)
+	cur["pma_xmit32"]=$(pmaval "$self_lid" pc PortXmitData)
+	cur["peer_pma_rcv"]=$(pmaval "$peer_lid" pcx PortRcvData)
 	cur["pq_xmit"]=0
 	cur["pq_rcv"]=0
 	if [ "$PQ" = 1 ]; then
@@ -199,6 +220,10 @@ fi
 # The PMA, in 4-byte words: at least N each way
 moved port_xmit_data $((N / 4))
 moved port_rcv_data $((N / 4))
+moved pma_xmit $((N / 4))
+moved pma_rcv $((N / 4))
+moved pma_xmit32 $((N / 4))
+moved peer_pma_rcv $((N / 4))
 if [ "$PQ" = 1 ]; then
 	moved pq_xmit $((N / 4))
 	moved pq_rcv $((N / 4))
