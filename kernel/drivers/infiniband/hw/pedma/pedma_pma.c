@@ -101,7 +101,9 @@ int pedma_pma_mad(struct pedma_dev *dev, const struct ib_mad *in,
 {
 	const struct ib_pma_mad *req = (const void *)in;
 	struct ib_pma_mad *resp = (void *)out;
-	u8 method = in->mad_hdr.method;
+	struct ib_mad_hdr hdr = in->mad_hdr;
+	u8 method = hdr.method;
+	u8 sel[4];		/* PortSelect, CounterSelect: echoed */
 	u16 status = 0;
 
 	BUILD_BUG_ON(sizeof(struct ib_pma_mad) != sizeof(struct ib_mad));
@@ -112,36 +114,35 @@ int pedma_pma_mad(struct pedma_dev *dev, const struct ib_mad *in,
 	    method == IB_MGMT_METHOD_TRAP)
 		return IB_MAD_RESULT_SUCCESS;
 
+	/* Everything of the request is read before @out is written. */
+	memcpy(sel, req->data, sizeof(sel));
 	memset(out, 0, sizeof(*out));
-	resp->mad_hdr = in->mad_hdr;
+	resp->mad_hdr = hdr;
 	resp->mad_hdr.method = method == IB_MGMT_METHOD_SET ?
 			       IB_MGMT_METHOD_GET_RESP :
 			       method | IB_MGMT_METHOD_RESP;
 	resp->mad_hdr.status = 0;
 
-	if (in->mad_hdr.base_version != IB_MGMT_BASE_VERSION ||
-	    in->mad_hdr.class_version != 1) {
+	if (hdr.base_version != IB_MGMT_BASE_VERSION ||
+	    hdr.class_version != 1) {
 		status = IB_MGMT_MAD_STATUS_BAD_VERSION;
 	} else if (method != IB_MGMT_METHOD_GET) {
 		/* Set would reset counters: not supported */
 		status = method == IB_MGMT_METHOD_SET ?
 			 IB_MGMT_MAD_STATUS_UNSUPPORTED_METHOD_ATTRIB :
 			 IB_MGMT_MAD_STATUS_UNSUPPORTED_METHOD;
-	} else if (in->mad_hdr.attr_id == IB_PMA_CLASS_PORT_INFO) {
+	} else if (hdr.attr_id == IB_PMA_CLASS_PORT_INFO) {
 		pma_class_port_info(resp);
-	} else if (in->mad_hdr.attr_id == IB_PMA_PORT_COUNTERS ||
-		   in->mad_hdr.attr_id == IB_PMA_PORT_COUNTERS_EXT) {
+	} else if (hdr.attr_id == IB_PMA_PORT_COUNTERS ||
+		   hdr.attr_id == IB_PMA_PORT_COUNTERS_EXT) {
 		/* PortSelect is the second byte of both (untrusted) */
-		u8 port = req->data[1];
-
-		if (port != PEDMA_PORT)
+		if (sel[1] != PEDMA_PORT)
 			status = IB_MGMT_MAD_STATUS_INVALID_ATTRIB_VALUE;
-		else if (in->mad_hdr.attr_id == IB_PMA_PORT_COUNTERS)
+		else if (hdr.attr_id == IB_PMA_PORT_COUNTERS)
 			pma_port_counters(dev, resp);
 		else
 			pma_port_counters_ext(dev, resp);
-		/* echo PortSelect and CounterSelect */
-		memcpy(resp->data, req->data, 4);
+		memcpy(resp->data, sel, sizeof(sel));
 	} else {
 		status = IB_MGMT_MAD_STATUS_UNSUPPORTED_METHOD_ATTRIB;
 	}
