@@ -145,6 +145,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "umad of %s: %s\n", dev, strerror(errno));
 		return 1;
 	}
+	/* the header with pkey_index (struct ib_user_mad_hdr) */
+	if (ioctl(fd, IB_USER_MAD_ENABLE_PKEY)) {
+		fprintf(stderr, "umad enable pkey: %s\n", strerror(errno));
+		return 1;
+	}
 	memset(&reg, 0, sizeof(reg));
 	reg.qpn = 1;
 	reg.mgmt_class = CLASS_PERF;
