@@ -15,6 +15,10 @@
  *   pedma_link.c   the versioned link handshake and port state
  *   pedma_ud.c     UD and GSI QPs: address handles, datagrams, multicast
  *   pedma_sa.c     process_mad and the embedded SA (the SM side)
+ *   pedma_pma.c    the performance management agent (PortCounters)
+ *   pedma_stats.c  per-CPU counters, hw stats, the peer's published counters
+ *   pedma_res.c    driver attributes of rdma resource show
+ *   pedma_trace.h  tracepoints (defined in pedma_trace.c)
  *   pedma_edma.c   eDMA register access helpers (channel partition)
  *   pedma_main.c   device lifetime, module init
  *   pedma_lab.c    lab backend: QEMU ivshmem-doorbell + the lab's eDMA model
