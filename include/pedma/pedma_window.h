@@ -287,6 +287,26 @@ PEDMA_STATIC_ASSERT(PEDMA_WND_LL_RD_RING(EDMA_V0_MAX_RD_CH) <= PEDMA_WND_AREAS_O
 #define PEDMA_AREA_MIN_SIZE		0x100000
 
 /*
+ * What the owner's requester moved, published for the peer's counters
+ * (informational only: the peer displays them, nothing depends on them).
+ * Rewritten by the owner every heartbeat; free running since the owner's
+ * driver started.  Class index PEDMA_STAT_CLS_*.  Words that were
+ * reserved (zero) before, so an older peer reads as having moved nothing.
+ */
+#define PEDMA_STAT_CLS_SEND		0	/* SEND, SEND_IMM */
+#define PEDMA_STAT_CLS_WRITE		1	/* RDMA WRITE, WRITE_IMM */
+#define PEDMA_STAT_CLS_READ		2	/* RDMA READ */
+#define PEDMA_STAT_CLS_UD		3	/* UD and GSI datagrams */
+#define PEDMA_STAT_NCLS			4
+
+struct pedma_area_stats {
+	__le64 reqs[PEDMA_STAT_NCLS];	/* requests completed */
+	__le64 bytes[PEDMA_STAT_NCLS];	/* their payload bytes */
+	__le64 put_pkts;	/* MTU packets into the peer (not READ) */
+	__le64 get_pkts;	/* MTU packets out of the peer (READ) */
+};
+
+/*
  * Area control block.  mr_sync: deregistration is synchronous with the
  * peer (docs/architecture.md): the owner invalidates MR table entries,
  * bumps mr_sync_req and rings the peer; the peer stops translating the
@@ -303,7 +323,8 @@ struct pedma_area_ctrl {
 	__le32 rnr_waiting;	/* owner has QPs waiting for a peer receive:
 				 * ring its doorbell after posting receives */
 	__le32 mc_hwm;		/* multicast entries in use are below this */
-	__le32 reserved[56];
+	struct pedma_area_stats stats;
+	__le32 reserved[36];
 };
 
 /* Completion record: a SEND or WRITE_WITH_IMM reached a receive queue */

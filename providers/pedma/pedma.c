@@ -49,11 +49,23 @@ static int pedma_query_device_ex(struct ibv_context *ctx,
 {
 	struct pedma_context *pctx = to_pctx(ctx);
 	struct ibv_device_attr *a = &attr->orig_attr;
+	struct ib_uverbs_ex_query_device_resp resp = {};
+	size_t resp_size = sizeof(resp);
+	uint64_t fw;
 	int ret;
 
-	ret = ibv_cmd_query_device_any(ctx, input, attr, attr_size, NULL, NULL);
+	ret = ibv_cmd_query_device_any(ctx, input, attr, attr_size, &resp,
+				       &resp_size);
 	if (ret)
 		return ret;
+
+	/* The kernel's fw_ver as major.minor.sub, as sysfs fw_ver shows it */
+	fw = resp.base.fw_ver;
+	if (fw)
+		snprintf(a->fw_ver, sizeof(a->fw_ver), "%u.%u.%u",
+			 (unsigned int)(fw >> 32) & 0xffff,
+			 (unsigned int)(fw >> 16) & 0xffff,
+			 (unsigned int)fw & 0xffff);
 
 	a->atomic_cap = IBV_ATOMIC_NONE;
 	if ((uint32_t)a->max_sge > pctx->max_sge)

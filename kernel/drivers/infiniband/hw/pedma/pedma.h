@@ -15,6 +15,10 @@
  *   pedma_link.c   the versioned link handshake and port state
  *   pedma_ud.c     UD and GSI QPs: address handles, datagrams, multicast
  *   pedma_sa.c     process_mad and the embedded SA (the SM side)
+ *   pedma_pma.c    the performance management agent (PortCounters)
+ *   pedma_stats.c  per-CPU counters, hw stats, the peer's published counters
+ *   pedma_res.c    driver attributes of rdma resource show
+ *   pedma_trace.h  tracepoints (defined in pedma_trace.c)
  *   pedma_edma.c   eDMA register access helpers (channel partition)
  *   pedma_main.c   device lifetime, module init
  *   pedma_lab.c    lab backend: QEMU ivshmem-doorbell + the lab's eDMA model
@@ -63,6 +67,14 @@
 
 struct pedma_backend;
 
+/* Request classes the counters and the peer's published counters use */
+#define PEDMA_CLS_SEND		PEDMA_STAT_CLS_SEND
+#define PEDMA_CLS_WRITE		PEDMA_STAT_CLS_WRITE
+#define PEDMA_CLS_READ		PEDMA_STAT_CLS_READ
+#define PEDMA_CLS_UD		PEDMA_STAT_CLS_UD
+#define PEDMA_NCLS		PEDMA_STAT_NCLS
+#define PEDMA_NPUB		(2 * PEDMA_NCLS + 2)	/* struct pedma_area_stats */
+
 /**
  * struct pedma_backend_ops - what differs between real hardware and the lab
  * @edma_read: read a 32-bit eDMA register (offset from the eDMA block).
@@ -95,6 +107,23 @@ struct pedma_backend_ops {
 };
 
 /**
+ * struct pedma_ident - what the device is, as its backend knows it
+ * @vendor_id: PCI vendor ID of the function the link runs on (the lab:
+ *	ivshmem's; a board: the endpoint controller's)
+ * @vendor_part_id: its PCI device ID
+ * @hw_ver: its PCI revision
+ * @fw_ver: the backend's firmware or model version, for ib_device_attr
+ * @sys_image_guid: EUI-64 of the system this side is, big endian
+ */
+struct pedma_ident {
+	u32 vendor_id;
+	u32 vendor_part_id;
+	u32 hw_ver;
+	u64 fw_ver;
+	__be64 sys_image_guid;
+};
+
+/**
  * struct pedma_backend - one side of one link, as a backend found it
  * @ops: register, doorbell access
  * @dma_dev: the device whose DMA mappings the eDMA can use (host: the PCI
@@ -108,6 +137,7 @@ struct pedma_backend_ops {
  * @imwr_addr: host only: the PCIe addresses whose write raises the host's
  *	eDMA interrupt for write ([0]) and read ([1]) channels (its MSI
  *	addresses); the host points the engine's done/abort IMWr there
+ * @ident: vendor, part, versions and system GUID (query_device)
  */
 struct pedma_backend {
 	const struct pedma_backend_ops *ops;
@@ -119,6 +149,7 @@ struct pedma_backend {
 	__be64 node_guid;
 	const char *desc;
 	u64 imwr_addr[2];
+	struct pedma_ident ident;
 };
 
 /* Channel partition agreed in the handshake: bit n = channel n */
@@ -230,6 +261,52 @@ struct pedma_rq {
  */
 
 /*
+ * Counters (pedma_stats.c).  Each CPU adds to its own copy without a lock
+ * or an atomic (this_cpu_add); reading sums the copies.  The requester
+ * counts what its work requests moved, by class; what the peer's requester
+ * moved into or out of our memory comes from the peer's area (published
+ * each heartbeat, struct pedma_area_stats) and is kept in peer_stats.
+ */
+enum pedma_ctr {
+	PEDMA_CTR_TX_REQS,	/* + PEDMA_CLS_*: requests completed */
+	PEDMA_CTR_TX_BYTES = PEDMA_CTR_TX_REQS + PEDMA_NCLS,
+	PEDMA_CTR_PUT_PKTS = PEDMA_CTR_TX_BYTES + PEDMA_NCLS,
+	PEDMA_CTR_GET_PKTS,
+	PEDMA_CTR_CHAINS_STARTED,
+	PEDMA_CTR_CHAINS_DONE,
+	PEDMA_CTR_CHAINS_ABORTED,
+	PEDMA_CTR_EDMA_IRQS,
+	PEDMA_CTR_DOORBELL_IRQS,
+	PEDMA_CTR_DOORBELLS,
+	PEDMA_CTR_RX_RECORDS,
+	PEDMA_CTR_RNR_RETRIES,
+	PEDMA_CTR_RETRIES,
+	PEDMA_CTR_ERR_LOC_PROT,
+	PEDMA_CTR_ERR_REM_ACCESS,
+	PEDMA_CTR_ERR_REM_OP,
+	PEDMA_CTR_ERR_REM_INV_REQ,
+	PEDMA_CTR_ERR_RNR_RETRY_EXC,
+	PEDMA_CTR_ERR_RETRY_EXC,
+	PEDMA_CTR_ERR_LOC_QP_OP,
+	PEDMA_CTR_ERR_FLUSH,
+	PEDMA_CTR_ERR_OTHER,
+	PEDMA_CTR_LINK_UP,
+	PEDMA_CTR_LINK_DOWN,
+	PEDMA_NCTR
+};
+
+struct pedma_stats {
+	u64 c[PEDMA_NCTR];
+};
+
+/* The peer's published counters, kept across its restarts */
+struct pedma_peer_stats {
+	u64 last[PEDMA_NPUB];	/* as last read */
+	u64 base[PEDMA_NPUB];	/* sums of earlier runs of the peer */
+	u32 gen;		/* the peer area's gen they came from */
+};
+
+/*
  * The data path state of a device.  xlock (irqsave: taken from the eDMA
  * and doorbell interrupts) covers the channels, every QP's send side and
  * receive queue, the peer rings and what we write into our area.  Lock
@@ -307,7 +384,29 @@ struct pedma_dev {
 	 * (IPoIB's), and destroy flushes notify_work.
 	 */
 	struct workqueue_struct *notify_wq;
+
+	/* Counters (pedma_stats.c): per CPU, summed when read */
+	struct pedma_stats __percpu *stats;
+	struct pedma_peer_stats peer_stats;	/* owned by the link wq */
 };
+
+static inline void pedma_ctr_add(struct pedma_dev *dev, enum pedma_ctr c,
+				 u64 v)
+{
+	this_cpu_add(dev->stats->c[c], v);
+}
+
+static inline void pedma_ctr_inc(struct pedma_dev *dev, enum pedma_ctr c)
+{
+	this_cpu_inc(dev->stats->c[c]);
+}
+
+/* Ring the peer's doorbell (and count it) */
+static inline void pedma_peer_notify(struct pedma_dev *dev)
+{
+	pedma_ctr_inc(dev, PEDMA_CTR_DOORBELLS);
+	dev->be->ops->peer_notify(dev->be);
+}
 
 struct pedma_ucontext {
 	struct ib_ucontext ibuc;
@@ -666,6 +765,23 @@ static inline u16 pedma_peer_lid(struct pedma_dev *dev)
 	return pedma_lid(dev->be->role == PEDMA_ROLE_HOST ? PEDMA_ROLE_EP :
 							    PEDMA_ROLE_HOST);
 }
+
+/* pedma_stats.c: counters, hw stats, the peer's published counters */
+extern const struct ib_device_ops pedma_stats_ops;
+int pedma_stats_init(struct pedma_dev *dev);
+void pedma_stats_destroy(struct pedma_dev *dev);
+void pedma_stats_hb(struct pedma_dev *dev);
+void pedma_stats_wc(struct pedma_dev *dev, u8 wqe_op, bool ud, u64 len,
+		    u8 status);
+u64 pedma_stats_sum(struct pedma_dev *dev, enum pedma_ctr c);
+u64 pedma_stats_peer(struct pedma_dev *dev, unsigned int i);
+
+/* pedma_pma.c: the performance management agent (PortCounters) */
+int pedma_pma_mad(struct pedma_dev *dev, const struct ib_mad *in,
+		  struct ib_mad *out);
+
+/* pedma_res.c: driver attributes of rdma resource show */
+extern const struct ib_device_ops pedma_res_ops;
 
 /* pedma_lab.c */
 int pedma_lab_init(void);

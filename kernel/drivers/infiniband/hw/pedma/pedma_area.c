@@ -160,7 +160,7 @@ void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp)
 	writel(qp->qpn, e);
 	/* A requester of the peer may be waiting for us to become ready. */
 	if (d.state == PEDMA_DIR_QPS_RTR && pedma_peer_rnr_waiting(dev))
-		dev->be->ops->peer_notify(dev->be);
+		pedma_peer_notify(dev);
 }
 
 void pedma_dir_clear(struct pedma_dev *dev, u32 qpn)
@@ -205,7 +205,7 @@ void pedma_rec_post(struct pedma_dev *dev, struct pedma_rec *rec)
 	dev->rec_prod++;
 	wmb();	/* record before the index that publishes it */
 	out_ctrl(dev, CTRL_OFF(rec_prod), dev->rec_prod);
-	dev->be->ops->peer_notify(dev->be);
+	pedma_peer_notify(dev);
 }
 
 /* Tell the peer whether we wait for its receives.  xlock held. */
@@ -219,7 +219,7 @@ void pedma_rnr_waiting(struct pedma_dev *dev, int delta)
 	dev->rnr_waiting += delta;
 	publish_rnr(dev);
 	if (delta > 0)
-		dev->be->ops->peer_notify(dev->be);
+		pedma_peer_notify(dev);
 }
 
 bool pedma_peer_rnr_waiting(struct pedma_dev *dev)
@@ -240,7 +240,7 @@ u32 pedma_sync_request(struct pedma_dev *dev)
 
 	wmb();	/* what we withdrew, before the request */
 	out_ctrl(dev, CTRL_OFF(mr_sync_req), seq);
-	dev->be->ops->peer_notify(dev->be);
+	pedma_peer_notify(dev);
 	return seq;
 }
 
@@ -321,7 +321,7 @@ void pedma_peer_sync_check(struct pedma_dev *dev)
 		return;
 	dev->peer_sync_pending = false;
 	out_ctrl(dev, CTRL_OFF(mr_sync_ack), dev->peer_sync_seen);
-	dev->be->ops->peer_notify(dev->be);
+	pedma_peer_notify(dev);
 }
 
 /*

@@ -401,6 +401,17 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	lab->be.ops = &pedma_lab_ops;
 	lab->be.dma_dev = &pdev->dev;
 	lab->be.node_guid = lab_node_guid(lab->be.role);
+	/*
+	 * The device is the lab's PCI function (QEMU ivshmem); its firmware
+	 * the lab model, whose version the header gave.  A board's backend
+	 * reports its endpoint controller's IDs here.
+	 */
+	lab->be.ident.vendor_id = pdev->vendor;
+	lab->be.ident.vendor_part_id = pdev->device;
+	lab->be.ident.hw_ver = pdev->revision;
+	lab->be.ident.fw_ver = (u64)PEDMA_LAB_VERSION << 32 |
+			       PEDMA_WND_LAYOUT_VERSION << 16;
+	lab->be.ident.sys_image_guid = lab->be.node_guid;
 	/* The host's eDMA vectors, as the model's IMWr aperture maps them */
 	lab->be.imwr_addr[PEDMA_DIR_WR] = PEDMA_LAB_MSI_BASE +
 					   4 * PEDMA_LAB_VEC_EDMA_WR;

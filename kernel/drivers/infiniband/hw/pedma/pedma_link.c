@@ -17,6 +17,7 @@
 #include <linux/random.h>
 
 #include "pedma.h"
+#include "pedma_trace.h"
 
 /* Heartbeat period, and how long a silent peer is still believed alive */
 #define PEDMA_HB_PERIOD		(HZ / 4)
@@ -176,6 +177,8 @@ static void link_set_up(struct pedma_dev *dev, const struct pedma_hs_block *peer
 	link->self.state = PEDMA_HS_UP;
 	write_self(dev);
 	WRITE_ONCE(link->up, true);
+	pedma_ctr_inc(dev, PEDMA_CTR_LINK_UP);
+	trace_pedma_link(dev, true, dev->be->desc);
 	ibdev_info(&dev->ibdev,
 		   "link up: %s, eDMA channels wr %#x/%#x rd %#x/%#x (host/ep)\n",
 		   dev->be->desc, link->part.host_wr, link->part.ep_wr,
@@ -204,6 +207,8 @@ static void link_set_down(struct pedma_dev *dev, const char *why,
 	pedma_xfer_link_down(dev, peer_quiet);
 	link->self.state = PEDMA_HS_INIT;
 	write_self(dev);
+	pedma_ctr_inc(dev, PEDMA_CTR_LINK_DOWN);
+	trace_pedma_link(dev, false, why);
 	ibdev_info(&dev->ibdev, "link down: %s\n", why);
 	port_event(dev, IB_EVENT_PORT_ERR);
 }
@@ -267,7 +272,7 @@ static void link_eval(struct pedma_dev *dev)
 		link->peer_hb = le32_to_cpu(peer.heartbeat);
 		link->peer_hb_jiffies = jiffies;
 		write_self(dev);
-		dev->be->ops->peer_notify(dev->be);
+		pedma_peer_notify(dev);
 	}
 
 	if (le32_to_cpu(peer.peer_gen) != my_gen) {
@@ -323,6 +328,7 @@ static void link_hb_work(struct work_struct *work)
 		link_set_down(dev, "peer heartbeat lost", false);
 	}
 	link_eval(dev);
+	pedma_stats_hb(dev);
 	queue_delayed_work(link->wq, &link->hb_work, PEDMA_HB_PERIOD);
 }
 
@@ -372,7 +378,7 @@ void pedma_link_start(struct pedma_dev *dev)
 	write_self(dev);
 	link->peer_hb_jiffies = jiffies;
 	WRITE_ONCE(link->stopping, false);
-	dev->be->ops->peer_notify(dev->be);
+	pedma_peer_notify(dev);
 	queue_work(link->wq, &link->event_work);
 	queue_delayed_work(link->wq, &link->hb_work, PEDMA_HB_PERIOD);
 }
@@ -400,7 +406,7 @@ void pedma_link_stop(struct pedma_dev *dev, bool peer_quiet)
 	}
 	link->self.state = PEDMA_HS_DOWN;
 	write_self(dev);
-	dev->be->ops->peer_notify(dev->be);
+	pedma_peer_notify(dev);
 }
 
 void pedma_link_destroy(struct pedma_dev *dev)
@@ -425,6 +431,7 @@ void pedma_peer_lost(struct pedma_dev *dev)
 /* The peer rang our doorbell: the backend's threaded handler (any context). */
 void pedma_peer_event(struct pedma_dev *dev)
 {
+	pedma_ctr_inc(dev, PEDMA_CTR_DOORBELL_IRQS);
 	if (READ_ONCE(dev->link.stopping))
 		return;
 	/* The data path first: records and receives are the common case. */

@@ -48,11 +48,14 @@ struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 	INIT_LIST_HEAD(&dev->event_list);
 	INIT_WORK(&dev->notify_work, pedma_notify_work);
 
+	ret = pedma_stats_init(dev);
+	if (ret)
+		goto err_free;
 	dev->notify_wq = alloc_workqueue("pedma_notify",
 					 WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
 	if (!dev->notify_wq) {
 		ret = -ENOMEM;
-		goto err_free;
+		goto err_stats;
 	}
 	ret = pedma_link_init(dev);
 	if (ret)
@@ -69,6 +72,8 @@ err_area:
 err:
 	pedma_link_destroy(dev);
 	destroy_workqueue(dev->notify_wq);
+err_stats:
+	pedma_stats_destroy(dev);
 err_free:
 	ib_dealloc_device(&dev->ibdev);
 	return ERR_PTR(ret);
@@ -99,6 +104,8 @@ int pedma_dev_register(struct pedma_dev *dev)
 	ib_set_device_ops(ibdev, &pedma_cq_ops);
 	ib_set_device_ops(ibdev, &pedma_qp_ops);
 	ib_set_device_ops(ibdev, &pedma_ud_ops);
+	ib_set_device_ops(ibdev, &pedma_stats_ops);
+	ib_set_device_ops(ibdev, &pedma_res_ops);
 
 	ret = ib_register_device(ibdev, "pedma%d", dev->be->dma_dev);
 	if (ret) {
@@ -156,6 +163,7 @@ void pedma_dev_destroy(struct pedma_dev *dev)
 	xa_destroy(&dev->mrs);
 	pedma_link_destroy(dev);
 	destroy_workqueue(dev->notify_wq);	/* drains it */
+	pedma_stats_destroy(dev);
 	ib_dealloc_device(&dev->ibdev);
 }
 

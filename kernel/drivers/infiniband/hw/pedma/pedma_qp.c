@@ -23,6 +23,7 @@
 #include <linux/vmalloc.h>
 
 #include "pedma.h"
+#include "pedma_trace.h"
 
 #define PEDMA_DESTROY_TIMEOUT	(5 * HZ)
 #define PEDMA_UD_DRAIN_TIMEOUT	(2 * HZ)
@@ -136,7 +137,7 @@ static void rq_publish_done(struct pedma_dev *dev, struct pedma_rq *rq)
 	writel(rq->prod, pedma_out(dev, rq->pub_off +
 				   offsetof(struct pedma_pub_ring_hdr, prod)));
 	if (pedma_peer_rnr_waiting(dev))
-		dev->be->ops->peer_notify(dev->be);
+		pedma_peer_notify(dev);
 }
 
 static bool rq_sges_ok(struct pedma_dev *dev, struct ib_pd *pd,
@@ -668,6 +669,8 @@ void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec)
 	struct pedma_rq *rq;
 	u32 idx, slot;
 
+	pedma_ctr_inc(dev, PEDMA_CTR_RX_RECORDS);
+	trace_pedma_recv_record(dev, rec);
 	if (!qp || qp->dying || qp->state < IB_QPS_RTR ||
 	    (!qp->ud && le32_to_cpu(rec->src_qpn) != qp->attr.dest_qp_num) ||
 	    (qp->ud && rec->opcode == PEDMA_REC_OP_WRITE_IMM)) {

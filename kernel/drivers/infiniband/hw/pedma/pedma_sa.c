@@ -844,6 +844,11 @@ int pedma_process_mad(struct ib_device *ibdev, int mad_flags, u32 port,
 	BUILD_BUG_ON(IB_MGMT_SA_HDR + SA_MAX_RECS * PR_WORDS * 8 >
 		     IB_MGMT_MAD_SIZE);
 
+	/* The performance agent answers on both sides (pedma_pma.c). */
+	if (out && *out_mad_size >= sizeof(*out) &&
+	    in->mad_hdr.mgmt_class == IB_MGMT_CLASS_PERF_MGMT)
+		return pedma_pma_mad(dev, in, out);
+
 	if (!dev->sa || !in_wc || !out || *out_mad_size < sizeof(*out) ||
 	    in->mad_hdr.mgmt_class != IB_MGMT_CLASS_SUBN_ADM ||
 	    in->mad_hdr.base_version != IB_MGMT_BASE_VERSION)

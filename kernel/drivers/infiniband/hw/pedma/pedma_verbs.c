@@ -15,7 +15,6 @@
 #include "pedma.h"
 
 #define PEDMA_MAX_PD		1024
-#define PEDMA_VENDOR_ID		0	/* no IEEE OUI registered */
 
 static int pedma_query_device(struct ib_device *ibdev,
 			      struct ib_device_attr *attr,
@@ -28,8 +27,12 @@ static int pedma_query_device(struct ib_device *ibdev,
 		return -EINVAL;
 
 	memset(attr, 0, sizeof(*attr));
-	attr->sys_image_guid = dev->be->node_guid;
-	attr->vendor_id = PEDMA_VENDOR_ID;
+	/* What the device is comes from its backend (struct pedma_ident). */
+	attr->sys_image_guid = dev->be->ident.sys_image_guid;
+	attr->vendor_id = dev->be->ident.vendor_id;
+	attr->vendor_part_id = dev->be->ident.vendor_part_id;
+	attr->hw_ver = dev->be->ident.hw_ver;
+	attr->fw_ver = dev->be->ident.fw_ver;
 	attr->page_size_cap = SZ_4K | SZ_2M | SZ_1G;
 	attr->max_mr_size = PEDMA_MAX_MR_SIZE;
 	attr->max_qp = PEDMA_MAX_QP - 2;
@@ -151,6 +154,15 @@ static int pedma_query_pkey(struct ib_device *ibdev, u32 port, u16 index,
 	return 0;
 }
 
+/* fw_ver as major.minor.sub: 16 bits each from bit 32 down */
+static void pedma_get_dev_fw_str(struct ib_device *ibdev, char *str)
+{
+	u64 v = to_pdev(ibdev)->be->ident.fw_ver;
+
+	snprintf(str, IB_FW_VERSION_NAME_MAX, "%u.%u.%u",
+		 (u16)(v >> 32), (u16)(v >> 16), (u16)v);
+}
+
 static int pedma_alloc_ucontext(struct ib_ucontext *ibuc,
 				struct ib_udata *udata)
 {
@@ -263,6 +275,7 @@ const struct ib_device_ops pedma_dev_ops = {
 	.alloc_ucontext = pedma_alloc_ucontext,
 	.dealloc_pd = pedma_dealloc_pd,
 	.dealloc_ucontext = pedma_dealloc_ucontext,
+	.get_dev_fw_str = pedma_get_dev_fw_str,
 	.get_link_layer = pedma_get_link_layer,
 	.get_port_immutable = pedma_get_port_immutable,
 	.mmap = pedma_mmap,

@@ -44,6 +44,7 @@
 #include <linux/jiffies.h>
 
 #include "pedma.h"
+#include "pedma_trace.h"
 
 /* Bytes a request moves into each target */
 static u64 req_len(struct pedma_qp *qp, struct pedma_swqe *w)
@@ -103,6 +104,8 @@ static void complete_cur(struct pedma_qp *qp, u8 status)
 	qp->req.ud_more = false;
 	qp->req.done = 0;
 	WRITE_ONCE(qp->sq_cur, qp->sq_cur + 1);
+	pedma_stats_wc(qp->dev, w->opcode, qp->ud, w->length, status);
+	trace_pedma_wr_done(qp, w, status);
 	if (qp->ud && qp->sq_cur == qp->sq_tail)
 		wake_up(&qp->idle_wq);	/* destroy waits for the datagrams */
 	if (status != IB_WC_SUCCESS || qp->sig_all ||
@@ -169,6 +172,7 @@ static void wait_peer(struct pedma_qp *qp)
 
 static void rnr_start(struct pedma_qp *qp, u8 timer)
 {
+	pedma_ctr_inc(qp->dev, PEDMA_CTR_RNR_RETRIES);
 	wait_peer(qp);
 	mod_timer(&qp->rnr_timer,
 		  jiffies + max(1UL, usecs_to_jiffies(rnr_usecs[timer & 31])));
@@ -183,6 +187,7 @@ static void retry_start(struct pedma_qp *qp)
 	u8 t = qp->attr.timeout;
 	u64 us = t ? min_t(u64, (4096ULL << t) / 1000, 2000000) : 500000;
 
+	pedma_ctr_inc(qp->dev, PEDMA_CTR_RETRIES);
 	wait_peer(qp);
 	mod_timer(&qp->rnr_timer, jiffies + max(1UL, usecs_to_jiffies(us)));
 }
@@ -471,6 +476,7 @@ static bool ud_start(struct pedma_qp *qp, struct pedma_swqe *w)
 		qp->req.mc_next = 0;
 		qp->req.ud_more = dev->xfer_up;
 		qp->req.dst_qpn = 0;
+		trace_pedma_wr_start(qp, w);
 		if (!begin_ok(qp, w))
 			return false;
 		if (w->av.grh)
@@ -531,6 +537,7 @@ static bool start_cur(struct pedma_qp *qp)
 		qp->req.dst_qpn = qp->attr.dest_qp_num;
 		qp->rnr_left = qp->attr.rnr_retry;
 		qp->retry_left = qp->attr.retry_cnt;
+		trace_pedma_wr_start(qp, w);
 		if (!begin_ok(qp, w))
 			return false;
 	}
@@ -713,6 +720,8 @@ static int run_chain(struct pedma_qp *qp)
 		return qp->req.done < req_len(qp, w) ? IB_WC_LOC_PROT_ERR :
 						       IB_WC_GENERAL_ERR;
 	qp->chan = c.ch;
+	pedma_ctr_inc(dev, PEDMA_CTR_CHAINS_STARTED);
+	trace_pedma_chain_start(qp, dir, c.ch->idx, c.n, qp->req.done);
 	mv->start(dev, &c, chain_done, qp);
 	return 0;
 }
@@ -799,6 +808,9 @@ static void chain_done(struct pedma_dev *dev, int dir, void *cookie,
 {
 	struct pedma_qp *qp = cookie, *waiter;
 
+	pedma_ctr_inc(dev, aborted ? PEDMA_CTR_CHAINS_ABORTED :
+				     PEDMA_CTR_CHAINS_DONE);
+	trace_pedma_chain_done(dev, dir, qp ? qp->qpn : 0, aborted);
 	if (qp) {
 		qp->chan = NULL;
 		if (aborted) {
@@ -835,6 +847,7 @@ void pedma_edma_irq(struct pedma_dev *dev, int dir)
 	unsigned long flags;
 	u32 st;
 
+	pedma_ctr_inc(dev, PEDMA_CTR_EDMA_IRQS);
 	if (!READ_ONCE(dev->xfer_up))
 		return;
 	st = dev->mover->irq_status(dev, dir);

@@ -1,0 +1,252 @@
+#!/bin/bash
+# Observability of pedma0 (docs/observability.md), both sides:
+#  - identity: ibv_devinfo shows the lab device's PCI vendor/part (ivshmem
+#    0x1af4:0x1110), hw_ver and fw_ver;
+#  - counters: "rdma statistic show link pedma0/1", the hw_counters and the
+#    PMA's counters (sysfs counters/*; over QP1 by tests/mad/pedma_pma_query,
+#    this port's and the peer's; perfquery where it can open the port)
+#    before and after ib_write_bw -s 65536 -n 200 each way and one
+#    ib_send_bw: the requester's tx_write_bytes and the responder's
+#    rx_write_bytes move by at least 65536 x 200, the PMA's data counters
+#    by at least that in 4-byte words, eDMA chains and interrupts move;
+#  - rdma resource show qp/cq with pedma's driver attributes;
+#  - the pedma tracepoints fire during the transfers (tracefs).
+set -euo pipefail
+source "$PEDMA_REPO/tests/lab/t-perftest-lib.sh"
+
+DEV=pedma0
+SIZE=65536
+ITERS=200
+N=$((SIZE * ITERS))
+SEND_SIZE=4096
+SEND_ITERS=100
+HW=/sys/class/infiniband/$DEV/ports/1/hw_counters
+PMA=/sys/class/infiniband/$DEV/ports/1/counters
+TR=/sys/kernel/tracing
+
+errors=0
+bad() {
+	echo "FAIL($PEDMA_ROLE): $*"
+	errors=$((errors + 1))
+}
+
+pt_setup counters
+
+# --- identity ---------------------------------------------------------------
+info=$(ibv_devinfo -v -d "$DEV") || fail "ibv_devinfo -d $DEV"
+grep -E 'vendor_id|vendor_part_id|hw_ver|fw_ver|sys_image_guid|node_guid' <<<"$info"
+field() { awk -v k="$1:" '$1 == k && !d { print $2; d = 1 }' <<<"$info"; }
+[ "$(field vendor_id)" = 0x1af4 ] || bad "vendor_id '$(field vendor_id)', expected 0x1af4 (ivshmem)"
+[ "$(field vendor_part_id)" = 4368 ] || bad "vendor_part_id '$(field vendor_part_id)', expected 4368 (0x1110)"
+# the lab's PCI function (ivshmem) the device sits on
+rev=""
+for d in /sys/bus/pci/devices/*; do
+	if [ "$(cat "$d/vendor")" = 0x1af4 ] && [ "$(cat "$d/device")" = 0x1110 ]; then
+		rev=$(cat "$d/revision")
+	fi
+done
+[ -n "$rev" ] || fail "no ivshmem PCI function"
+hw=$(field hw_ver)
+if [ -z "$hw" ] || [ $((hw)) -ne $((rev)) ]; then
+	bad "hw_ver '$hw', expected the PCI revision $rev"
+fi
+case "$(field fw_ver)" in
+[1-9]*.*.*) ;;
+*) bad "fw_ver '$(field fw_ver)' is not a version" ;;
+esac
+[ "$(cat /sys/class/infiniband/$DEV/fw_ver)" = "$(field fw_ver)" ] ||
+	bad "sysfs fw_ver differs from ibv_devinfo's"
+
+# --- the counters are there ----------------------------------------------------
+stat_line() { rdma statistic show link "$DEV/1"; }
+stat_line || fail "rdma statistic show link $DEV/1"
+# ctr NAME: a counter's value as "rdma statistic" prints it
+ctr() {
+	stat_line | tr -s ' ' '\n' | awk -v n="$1" 'p { print; p = 0; next } $0 == n { p = 1 }'
+}
+for c in tx_send_bytes tx_write_bytes tx_read_bytes tx_ud_bytes rx_write_bytes \
+	edma_chains_started edma_chains_done edma_interrupts doorbell_interrupts \
+	doorbells_rung rnr_retries err_rem_access link_down; do
+	v=$(ctr "$c")
+	[[ "$v" =~ ^[0-9]+$ ]] || bad "rdma statistic has no counter $c ('$v')"
+done
+for f in port_xmit_data port_rcv_data port_xmit_packets port_rcv_packets; do
+	[ -r "$PMA/$f" ] || bad "no $PMA/$f"
+done
+[ -r "$HW/tx_write_bytes" ] || bad "no $HW/tx_write_bytes"
+modprobe ib_umad || fail "modprobe ib_umad"
+# perfquery: LID and port of the PMA to ask; -x PortCountersExtended
+pq() { perfquery -C "$DEV" -P 1 "$@"; }
+pqval() {	# pqval FIELD ARGS...: a field of perfquery's output
+	local f=$1
+	shift
+	pq "$@" | awk -F'[.:]+' -v f="$f" '$1 == f && !d { print $NF; d = 1 }'
+}
+self_lid=$(cat /sys/class/infiniband/$DEV/ports/1/lid)
+peer_lid=$((self_lid == 1 ? 2 : 1))
+# The PMA over QP1 (PerfMgt class only): this port's and the peer's
+PMAQ=$PEDMA_BUILD/tests/mad/pedma_pma_query
+[ -x "$PMAQ" ] || fail "$PMAQ not built"
+pma() { "$PMAQ" -d "$DEV" "$@"; }
+pmaval() {	# pmaval LID ATTR FIELD
+	pma -l "$1" "$2" | awk -v f="$3" '$1 == f && !d { print $2; d = 1 }'
+}
+for lid in "$self_lid" "$peer_lid"; do
+	for a in cpi pc pcx; do
+		out=$(pma -l "$lid" "$a" 2>&1) || bad "PMA of LID $lid: $a: $out"
+		echo "LID $lid $a: $(tr '\n' ' ' <<<"$out")"
+	done
+	cap=$(pmaval "$lid" cpi CapabilityMask)
+	[ $((cap & 0x200)) -ne 0 ] ||
+		bad "PMA of LID $lid: ClassPortInfo CapabilityMask '$cap' lacks extended width (0x200)"
+done
+# libibmad opens the port for the SMI class too, which needs QP0: pedma has
+# none (no SMI: the LIDs are fixed), so perfquery cannot run on pedma0
+# (docs/observability.md).  The PMA is checked through the sysfs counters,
+# which the core reads by process_mad; perfquery is used where it opens.
+PQ=1
+if ! out=$(pq -x 2>&1); then
+	echo "$out"
+	grep -q "client_register for mgmt 1 failed" <<<"$out" ||
+		bad "perfquery -x (this port) failed"
+	lab_log "perfquery cannot open $DEV (no SMI/QP0): PMA checked through sysfs only"
+	PQ=0
+else
+	echo "$out"
+	pq || bad "perfquery (PortCounters, this port)"
+	pq -x "$peer_lid" 1 || bad "perfquery -x $peer_lid 1 (the peer's PMA)"
+fi
+
+# --- rdma resource show ----------------------------------------------------------
+out=$(rdma -dd resource show qp link "$DEV/1") || bad "rdma resource show qp"
+echo "$out"
+grep -q "sq_entries" <<<"$out" || bad "rdma resource show qp: no pedma driver attributes"
+grep -q "peer_qpn" <<<"$out" || bad "rdma resource show qp: no peer_qpn"
+out=$(rdma -dd resource show cq dev "$DEV") || bad "rdma resource show cq"
+head -5 <<<"$out"
+grep -q "entries" <<<"$out" || bad "rdma resource show cq: no pedma driver attributes"
+
+# --- before -----------------------------------------------------------------------
+declare -A before after cur
+snap() {	# snap: the counters into cur[]
+	local c
+	for c in tx_write_bytes tx_write_reqs rx_write_bytes rx_write_reqs \
+		tx_send_bytes rx_send_bytes rx_records edma_chains_started \
+		edma_chains_done edma_interrupts; do
+		cur["$c"]=$(ctr "$c")
+	done
+	cur["hw_tx_write_bytes"]=$(cat "$HW/tx_write_bytes")
+	cur["port_xmit_data"]=$(cat "$PMA/port_xmit_data")
+	cur["port_rcv_data"]=$(cat "$PMA/port_rcv_data")
+	cur["pma_xmit"]=$(pmaval "$self_lid" pcx PortXmitData)
+	cur["pma_rcv"]=$(pmaval "$self_lid" pcx PortRcvData)
+	cur["pma_xmit32"]=$(pmaval "$self_lid" pc PortXmitData)
+	cur["peer_pma_rcv"]=$(pmaval "$peer_lid" pcx PortRcvData)
+	cur["pq_xmit"]=0
+	cur["pq_rcv"]=0
+	if [ "$PQ" = 1 ]; then
+		cur["pq_xmit"]=$(pqval PortXmitData -x)
+		cur["pq_rcv"]=$(pqval PortRcvData -x)
+	fi
+}
+# Let the peer publish what it has moved so far (one heartbeat: 250 ms).
+sleep 1
+lab_signal "ctr-before-$PEDMA_ROLE"
+lab_wait "ctr-before-$PEER_ROLE" 120 || fail "peer never got ready"
+snap
+for k in "${!cur[@]}"; do before["$k"]=${cur["$k"]}; done
+declare -p before
+
+if [ -d "$TR/events/pedma" ] || mount -t tracefs nodev "$TR" 2>/dev/null; then
+	:
+fi
+[ -d "$TR/events/pedma" ] || fail "no $TR/events/pedma"
+echo 0 >"$TR/tracing_on"
+: >"$TR/trace"
+echo 1 >"$TR/events/pedma/enable"
+echo 1 >"$TR/tracing_on"
+lab_signal "ctr-traced-$PEDMA_ROLE"
+lab_wait "ctr-traced-$PEER_ROLE" 60 || fail "peer never enabled tracing"
+
+# --- the transfers ----------------------------------------------------------------
+mapfile -t common < <(pt_perftest_args)
+PT_TABLE_ON=client
+PT_SIZES=$SIZE
+for srv in ep host; do
+	pt_pair "$srv" pt_perftest_table 240 ib_write_bw "${common[@]}" \
+		-s "$SIZE" -n "$ITERS" --report_gbits
+done
+# shellcheck disable=SC2034  # read by pt_perftest_table
+PT_SIZES=$SEND_SIZE
+# shellcheck disable=SC2034
+PT_TABLE_ON="server client"
+pt_pair host pt_perftest_table 240 ib_send_bw "${common[@]}" \
+	-s "$SEND_SIZE" -n "$SEND_ITERS" --report_gbits
+
+echo 0 >"$TR/tracing_on"
+sleep 1		# the peer's last numbers published
+lab_signal "ctr-after-$PEDMA_ROLE"
+lab_wait "ctr-after-$PEER_ROLE" 120 || fail "peer never finished its transfers"
+snap
+for k in "${!cur[@]}"; do after["$k"]=${cur["$k"]}; done
+declare -p after
+stat_line
+
+# --- assertions ---------------------------------------------------------------------
+moved() {	# moved KEY MIN: after[KEY] - before[KEY] >= MIN
+	local d=$((after[$1] - before[$1]))
+	if [ "$d" -lt "$2" ]; then
+		bad "$1 moved by $d, expected at least $2"
+	else
+		lab_log "$1 moved by $d (>= $2)"
+	fi
+}
+# Each side wrote N bytes into the other (one ib_write_bw each way).
+moved tx_write_bytes "$N"
+moved tx_write_reqs "$ITERS"
+moved hw_tx_write_bytes "$N"
+moved rx_write_bytes "$N"
+moved rx_write_reqs "$ITERS"
+moved edma_chains_started 1
+moved edma_chains_done 1
+[ "$PEDMA_ROLE" = host ] && moved edma_interrupts 1	# the endpoint's done IRQs are not separate
+# ib_send_bw: the endpoint sends to the host's receives
+if [ "$PEDMA_ROLE" = ep ]; then
+	moved tx_send_bytes $((SEND_SIZE * SEND_ITERS))
+else
+	moved rx_send_bytes $((SEND_SIZE * SEND_ITERS))
+	moved rx_records "$SEND_ITERS"
+fi
+# The PMA, in 4-byte words: at least N each way
+moved port_xmit_data $((N / 4))
+moved port_rcv_data $((N / 4))
+moved pma_xmit $((N / 4))
+moved pma_rcv $((N / 4))
+moved pma_xmit32 $((N / 4))
+moved peer_pma_rcv $((N / 4))
+if [ "$PQ" = 1 ]; then
+	moved pq_xmit $((N / 4))
+	moved pq_rcv $((N / 4))
+fi
+
+# Tracepoints
+trace=$(cat "$TR/trace")
+echo 0 >"$TR/events/pedma/enable"
+: >"$TR/trace"
+for ev in pedma_wr_start pedma_wr_done pedma_chain_start pedma_chain_done; do
+	n=$(grep -c " $ev: " <<<"$trace") || n=0
+	if [ "$n" -gt 0 ]; then
+		lab_log "tracepoint $ev: $n events"
+	else
+		bad "tracepoint $ev never fired during the transfers"
+	fi
+done
+if [ "$PEDMA_ROLE" = host ]; then
+	n=$(grep -c " pedma_recv_record: " <<<"$trace") || n=0
+	[ "$n" -ge "$SEND_ITERS" ] || bad "pedma_recv_record fired $n times, expected >= $SEND_ITERS"
+fi
+grep " pedma_" <<<"$trace" | head -8 || true
+
+[ "$errors" -eq 0 ] || PT_FAILED=$((PT_FAILED + errors))
+PT_SUMMARY+=("counters, PMA, resources, identity, tracepoints: $errors problems")
+pt_summary
