@@ -479,7 +479,8 @@ int pedma_mr_fast_reg(struct pedma_dev *dev, struct pedma_qp *qp,
 	if (mr->type != PEDMA_MR_TYPE_FRWR || mr->ibmr.pd != qp->ibqp.pd ||
 	    w->key >> 8 != mr->index || mr->valid || !mr->nmap ||
 	    mr->nmap > mr->max_pages || !mr->ibmr.length ||
-	    mr->ibmr.length > (u64)mr->nmap * pgsz ||
+	    (mr->ibmr.iova & (pgsz - 1)) + mr->ibmr.length >
+	    (u64)mr->nmap * pgsz ||
 	    (w->access & ~(IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
 			   IB_ACCESS_REMOTE_READ)))
 		return -EINVAL;
