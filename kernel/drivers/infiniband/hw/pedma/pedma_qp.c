@@ -697,7 +697,8 @@ bool pedma_recv_inv(struct pedma_dev *dev, struct pedma_rec *rec)
 	if (rec->status != PEDMA_REC_ST_OK)
 		return true;
 	qp = xa_load(&dev->qps, le32_to_cpu(rec->dst_qpn));
-	if (!qp || qp->dying || qp->ud || qp->state < IB_QPS_RTR)
+	if (!qp || qp->dying || qp->ud || qp->state < IB_QPS_RTR ||
+	    le32_to_cpu(rec->src_qpn) != qp->attr.dest_qp_num)
 		return true;	/* pedma_recv_record() ignores it */
 	ret = pedma_mr_withdraw(dev, qp->ibqp.pd, le32_to_cpu(rec->inv_rkey),
 				true);
