@@ -28,7 +28,8 @@
  * ib_inc_rkey() the old key fails and the new one works; the client's
  * SEND_WITH_INV must reach the server as IB_WC_WITH_INVALIDATE with that
  * rkey, which then fails too.  After each expected failure the client's QP
- * goes back to RTS through RESET (the server's QP is unaffected).  "run" and
+ * goes back to RTS through RESET (the server's QP is unaffected).  Also: the
+ * global rkey of another PD of the server must fail on the QP of the first.  "run" and
  * "check" return 0 when every test passed, -EIO otherwise; the details go to
  * the kernel log.
  *
@@ -118,7 +119,7 @@ enum kt_msg_type {
 };
 
 /* Fast-registration steps the client asks of the server */
-enum kt_fr_op { KT_FR_REG = 1, KT_FR_INV, KT_FR_CHECK, KT_FR_RECV };
+enum kt_fr_op { KT_FR_REG = 1, KT_FR_INV, KT_FR_CHECK, KT_FR_RECV, KT_FR_PD2 };
 
 /* The server's fast-reg region in its buffer: 16 pages, then guard bytes */
 #define KT_FR_OFF	SZ_1M
@@ -278,6 +279,7 @@ struct kt_ctx {
 	struct kt_peer peer;
 	struct kt_serving srv;
 	struct ib_mr *fmr;		/* server: the fast-reg MR */
+	struct ib_pd *pd2;		/* server: another PD (its global rkey) */
 	struct ib_port_attr pa;		/* at connect */
 };
 
@@ -1062,6 +1064,18 @@ static int kt_serve_fr(struct kt_ctx *c, const struct kt_msg *m)
 		if (kt_fr_check("server: fast-reg region", c->rbuf.va, seed, c->srv.seed))
 			status = -EIO;
 		break;
+	case KT_FR_PD2:
+		if (!c->pd2) {
+			c->pd2 = ib_alloc_pd(c->dev, IB_PD_UNSAFE_GLOBAL_RKEY);
+			if (IS_ERR(c->pd2)) {
+				ret = PTR_ERR(c->pd2);
+				c->pd2 = NULL;
+				pr_err("ib_alloc_pd: %d\n", ret);
+				return ret;
+			}
+		}
+		rsp.imm = cpu_to_be32(c->pd2->unsafe_global_rkey);
+		break;
 	case KT_FR_RECV:
 		if (!c->fmr || len > sge.length)
 			return -EINVAL;
@@ -1559,6 +1573,17 @@ static int kt_client_fr(struct kt_ctx *c)
 		ret = kt_fr_server_check(c, s5, "region after SEND_WITH_INV", &bad);
 	if (ret)
 		return ret;
+
+	/* an rkey of another PD of the server: not valid on this QP */
+	ret = kt_fr_step(c, KT_FR_PD2, 0, 0, &rsp);
+	if (ret)
+		return ret;
+	ret = kt_fr_stale(c, IB_WR_RDMA_WRITE, be32_to_cpu(rsp.imm),
+			  c->peer.addr + KT_FR_OFF, "WRITE through another PD's rkey", &bad);
+	if (!ret)
+		ret = kt_fr_server_check(c, s5, "region after the other PD's WRITE", &bad);
+	if (ret)
+		return ret;
 	pr_info("frwr: rkeys 0x%08x, 0x%08x: %s\n", k1, k2, bad ? "FAIL" : "PASS");
 	return bad ? 1 : 0;
 }
@@ -1964,6 +1989,8 @@ static void kt_destroy(struct kt_ctx *c)
 		ib_destroy_qp(c->qp);
 	if (c->fmr)
 		ib_dereg_mr(c->fmr);
+	if (c->pd2)
+		ib_dealloc_pd(c->pd2);
 	if (c->scq.cq)
 		ib_destroy_cq(c->scq.cq);
 	if (c->rcq.cq)
