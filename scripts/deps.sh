@@ -27,7 +27,7 @@ PKGS=(
 	qemu-system-x86 linux-image-amd64 linux-headers-amd64
 	busybox-static cpio kmod iproute2 procps iputils-ping
 	libibverbs-dev librdmacm-dev ibverbs-utils ibverbs-providers rdma-core
-	rdmacm-utils perftest infiniband-diags iperf3
+	rdmacm-utils perftest infiniband-diags iperf3 nvme-cli fio
 	sparse linux-source-6.1 gnuplot-nox valgrind
 	ninja-build python3 libnl-3-dev libnl-route-3-dev
 	dpkg-dev debhelper dh-dkms dkms lintian mmdebstrap

@@ -172,7 +172,7 @@ struct edma_v0_llp {
  * keeps both in the window; the format does not change.  The layout version is checked in the handshake; a
  * side that sees any other version refuses the link.
  */
-#define PEDMA_WND_LAYOUT_VERSION	4
+#define PEDMA_WND_LAYOUT_VERSION	5
 #define PEDMA_WND_MIN_SIZE		0x600000	/* 6 MiB */
 
 #define PEDMA_WND_CTRL_OFF		0x000000
@@ -331,6 +331,7 @@ struct pedma_area_ctrl {
 #define PEDMA_REC_OP_SEND		1
 #define PEDMA_REC_OP_SEND_IMM		2
 #define PEDMA_REC_OP_WRITE_IMM		3
+#define PEDMA_REC_OP_SEND_INV		4	/* SEND_WITH_INV of inv_rkey */
 
 #define PEDMA_REC_ST_OK			0
 #define PEDMA_REC_ST_LEN_ERR		1	/* message longer than the receive */
@@ -350,7 +351,7 @@ struct pedma_rec {
 	__u8 status;		/* PEDMA_REC_ST_* */
 	__u8 flags;		/* PEDMA_REC_F_* */
 	__u8 sl;		/* UD: service level of the address vector */
-	__le32 reserved1;
+	__le32 inv_rkey;	/* SEND_INV: the reader's rkey to invalidate */
 };
 
 /* QP states as published in the directory */
@@ -377,7 +378,8 @@ struct pedma_qp_dir {
 	__le32 rq_off;		/* area offset of its published receive ring */
 	__le32 rq_entries;	/* power of two */
 	__le32 qkey;		/* UD: datagrams must carry this Q_Key */
-	__le32 reserved[2];
+	__le32 pd;		/* its protection domain (nonzero id) */
+	__le32 reserved;
 };
 
 /*
@@ -400,10 +402,16 @@ struct pedma_mc_ent {
  * 2^page_shift bytes listed at pages_off (one __le64 bus address each):
  * byte iova + n lives in block ((iova & (2^page_shift - 1)) + n) >>
  * page_shift.  A DMA MR (kernel get_dma_mr) is the identity: addresses
- * are bus addresses.
+ * are bus addresses.  A fast-registration MR (FRWR) is paged; its entry
+ * is written by IB_WR_REG_MR (key byte chosen by the consumer) and zeroed
+ * by LOCAL_INV or a peer's SEND_INV, after which the owner syncs with the
+ * peer (mr_sync) before completing.  pd names the owner's protection
+ * domain: a one-sided operation through the key is valid only when the
+ * target QP's directory entry carries the same pd (layout version 5).
  */
 #define PEDMA_MR_TYPE_PAGED		1
 #define PEDMA_MR_TYPE_DMA		2
+#define PEDMA_MR_TYPE_FRWR		3	/* fast-reg: paged, set by REG_MR */
 
 struct pedma_mr_ent {
 	__le32 key;		/* 0: invalid */
@@ -415,7 +423,7 @@ struct pedma_mr_ent {
 	__u8 page_shift;
 	__u8 type;		/* PEDMA_MR_TYPE_* */
 	__le16 reserved0;
-	__le32 reserved1;
+	__le32 pd;		/* protection domain id: the target QP's must match */
 };
 
 /*

@@ -38,6 +38,8 @@
  *   - SGEs: at most what a WQE holds (the ucontext's max_sge).
  *   - completion timestamps: none (no read_completion_ts), so no clock.
  *   - CQ moderation: no modify_cq.
+ *   - memory management extensions (fast registration, LOCAL_INV,
+ *     SEND_WITH_INV): for kernel consumers only, no WQE of the ring ABI.
  *
  * libibverbs' ibv_query_device() calls this with attr_size covering
  * orig_attr only; nothing past attr_size is written.
@@ -68,6 +70,7 @@ static int pedma_query_device_ex(struct ibv_context *ctx,
 			 (unsigned int)fw & 0xffff);
 
 	a->atomic_cap = IBV_ATOMIC_NONE;
+	a->device_cap_flags &= ~IBV_DEVICE_MEM_MGT_EXTENSIONS;
 	if ((uint32_t)a->max_sge > pctx->max_sge)
 		a->max_sge = (int)pctx->max_sge;
 	if ((uint32_t)a->max_sge_rd > pctx->max_sge)

@@ -3,7 +3,8 @@
 # guests.  Each side loads the module, they swap "info" (QPN LID GID RKEY
 # ADDR LEN) through $LAB_OUT, connect their RC QPs, and the client runs
 # SEND, SEND_WITH_IMM, RDMA WRITE, WRITE_WITH_IMM and READ tests, polled and
-# notified, against the server, which checks what arrived.  Round 1: the host
+# notified, against the server, which checks what arrived, and the fast
+# registration case (REG_MR, LOCAL_INV, stale keys, SEND_WITH_INV).  Round 1: the host
 # is the client; round 2: the endpoint.  Round 3 removes the device under a
 # bound (unconnected) client.
 #

@@ -17,8 +17,19 @@
  *                "run TEST [poll|notify]"  (role=client) run the tests
  *                "check"                   (role=server) serve one run
  *
- * TEST is send, send_imm, write, write_imm, read or all; without a mode a run
- * does every test with polled and then with notified completions.  "run" and
+ * TEST is send, send_imm, write, write_imm, read, frwr or all; without a mode
+ * a run does every test with polled and then with notified completions.
+ *
+ * frwr (fast registration; devices with IB_DEVICE_MEM_MGT_EXTENSIONS): the
+ * server registers part of its buffer with IB_WR_REG_MR, the client WRITEs
+ * and READs it through that rkey (bytes checked on both sides), the server
+ * invalidates it (LOCAL_INV) and the client's WRITE with the stale rkey must
+ * fail with IB_WC_REM_ACCESS_ERR and change nothing; re-registered with
+ * ib_inc_rkey() the old key fails and the new one works; the client's
+ * SEND_WITH_INV must reach the server as IB_WC_WITH_INVALIDATE with that
+ * rkey, which then fails too.  After each expected failure the client's QP
+ * goes back to RTS through RESET (the server's QP is unaffected).  Also: the
+ * global rkey of another PD of the server must fail on the QP of the first.  "run" and
  * "check" return 0 when every test passed, -EIO otherwise; the details go to
  * the kernel log.
  *
@@ -38,6 +49,7 @@
 #include <linux/jiffies.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/scatterlist.h>
 #include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -103,7 +115,17 @@ enum kt_msg_type {
 	KT_MSG_CHECK,
 	KT_MSG_RESULT,
 	KT_MSG_DONE,
+	KT_MSG_FR,		/* op: enum kt_fr_op */
 };
+
+/* Fast-registration steps the client asks of the server */
+enum kt_fr_op { KT_FR_REG = 1, KT_FR_INV, KT_FR_CHECK, KT_FR_RECV, KT_FR_PD2 };
+
+/* The server's fast-reg region in its buffer: 16 pages, then guard bytes */
+#define KT_FR_OFF	SZ_1M
+#define KT_FR_LEN	SZ_64K
+#define KT_FR_PAGES	(KT_FR_LEN / PAGE_SIZE)
+#define KT_FR_RECV_OFF	(SZ_1M + SZ_256K)	/* SEND_WITH_INV's receive */
 
 /* wr_id: a running number << 8 | what the work request is */
 enum kt_wr_kind { KT_WR_CTRL_SEND = 1, KT_WR_CTRL_RECV, KT_WR_OP, KT_WR_DATA_RECV };
@@ -126,6 +148,7 @@ struct kt_msg {
 	__be32 status;		/* READY, RESULT, DONE: 0 or a negative errno */
 	__be32 nseg;
 	struct kt_wire_seg seg[KT_MAX_SGE];
+	__be64 addr;		/* FR READY: the region's iova */
 };
 
 /* Segments in a data buffer: ascending, not overlapping, below KT_DATA_END. */
@@ -255,6 +278,9 @@ struct kt_ctx {
 	u32 seq;
 	struct kt_peer peer;
 	struct kt_serving srv;
+	struct ib_mr *fmr;		/* server: the fast-reg MR */
+	struct ib_pd *pd2;		/* server: another PD (its global rkey) */
+	struct ib_port_attr pa;		/* at connect */
 };
 
 /* kt_lock serializes the debugfs commands with device add/remove. */
@@ -870,6 +896,220 @@ static int kt_serve_check(struct kt_ctx *c, const struct kt_msg *m, u32 *failed)
 	return kt_send_msg(c, &rsp);
 }
 
+/* ---- fast registration (both sides) ---- */
+
+/* The region's window: guard bytes (gseed) around pattern bytes (dseed). */
+static void kt_fr_fill(u8 *buf, u32 dseed, u32 gseed)
+{
+	u32 pos;
+
+	for (pos = KT_FR_OFF - KT_GUARD; pos < KT_FR_OFF + KT_FR_LEN + KT_GUARD; pos++)
+		buf[pos] = pos >= KT_FR_OFF && pos < KT_FR_OFF + KT_FR_LEN ?
+			   kt_pat(dseed, pos - KT_FR_OFF) : kt_guard(gseed, pos);
+}
+
+static u32 kt_fr_check(const char *what, const u8 *buf, u32 dseed, u32 gseed)
+{
+	u32 pos, bad = 0;
+	u8 want;
+
+	for (pos = KT_FR_OFF - KT_GUARD; pos < KT_FR_OFF + KT_FR_LEN + KT_GUARD; pos++) {
+		want = pos >= KT_FR_OFF && pos < KT_FR_OFF + KT_FR_LEN ?
+		       kt_pat(dseed, pos - KT_FR_OFF) : kt_guard(gseed, pos);
+		if (buf[pos] != want && ++bad <= 4)
+			pr_err("%s: byte at %u is 0x%02x, expected 0x%02x\n", what, pos,
+			       buf[pos], want);
+	}
+	if (bad)
+		pr_err("%s: %u bad bytes\n", what, bad);
+	return bad;
+}
+
+/* Post one signaled send-queue work request and check its completion. */
+static int kt_fr_post_wait(struct kt_ctx *c, struct ib_send_wr *wr,
+			   enum ib_wc_opcode want, const char *what)
+{
+	struct ib_wc wc;
+	int ret;
+
+	wr->wr_id = kt_wr_id(c, KT_WR_OP);
+	wr->send_flags = IB_SEND_SIGNALED;
+	ret = kt_arm(c, &c->scq);
+	if (ret)
+		return ret;
+	ret = kt_post_send(c, wr);
+	if (ret)
+		return ret;
+	ret = kt_wait(c, &c->scq, kt_timeout_ms, &wc);
+	if (ret)
+		return ret;
+	ret = kt_wc_ok(c, &wc, wr->wr_id, what);
+	if (!ret && wc.opcode != want) {
+		pr_err("%s: completion opcode %d, expected %d\n", what, wc.opcode, want);
+		c->broken = true;
+		ret = -EIO;
+	}
+	return ret;
+}
+
+/* Server: register the region with IB_WR_REG_MR under a new key. */
+static int kt_serve_fr_reg(struct kt_ctx *c, u32 seed, struct kt_msg *rsp)
+{
+	struct ib_reg_wr wr = {};
+	struct scatterlist sg;
+	int n, ret;
+
+	if (!c->fmr) {
+		c->fmr = ib_alloc_mr(c->pd, IB_MR_TYPE_MEM_REG, KT_FR_PAGES);
+		if (IS_ERR(c->fmr)) {
+			ret = PTR_ERR(c->fmr);
+			c->fmr = NULL;
+			pr_err("ib_alloc_mr: %d\n", ret);
+			return ret;
+		}
+	}
+	kt_fr_fill(c->rbuf.va, seed, seed);
+	kt_sync_for_device(c, &c->rbuf);
+	sg_init_table(&sg, 1);
+	sg_dma_address(&sg) = c->rbuf.dma + KT_FR_OFF;
+	sg_dma_len(&sg) = KT_FR_LEN;
+	n = ib_map_mr_sg(c->fmr, &sg, 1, NULL, PAGE_SIZE);
+	if (n != 1) {
+		pr_err("ib_map_mr_sg: %d\n", n);
+		return n < 0 ? n : -EIO;
+	}
+	ib_update_fast_reg_key(c->fmr, ib_inc_rkey(c->fmr->rkey));
+	wr.wr.opcode = IB_WR_REG_MR;
+	wr.mr = c->fmr;
+	wr.key = c->fmr->rkey;
+	wr.access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
+		    IB_ACCESS_REMOTE_READ;
+	ret = kt_fr_post_wait(c, &wr.wr, IB_WC_REG_MR, "REG_MR");
+	if (ret)
+		return ret;
+	rsp->imm = cpu_to_be32(c->fmr->rkey);
+	rsp->addr = cpu_to_be64(c->fmr->iova);
+	pr_info("fast-reg MR registered: rkey 0x%08x iova 0x%llx len %llu\n",
+		c->fmr->rkey, c->fmr->iova, c->fmr->length);
+	return 0;
+}
+
+/* Server: the client's SEND_WITH_INV must invalidate the MR. */
+static int kt_serve_fr_recv(struct kt_ctx *c, u32 seed, u32 len)
+{
+	u8 *buf = c->rbuf.va + KT_FR_RECV_OFF;
+	struct ib_sge sge = {
+		.addr = c->rbuf.dma + KT_FR_RECV_OFF,
+		.length = 256,
+		.lkey = c->pd->local_dma_lkey,
+	};
+	struct ib_wc wc;
+	u32 i, bad = 0;
+	int ret;
+
+	ret = kt_wait(c, &c->rcq, kt_timeout_ms, &wc);
+	if (ret)
+		return ret;
+	ret = kt_wc_ok(c, &wc, c->data_recv_id, "SEND_WITH_INV receive");
+	if (ret)
+		return ret;
+	if (wc.opcode != IB_WC_RECV || wc.byte_len != len ||
+	    !(wc.wc_flags & IB_WC_WITH_INVALIDATE) ||
+	    wc.ex.invalidate_rkey != c->fmr->rkey) {
+		pr_err("SEND_WITH_INV receive: opcode %d byte_len %u wc_flags 0x%x rkey 0x%08x, expected %d %u WITH_INVALIDATE 0x%08x\n",
+		       wc.opcode, wc.byte_len, wc.wc_flags,
+		       wc.wc_flags & IB_WC_WITH_INVALIDATE ? wc.ex.invalidate_rkey : 0,
+		       IB_WC_RECV, len, c->fmr->rkey);
+		bad++;
+	}
+	ib_dma_sync_single_for_cpu(c->dev, sge.addr, sge.length, DMA_BIDIRECTIONAL);
+	for (i = 0; i < len && i < sge.length; i++)
+		if (buf[i] != kt_pat(seed, i) && ++bad <= 4)
+			pr_err("SEND_WITH_INV payload byte %u is 0x%02x, expected 0x%02x\n",
+			       i, buf[i], kt_pat(seed, i));
+	return bad ? 1 : 0;
+}
+
+static int kt_serve_fr(struct kt_ctx *c, const struct kt_msg *m)
+{
+	u32 op = be32_to_cpu(m->op), seed = be32_to_cpu(m->seed);
+	u32 seq = be32_to_cpu(m->seq), len = be32_to_cpu(m->len);
+	struct ib_send_wr inv = { .opcode = IB_WR_LOCAL_INV };
+	struct ib_sge sge = {
+		.addr = c->rbuf.dma + KT_FR_RECV_OFF,
+		.length = 256,
+		.lkey = c->pd->local_dma_lkey,
+	};
+	struct kt_msg rsp;
+	int status = 0, ret;
+
+	kt_msg_init(&rsp, KT_MSG_READY, seq);
+	switch (op) {
+	case KT_FR_REG:
+		ret = kt_serve_fr_reg(c, seed, &rsp);
+		if (ret)
+			return ret;
+		c->srv.seed = seed;	/* the guard bytes' seed from now on */
+		break;
+	case KT_FR_INV:
+		if (!c->fmr)
+			return -EINVAL;
+		inv.ex.invalidate_rkey = c->fmr->rkey;
+		ret = kt_fr_post_wait(c, &inv, IB_WC_LOCAL_INV, "LOCAL_INV");
+		if (ret)
+			return ret;
+		break;
+	case KT_FR_CHECK:
+		kt_sync_for_cpu(c, &c->rbuf);
+		if (kt_fr_check("server: fast-reg region", c->rbuf.va, seed, c->srv.seed))
+			status = -EIO;
+		break;
+	case KT_FR_PD2:
+		if (!c->pd2) {
+			c->pd2 = ib_alloc_pd(c->dev, IB_PD_UNSAFE_GLOBAL_RKEY);
+			if (IS_ERR(c->pd2)) {
+				ret = PTR_ERR(c->pd2);
+				c->pd2 = NULL;
+				pr_err("ib_alloc_pd: %d\n", ret);
+				return ret;
+			}
+		}
+		rsp.imm = cpu_to_be32(c->pd2->unsafe_global_rkey);
+		break;
+	case KT_FR_RECV:
+		if (!c->fmr || len > sge.length)
+			return -EINVAL;
+		memset(c->rbuf.va + KT_FR_RECV_OFF, 0, sge.length);
+		ib_dma_sync_single_for_device(c->dev, sge.addr, sge.length,
+					      DMA_BIDIRECTIONAL);
+		ret = kt_post_recv(c, &sge, 1, KT_WR_DATA_RECV, &c->data_recv_id);
+		if (ret)
+			return ret;
+		break;
+	default:
+		pr_err("fr: unknown step %u\n", op);
+		c->broken = true;
+		return -EIO;
+	}
+	ret = kt_post_ctrl_recv(c);
+	if (ret)
+		return ret;
+	ret = kt_arm(c, &c->rcq);
+	if (ret)
+		return ret;
+	rsp.status = cpu_to_be32(status);
+	ret = kt_send_msg(c, &rsp);
+	if (ret || op != KT_FR_RECV)
+		return ret;
+	/* then the client's SEND_WITH_INV, and the verdict as RESULT */
+	ret = kt_serve_fr_recv(c, seed, len);
+	if (ret < 0)
+		return ret;
+	kt_msg_init(&rsp, KT_MSG_RESULT, seq);
+	rsp.status = cpu_to_be32(ret ? -EIO : 0);
+	return kt_send_msg(c, &rsp);
+}
+
 /* "check": serve the client's run until its DONE. */
 static int kt_serve(struct kt_ctx *c)
 {
@@ -889,6 +1129,10 @@ static int kt_serve(struct kt_ctx *c)
 			break;
 		case KT_MSG_CHECK:
 			ret = kt_serve_check(c, &m, &failed);
+			break;
+		case KT_MSG_FR:
+			cases++;
+			ret = kt_serve_fr(c, &m);
 			break;
 		case KT_MSG_DONE:
 			ret = kt_post_ctrl_recv(c);
@@ -1065,6 +1309,285 @@ static int kt_client_case(struct kt_ctx *c, const struct kt_case *tc)
 	return bad ? 1 : 0;
 }
 
+static int kt_qp_up(struct kt_ctx *c, const struct ib_port_attr *pa,
+		    struct ib_qp_attr *attr);
+
+/* Client: one fast-reg step of the server; 0 or the reason it failed. */
+static int kt_fr_step(struct kt_ctx *c, enum kt_fr_op op, u32 seed, u32 len,
+		      struct kt_msg *rsp)
+{
+	struct kt_msg req;
+	int ret;
+
+	kt_msg_init(&req, KT_MSG_FR, ++c->seq);
+	req.op = cpu_to_be32(op);
+	req.seed = cpu_to_be32(seed);
+	req.len = cpu_to_be32(len);
+	ret = kt_request(c, &req, KT_MSG_READY, rsp);
+	if (ret)
+		return ret;
+	if (rsp->status) {
+		pr_err("fr: the server failed step %u (%d)\n", op,
+		       (int)be32_to_cpu(rsp->status));
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Client: RDMA WRITE (from the region of our buffer) or READ (into it) of
+ * the whole fast-reg region through @rkey; *st gets the completion status.
+ */
+static int kt_fr_rdma(struct kt_ctx *c, enum ib_wr_opcode opc, u32 rkey, u64 iova,
+		      enum ib_wc_status *st)
+{
+	struct ib_sge sge = {
+		.addr = c->lbuf.dma + KT_FR_OFF,
+		.length = KT_FR_LEN,
+		.lkey = c->pd->local_dma_lkey,
+	};
+	struct ib_rdma_wr wr = {
+		.wr = {
+			.wr_id = kt_wr_id(c, KT_WR_OP),
+			.sg_list = &sge,
+			.num_sge = 1,
+			.opcode = opc,
+			.send_flags = IB_SEND_SIGNALED,
+		},
+		.remote_addr = iova,
+		.rkey = rkey,
+	};
+	struct ib_wc wc;
+	int ret;
+
+	ret = kt_arm(c, &c->scq);
+	if (ret)
+		return ret;
+	ret = kt_post_send(c, &wr.wr);
+	if (ret)
+		return ret;
+	ret = kt_wait(c, &c->scq, kt_timeout_ms, &wc);
+	if (ret)
+		return ret;
+	if (wc.wr_id != wr.wr.wr_id) {
+		pr_err("fr: completion of wr_id 0x%llx, expected 0x%llx\n", wc.wr_id,
+		       wr.wr.wr_id);
+		c->broken = true;
+		return -EIO;
+	}
+	*st = wc.status;
+	return 0;
+}
+
+/* Client: an RDMA op that must succeed (1: it failed) */
+static int kt_fr_ok(struct kt_ctx *c, enum ib_wr_opcode opc, u32 rkey, u64 iova,
+		    const char *what)
+{
+	enum ib_wc_status st;
+	int ret = kt_fr_rdma(c, opc, rkey, iova, &st);
+
+	if (ret)
+		return ret;
+	if (st != IB_WC_SUCCESS) {
+		pr_err("fr: %s with rkey 0x%08x: %s, expected success\n", what, rkey,
+		       ib_wc_status_msg(st));
+		c->broken = true;
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Client: an RDMA op through a key the server invalidated: it must fail
+ * with IB_WC_REM_ACCESS_ERR; then our QP goes back to RTS through RESET.
+ */
+static int kt_fr_stale(struct kt_ctx *c, enum ib_wr_opcode opc, u32 rkey, u64 iova,
+		       const char *what, u32 *bad)
+{
+	struct ib_qp_attr *attr;
+	enum ib_wc_status st;
+	int ret = kt_fr_rdma(c, opc, rkey, iova, &st);
+
+	if (ret)
+		return ret;
+	if (st != IB_WC_REM_ACCESS_ERR) {
+		pr_err("fr: %s with stale rkey 0x%08x: %s, expected remote access error\n",
+		       what, rkey, ib_wc_status_msg(st));
+		(*bad)++;
+		if (st == IB_WC_SUCCESS)
+			return 0;
+	} else {
+		pr_info("fr: %s with stale rkey 0x%08x: remote access error, as expected\n",
+			what, rkey);
+	}
+	attr = kzalloc(sizeof(*attr), GFP_KERNEL);
+	if (!attr)
+		return -ENOMEM;
+	attr->qp_state = IB_QPS_RESET;
+	ret = ib_modify_qp(c->qp, attr, IB_QP_STATE);
+	if (!ret)
+		ret = kt_qp_up(c, &c->pa, attr);
+	kfree(attr);
+	if (ret) {
+		pr_err("fr: QP back to RTS: %d\n", ret);
+		c->broken = true;
+	}
+	return ret;
+}
+
+/* Client: ask the server to check its region holds dseed's pattern. */
+static int kt_fr_server_check(struct kt_ctx *c, u32 dseed, const char *what, u32 *bad)
+{
+	struct kt_msg req, rsp;
+	int ret;
+
+	kt_msg_init(&req, KT_MSG_FR, ++c->seq);
+	req.op = cpu_to_be32(KT_FR_CHECK);
+	req.seed = cpu_to_be32(dseed);
+	ret = kt_request(c, &req, KT_MSG_READY, &rsp);
+	if (ret)
+		return ret;
+	if (rsp.status) {
+		pr_err("fr: %s: the server's region is wrong (see its log)\n", what);
+		(*bad)++;
+	}
+	return 0;
+}
+
+/* The FRWR test (see the top of the file): 0 passed, 1 failed, 2 skipped */
+static int kt_client_fr(struct kt_ctx *c)
+{
+	u32 s1 = 0x1000 + c->seq, s2 = s1 * 3 + 1, s4 = s1 * 5 + 2, s5 = s1 * 7 + 3;
+	u32 s6 = s1 * 11 + 4, k1, k2, bad = 0;
+	struct kt_msg rsp, req;
+	struct ib_sge sge;
+	struct ib_send_wr wr = {};
+	u64 iova;
+	int ret;
+
+	if (!(c->dev->attrs.device_cap_flags & IB_DEVICE_MEM_MGT_EXTENSIONS)) {
+		pr_info("frwr: SKIP (no IB_DEVICE_MEM_MGT_EXTENSIONS)\n");
+		return 2;
+	}
+	/* registered: READ and WRITE through the fast-reg rkey */
+	ret = kt_fr_step(c, KT_FR_REG, s1, 0, &rsp);
+	if (ret)
+		return ret;
+	k1 = be32_to_cpu(rsp.imm);
+	iova = be64_to_cpu(rsp.addr);
+	kt_fr_fill(c->lbuf.va, ~s1, s1);
+	kt_sync_for_device(c, &c->lbuf);
+	ret = kt_fr_ok(c, IB_WR_RDMA_READ, k1, iova, "READ");
+	if (ret)
+		return ret;
+	kt_sync_for_cpu(c, &c->lbuf);
+	bad += kt_fr_check("client: READ through the fast-reg rkey", c->lbuf.va, s1, s1);
+	kt_fr_fill(c->lbuf.va, s2, s1);
+	kt_sync_for_device(c, &c->lbuf);
+	ret = kt_fr_ok(c, IB_WR_RDMA_WRITE, k1, iova, "WRITE");
+	if (!ret)
+		ret = kt_fr_server_check(c, s2, "WRITE through the fast-reg rkey", &bad);
+	if (ret)
+		return ret;
+
+	/* LOCAL_INV: the key must be dead and the region untouched */
+	ret = kt_fr_step(c, KT_FR_INV, 0, 0, &rsp);
+	if (ret)
+		return ret;
+	kt_fr_fill(c->lbuf.va, s2 ^ 0xffff, s1);
+	kt_sync_for_device(c, &c->lbuf);
+	ret = kt_fr_stale(c, IB_WR_RDMA_WRITE, k1, iova, "WRITE after LOCAL_INV", &bad);
+	if (!ret)
+		ret = kt_fr_stale(c, IB_WR_RDMA_READ, k1, iova, "READ after LOCAL_INV", &bad);
+	if (!ret)
+		ret = kt_fr_server_check(c, s2, "region after the stale WRITE", &bad);
+	if (ret)
+		return ret;
+
+	/* registered again with ib_inc_rkey(): the old key fails, the new works */
+	ret = kt_fr_step(c, KT_FR_REG, s4, 0, &rsp);
+	if (ret)
+		return ret;
+	k2 = be32_to_cpu(rsp.imm);
+	if (k2 == k1 || k2 >> 8 != k1 >> 8) {
+		pr_err("fr: new rkey 0x%08x after 0x%08x: expected the same MR, another key byte\n",
+		       k2, k1);
+		bad++;
+	}
+	ret = kt_fr_stale(c, IB_WR_RDMA_WRITE, k1, iova, "WRITE with the old key", &bad);
+	if (!ret)
+		ret = kt_fr_server_check(c, s4, "region after the old key's WRITE", &bad);
+	if (ret)
+		return ret;
+	kt_fr_fill(c->lbuf.va, s5, s4);
+	kt_sync_for_device(c, &c->lbuf);
+	ret = kt_fr_ok(c, IB_WR_RDMA_WRITE, k2, iova, "WRITE with the new key");
+	if (!ret)
+		ret = kt_fr_server_check(c, s5, "WRITE with the new key", &bad);
+	if (ret)
+		return ret;
+	kt_fr_fill(c->lbuf.va, ~s5, s4);
+	kt_sync_for_device(c, &c->lbuf);
+	ret = kt_fr_ok(c, IB_WR_RDMA_READ, k2, iova, "READ with the new key");
+	if (ret)
+		return ret;
+	kt_sync_for_cpu(c, &c->lbuf);
+	bad += kt_fr_check("client: READ with the new key", c->lbuf.va, s5, s4);
+
+	/* SEND_WITH_INV: the server sees IB_WC_WITH_INVALIDATE, the key dies */
+	ret = kt_fr_step(c, KT_FR_RECV, s6, 128, &rsp);
+	if (ret)
+		return ret;
+	kt_fill(c->lbuf.va, &(struct kt_layout){ .n = 1, .len = { 128 } }, 128, s6);
+	kt_sync_for_device(c, &c->lbuf);
+	ret = kt_post_ctrl_recv(c);
+	if (ret)
+		return ret;
+	sge.addr = c->lbuf.dma;
+	sge.length = 128;
+	sge.lkey = c->pd->local_dma_lkey;
+	wr.sg_list = &sge;
+	wr.num_sge = 1;
+	wr.opcode = IB_WR_SEND_WITH_INV;
+	wr.ex.invalidate_rkey = k2;
+	ret = kt_fr_post_wait(c, &wr, IB_WC_SEND, "SEND_WITH_INV");
+	if (ret)
+		return ret;
+	ret = kt_recv_msg(c, &req, kt_timeout_ms);
+	if (ret)
+		return ret;
+	if (be32_to_cpu(req.type) != KT_MSG_RESULT) {
+		pr_err("fr: expected the server's RESULT, got type %u\n",
+		       be32_to_cpu(req.type));
+		c->broken = true;
+		return -EIO;
+	}
+	if (req.status) {
+		pr_err("fr: the server's SEND_WITH_INV receive was wrong (see its log)\n");
+		bad++;
+	}
+	kt_fr_fill(c->lbuf.va, s5 ^ 0xffff, s4);
+	kt_sync_for_device(c, &c->lbuf);
+	ret = kt_fr_stale(c, IB_WR_RDMA_WRITE, k2, iova, "WRITE after SEND_WITH_INV", &bad);
+	if (!ret)
+		ret = kt_fr_server_check(c, s5, "region after SEND_WITH_INV", &bad);
+	if (ret)
+		return ret;
+
+	/* an rkey of another PD of the server: not valid on this QP */
+	ret = kt_fr_step(c, KT_FR_PD2, 0, 0, &rsp);
+	if (ret)
+		return ret;
+	ret = kt_fr_stale(c, IB_WR_RDMA_WRITE, be32_to_cpu(rsp.imm),
+			  c->peer.addr + KT_FR_OFF, "WRITE through another PD's rkey", &bad);
+	if (!ret)
+		ret = kt_fr_server_check(c, s5, "region after the other PD's WRITE", &bad);
+	if (ret)
+		return ret;
+	pr_info("frwr: rkeys 0x%08x, 0x%08x: %s\n", k1, k2, bad ? "FAIL" : "PASS");
+	return bad ? 1 : 0;
+}
+
 /* "run TEST [MODE]" */
 static int kt_run(struct kt_ctx *c, char *args)
 {
@@ -1072,12 +1595,15 @@ static int kt_run(struct kt_ctx *c, char *args)
 	char *test = strsep(&args, " \t");
 	int op = -1, mode = -1, m, ret = 0;
 	struct kt_msg req, rsp;
+	bool frwr_done = false;
 
 	if (args)
 		args = skip_spaces(args);
 	if (!test || !*test)
 		test = "all";
-	if (strcmp(test, "all")) {
+	if (!strcmp(test, "frwr")) {
+		op = KT_NR_OPS;		/* no operation case: the FRWR test only */
+	} else if (strcmp(test, "all")) {
 		op = match_string(kt_op_name, KT_NR_OPS, test);
 		if (op < 0) {
 			pr_err("run: unknown test '%s'\n", test);
@@ -1108,6 +1634,17 @@ static int kt_run(struct kt_ctx *c, char *args)
 			else if (ret == 1)
 				failed++;
 			else
+				skipped++;
+		}
+		/* once per run, after the first mode's cases */
+		if (ret >= 0 && (op < 0 || op == KT_NR_OPS) && !frwr_done) {
+			frwr_done = true;
+			ret = kt_client_fr(c);
+			if (ret == 0)
+				passed++;
+			else if (ret == 1)
+				failed++;
+			else if (ret == 2)
 				skipped++;
 		}
 	}
@@ -1222,6 +1759,65 @@ static int kt_parse_peer(struct kt_peer *p, const char *args)
 }
 
 /* "connect QPN LID GID RKEY ADDR LEN": INIT, RTR, RTS. */
+/* INIT, RTR, RTS: at connect, and again after a QP error (FRWR tests). */
+static int kt_qp_up(struct kt_ctx *c, const struct ib_port_attr *pa,
+		    struct ib_qp_attr *attr)
+{
+	int ret;
+
+	memset(attr, 0, sizeof(*attr));
+	attr->qp_state = IB_QPS_INIT;
+	attr->pkey_index = 0;
+	attr->port_num = c->port;
+	attr->qp_access_flags = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
+				IB_ACCESS_REMOTE_READ;
+	ret = ib_modify_qp(c->qp, attr, IB_QP_STATE | IB_QP_PKEY_INDEX | IB_QP_PORT |
+			   IB_QP_ACCESS_FLAGS);
+	if (ret) {
+		pr_err("connect: modify QP to INIT: %d\n", ret);
+		return ret;
+	}
+	/* the server's first receive, for the client's first message */
+	if (!c->client) {
+		ret = kt_post_ctrl_recv(c);
+		if (ret)
+			return ret;
+	}
+
+	memset(attr, 0, sizeof(*attr));
+	attr->qp_state = IB_QPS_RTR;
+	attr->path_mtu = pa->active_mtu;
+	attr->dest_qp_num = c->peer.qpn;
+	attr->rq_psn = KT_PSN;
+	attr->max_dest_rd_atomic = c->dest_rd_atom;
+	attr->min_rnr_timer = 12;		/* 0.64 ms */
+	ret = kt_fill_av(c, pa, &attr->ah_attr);
+	if (ret)
+		return ret;
+	ret = ib_modify_qp(c->qp, attr, IB_QP_STATE | IB_QP_AV | IB_QP_PATH_MTU |
+			   IB_QP_DEST_QPN | IB_QP_RQ_PSN | IB_QP_MAX_DEST_RD_ATOMIC |
+			   IB_QP_MIN_RNR_TIMER);
+	if (ret) {
+		pr_err("connect: modify QP to RTR: %d\n", ret);
+		return ret;
+	}
+
+	memset(attr, 0, sizeof(*attr));
+	attr->qp_state = IB_QPS_RTS;
+	attr->timeout = 16;			/* 268 ms: the lab is emulated */
+	attr->retry_cnt = 7;
+	attr->rnr_retry = 6;			/* bounded, unlike 7 */
+	attr->sq_psn = KT_PSN;
+	attr->max_rd_atomic = c->rd_atom;
+	ret = ib_modify_qp(c->qp, attr, IB_QP_STATE | IB_QP_TIMEOUT | IB_QP_RETRY_CNT |
+			   IB_QP_RNR_RETRY | IB_QP_SQ_PSN | IB_QP_MAX_QP_RD_ATOMIC);
+	if (ret) {
+		pr_err("connect: modify QP to RTS: %d\n", ret);
+		return ret;
+	}
+	return 0;
+}
+
 static int kt_connect(struct kt_ctx *c, const char *args)
 {
 	struct ib_port_attr pa;
@@ -1248,55 +1844,10 @@ static int kt_connect(struct kt_ctx *c, const char *args)
 	if (!attr)
 		return -ENOMEM;
 
-	attr->qp_state = IB_QPS_INIT;
-	attr->pkey_index = 0;
-	attr->port_num = c->port;
-	attr->qp_access_flags = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
-				IB_ACCESS_REMOTE_READ;
-	ret = ib_modify_qp(c->qp, attr, IB_QP_STATE | IB_QP_PKEY_INDEX | IB_QP_PORT |
-			   IB_QP_ACCESS_FLAGS);
-	if (ret) {
-		pr_err("connect: modify QP to INIT: %d\n", ret);
-		goto out;
-	}
-	/* the server's first receive, for the client's first message */
-	if (!c->client) {
-		ret = kt_post_ctrl_recv(c);
-		if (ret)
-			goto out;
-	}
-
-	memset(attr, 0, sizeof(*attr));
-	attr->qp_state = IB_QPS_RTR;
-	attr->path_mtu = pa.active_mtu;
-	attr->dest_qp_num = c->peer.qpn;
-	attr->rq_psn = KT_PSN;
-	attr->max_dest_rd_atomic = c->dest_rd_atom;
-	attr->min_rnr_timer = 12;		/* 0.64 ms */
-	ret = kt_fill_av(c, &pa, &attr->ah_attr);
+	ret = kt_qp_up(c, &pa, attr);
 	if (ret)
 		goto out;
-	ret = ib_modify_qp(c->qp, attr, IB_QP_STATE | IB_QP_AV | IB_QP_PATH_MTU |
-			   IB_QP_DEST_QPN | IB_QP_RQ_PSN | IB_QP_MAX_DEST_RD_ATOMIC |
-			   IB_QP_MIN_RNR_TIMER);
-	if (ret) {
-		pr_err("connect: modify QP to RTR: %d\n", ret);
-		goto out;
-	}
-
-	memset(attr, 0, sizeof(*attr));
-	attr->qp_state = IB_QPS_RTS;
-	attr->timeout = 16;			/* 268 ms: the lab is emulated */
-	attr->retry_cnt = 7;
-	attr->rnr_retry = 6;			/* bounded, unlike 7 */
-	attr->sq_psn = KT_PSN;
-	attr->max_rd_atomic = c->rd_atom;
-	ret = ib_modify_qp(c->qp, attr, IB_QP_STATE | IB_QP_TIMEOUT | IB_QP_RETRY_CNT |
-			   IB_QP_RNR_RETRY | IB_QP_SQ_PSN | IB_QP_MAX_QP_RD_ATOMIC);
-	if (ret) {
-		pr_err("connect: modify QP to RTS: %d\n", ret);
-		goto out;
-	}
+	c->pa = pa;
 	c->max_msg = pa.max_msg_sz;
 	c->connected = true;
 	pr_info("connected: QP %u -> peer QP %u, LID %u, GID %pI6, mtu %d, %s\n",
@@ -1436,6 +1987,10 @@ static void kt_destroy(struct kt_ctx *c)
 {
 	if (c->qp)
 		ib_destroy_qp(c->qp);
+	if (c->fmr)
+		ib_dereg_mr(c->fmr);
+	if (c->pd2)
+		ib_dealloc_pd(c->pd2);
 	if (c->scq.cq)
 		ib_destroy_cq(c->scq.cq);
 	if (c->rcq.cq)

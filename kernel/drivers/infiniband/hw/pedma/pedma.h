@@ -54,6 +54,8 @@
 #define PEDMA_PORT		1
 #define PEDMA_MAX_MSG_SIZE	0x80000000u	/* 2 GiB, port max_msg_sz */
 #define PEDMA_MAX_MR_SIZE	BIT_ULL(40)
+/* Pages of one fast-registration MR (max_fast_reg_page_list_len) */
+#define PEDMA_MAX_FRWR_PAGES	256
 #define PEDMA_MAX_CQ		4096
 #define PEDMA_MAX_SRQ		256
 #define PEDMA_MAX_QP_WR		4096
@@ -318,6 +320,7 @@ struct pedma_dev {
 	struct pedma_backend *be;
 	struct pedma_link link;
 	atomic_t npd;
+	atomic_t pd_ids;		/* PD ids published in the window */
 
 	spinlock_t xlock;		/* the data path: see above */
 	bool xfer_up;			/* channels set up; WRITE_ONCE under xlock */
@@ -352,6 +355,12 @@ struct pedma_dev {
 	u32 peer_sync_seen;		/* last peer request we took */
 	bool peer_sync_pending;
 	u32 peer_sync_snap[2][PEDMA_MAX_CHAN];
+	/*
+	 * A peer SEND_INV record waits at rec_cons until the peer
+	 * acknowledged the sync that followed the invalidation (pedma_mr.c)
+	 */
+	bool rinv_pending;
+	u32 rinv_seq;
 	wait_queue_head_t sync_wq;	/* mr sync acks, chain completions */
 
 	struct pedma_sa *sa;		/* SM side only (pedma_sa.c) */
@@ -414,6 +423,7 @@ struct pedma_ucontext {
 
 struct pedma_pd {
 	struct ib_pd ibpd;
+	u32 id;				/* nonzero: in the window (pd fields) */
 };
 
 /* An address vector as a UD send uses it (copied from the AH) */
@@ -445,6 +455,17 @@ struct pedma_mr {
 	u64 *pages;			/* block bus addresses */
 	u32 pages_off;			/* published copy in our area; 0: none */
 	u32 index;
+	u32 key;			/* lkey == rkey as published; xlock */
+	u32 pd_id;			/* struct pedma_pd id, for the table */
+	/*
+	 * FRWR: capacity of the page lists; map_mr_sg() fills map[], REG_MR
+	 * copies it to pages[] (and the table) under xlock; valid: the key
+	 * translates (every other MR type is valid from creation on)
+	 */
+	u32 max_pages;
+	u32 nmap;
+	u64 *map;
+	bool valid;
 };
 
 struct pedma_cq {
@@ -478,6 +499,18 @@ struct pedma_srq {
 	u32 avail;			/* posted, not yet consumed */
 };
 
+/*
+ * Kernel-only work request opcodes and completion values, beyond the user
+ * ABI's (a user ring can never carry them: pedma_qp_drain_usq() refuses
+ * opcodes above PEDMA_WQE_OP_RDMA_READ; FRWR MRs are kernel objects).
+ */
+#define PEDMA_WQE_OP_SEND_INV		0x10
+#define PEDMA_WQE_OP_REG_MR		0x11
+#define PEDMA_WQE_OP_LOCAL_INV		0x12
+#define PEDMA_CQE_OP_REG_MR		0x10
+#define PEDMA_CQE_OP_LOCAL_INV		0x11
+#define PEDMA_CQE_F_INV			0x80	/* imm_data: invalidated rkey */
+
 /* A send work request as the kernel keeps it (copied, then validated) */
 struct pedma_swqe {
 	u64 wr_id;
@@ -493,6 +526,10 @@ struct pedma_swqe {
 	struct pedma_av av;
 	u32 ud_qpn;
 	u32 ud_qkey;
+	/* REG_MR: the MR, its new key and access; LOCAL_INV/SEND_INV: key */
+	struct pedma_mr *mr;
+	u32 key;
+	int access;
 	struct ib_sge sge[PEDMA_MAX_SGE];
 };
 
@@ -509,6 +546,11 @@ struct pedma_req_state {
 	u64 ud_len;		/* PEDMA_GRH_BYTES + payload */
 	u32 mc_next;		/* multicast: next peer table entry to scan */
 	bool ud_more;		/* more peer targets may follow */
+	/* LOCAL_INV: withdrawn, waiting for the peer's sync ack */
+	bool inv_wait;
+	u32 inv_seq;
+	unsigned long inv_end;	/* jiffies: give up (bounded wait) */
+	u32 dst_pd;		/* target QP's PD id (from its directory entry) */
 };
 
 /* A UD QP's receives kept for same-side senders (pedma_ud.c) */
@@ -689,6 +731,13 @@ int pedma_local_seg(struct pedma_dev *dev, struct ib_pd *pd, u32 lkey,
 		    u64 addr, u64 len, u32 need, struct pedma_seg *seg);
 int pedma_peer_seg(struct pedma_dev *dev, u32 key, u64 addr, u64 len,
 		   u32 need, struct pedma_seg *seg);
+int pedma_peer_rseg(struct pedma_dev *dev, u32 key, u32 pd, u64 addr,
+		    u64 len, u32 need, struct pedma_seg *seg);
+int pedma_mr_fast_reg(struct pedma_dev *dev, struct pedma_qp *qp,
+		      struct pedma_swqe *w);
+int pedma_mr_withdraw(struct pedma_dev *dev, struct ib_pd *pd, u32 key,
+		      bool remote);
+bool pedma_sync_acked(struct pedma_dev *dev, u32 seq);
 
 /* pedma_cq.c */
 extern const struct ib_device_ops pedma_cq_ops;
@@ -707,6 +756,7 @@ void pedma_qp_event(struct pedma_qp *qp, enum ib_event_type type);
 void pedma_qp_drain_usq(struct pedma_qp *qp);
 void pedma_qp_sq_drained(struct pedma_qp *qp);
 void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec);
+bool pedma_recv_inv(struct pedma_dev *dev, struct pedma_rec *rec);
 void pedma_recv_cqe(struct pedma_qp *qp, u64 wr_id, u8 status);
 void pedma_flush_rearm(struct pedma_dev *dev);
 

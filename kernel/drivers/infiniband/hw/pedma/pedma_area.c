@@ -97,6 +97,7 @@ void pedma_area_link_up(struct pedma_dev *dev)
 	dev->peer_sync_seen = in_ctrl(dev, CTRL_OFF(mr_sync_req));
 	dev->peer_sync_pending = false;
 	out_ctrl(dev, CTRL_OFF(mr_sync_ack), dev->peer_sync_seen);
+	dev->rinv_pending = false;
 }
 
 u32 pedma_heap_alloc(struct pedma_dev *dev, size_t size)
@@ -142,6 +143,8 @@ void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp)
 		.dest_qpn = cpu_to_le32(qp->attr.dest_qp_num),
 		.rq_off = cpu_to_le32(rq->pub_off),
 		.rq_entries = cpu_to_le32(rq->entries),
+		.pd = cpu_to_le32(container_of(qp->ibqp.pd, struct pedma_pd,
+					       ibpd)->id),
 	};
 	void __iomem *e = pedma_out(dev, PEDMA_AREA_QPDIR_OFF +
 				    qp->qpn * sizeof(d));
@@ -244,7 +247,7 @@ u32 pedma_sync_request(struct pedma_dev *dev)
 	return seq;
 }
 
-static bool sync_acked(struct pedma_dev *dev, u32 seq)
+bool pedma_sync_acked(struct pedma_dev *dev, u32 seq)
 {
 	return (s32)(in_ctrl(dev, CTRL_OFF(mr_sync_ack)) - seq) >= 0;
 }
@@ -272,8 +275,8 @@ bool pedma_mr_sync(struct pedma_dev *dev)
 
 	if (requested &&
 	    wait_event_timeout(dev->sync_wq, !READ_ONCE(dev->xfer_up) ||
-			       sync_acked(dev, seq),
-			       PEDMA_PEER_SYNC_TIMEOUT) && sync_acked(dev, seq))
+			       pedma_sync_acked(dev, seq),
+			       PEDMA_PEER_SYNC_TIMEOUT) && pedma_sync_acked(dev, seq))
 		return true;
 	/* No link, or it went down: wait for the peer to be seen gone. */
 	if (time_before(jiffies, end) &&
@@ -353,6 +356,10 @@ void pedma_data_event(struct pedma_dev *dev)
 			      slot * sizeof(rec), sizeof(rec));
 		if (le32_to_cpu(rec.seq) != dev->rec_cons)
 			break;	/* not visible yet: the next doorbell comes */
+		/* SEND_INV: this record waits until the peer cannot reach the MR */
+		if (rec.opcode == PEDMA_REC_OP_SEND_INV &&
+		    !pedma_recv_inv(dev, &rec))
+			break;
 		dev->rec_cons++;
 		pedma_recv_record(dev, &rec);
 	}

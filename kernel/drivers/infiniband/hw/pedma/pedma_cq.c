@@ -327,6 +327,8 @@ static const u8 cqe_to_wc_opcode[] = {
 	[PEDMA_CQE_OP_RDMA_READ] = IB_WC_RDMA_READ,
 	[PEDMA_CQE_OP_RECV] = IB_WC_RECV,
 	[PEDMA_CQE_OP_RECV_RDMA_IMM] = IB_WC_RECV_RDMA_WITH_IMM,
+	[PEDMA_CQE_OP_REG_MR] = IB_WC_REG_MR,
+	[PEDMA_CQE_OP_LOCAL_INV] = IB_WC_LOCAL_INV,
 };
 
 /* Kernel CQs only: user CQs are polled in userspace. */
@@ -365,6 +367,10 @@ static int pedma_poll_cq(struct ib_cq *ibcq, int num, struct ib_wc *wc)
 		}
 		if (k->cqe.flags & PEDMA_CQE_F_GRH)
 			w->wc_flags |= IB_WC_GRH;
+		if (k->cqe.flags & PEDMA_CQE_F_INV) {
+			w->ex.invalidate_rkey = be32_to_cpu(k->cqe.imm_data);
+			w->wc_flags |= IB_WC_WITH_INVALIDATE;
+		}
 		cons++;
 	}
 	hdr->cons = cons;

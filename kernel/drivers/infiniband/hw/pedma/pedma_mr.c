@@ -12,6 +12,16 @@
  * Deregistration is synchronous: the table entry is invalidated, the peer
  * confirms it stopped using the key and finished its chains, our own
  * chains drain, and only then are the pages unpinned (architecture §4).
+ *
+ * Fast registration (FRWR): alloc_mr() reserves the page lists (ours and
+ * the published one in the heap) and an index; the MR starts invalid.
+ * IB_WR_REG_MR runs in send queue order under xlock (pedma_xfer.c): the
+ * page list map_mr_sg() built is copied and published, entry last, before
+ * the request completes, so every later request of that QP, and any peer
+ * told of the key by one, sees it.  LOCAL_INV and a peer's SEND_INV
+ * withdraw the entry and complete only after the peer acknowledged a sync
+ * requested after the withdrawal: no chain of the peer can then reach the
+ * pages (the same rule as deregistration, without sleeping).
  */
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -57,6 +67,7 @@ static void mr_publish(struct pedma_dev *dev, struct pedma_mr *mr)
 		.npages = cpu_to_le32(mr->npages),
 		.page_shift = mr->page_shift,
 		.type = mr->type,
+		.pd = cpu_to_le32(mr->pd_id),
 	};
 	void __iomem *slot = pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
 				       mr->index * sizeof(e));
@@ -65,10 +76,11 @@ static void mr_publish(struct pedma_dev *dev, struct pedma_mr *mr)
 		return;		/* withdrawn for good */
 	memcpy_toio(slot + 4, (u8 *)&e + 4, sizeof(e) - 4);
 	wmb();	/* the entry is valid once its key is */
-	writel(mr->ibmr.lkey, slot);
+	writel(mr->key, slot);
 }
 
-static int mr_insert(struct pedma_dev *dev, struct pedma_mr *mr)
+static int mr_insert(struct pedma_dev *dev, struct ib_pd *pd,
+		     struct pedma_mr *mr)
 {
 	unsigned long flags;
 	u32 index;
@@ -83,12 +95,17 @@ static int mr_insert(struct pedma_dev *dev, struct pedma_mr *mr)
 	if (ret)
 		goto err;
 	mr->index = index;
+	mr->pd_id = container_of(pd, struct pedma_pd, ibpd)->id;
+	/* A fast-reg MR is invalid until IB_WR_REG_MR. */
+	mr->valid = mr->type != PEDMA_MR_TYPE_FRWR;
 
 	spin_lock_irqsave(&dev->xlock, flags);
 	/* lkey == rkey: table index and an 8-bit generation */
-	mr->ibmr.lkey = index << 8 | dev->mr_gen++;
-	mr->ibmr.rkey = mr->ibmr.lkey;
-	mr_publish(dev, mr);
+	mr->key = index << 8 | dev->mr_gen++;
+	mr->ibmr.lkey = mr->key;
+	mr->ibmr.rkey = mr->key;
+	if (mr->valid)
+		mr_publish(dev, mr);
 	xa_store(&dev->mrs, index, mr, GFP_ATOMIC);
 	spin_unlock_irqrestore(&dev->xlock, flags);
 	return 0;
@@ -135,7 +152,7 @@ static struct ib_mr *pedma_get_dma_mr(struct ib_pd *pd, int access)
 	mr->type = PEDMA_MR_TYPE_DMA;
 	mr->length = U64_MAX;
 	mr->access = ib_to_acc(access);
-	ret = mr_insert(dev, mr);
+	ret = mr_insert(dev, pd, mr);
 	if (ret) {
 		kfree(mr);
 		return ERR_PTR(ret);
@@ -201,7 +218,7 @@ static struct ib_mr *pedma_reg_user_mr(struct ib_pd *pd, u64 start, u64 length,
 	for (i = 0; i < mr->npages; i++)
 		writeq(mr->pages[i], pedma_out(dev, mr->pages_off + i * 8));
 
-	ret = mr_insert(dev, mr);
+	ret = mr_insert(dev, pd, mr);
 	if (ret)
 		goto err_heap;
 	return &mr->ibmr;
@@ -225,8 +242,10 @@ static int pedma_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
 	mr_remove(dev, mr);
 	if (mr->pages_off)
 		pedma_heap_free(dev, mr->pages_off,
-				array_size(mr->npages, sizeof(__le64)));
+				array_size(mr->max_pages ?: mr->npages,
+					   sizeof(__le64)));
 	kvfree(mr->pages);
+	kfree(mr->map);
 	if (mr->umem)
 		ib_umem_release(mr->umem);
 	kfree(mr);
@@ -275,7 +294,7 @@ int pedma_local_seg(struct pedma_dev *dev, struct ib_pd *pd, u32 lkey,
 {
 	struct pedma_mr *mr = xa_load(&dev->mrs, lkey >> 8);
 
-	if (!mr || mr->ibmr.lkey != lkey || mr->ibmr.pd != pd ||
+	if (!mr || mr->key != lkey || !mr->valid || mr->ibmr.pd != pd ||
 	    (mr->access & need) != need)
 		return -EACCES;
 	if (mr->type == PEDMA_MR_TYPE_DMA) {
@@ -309,10 +328,11 @@ static u64 peer_page(const void *ctx, u32 i)
 /*
  * The same for a key of the peer, from its MR table in its area.  Every
  * field is untrusted: the entry is copied, the key compared, the page
- * array bounded by the area.  xlock held.
+ * array bounded by the area.  @pd nonzero: the MR must belong to that
+ * protection domain of the peer (the target QP's).  xlock held.
  */
-int pedma_peer_seg(struct pedma_dev *dev, u32 key, u64 addr, u64 len,
-		   u32 need, struct pedma_seg *seg)
+static int peer_seg(struct pedma_dev *dev, u32 key, u32 pd, u64 addr,
+		    u64 len, u32 need, struct pedma_seg *seg)
 {
 	u32 index = key >> 8, npages, off;
 	struct pedma_mr_ent e;
@@ -325,7 +345,8 @@ int pedma_peer_seg(struct pedma_dev *dev, u32 key, u64 addr, u64 len,
 	memcpy_fromio(&e, pedma_in(dev, PEDMA_AREA_MRTAB_OFF, 0) +
 		      index * sizeof(e), sizeof(e));
 	if (le32_to_cpu(e.key) != key ||
-	    (le32_to_cpu(e.access) & need) != need)
+	    (le32_to_cpu(e.access) & need) != need ||
+	    (pd && le32_to_cpu(e.pd) != pd))
 		return -EACCES;
 	if (e.type == PEDMA_MR_TYPE_DMA) {
 		seg->addr = addr;
@@ -337,7 +358,8 @@ int pedma_peer_seg(struct pedma_dev *dev, u32 key, u64 addr, u64 len,
 	shift = e.page_shift;
 	npages = le32_to_cpu(e.npages);
 	off = le32_to_cpu(e.pages_off);
-	if (e.type != PEDMA_MR_TYPE_PAGED || shift < 12 || shift > 30 ||
+	if ((e.type != PEDMA_MR_TYPE_PAGED && e.type != PEDMA_MR_TYPE_FRWR) ||
+	    shift < 12 || shift > 30 ||
 	    !in_mr_range(iova, length, addr, len))
 		return -EACCES;
 	/* The blocks must cover the MR, and the array lie in the area. */
@@ -355,8 +377,159 @@ int pedma_peer_seg(struct pedma_dev *dev, u32 key, u64 addr, u64 len,
 	return 0;
 }
 
+/* A receive SGE the peer published (it checked the PD when posting) */
+int pedma_peer_seg(struct pedma_dev *dev, u32 key, u64 addr, u64 len,
+		   u32 need, struct pedma_seg *seg)
+{
+	return peer_seg(dev, key, 0, addr, len, need, seg);
+}
+
+/* An rkey of the peer, used on a target QP of PD @pd (its id, nonzero) */
+int pedma_peer_rseg(struct pedma_dev *dev, u32 key, u32 pd, u64 addr,
+		    u64 len, u32 need, struct pedma_seg *seg)
+{
+	if (!pd)
+		return -EACCES;
+	return peer_seg(dev, key, pd, addr, len, need, seg);
+}
+
+static struct ib_mr *pedma_alloc_mr(struct ib_pd *pd, enum ib_mr_type type,
+				    u32 max_num_sg)
+{
+	struct pedma_dev *dev = to_pdev(pd->device);
+	struct pedma_mr *mr;
+	size_t bytes;
+	int ret;
+
+	if (type != IB_MR_TYPE_MEM_REG)
+		return ERR_PTR(-EOPNOTSUPP);
+	if (!max_num_sg || max_num_sg > PEDMA_MAX_FRWR_PAGES)
+		return ERR_PTR(-EINVAL);
+	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
+	if (!mr)
+		return ERR_PTR(-ENOMEM);
+	mr->type = PEDMA_MR_TYPE_FRWR;
+	mr->max_pages = max_num_sg;
+	mr->page_shift = PAGE_SHIFT;
+	mr->pages = kvcalloc(max_num_sg, sizeof(u64), GFP_KERNEL);
+	mr->map = kcalloc(max_num_sg, sizeof(u64), GFP_KERNEL);
+	if (!mr->pages || !mr->map) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	bytes = array_size(max_num_sg, sizeof(__le64));
+	mr->pages_off = pedma_heap_alloc(dev, bytes);
+	if (!mr->pages_off) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	ret = mr_insert(dev, pd, mr);
+	if (ret)
+		goto err_heap;
+	return &mr->ibmr;
+
+err_heap:
+	pedma_heap_free(dev, mr->pages_off, bytes);
+err_free:
+	kfree(mr->map);
+	kvfree(mr->pages);
+	kfree(mr);
+	return ERR_PTR(ret);
+}
+
+static int pedma_set_page(struct ib_mr *ibmr, u64 addr)
+{
+	struct pedma_mr *mr = to_pmr(ibmr);
+
+	if (mr->nmap >= mr->max_pages)
+		return -ENOMEM;
+	mr->map[mr->nmap++] = addr;
+	return 0;
+}
+
+/*
+ * Build the page list the next IB_WR_REG_MR publishes.  Only map[] and
+ * the ib_mr's iova/length change: a registration still valid keeps its
+ * translation until it is invalidated and registered again.
+ */
+static int pedma_map_mr_sg(struct ib_mr *ibmr, struct scatterlist *sg,
+			   int sg_nents, unsigned int *sg_offset)
+{
+	struct pedma_mr *mr = to_pmr(ibmr);
+
+	if (ibmr->page_size < SZ_4K || ibmr->page_size > SZ_1G ||
+	    !is_power_of_2(ibmr->page_size))
+		return -EINVAL;
+	mr->nmap = 0;
+	return ib_sg_to_pages(ibmr, sg, sg_nents, sg_offset, pedma_set_page);
+}
+
+/*
+ * IB_WR_REG_MR, in send queue order (xlock held): the MR must be of the
+ * QP's PD, invalid, and the key's index its own.  The page list and the
+ * entry are published (entry last) before the request completes.
+ */
+int pedma_mr_fast_reg(struct pedma_dev *dev, struct pedma_qp *qp,
+		      struct pedma_swqe *w)
+{
+	struct pedma_mr *mr = w->mr;
+	u64 pgsz = mr->ibmr.page_size;
+	u32 i;
+
+	if (mr->type != PEDMA_MR_TYPE_FRWR || mr->ibmr.pd != qp->ibqp.pd ||
+	    w->key >> 8 != mr->index || mr->valid || !mr->nmap ||
+	    mr->nmap > mr->max_pages || !mr->ibmr.length ||
+	    (mr->ibmr.iova & (pgsz - 1)) + mr->ibmr.length >
+	    (u64)mr->nmap * pgsz ||
+	    (w->access & ~(IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
+			   IB_ACCESS_REMOTE_READ)))
+		return -EINVAL;
+	if (dev->leaving)
+		return -ENODEV;
+	memcpy(mr->pages, mr->map, mr->nmap * sizeof(u64));
+	for (i = 0; i < mr->nmap; i++)
+		writeq(mr->pages[i], pedma_out(dev, mr->pages_off + i * 8));
+	mr->npages = mr->nmap;
+	mr->iova = mr->ibmr.iova;
+	mr->length = mr->ibmr.length;
+	mr->page_shift = ilog2(pgsz);
+	mr->access = ib_to_acc(w->access);
+	mr->key = w->key;
+	mr->valid = true;
+	wmb();	/* the page array before the entry that names it */
+	mr_publish(dev, mr);
+	/* flush the posted writes: the peer may be told the key next */
+	readl(pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
+			mr->index * sizeof(struct pedma_mr_ent)));
+	return 0;
+}
+
+/*
+ * Invalidate fast-reg MR @key of PD @pd (LOCAL_INV, or a peer's SEND_INV
+ * on a QP of @pd): withdraw its table entry.  Returns 1 when withdrawn now
+ * (the caller must sync with the peer before completing), 0 when it was
+ * invalid already, -EINVAL when the key names no such MR.  xlock held.
+ */
+int pedma_mr_withdraw(struct pedma_dev *dev, struct ib_pd *pd, u32 key,
+		      bool remote)
+{
+	struct pedma_mr *mr = xa_load(&dev->mrs, key >> 8);
+
+	if (!mr || mr->type != PEDMA_MR_TYPE_FRWR || mr->key != key ||
+	    mr->ibmr.pd != pd)
+		return -EINVAL;
+	if (!mr->valid)
+		return remote ? -EINVAL : 0;
+	mr->valid = false;
+	writel(0, pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
+			    mr->index * sizeof(struct pedma_mr_ent)));
+	return 1;
+}
+
 const struct ib_device_ops pedma_mr_ops = {
+	.alloc_mr = pedma_alloc_mr,
 	.dereg_mr = pedma_dereg_mr,
+	.map_mr_sg = pedma_map_mr_sg,
 	.get_dma_mr = pedma_get_dma_mr,
 	.reg_user_mr = pedma_reg_user_mr,
 };

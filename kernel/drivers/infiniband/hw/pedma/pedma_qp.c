@@ -302,6 +302,12 @@ static u8 ib_wr_to_op(enum ib_wr_opcode op)
 		return PEDMA_WQE_OP_SEND_IMM;
 	case IB_WR_RDMA_READ:
 		return PEDMA_WQE_OP_RDMA_READ;
+	case IB_WR_SEND_WITH_INV:
+		return PEDMA_WQE_OP_SEND_INV;
+	case IB_WR_REG_MR:
+		return PEDMA_WQE_OP_REG_MR;
+	case IB_WR_LOCAL_INV:
+		return PEDMA_WQE_OP_LOCAL_INV;
 	default:
 		return U8_MAX;
 	}
@@ -447,6 +453,14 @@ static int post_send_kernel(struct pedma_qp *qp, const struct ib_send_wr *wr,
 		    op == PEDMA_WQE_OP_RDMA_READ) {
 			w->rkey = rdma_wr(wr)->rkey;
 			w->remote_addr = rdma_wr(wr)->remote_addr;
+		}
+		if (op == PEDMA_WQE_OP_SEND_INV ||
+		    op == PEDMA_WQE_OP_LOCAL_INV)
+			w->key = wr->ex.invalidate_rkey;
+		if (op == PEDMA_WQE_OP_REG_MR) {
+			w->mr = to_pmr(reg_wr(wr)->mr);
+			w->key = reg_wr(wr)->key;
+			w->access = reg_wr(wr)->access;
 		}
 		if (qp->ud) {
 			const struct ib_ud_wr *ud = ud_wr(wr);
@@ -661,6 +675,45 @@ static int pedma_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 }
 
 /* A completion record from the peer: a receive was used.  xlock held. */
+/*
+ * A SEND_INV record at the head of the peer's stream (pedma_data_event()):
+ * withdraw the fast-reg MR it names, once, then hold the record (and every
+ * later one) until the peer acknowledged a sync requested after the
+ * withdrawal, so that no chain of the peer can reach the MR once the
+ * receive completes.  A key that names no valid MR of the receiving QP's
+ * PD fails the receive (IB_WC_LOC_PROT_ERR).  Returns true when the record
+ * may be taken.  xlock held.
+ */
+bool pedma_recv_inv(struct pedma_dev *dev, struct pedma_rec *rec)
+{
+	struct pedma_qp *qp;
+	int ret;
+
+	if (dev->rinv_pending) {
+		if (!pedma_sync_acked(dev, dev->rinv_seq))
+			return false;
+		dev->rinv_pending = false;
+		return true;
+	}
+	if (rec->status != PEDMA_REC_ST_OK)
+		return true;
+	qp = xa_load(&dev->qps, le32_to_cpu(rec->dst_qpn));
+	if (!qp || qp->dying || qp->ud || qp->state < IB_QPS_RTR ||
+	    le32_to_cpu(rec->src_qpn) != qp->attr.dest_qp_num)
+		return true;	/* pedma_recv_record() ignores it */
+	ret = pedma_mr_withdraw(dev, qp->ibqp.pd, le32_to_cpu(rec->inv_rkey),
+				true);
+	if (ret < 0) {
+		rec->status = PEDMA_REC_ST_PROT_ERR;
+		return true;
+	}
+	if (!ret)
+		return true;
+	dev->rinv_seq = pedma_sync_request(dev);
+	dev->rinv_pending = true;
+	return false;
+}
+
 void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec)
 {
 	struct pedma_qp *qp = xa_load(&dev->qps, le32_to_cpu(rec->dst_qpn));
@@ -706,6 +759,10 @@ void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec)
 	    rec->opcode == PEDMA_REC_OP_WRITE_IMM) {
 		cqe.flags = PEDMA_CQE_F_IMM;
 		cqe.imm_data = rec->imm;
+	} else if (rec->opcode == PEDMA_REC_OP_SEND_INV && !cqe.status &&
+		   !qp->ud) {
+		cqe.flags = PEDMA_CQE_F_INV;
+		cqe.imm_data = cpu_to_be32(le32_to_cpu(rec->inv_rkey));
 	}
 	cqe.byte_len = cqe.status ? 0 : le32_to_cpu(rec->byte_len);
 	cqe.qp_num = qp->qpn;

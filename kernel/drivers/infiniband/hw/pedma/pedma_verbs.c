@@ -53,7 +53,10 @@ static int pedma_query_device(struct ib_device *ibdev,
 	attr->max_srq_sge = PEDMA_MAX_SGE;
 	attr->max_pkeys = 1;
 	attr->local_ca_ack_delay = 15;
-	attr->device_cap_flags = IB_DEVICE_RC_RNR_NAK_GEN;
+	/* FRWR: REG_MR, LOCAL_INV, SEND_WITH_INV (pedma_mr.c) */
+	attr->device_cap_flags = IB_DEVICE_RC_RNR_NAK_GEN |
+				 IB_DEVICE_MEM_MGT_EXTENSIONS;
+	attr->max_fast_reg_page_list_len = PEDMA_MAX_FRWR_PAGES;
 	return 0;
 }
 
@@ -191,10 +194,16 @@ static int pedma_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 {
 	struct pedma_dev *dev = to_pdev(ibpd->device);
 
+	struct pedma_pd *pd = container_of(ibpd, struct pedma_pd, ibpd);
+
 	if (atomic_inc_return(&dev->npd) > PEDMA_MAX_PD) {
 		atomic_dec(&dev->npd);
 		return -ENOMEM;
 	}
+	/* Its id in the window: MR entries and QP directory entries. */
+	do {
+		pd->id = atomic_inc_return(&dev->pd_ids);
+	} while (!pd->id);
 	return 0;
 }
 

@@ -38,6 +38,13 @@
  * missing, not ready, has another Q_Key or no receive posted is skipped;
  * the send completes once every target had its turn.
  *
+ * Fast registration (pedma_mr.c) runs in send queue order too: REG_MR
+ * publishes the MR before it completes; LOCAL_INV withdraws it and
+ * completes once the peer acknowledged a sync requested after that (the
+ * QP waits on the RNR list, woken by the peer's doorbell, bounded by
+ * PEDMA_PEER_SYNC_TIMEOUT).  SEND_WITH_INV is a SEND whose record names
+ * the rkey; the receiver invalidates (pedma_recv_inv()).
+ *
  * Everything here runs under dev->xlock.
  */
 #include <linux/io.h>
@@ -60,7 +67,7 @@ static bool op_to_remote(u8 op)
 static bool op_needs_rqe(u8 op)
 {
 	return op == PEDMA_WQE_OP_SEND || op == PEDMA_WQE_OP_SEND_IMM ||
-	       op == PEDMA_WQE_OP_RDMA_WRITE_IMM;
+	       op == PEDMA_WQE_OP_SEND_INV || op == PEDMA_WQE_OP_RDMA_WRITE_IMM;
 }
 
 /* Channel type for data flowing local -> remote (@to_remote) or back */
@@ -79,6 +86,10 @@ static u8 wqe_cqe_opcode(u8 op)
 		return PEDMA_CQE_OP_RDMA_WRITE;
 	case PEDMA_WQE_OP_RDMA_READ:
 		return PEDMA_CQE_OP_RDMA_READ;
+	case PEDMA_WQE_OP_REG_MR:
+		return PEDMA_CQE_OP_REG_MR;
+	case PEDMA_WQE_OP_LOCAL_INV:
+		return PEDMA_CQE_OP_LOCAL_INV;
 	default:
 		return PEDMA_CQE_OP_SEND;
 	}
@@ -102,6 +113,7 @@ static void complete_cur(struct pedma_qp *qp, u8 status)
 	qp->req.ready = false;
 	qp->req.rqe_taken = false;
 	qp->req.ud_more = false;
+	qp->req.inv_wait = false;
 	qp->req.done = 0;
 	WRITE_ONCE(qp->sq_cur, qp->sq_cur + 1);
 	pedma_stats_wc(qp->dev, w->opcode, qp->ud, w->length, status);
@@ -321,6 +333,10 @@ static void post_record(struct pedma_qp *qp, struct pedma_swqe *w, u8 status)
 	case PEDMA_WQE_OP_SEND_IMM:
 		rec.opcode = PEDMA_REC_OP_SEND_IMM;
 		break;
+	case PEDMA_WQE_OP_SEND_INV:
+		rec.opcode = PEDMA_REC_OP_SEND_INV;
+		rec.inv_rkey = cpu_to_le32(w->key);
+		break;
 	default:
 		rec.opcode = PEDMA_REC_OP_WRITE_IMM;
 		break;
@@ -381,11 +397,13 @@ static int remote_seg(struct pedma_qp *qp, struct pedma_swqe *w, u64 off,
 	switch (w->opcode) {
 	case PEDMA_WQE_OP_RDMA_WRITE:
 	case PEDMA_WQE_OP_RDMA_WRITE_IMM:
-		return pedma_peer_seg(qp->dev, w->rkey, w->remote_addr + off,
-				      len, PEDMA_ACC_REMOTE_WRITE, seg);
+		return pedma_peer_rseg(qp->dev, w->rkey, qp->req.dst_pd,
+				       w->remote_addr + off, len,
+				       PEDMA_ACC_REMOTE_WRITE, seg);
 	case PEDMA_WQE_OP_RDMA_READ:
-		return pedma_peer_seg(qp->dev, w->rkey, w->remote_addr + off,
-				      len, PEDMA_ACC_REMOTE_READ, seg);
+		return pedma_peer_rseg(qp->dev, w->rkey, qp->req.dst_pd,
+				       w->remote_addr + off, len,
+				       PEDMA_ACC_REMOTE_READ, seg);
 	}
 	for (i = 0; i < q->num_sge; i++) {
 		u32 l = le32_to_cpu(q->sge[i].length);
@@ -518,6 +536,50 @@ static bool ud_start(struct pedma_qp *qp, struct pedma_swqe *w)
 }
 
 /*
+ * REG_MR and LOCAL_INV: local work, in send queue order.  LOCAL_INV
+ * withdraws the MR, asks the peer to sync and completes once it
+ * acknowledged (its doorbell wakes the QP through the RNR list; the timer
+ * bounds the wait): no chain of the peer can reach the MR after the
+ * completion.  Always false: the request completed or waits.
+ */
+static bool local_op(struct pedma_qp *qp, struct pedma_swqe *w)
+{
+	struct pedma_dev *dev = qp->dev;
+	int ret;
+
+	if (w->opcode == PEDMA_WQE_OP_REG_MR) {
+		complete_cur(qp, pedma_mr_fast_reg(dev, qp, w) ?
+				 IB_WC_MW_BIND_ERR : IB_WC_SUCCESS);
+		return false;
+	}
+	if (!qp->req.inv_wait) {
+		ret = pedma_mr_withdraw(dev, qp->ibqp.pd, w->key, false);
+		if (ret <= 0) {
+			complete_cur(qp, ret ? IB_WC_LOC_PROT_ERR :
+					 IB_WC_SUCCESS);
+			return false;
+		}
+		qp->req.inv_wait = true;
+		qp->req.inv_seq = pedma_sync_request(dev);
+		qp->req.inv_end = jiffies + PEDMA_PEER_SYNC_TIMEOUT;
+	}
+	if (pedma_sync_acked(dev, qp->req.inv_seq)) {
+		complete_cur(qp, IB_WC_SUCCESS);
+		return false;
+	}
+	if (time_after_eq(jiffies, qp->req.inv_end)) {
+		ibdev_warn(&dev->ibdev,
+			   "QP %u: peer did not confirm the invalidation of MR %#x\n",
+			   qp->qpn, w->key);
+		complete_cur(qp, IB_WC_GENERAL_ERR);
+		return false;
+	}
+	wait_peer(qp);
+	mod_timer(&qp->rnr_timer, qp->req.inv_end);
+	return false;
+}
+
+/*
  * Start the request at sq_cur: all checks before any DMA.  Returns true if
  * the request is ready for chains, false if it completed or must wait.
  */
@@ -541,6 +603,9 @@ static bool start_cur(struct pedma_qp *qp)
 		if (!begin_ok(qp, w))
 			return false;
 	}
+	if (w->opcode == PEDMA_WQE_OP_REG_MR ||
+	    w->opcode == PEDMA_WQE_OP_LOCAL_INV)
+		return local_op(qp, w);
 
 	/*
 	 * The responder: gone, not ready or not ours means no answer.  As an
@@ -558,21 +623,25 @@ static bool start_cur(struct pedma_qp *qp)
 		retry_start(qp);
 		return false;
 	}
+	/* rkeys must belong to the responder QP's protection domain */
+	qp->req.dst_pd = le32_to_cpu(d.pd);
 
 	switch (w->opcode) {
 	case PEDMA_WQE_OP_RDMA_WRITE:
 	case PEDMA_WQE_OP_RDMA_WRITE_IMM:
 		if (!(d.access & PEDMA_ACC_REMOTE_WRITE) ||
-		    pedma_peer_seg(dev, w->rkey, w->remote_addr, w->length,
-				   PEDMA_ACC_REMOTE_WRITE, &seg)) {
+		    pedma_peer_rseg(dev, w->rkey, qp->req.dst_pd,
+				    w->remote_addr, w->length,
+				    PEDMA_ACC_REMOTE_WRITE, &seg)) {
 			complete_cur(qp, IB_WC_REM_ACCESS_ERR);
 			return false;
 		}
 		break;
 	case PEDMA_WQE_OP_RDMA_READ:
 		if (!(d.access & PEDMA_ACC_REMOTE_READ) ||
-		    pedma_peer_seg(dev, w->rkey, w->remote_addr, w->length,
-				   PEDMA_ACC_REMOTE_READ, &seg)) {
+		    pedma_peer_rseg(dev, w->rkey, qp->req.dst_pd,
+				    w->remote_addr, w->length,
+				    PEDMA_ACC_REMOTE_READ, &seg)) {
 			complete_cur(qp, IB_WC_REM_ACCESS_ERR);
 			return false;
 		}
