@@ -102,23 +102,38 @@ static int pedma_fill_res_cq(struct sk_buff *msg, struct ib_cq *ibcq)
 	return res_put(msg, a, i);
 }
 
-/* An MR's fields do not change while it is registered. */
+/*
+ * A fast-registration MR's translation, access and key change at REG_MR
+ * and LOCAL_INV under xlock; the other MR types never change after
+ * creation, so one rule covers both: read them under xlock.
+ */
 static int pedma_fill_res_mr(struct sk_buff *msg, struct ib_mr *ibmr)
 {
 	struct pedma_mr *mr = to_pmr(ibmr);
-	const struct res_attr a[] = {
-		{ "index", mr->index },
-		{ "type", mr->type },
-		{ "access", mr->access, true },
-		{ "iova", mr->iova, true },
-		{ "length", mr->length },
-		{ "page_shift", mr->page_shift },
-		{ "npages", mr->npages },
-		{ "published", mr->pages_off != 0 },
-		{ "user", !!mr->umem },
+	struct pedma_dev *dev = to_pdev(ibmr->device);
+	unsigned long flags;
+	struct res_attr a[] = {
+		{ "index" }, { "type" }, { "access", 0, true },
+		{ "iova", 0, true }, { "length" }, { "page_shift" },
+		{ "npages" }, { "key", 0, true }, { "valid" },
+		{ "published" }, { "user" },
 	};
+	unsigned int i = 0;
 
-	return res_put(msg, a, ARRAY_SIZE(a));
+	spin_lock_irqsave(&dev->xlock, flags);
+	a[i++].val = mr->index;
+	a[i++].val = mr->type;
+	a[i++].val = mr->access;
+	a[i++].val = mr->iova;
+	a[i++].val = mr->length;
+	a[i++].val = mr->page_shift;
+	a[i++].val = mr->npages;
+	a[i++].val = mr->key;
+	a[i++].val = mr->valid;
+	a[i++].val = mr->pages_off != 0;
+	a[i++].val = !!mr->umem;
+	spin_unlock_irqrestore(&dev->xlock, flags);
+	return res_put(msg, a, i);
 }
 
 #ifdef PEDMA_HAVE_FILL_RES_SRQ_ENTRY
