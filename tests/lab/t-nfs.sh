@@ -41,7 +41,7 @@ nfs_server_up() {
 	exportfs -o rw,fsid=0,no_root_squash,no_subtree_check,insecure \
 		"$CM_PEER:$NFS_EXPORT" || { echo "exportfs failed"; return 1; }
 	rpc.mountd -N 2 -N 3 --no-udp || { echo "rpc.mountd failed"; return 1; }
-	rpc.nfsd -N 2 -N 3 --no-udp 4 || { echo "rpc.nfsd failed"; return 1; }
+	rpc.nfsd -N 3 --no-udp 4 || { echo "rpc.nfsd failed"; return 1; }
 	echo "rdma $NFS_PORT" >/proc/fs/nfsd/portlist ||
 		{ echo "nfsd refused 'rdma $NFS_PORT' in its portlist"; return 1; }
 	cat /proc/fs/nfsd/portlist
