@@ -34,6 +34,7 @@
 #include <linux/genalloc.h>
 #include <linux/timer.h>
 #include <linux/wait.h>
+#include <linux/idr.h>
 #include <linux/xarray.h>
 #include <rdma/ib_umem.h>
 #include <rdma/ib_verbs.h>
@@ -320,7 +321,7 @@ struct pedma_dev {
 	struct pedma_backend *be;
 	struct pedma_link link;
 	atomic_t npd;
-	atomic_t pd_ids;		/* PD ids published in the window */
+	struct ida pd_ida;		/* PD ids published in the window: unique among live PDs */
 
 	spinlock_t xlock;		/* the data path: see above */
 	bool xfer_up;			/* channels set up; WRITE_ONCE under xlock */

@@ -43,6 +43,7 @@ struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 	xa_init_flags(&dev->qps, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
 	xa_init_flags(&dev->mrs, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
 	xa_init_flags(&dev->ahs, XA_FLAGS_ALLOC1);
+	ida_init(&dev->pd_ida);
 	spin_lock_init(&dev->notify_lock);
 	INIT_LIST_HEAD(&dev->notify_list);
 	INIT_LIST_HEAD(&dev->event_list);
@@ -161,6 +162,7 @@ void pedma_dev_destroy(struct pedma_dev *dev)
 	xa_destroy(&dev->ahs);
 	xa_destroy(&dev->qps);
 	xa_destroy(&dev->mrs);
+	ida_destroy(&dev->pd_ida);
 	pedma_link_destroy(dev);
 	destroy_workqueue(dev->notify_wq);	/* drains it */
 	pedma_stats_destroy(dev);

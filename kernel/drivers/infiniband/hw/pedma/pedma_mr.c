@@ -358,11 +358,17 @@ static int peer_seg(struct pedma_dev *dev, u32 key, u32 pd, u64 addr,
 	shift = e.page_shift;
 	npages = le32_to_cpu(e.npages);
 	off = le32_to_cpu(e.pages_off);
+	/*
+	 * Bound the length first (no MR is longer than PEDMA_MAX_MR_SIZE, and
+	 * its blocks must fit in npages), so that none of the sums below can
+	 * wrap; then the blocks must cover the MR and the array lie in the
+	 * area, and the first block of the range is one of the MR's.
+	 */
 	if ((e.type != PEDMA_MR_TYPE_PAGED && e.type != PEDMA_MR_TYPE_FRWR) ||
-	    shift < 12 || shift > 30 ||
+	    shift < 12 || shift > 30 || !length ||
+	    length > PEDMA_MAX_MR_SIZE || length > ((u64)npages << shift) ||
 	    !in_mr_range(iova, length, addr, len))
 		return -EACCES;
-	/* The blocks must cover the MR, and the array lie in the area. */
 	blocks = ((iova & ((1ULL << shift) - 1)) + length + (1ULL << shift) - 1)
 		 >> shift;
 	pp.base = pedma_in(dev, off, (u64)npages * 8);
@@ -373,6 +379,8 @@ static int peer_seg(struct pedma_dev *dev, u32 key, u32 pd, u64 addr,
 		seg->len = 0;
 		return 0;
 	}
+	if (((iova & ((1ULL << shift) - 1)) + (addr - iova)) >> shift >= npages)
+		return -EACCES;
 	paged_seg(iova, shift, npages, addr - iova, len, peer_page, &pp, seg);
 	return 0;
 }
@@ -472,26 +480,38 @@ static int pedma_map_mr_sg(struct ib_mr *ibmr, struct scatterlist *sg,
 int pedma_mr_fast_reg(struct pedma_dev *dev, struct pedma_qp *qp,
 		      struct pedma_swqe *w)
 {
-	struct pedma_mr *mr = w->mr;
-	u64 pgsz = mr->ibmr.page_size;
-	u32 i;
+	struct pedma_mr *mr = xa_load(&dev->mrs, w->key >> 8);
+	u64 pgsz, iova, length;
+	u32 i, nmap;
 
+	/*
+	 * The MR the work request named must still be the one its key
+	 * indexes: a ULP that deregistered it with the request queued gets
+	 * an error, not a write through a freed pointer.  Its fields are
+	 * read once: map_mr_sg() does not take xlock.
+	 */
+	if (!mr || mr != w->mr)
+		return -EINVAL;
+	pgsz = READ_ONCE(mr->ibmr.page_size);
+	iova = READ_ONCE(mr->ibmr.iova);
+	length = READ_ONCE(mr->ibmr.length);
+	nmap = READ_ONCE(mr->nmap);
 	if (mr->type != PEDMA_MR_TYPE_FRWR || mr->ibmr.pd != qp->ibqp.pd ||
-	    w->key >> 8 != mr->index || mr->valid || !mr->nmap ||
-	    mr->nmap > mr->max_pages || !mr->ibmr.length ||
-	    (mr->ibmr.iova & (pgsz - 1)) + mr->ibmr.length >
-	    (u64)mr->nmap * pgsz ||
+	    mr->valid || !nmap || nmap > mr->max_pages || !length ||
+	    pgsz < SZ_4K || pgsz > SZ_1G || !is_power_of_2(pgsz) ||
+	    length > PEDMA_MAX_MR_SIZE ||
+	    (iova & (pgsz - 1)) + length > (u64)nmap * pgsz ||
 	    (w->access & ~(IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
 			   IB_ACCESS_REMOTE_READ)))
 		return -EINVAL;
 	if (dev->leaving)
 		return -ENODEV;
-	memcpy(mr->pages, mr->map, mr->nmap * sizeof(u64));
-	for (i = 0; i < mr->nmap; i++)
+	memcpy(mr->pages, mr->map, nmap * sizeof(u64));
+	for (i = 0; i < nmap; i++)
 		writeq(mr->pages[i], pedma_out(dev, mr->pages_off + i * 8));
-	mr->npages = mr->nmap;
-	mr->iova = mr->ibmr.iova;
-	mr->length = mr->ibmr.length;
+	mr->npages = nmap;
+	mr->iova = iova;
+	mr->length = length;
 	mr->page_shift = ilog2(pgsz);
 	mr->access = ib_to_acc(w->access);
 	mr->key = w->key;

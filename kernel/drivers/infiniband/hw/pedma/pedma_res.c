@@ -105,7 +105,10 @@ static int pedma_fill_res_cq(struct sk_buff *msg, struct ib_cq *ibcq)
 /*
  * A fast-registration MR's translation, access and key change at REG_MR
  * and LOCAL_INV under xlock; the other MR types never change after
- * creation, so one rule covers both: read them under xlock.
+ * creation, so one rule covers both: read them under xlock.  Neither the
+ * key nor the iova is shown: this callback also serves users without
+ * CAP_NET_ADMIN, from whom the core hides keys (a kernel ULP's rkey and
+ * address are what a remote access needs).
  */
 static int pedma_fill_res_mr(struct sk_buff *msg, struct ib_mr *ibmr)
 {
@@ -114,8 +117,7 @@ static int pedma_fill_res_mr(struct sk_buff *msg, struct ib_mr *ibmr)
 	unsigned long flags;
 	struct res_attr a[] = {
 		{ "index" }, { "type" }, { "access", 0, true },
-		{ "iova", 0, true }, { "length" }, { "page_shift" },
-		{ "npages" }, { "key", 0, true }, { "valid" },
+		{ "length" }, { "page_shift" }, { "npages" }, { "valid" },
 		{ "published" }, { "user" },
 	};
 	unsigned int i = 0;
@@ -124,11 +126,9 @@ static int pedma_fill_res_mr(struct sk_buff *msg, struct ib_mr *ibmr)
 	a[i++].val = mr->index;
 	a[i++].val = mr->type;
 	a[i++].val = mr->access;
-	a[i++].val = mr->iova;
 	a[i++].val = mr->length;
 	a[i++].val = mr->page_shift;
 	a[i++].val = mr->npages;
-	a[i++].val = mr->key;
 	a[i++].val = mr->valid;
 	a[i++].val = mr->pages_off != 0;
 	a[i++].val = !!mr->umem;

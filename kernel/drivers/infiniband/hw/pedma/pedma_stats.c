@@ -196,6 +196,9 @@ void pedma_stats_wc(struct pedma_dev *dev, u8 wqe_op, bool ud, u64 len,
 		pedma_ctr_inc(dev, wc_err_ctr(status));
 		return;
 	}
+	/* REG_MR and LOCAL_INV move nothing across the link */
+	if (wqe_op == PEDMA_WQE_OP_REG_MR || wqe_op == PEDMA_WQE_OP_LOCAL_INV)
+		return;
 	pedma_ctr_inc(dev, PEDMA_CTR_TX_REQS + cls);
 	pedma_ctr_add(dev, PEDMA_CTR_TX_BYTES + cls, len);
 	pedma_ctr_add(dev, cls == PEDMA_CLS_READ ? PEDMA_CTR_GET_PKTS :
@@ -208,6 +211,26 @@ void pedma_stats_wc(struct pedma_dev *dev, u8 wqe_op, bool ud, u64 len,
  * again (its area has a new gen) counts from zero: what it had counted
  * before is kept in base.
  */
+/*
+ * A 64-bit count the peer writes low half first: read high, low, high
+ * again until the high halves agree (a few tries), so that a read racing
+ * a carry cannot pair a new low half with an old high one and come out
+ * 4 GiB too high.  One that comes out too low (or 0, when the halves
+ * never agreed) is dropped by the caller's "never backwards" rule.
+ */
+static u64 peer_read64(void __iomem *p)
+{
+	u32 hi, lo, again = readl(p + 4);
+	unsigned int tries = 4;
+
+	do {
+		hi = again;
+		lo = readl(p);
+		again = readl(p + 4);
+	} while (again != hi && --tries);
+	return again == hi ? (u64)hi << 32 | lo : 0;	/* 0: never taken */
+}
+
 void pedma_stats_hb(struct pedma_dev *dev)
 {
 	struct pedma_peer_stats *ps = &dev->peer_stats;
@@ -233,7 +256,7 @@ void pedma_stats_hb(struct pedma_dev *dev)
 	gen = readl(dev->in + PEDMA_AREA_CTRL_OFF +
 		    offsetof(struct pedma_area_ctrl, gen));
 	for (i = 0; i < PEDMA_NPUB; i++) {
-		u64 val = lo_hi_readq(in + i * sizeof(u64));
+		u64 val = peer_read64(in + i * sizeof(u64));
 
 		if (gen != ps->gen) {
 			WRITE_ONCE(ps->base[i], ps->base[i] + ps->last[i]);

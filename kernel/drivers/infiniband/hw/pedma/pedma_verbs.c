@@ -193,23 +193,33 @@ static void pedma_dealloc_ucontext(struct ib_ucontext *ibuc)
 static int pedma_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 {
 	struct pedma_dev *dev = to_pdev(ibpd->device);
-
 	struct pedma_pd *pd = container_of(ibpd, struct pedma_pd, ibpd);
+	int ret;
 
 	if (atomic_inc_return(&dev->npd) > PEDMA_MAX_PD) {
 		atomic_dec(&dev->npd);
 		return -ENOMEM;
 	}
-	/* Its id in the window: MR entries and QP directory entries. */
-	do {
-		pd->id = atomic_inc_return(&dev->pd_ids);
-	} while (!pd->id);
+	/*
+	 * Its id in the window (MR entries and QP directory entries), unique
+	 * among live PDs; 0 means none.  An id comes back only after its PD
+	 * was deallocated, when no MR or QP of it is left to name it.
+	 */
+	ret = ida_alloc_min(&dev->pd_ida, 1, GFP_KERNEL);
+	if (ret < 0) {
+		atomic_dec(&dev->npd);
+		return ret;
+	}
+	pd->id = ret;
 	return 0;
 }
 
 static int pedma_dealloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 {
-	atomic_dec(&to_pdev(ibpd->device)->npd);
+	struct pedma_dev *dev = to_pdev(ibpd->device);
+
+	ida_free(&dev->pd_ida, container_of(ibpd, struct pedma_pd, ibpd)->id);
+	atomic_dec(&dev->npd);
 	return 0;
 }
 

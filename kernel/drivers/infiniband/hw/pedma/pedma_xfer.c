@@ -549,7 +549,7 @@ static bool local_op(struct pedma_qp *qp, struct pedma_swqe *w)
 
 	if (w->opcode == PEDMA_WQE_OP_REG_MR) {
 		complete_cur(qp, pedma_mr_fast_reg(dev, qp, w) ?
-				 IB_WC_MW_BIND_ERR : IB_WC_SUCCESS);
+				 IB_WC_LOC_QP_OP_ERR : IB_WC_SUCCESS);
 		return false;
 	}
 	if (!qp->req.inv_wait) {
