@@ -357,11 +357,15 @@ struct pedma_dev {
 	bool peer_sync_pending;
 	u32 peer_sync_snap[2][PEDMA_MAX_CHAN];
 	/*
-	 * A peer SEND_INV record waits at rec_cons until the peer
-	 * acknowledged the sync that followed the invalidation (pedma_mr.c)
+	 * A peer SEND_INV record held at rec_cons until the peer acknowledged
+	 * the sync that followed the invalidation (pedma_recv_inv()).  The
+	 * record as read and checked when its MR was withdrawn is kept: it is
+	 * the one delivered, whatever the window's slot says by then.
 	 */
 	bool rinv_pending;
-	u32 rinv_seq;
+	u32 rinv_seq;			/* our sync request */
+	unsigned long rinv_end;		/* jiffies: the peer is taken as dead */
+	struct pedma_rec rinv_rec;	/* its seq is rec_cons while pending */
 	wait_queue_head_t sync_wq;	/* mr sync acks, chain completions */
 
 	struct pedma_sa *sa;		/* SM side only (pedma_sa.c) */
@@ -701,6 +705,7 @@ static inline void *pedma_uring_slot(struct pedma_uring *ur, u32 idx)
 int pedma_area_init(struct pedma_dev *dev);
 void pedma_area_destroy(struct pedma_dev *dev);
 void pedma_area_link_up(struct pedma_dev *dev);
+void pedma_area_link_down(struct pedma_dev *dev);
 void pedma_area_withdraw(struct pedma_dev *dev);
 u32 pedma_heap_alloc(struct pedma_dev *dev, size_t size);
 void pedma_heap_free(struct pedma_dev *dev, u32 off, size_t size);
@@ -758,6 +763,9 @@ void pedma_qp_drain_usq(struct pedma_qp *qp);
 void pedma_qp_sq_drained(struct pedma_qp *qp);
 void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec);
 bool pedma_recv_inv(struct pedma_dev *dev, struct pedma_rec *rec);
+bool pedma_recv_inv_held(struct pedma_dev *dev, struct pedma_rec *rec);
+void pedma_recv_inv_reset(struct pedma_dev *dev);
+bool pedma_recv_inv_expired(struct pedma_dev *dev);
 void pedma_recv_cqe(struct pedma_qp *qp, u64 wr_id, u8 status);
 void pedma_flush_rearm(struct pedma_dev *dev);
 

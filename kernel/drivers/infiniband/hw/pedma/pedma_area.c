@@ -97,7 +97,21 @@ void pedma_area_link_up(struct pedma_dev *dev)
 	dev->peer_sync_seen = in_ctrl(dev, CTRL_OFF(mr_sync_req));
 	dev->peer_sync_pending = false;
 	out_ctrl(dev, CTRL_OFF(mr_sync_ack), dev->peer_sync_seen);
-	dev->rinv_pending = false;
+	pedma_recv_inv_reset(dev);
+}
+
+/*
+ * The link went down (after pedma_xfer_link_down(): the receives are
+ * flushed): a SEND_INV held for the peer's acknowledgment is dropped with
+ * its receive, never completed as invalidated.  Link workqueue.
+ */
+void pedma_area_link_down(struct pedma_dev *dev)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->xlock, flags);
+	pedma_recv_inv_reset(dev);
+	spin_unlock_irqrestore(&dev->xlock, flags);
 }
 
 u32 pedma_heap_alloc(struct pedma_dev *dev, size_t size)
@@ -354,12 +368,16 @@ void pedma_data_event(struct pedma_dev *dev)
 
 		memcpy_fromio(&rec, dev->in + PEDMA_AREA_REC_OFF +
 			      slot * sizeof(rec), sizeof(rec));
-		if (le32_to_cpu(rec.seq) != dev->rec_cons)
+		if (dev->rinv_pending) {
+			/* the held SEND_INV: its first reading is delivered */
+			if (!pedma_recv_inv_held(dev, &rec))
+				break;
+		} else if (le32_to_cpu(rec.seq) != dev->rec_cons) {
 			break;	/* not visible yet: the next doorbell comes */
-		/* SEND_INV: this record waits until the peer cannot reach the MR */
-		if (rec.opcode == PEDMA_REC_OP_SEND_INV &&
-		    !pedma_recv_inv(dev, &rec))
-			break;
+		} else if (rec.opcode == PEDMA_REC_OP_SEND_INV &&
+			   !pedma_recv_inv(dev, &rec)) {
+			break;	/* held until the peer cannot reach the MR */
+		}
 		dev->rec_cons++;
 		pedma_recv_record(dev, &rec);
 	}

@@ -205,6 +205,7 @@ static void link_set_down(struct pedma_dev *dev, const char *why,
 	}
 	WRITE_ONCE(link->up, false);
 	pedma_xfer_link_down(dev, peer_quiet);
+	pedma_area_link_down(dev);
 	link->self.state = PEDMA_HS_INIT;
 	write_self(dev);
 	pedma_ctr_inc(dev, PEDMA_CTR_LINK_DOWN);
@@ -327,6 +328,19 @@ static void link_hb_work(struct work_struct *work)
 		link->peer_stale = true;
 		link_set_down(dev, "peer heartbeat lost", false);
 	}
+	if (link->up && pedma_recv_inv_expired(dev)) {
+		/*
+		 * A SEND_INV held past PEDMA_PEER_SYNC_TIMEOUT: the peer
+		 * never confirmed it stopped using the MR, and every later
+		 * record waits behind it.  Dead, as with a lost heartbeat: it
+		 * may still run chains (not quiet), and the held receive is
+		 * flushed rather than completed as invalidated.
+		 */
+		link->self.peer_gen = 0;
+		link->peer_stale = true;
+		link_set_down(dev, "peer did not confirm a remote invalidation",
+			      false);
+	}
 	link_eval(dev);
 	pedma_stats_hb(dev);
 	queue_delayed_work(link->wq, &link->hb_work, PEDMA_HB_PERIOD);
@@ -400,6 +414,7 @@ void pedma_link_stop(struct pedma_dev *dev, bool peer_quiet)
 	if (link->up) {
 		WRITE_ONCE(link->up, false);
 		pedma_xfer_link_down(dev, peer_quiet);
+		pedma_area_link_down(dev);
 		port_event(dev, IB_EVENT_PORT_ERR);
 	} else if (peer_quiet) {
 		pedma_xfer_peer_quiet(dev);

@@ -19,6 +19,7 @@
 #include <linux/capability.h>
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
+#include <linux/jiffies.h>
 #include <linux/random.h>
 #include <linux/vmalloc.h>
 
@@ -674,27 +675,25 @@ static int pedma_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 	return ret;
 }
 
-/* A completion record from the peer: a receive was used.  xlock held. */
 /*
- * A SEND_INV record at the head of the peer's stream (pedma_data_event()):
- * withdraw the fast-reg MR it names, once, then hold the record (and every
- * later one) until the peer acknowledged a sync requested after the
- * withdrawal, so that no chain of the peer can reach the MR once the
- * receive completes.  A key that names no valid MR of the receiving QP's
- * PD fails the receive (IB_WC_LOC_PROT_ERR).  Returns true when the record
- * may be taken.  xlock held.
+ * A SEND_INV record at the head of the peer's stream (pedma_data_event()),
+ * seen for the first time: withdraw the fast-reg MR it names, then hold
+ * the record (and every later one) until the peer acknowledged a sync
+ * requested after the withdrawal, so that no chain of the peer can reach
+ * the MR once the receive completes.  The record is kept as read and
+ * checked here (dev->rinv_rec): the peer may rewrite the slot meanwhile,
+ * and only this copy is delivered (pedma_recv_inv_held()).  A key that
+ * names no valid MR of the receiving QP's PD fails the receive
+ * (IB_WC_LOC_PROT_ERR).  A peer that does not acknowledge within
+ * PEDMA_PEER_SYNC_TIMEOUT is taken as dead (pedma_recv_inv_expired()):
+ * the link goes down and the receive is flushed, never completed as
+ * invalidated.  Returns true when the record may be taken now.  xlock held.
  */
 bool pedma_recv_inv(struct pedma_dev *dev, struct pedma_rec *rec)
 {
 	struct pedma_qp *qp;
 	int ret;
 
-	if (dev->rinv_pending) {
-		if (!pedma_sync_acked(dev, dev->rinv_seq))
-			return false;
-		dev->rinv_pending = false;
-		return true;
-	}
 	if (rec->status != PEDMA_REC_ST_OK)
 		return true;
 	qp = xa_load(&dev->qps, le32_to_cpu(rec->dst_qpn));
@@ -709,11 +708,73 @@ bool pedma_recv_inv(struct pedma_dev *dev, struct pedma_rec *rec)
 	}
 	if (!ret)
 		return true;
+	dev->rinv_rec = *rec;
 	dev->rinv_seq = pedma_sync_request(dev);
+	dev->rinv_end = jiffies + PEDMA_PEER_SYNC_TIMEOUT;
 	dev->rinv_pending = true;
 	return false;
 }
 
+/*
+ * The held SEND_INV is still at the head of the peer's stream; @rec is the
+ * slot as read again.  The copy checked at the withdrawal wins: a slot the
+ * peer changed since (another key, QP or opcode) is ignored with a
+ * warning.  Once the peer acknowledged the sync, *@rec becomes that copy
+ * and the record may be taken (true).  xlock held.
+ */
+bool pedma_recv_inv_held(struct pedma_dev *dev, struct pedma_rec *rec)
+{
+	if (memcmp(rec, &dev->rinv_rec, sizeof(*rec)))
+		ibdev_warn_ratelimited(&dev->ibdev,
+				       "peer record %u changed while held for the invalidation of %#x: ignored\n",
+				       le32_to_cpu(dev->rinv_rec.seq),
+				       le32_to_cpu(dev->rinv_rec.inv_rkey));
+	if (!pedma_sync_acked(dev, dev->rinv_seq))
+		return false;
+	*rec = dev->rinv_rec;
+	pedma_recv_inv_reset(dev);
+	return true;
+}
+
+/*
+ * Forget the held SEND_INV: it was delivered, or the link went down or
+ * came up (a link down flushes its receive; a new link starts its own
+ * stream).  xlock held.
+ */
+void pedma_recv_inv_reset(struct pedma_dev *dev)
+{
+	dev->rinv_pending = false;
+	dev->rinv_seq = 0;
+	memset(&dev->rinv_rec, 0, sizeof(dev->rinv_rec));
+}
+
+/*
+ * The peer left a SEND_INV held for PEDMA_PEER_SYNC_TIMEOUT without
+ * acknowledging its sync: it is taken as dead (the caller, the heartbeat,
+ * takes the link down), since the MR may still be reachable and every
+ * later record waits.  Link workqueue.
+ */
+bool pedma_recv_inv_expired(struct pedma_dev *dev)
+{
+	unsigned long flags;
+	bool expired;
+	u32 rkey = 0;
+
+	spin_lock_irqsave(&dev->xlock, flags);
+	expired = dev->xfer_up && dev->rinv_pending &&
+		  !pedma_sync_acked(dev, dev->rinv_seq) &&
+		  time_after_eq(jiffies, dev->rinv_end);
+	if (expired)
+		rkey = le32_to_cpu(dev->rinv_rec.inv_rkey);
+	spin_unlock_irqrestore(&dev->xlock, flags);
+	if (expired)
+		ibdev_warn(&dev->ibdev,
+			   "peer did not confirm the remote invalidation of MR %#x in %u s\n",
+			   rkey, PEDMA_PEER_SYNC_TIMEOUT / HZ);
+	return expired;
+}
+
+/* A completion record from the peer: a receive was used.  xlock held. */
 void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec)
 {
 	struct pedma_qp *qp = xa_load(&dev->qps, le32_to_cpu(rec->dst_qpn));
