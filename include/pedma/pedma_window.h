@@ -368,8 +368,16 @@ struct pedma_rec {
 #define PEDMA_DIR_F_SRQ			0x1	/* rq_off is a shared receive queue */
 #define PEDMA_DIR_F_UD			0x2	/* a UD QP (or QP1): datagrams, qkey */
 
+/*
+ * Slot 0 is QP0's (the subnet management QP): its index cannot validate
+ * it, so its qpn field holds this mark while valid.  A side without QP0
+ * leaves the slot zero: its peer's SMPs to it are dropped, as on a port
+ * with no agent.
+ */
+#define PEDMA_DIR_QP0_MARK		0x80000000u
+
 struct pedma_qp_dir {
-	__le32 qpn;		/* == index while valid, 0 otherwise */
+	__le32 qpn;		/* == index while valid (slot 0: the mark), 0 otherwise */
 	__u8 state;		/* PEDMA_DIR_QPS_* */
 	__u8 access;		/* PEDMA_ACC_REMOTE_* the QP accepts */
 	__u8 min_rnr_timer;	/* IB encoding, 0..31 */

@@ -4,11 +4,14 @@
 #    0x1af4:0x1110), hw_ver and fw_ver;
 #  - counters: "rdma statistic show link pedma0/1", the hw_counters and the
 #    PMA's counters (sysfs counters/*; over QP1 by tests/mad/pedma_pma_query,
-#    this port's and the peer's; perfquery where it can open the port)
+#    this port's and the peer's; perfquery)
 #    before and after ib_write_bw -s 65536 -n 200 each way and one
 #    ib_send_bw: the requester's tx_write_bytes and the responder's
 #    rx_write_bytes move by at least 65536 x 200, the PMA's data counters
 #    by at least that in 4-byte words, eDMA chains and interrupts move;
+#  - the SMA on QP0: smpquery NodeInfo, PortInfo, NodeDescription,
+#    P_KeyTable, GUIDInfo, by directed route and to our own LID; the
+#    peer's NodeInfo and PortInfo by directed route and by LID; sminfo;
 #  - rdma resource show qp/cq with pedma's driver attributes;
 #  - the pedma tracepoints fire during the transfers (tracefs).
 set -euo pipefail
@@ -100,22 +103,60 @@ for lid in "$self_lid" "$peer_lid"; do
 	[ $((cap & 0x200)) -ne 0 ] ||
 		bad "PMA of LID $lid: ClassPortInfo CapabilityMask '$cap' lacks extended width (0x200)"
 done
-# libibmad opens the port for the SMI class too, which needs QP0: pedma has
-# none (no SMI: the LIDs are fixed), so perfquery cannot run on pedma0
-# (docs/observability.md).  The PMA is checked through the sysfs counters,
-# which the core reads by process_mad; perfquery is used where it opens.
-PQ=1
-if ! out=$(pq -x 2>&1); then
-	echo "$out"
-	grep -q "client_register for mgmt 1 failed" <<<"$out" ||
-		bad "perfquery -x (this port) failed"
-	lab_log "perfquery cannot open $DEV (no SMI/QP0): PMA checked through sysfs only"
-	PQ=0
-else
-	echo "$out"
-	pq || bad "perfquery (PortCounters, this port)"
-	pq -x "$peer_lid" 1 || bad "perfquery -x $peer_lid 1 (the peer's PMA)"
+# perfquery (libibmad opens the port for the SMI class too: QP0 must exist)
+out=$(pq -x 2>&1) || bad "perfquery -x (this port): $out"
+echo "$out"
+pq || bad "perfquery (PortCounters, this port)"
+pq -x "$peer_lid" 1 || bad "perfquery -x $peer_lid 1 (the peer's PMA)"
+
+# --- the subnet management agent (QP0) ------------------------------------------
+# smpval FIELD ARGS...: a field of smpquery's output
+smpval() {
+	local f=$1
+	shift
+	smpquery -C "$DEV" -P 1 "$@" | awk -F'[.:]+' -v f="$f" '$1 == f && !d { print $NF; d = 1 }'
+}
+hex_eq() { [ -n "$1" ] && [ -n "$2" ] && [ $(($1)) -eq $(($2)) ]; }
+guid=0x$(tr -d ':' </sys/class/infiniband/$DEV/node_guid)
+# directed route of hop count 0 (answered without a send), and LID-routed
+# to our own LID (a loopback on QP0)
+g=$(smpval Guid -D nodeinfo 0)
+hex_eq "$g" "$guid" || bad "smpquery -D nodeinfo 0: NodeGuid '$g', expected $guid"
+g=$(smpval Guid nodeinfo "$self_lid")
+hex_eq "$g" "$guid" || bad "smpquery nodeinfo $self_lid: NodeGuid '$g', expected $guid"
+ni=$(smpquery -C "$DEV" -P 1 -D nodeinfo 0) || bad "smpquery -D nodeinfo 0"
+echo "$ni"
+v=$(awk -F'[.:]+' '$1 == "NumPorts" { print $NF }' <<<"$ni")
+[ "$v" = 1 ] || bad "NodeInfo NumPorts '$v', expected 1"
+v=$(awk -F'[.:]+' '$1 == "VendorId" { print $NF }' <<<"$ni")
+hex_eq "$v" 0x1af4 || bad "NodeInfo VendorId '$v', expected 0x1af4"
+pi=$(smpquery -C "$DEV" -P 1 -D portinfo 0) || bad "smpquery -D portinfo 0"
+echo "$pi"
+v=$(awk -F'[.:]+' '$1 == "Lid" { print $NF }' <<<"$pi")
+hex_eq "$v" "$self_lid" || bad "PortInfo Lid '$v', expected $self_lid"
+v=$(awk -F'[.:]+' '$1 == "SMLid" { print $NF }' <<<"$pi")
+hex_eq "$v" "$(cat /sys/class/infiniband/$DEV/ports/1/sm_lid)" || bad "PortInfo SMLid '$v'"
+grep -q "LinkState:.*Active" <<<"$pi" || bad "PortInfo LinkState is not Active"
+v=$(smpquery -C "$DEV" -P 1 nodedesc "$self_lid") || bad "smpquery nodedesc $self_lid"
+grep -qF "$(cat /sys/class/infiniband/$DEV/node_desc)" <<<"$v" ||
+	bad "NodeDescription '$v' is not sysfs node_desc"
+v=$(smpquery -C "$DEV" -P 1 -D pkeys 0 2>&1) || bad "smpquery -D pkeys 0: $v"
+grep -qi "0xffff" <<<"$v" || bad "P_KeyTable has no 0xffff: $v"
+out=$(smpquery -C "$DEV" -P 1 -D guidinfo 0 2>&1) || bad "smpquery -D guidinfo 0: $out"
+grep -qi "$guid" <<<"$out" || bad "GUIDInfo lacks the port GUID $guid: $out"
+# Across the link, QP0 to QP0: the peer's SMA, by directed route (one hop
+# through our port 1) and LID-routed
+pg=$(smpval Guid -D nodeinfo 0,1)
+pg2=$(smpval Guid nodeinfo "$peer_lid")
+if [ -z "$pg" ] || hex_eq "$pg" "$guid" || ! hex_eq "$pg" "$pg2"; then
+	bad "the peer's NodeInfo: Guid '$pg' by directed route, '$pg2' by LID $peer_lid (ours $guid)"
 fi
+v=$(smpval Lid -D portinfo 0,1)
+hex_eq "$v" "$peer_lid" || bad "the peer's PortInfo by directed route: Lid '$v', expected $peer_lid"
+# SMInfo of the subnet manager (the host's port) from both sides
+out=$(sminfo -C "$DEV" -P 1 2>&1) || bad "sminfo: $out"
+echo "$out"
+grep -q "state 3 SMINFO_MASTER" <<<"$out" || bad "sminfo: not a master SM: $out"
 
 # --- rdma resource show ----------------------------------------------------------
 out=$(rdma -dd resource show qp link "$DEV/1") || bad "rdma resource show qp"
@@ -142,12 +183,8 @@ snap() {	# snap: the counters into cur[]
 	cur["pma_rcv"]=$(pmaval "$self_lid" pcx PortRcvData)
 	cur["pma_xmit32"]=$(pmaval "$self_lid" pc PortXmitData)
 	cur["peer_pma_rcv"]=$(pmaval "$peer_lid" pcx PortRcvData)
-	cur["pq_xmit"]=0
-	cur["pq_rcv"]=0
-	if [ "$PQ" = 1 ]; then
-		cur["pq_xmit"]=$(pqval PortXmitData -x)
-		cur["pq_rcv"]=$(pqval PortRcvData -x)
-	fi
+	cur["pq_xmit"]=$(pqval PortXmitData -x)
+	cur["pq_rcv"]=$(pqval PortRcvData -x)
 }
 # Let the peer publish what it has moved so far (one heartbeat: 250 ms).
 sleep 1
@@ -224,10 +261,8 @@ moved pma_xmit $((N / 4))
 moved pma_rcv $((N / 4))
 moved pma_xmit32 $((N / 4))
 moved peer_pma_rcv $((N / 4))
-if [ "$PQ" = 1 ]; then
-	moved pq_xmit $((N / 4))
-	moved pq_rcv $((N / 4))
-fi
+moved pq_xmit $((N / 4))
+moved pq_rcv $((N / 4))
 
 # Tracepoints
 trace=$(cat "$TR/trace")

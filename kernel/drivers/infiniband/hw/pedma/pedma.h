@@ -547,6 +547,7 @@ struct pedma_req_state {
 	struct pedma_pub_rqe rqe;	/* our copy of it (untrusted) */
 	u64 done;		/* bytes already moved */
 	u32 dst_qpn;		/* the peer QP whose receive we use */
+	bool dst_set;		/* UD: dst_qpn is the current target */
 	/* UD: the message is GRH space + payload, delivered per target */
 	u64 ud_len;		/* PEDMA_GRH_BYTES + payload */
 	u32 mc_next;		/* multicast: next peer table entry to scan */
@@ -783,19 +784,26 @@ void pedma_peer_ring_put(struct pedma_dev *dev, struct pedma_peer_ring *r);
 void pedma_edma_irq(struct pedma_dev *dev, int dir);
 
 /*
- * pedma_sa.c: management datagrams.  The host is the subnet manager
- * (port sm_lid = the host's LID): its process_mad answers SA requests
- * (class SUBN_ADM) that reach its QP1 from either side; everything else
- * goes on to the MAD layer.  dev->sa is the SA's state (multicast groups),
- * NULL on the endpoint.
+ * pedma_mad.c: process_mad, which hands each management class to its
+ * agent.  pedma_sa.c: the host is the subnet manager (port sm_lid = the
+ * host's LID): its SA answers requests (class SUBN_ADM) that reach its
+ * QP1 from either side.  dev->sa is the SA's state (multicast groups),
+ * NULL on the endpoint.  pedma_sma.c: the subnet management agent (SMPs
+ * on QP0, both sides).
  */
 struct pedma_sa;
 int pedma_sa_init(struct pedma_dev *dev);
 void pedma_sa_destroy(struct pedma_dev *dev);
+int pedma_sa_mad(struct pedma_dev *dev, const struct ib_wc *in_wc,
+		 const struct ib_mad *in, struct ib_mad *out);
+int pedma_sma_mad(struct pedma_dev *dev, u32 port, const struct ib_mad *in,
+		  struct ib_mad *out);
 int pedma_process_mad(struct ib_device *ibdev, int mad_flags, u32 port,
 		      const struct ib_wc *in_wc, const struct ib_grh *in_grh,
 		      const struct ib_mad *in, struct ib_mad *out,
 		      size_t *out_mad_size, u16 *out_mad_pkey_index);
+int pedma_query_port(struct ib_device *ibdev, u32 port,
+		     struct ib_port_attr *attr);
 
 /* The port's GID at index 0: the link-local prefix and @guid */
 static inline void pedma_make_gid(union ib_gid *gid, __be64 guid)

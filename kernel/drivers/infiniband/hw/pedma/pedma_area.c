@@ -174,7 +174,7 @@ void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp)
 	wmb();	/* invalid before the body changes */
 	memcpy_toio(e + 4, (u8 *)&d + 4, sizeof(d) - 4);
 	wmb();	/* the body before the qpn that validates it */
-	writel(qp->qpn, e);
+	writel(qp->qpn ? qp->qpn : PEDMA_DIR_QP0_MARK, e);
 	/* A requester of the peer may be waiting for us to become ready. */
 	if (d.state == PEDMA_DIR_QPS_RTR && pedma_peer_rnr_waiting(dev))
 		pedma_peer_notify(dev);
@@ -189,11 +189,11 @@ void pedma_dir_clear(struct pedma_dev *dev, u32 qpn)
 /* The peer's directory entry of its QP @qpn, validated.  xlock held. */
 int pedma_peer_dir(struct pedma_dev *dev, u32 qpn, struct pedma_qp_dir *d)
 {
-	if (!qpn || qpn >= PEDMA_MAX_QP)
+	if (qpn >= PEDMA_MAX_QP)
 		return -EINVAL;
 	memcpy_fromio(d, dev->in + PEDMA_AREA_QPDIR_OFF + qpn * sizeof(*d),
 		      sizeof(*d));
-	if (le32_to_cpu(d->qpn) != qpn)
+	if (le32_to_cpu(d->qpn) != (qpn ? qpn : PEDMA_DIR_QP0_MARK))
 		return -ENOENT;
 	return 0;
 }

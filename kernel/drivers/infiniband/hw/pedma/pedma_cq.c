@@ -288,14 +288,10 @@ void pedma_cq_add(struct pedma_cq *cq, const struct pedma_cqe *cqe,
 		memcpy(cq_slot(cq, cq->prod), cqe, sizeof(*cqe));
 	} else {
 		struct pedma_kcqe *k = cq_slot(cq, cq->prod);
+		struct pedma_qp *qp = xa_load(&dev->qps, cqe->qp_num);
 
 		k->cqe = *cqe;
-		k->qp = NULL;
-		if (cqe->qp_num) {
-			struct pedma_qp *qp = xa_load(&dev->qps, cqe->qp_num);
-
-			k->qp = qp ? &qp->ibqp : NULL;
-		}
+		k->qp = qp ? &qp->ibqp : NULL;
 	}
 	cq->prod++;
 	/* The entry must be visible before the index that publishes it. */

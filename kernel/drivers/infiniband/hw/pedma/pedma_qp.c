@@ -889,6 +889,7 @@ static int pedma_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		if (init->create_flags & ~IB_QP_CREATE_BLOCK_MULTICAST_LOOPBACK)
 			return -EOPNOTSUPP;
 		break;
+	case IB_QPT_SMI:
 	case IB_QPT_GSI:
 		if (udata || init->create_flags)
 			return -EINVAL;
@@ -959,8 +960,8 @@ static int pedma_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 			goto err_rq;
 	}
 
-	if (qp->type == IB_QPT_GSI) {
-		qpn = 1;
+	if (qp->type == IB_QPT_SMI || qp->type == IB_QPT_GSI) {
+		qpn = qp->type == IB_QPT_SMI ? 0 : 1;
 		ret = xa_insert_irq(&dev->qps, qpn, NULL, GFP_KERNEL);
 	} else {
 		ret = xa_alloc_irq(&dev->qps, &qpn, NULL,

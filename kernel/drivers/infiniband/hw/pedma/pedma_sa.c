@@ -829,12 +829,13 @@ static int sa_request(struct pedma_sa_ctx *c)
 	}
 }
 
-int pedma_process_mad(struct ib_device *ibdev, int mad_flags, u32 port,
-		      const struct ib_wc *in_wc, const struct ib_grh *in_grh,
-		      const struct ib_mad *in, struct ib_mad *out,
-		      size_t *out_mad_size, u16 *out_mad_pkey_index)
+/*
+ * A MAD for the SA (class SUBN_ADM) that came in on QP1 (@in_wc).
+ * Returns the process_mad result; "not ours" on the endpoint.
+ */
+int pedma_sa_mad(struct pedma_dev *dev, const struct ib_wc *in_wc,
+		 const struct ib_mad *in, struct ib_mad *out)
 {
-	struct pedma_dev *dev = to_pdev(ibdev);
 	const struct ib_sa_mad *req = (const void *)in;
 	struct pedma_sa_ctx c = { .dev = dev };
 	u8 method = in->mad_hdr.method;
@@ -844,13 +845,7 @@ int pedma_process_mad(struct ib_device *ibdev, int mad_flags, u32 port,
 	BUILD_BUG_ON(IB_MGMT_SA_HDR + SA_MAX_RECS * PR_WORDS * 8 >
 		     IB_MGMT_MAD_SIZE);
 
-	/* The performance agent answers on both sides (pedma_pma.c). */
-	if (out && *out_mad_size >= sizeof(*out) &&
-	    in->mad_hdr.mgmt_class == IB_MGMT_CLASS_PERF_MGMT)
-		return pedma_pma_mad(dev, in, out);
-
-	if (!dev->sa || !in_wc || !out || *out_mad_size < sizeof(*out) ||
-	    in->mad_hdr.mgmt_class != IB_MGMT_CLASS_SUBN_ADM ||
+	if (!dev->sa || !in_wc ||
 	    in->mad_hdr.base_version != IB_MGMT_BASE_VERSION)
 		return IB_MAD_RESULT_SUCCESS;
 
@@ -874,7 +869,7 @@ int pedma_process_mad(struct ib_device *ibdev, int mad_flags, u32 port,
 	c.resp = (void *)out;
 	c.comp = be64_to_cpu((__force __be64)req->sa_hdr.comp_mask);
 	ret = sa_request(&c);
-	ibdev_dbg_ratelimited(ibdev,
+	ibdev_dbg_ratelimited(&dev->ibdev,
 			      "SA method %#x attr %#x from lid %u: status %#x\n",
 			      method, be16_to_cpu(in->mad_hdr.attr_id),
 			      in_wc->slid, be16_to_cpu(out->mad_hdr.status));

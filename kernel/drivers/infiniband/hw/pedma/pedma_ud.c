@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * pedma UD and GSI QPs: address handles, datagram targets, multicast.
+ * pedma UD, SMI and GSI QPs: address handles, datagram targets, multicast.
  *
  * A datagram goes to the LID of its address vector: the peer's LID (the
  * eDMA moves it into a receive the peer published, like a SEND: the
@@ -16,13 +16,14 @@
  * reaches the sender's side.  Both ends are registered memory, found by
  * key translation as for the eDMA and mapped page by page.  A receive
  * consumed by a same-side sender must never be one the peer may consume:
- * QP1 keeps up to a quarter of its receive queue for same-side senders
- * (pedma_lrq), taking a new receive there only while at least half the
- * queue is published, and publishing kept receives again when the
- * published part falls below a quarter (pedma_qp.c).  Completions of the
- * two parts may interleave out of posting order, as on an SRQ.  Other UD
- * QPs publish every receive (a peer sending a burst expects all it
- * posted), so same-side datagrams reach QP1 only; for the others they are
+ * QP1 and QP0 keep up to a quarter of their receive queue for same-side
+ * senders (pedma_lrq), taking a new receive there only while at least
+ * half the queue is published, and publishing kept receives again when
+ * the published part falls below a quarter (pedma_qp.c).  Completions of
+ * the two parts may interleave out of posting order, as on an SRQ.  Other
+ * UD QPs publish every receive (a peer sending a burst expects all it
+ * posted), so same-side datagrams reach QP0 and QP1 only; for the others
+ * they are
  * dropped, like datagrams to a QP with no receive posted.
  *
  * Q_Key: a datagram whose Q_Key (the QP's own when the high bit of the
@@ -43,6 +44,13 @@
 static struct pedma_ah *to_pah(struct ib_ah *ibah)
 {
 	return container_of(ibah, struct pedma_ah, ibah);
+}
+
+#define PEDMA_LID_PERMISSIVE	0xffff
+
+static bool qp_is_smi(const struct pedma_qp *qp)
+{
+	return qp->type == IB_QPT_SMI;
 }
 
 static bool is_mc_lid(u16 lid)
@@ -277,11 +285,13 @@ int pedma_ud_init_qp(struct pedma_qp *qp, u32 rq_entries)
 	if (!qp->grh_buf)
 		return -ENOMEM;
 	/*
-	 * Only QP1 keeps a share for same-side senders (the SA's own
-	 * queries; its queue is large and lightly used).  Other UD QPs
-	 * publish everything: a sender expects every receive it can see.
+	 * Only the management QPs keep a share for same-side senders (the
+	 * SA's own queries, LID-routed SMPs and PMA queries to our own LID;
+	 * their queues are large and lightly used).  Other UD QPs publish
+	 * everything: a sender expects every receive it can see.
 	 */
-	qp->lrq.entries = qp->type == IB_QPT_GSI && rq_entries >= 64 ?
+	qp->lrq.entries = (qp->type == IB_QPT_GSI ||
+			   qp->type == IB_QPT_SMI) && rq_entries >= 64 ?
 			  rq_entries / 4 : 0;
 	if (qp->lrq.entries) {
 		qp->lrq.e = kvcalloc(qp->lrq.entries, sizeof(*qp->lrq.e),
@@ -460,6 +470,9 @@ static void deliver_one(struct pedma_qp *qp, struct pedma_swqe *w, u32 dqpn,
 	u64 cap = 0;
 	int i;
 
+	/* QP0 speaks to QP0 only, as SMPs travel on VL15 between them */
+	if (!dqpn != qp_is_smi(qp))
+		return;
 	if (!r || !r->ud || r->dying || qkey != r->qkey ||
 	    (r->state != IB_QPS_RTR && r->state != IB_QPS_RTS &&
 	     r->state != IB_QPS_SQD && r->state != IB_QPS_SQE))
@@ -542,8 +555,8 @@ void pedma_ud_deliver_local(struct pedma_qp *qp, struct pedma_swqe *w)
 }
 
 /*
- * The next peer QP @w goes to: sets qp->req.dst_qpn and returns 1, or 0
- * when there is none left.  Unicast to the peer's LID has one target,
+ * The next peer QP @w goes to: sets qp->req.dst_qpn and dst_set and
+ * returns 1, or 0 when there is none left.  Unicast to the peer's LID has one target,
  * multicast one per attachment in the peer's table (scanned from
  * req.mc_next; entries are untrusted, each only names a QP the requester
  * then checks).  xlock held.
@@ -555,9 +568,21 @@ int pedma_ud_next_target(struct pedma_qp *qp, struct pedma_swqe *w)
 
 	if (!qp->req.ud_more)
 		return 0;
-	if (w->av.dlid == pedma_peer_lid(dev) && w->ud_qpn != PEDMA_MC_QPN) {
+	/* QP0 speaks to QP0 only (SMPs travel on VL15 between them) */
+	if (!w->ud_qpn != qp_is_smi(qp)) {
+		qp->req.ud_more = false;
+		return 0;
+	}
+	/*
+	 * The peer's LID; from QP0 also the permissive LID, which a
+	 * directed-route SMP carries to the neighbour at the link's far end.
+	 */
+	if ((w->av.dlid == pedma_peer_lid(dev) ||
+	     (qp_is_smi(qp) && w->av.dlid == PEDMA_LID_PERMISSIVE)) &&
+	    w->ud_qpn != PEDMA_MC_QPN) {
 		qp->req.ud_more = false;
 		qp->req.dst_qpn = w->ud_qpn;
+		qp->req.dst_set = true;
 		return 1;
 	}
 	if (!is_mc_lid(w->av.dlid) || w->ud_qpn != PEDMA_MC_QPN) {
@@ -576,6 +601,7 @@ int pedma_ud_next_target(struct pedma_qp *qp, struct pedma_swqe *w)
 			continue;
 		qp->req.mc_next = i + 1;
 		qp->req.dst_qpn = le32_to_cpu(e.qpn);
+		qp->req.dst_set = true;
 		return 1;
 	}
 	qp->req.ud_more = false;

@@ -60,8 +60,8 @@ static int pedma_query_device(struct ib_device *ibdev,
 	return 0;
 }
 
-static int pedma_query_port(struct ib_device *ibdev, u32 port,
-			    struct ib_port_attr *attr)
+int pedma_query_port(struct ib_device *ibdev, u32 port,
+		     struct ib_port_attr *attr)
 {
 	bool up = pedma_link_up(to_pdev(ibdev));
 
@@ -100,12 +100,14 @@ static int pedma_get_port_immutable(struct ib_device *ibdev, u32 port,
 	immutable->pkey_tbl_len = attr.pkey_tbl_len;
 	immutable->gid_tbl_len = attr.gid_tbl_len;
 	/*
-	 * InfiniBand with GSI management (MAD on QP1, CM, SA) but no SMI:
-	 * there is no subnet to sweep, the LIDs are fixed by role and the
-	 * host's SA answers (pedma_sa.c), so the core opens QP1 only.
+	 * InfiniBand with both management QPs: QP0 (SMI: the read-only SMA
+	 * of pedma_sma.c; libibmad tools open the SMI class first) and QP1
+	 * (GSI: CM, the host's SA, the PMA).  No subnet manager sweeps:
+	 * the LIDs are fixed by role.
 	 */
 	immutable->core_cap_flags = RDMA_CORE_CAP_PROT_IB |
 				    RDMA_CORE_CAP_IB_MAD |
+				    RDMA_CORE_CAP_IB_SMI |
 				    RDMA_CORE_CAP_IB_CM |
 				    RDMA_CORE_CAP_IB_SA;
 	immutable->max_mad_size = IB_MGMT_MAD_SIZE;

@@ -493,7 +493,7 @@ static bool ud_start(struct pedma_qp *qp, struct pedma_swqe *w)
 		qp->req.done = 0;
 		qp->req.mc_next = 0;
 		qp->req.ud_more = dev->xfer_up;
-		qp->req.dst_qpn = 0;
+		qp->req.dst_set = false;
 		trace_pedma_wr_start(qp, w);
 		if (!begin_ok(qp, w))
 			return false;
@@ -504,7 +504,7 @@ static bool ud_start(struct pedma_qp *qp, struct pedma_swqe *w)
 		pedma_ud_deliver_local(qp, w);
 	}
 	for (;;) {
-		if (!qp->req.dst_qpn && !pedma_ud_next_target(qp, w)) {
+		if (!qp->req.dst_set && !pedma_ud_next_target(qp, w)) {
 			complete_cur(qp, IB_WC_SUCCESS);
 			return false;
 		}
@@ -531,7 +531,7 @@ static bool ud_start(struct pedma_qp *qp, struct pedma_swqe *w)
 			  "QP %u: datagram for peer QP %u dropped (%d: flags %#x state %u qkey %#x/%#x)\n",
 			  qp->qpn, qp->req.dst_qpn, ret, d.flags, d.state,
 			  le32_to_cpu(d.qkey), qkey);
-		qp->req.dst_qpn = 0;	/* dropped there: the next target */
+		qp->req.dst_set = false;	/* dropped there: the next target */
 	}
 }
 
@@ -695,7 +695,7 @@ static bool finish_cur(struct pedma_qp *qp)
 	}
 	if (qp->ud) {
 		/* this target has its copy: ud_start() picks the next */
-		qp->req.dst_qpn = 0;
+		qp->req.dst_set = false;
 		qp->req.ready = false;
 		return true;
 	}
@@ -736,7 +736,7 @@ static void ud_drop_target(struct pedma_qp *qp)
 		post_record(qp, w, PEDMA_REC_ST_PROT_ERR);
 	qp->req.ready = false;
 	qp->req.rqe_taken = false;
-	qp->req.dst_qpn = 0;
+	qp->req.dst_set = false;
 }
 
 /*
@@ -835,7 +835,7 @@ void pedma_xfer_progress(struct pedma_qp *qp)
 			 */
 			qp->req.ready = false;
 			qp->req.rqe_taken = false;
-			qp->req.dst_qpn = 0;
+			qp->req.dst_set = false;
 			qp->req.ud_more = false;
 		}
 		w = &qp->sq[qp->sq_cur & (qp->sq_entries - 1)];
