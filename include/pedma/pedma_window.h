@@ -366,7 +366,7 @@ struct pedma_rec {
 #define PEDMA_ACC_REMOTE_READ		0x4
 
 #define PEDMA_DIR_F_SRQ			0x1	/* rq_off is a shared receive queue */
-#define PEDMA_DIR_F_UD			0x2	/* a UD QP (or QP1): datagrams, qkey */
+#define PEDMA_DIR_F_UD			0x2	/* a UD QP (or QP0, QP1): datagrams, qkey */
 
 /*
  * Slot 0 is QP0's (the subnet management QP): its index cannot validate
