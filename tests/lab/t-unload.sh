@@ -1,6 +1,7 @@
 #!/bin/bash
 # Unload pedma on one side: the other side's port goes DOWN within a second,
-# with IB port events, and comes back ACTIVE after reload.  10 cycles with
+# with IB port events and pedma_link trace events, and comes back ACTIVE
+# after reload.  10 cycles with
 # the endpoint unloading, 3 with the host unloading.  The unloading side
 # checks kmalloc slab usage and module reference counts for leaks.  Ends
 # with unloads while the peer is absent.
@@ -9,6 +10,7 @@ source "$PEDMA_REPO/tests/lab/common.sh"
 
 EP_CYCLES=10
 HOST_CYCLES=3
+TR=/sys/kernel/tracing
 
 # The side that unloads and reloads its module.
 unloader() {
@@ -42,6 +44,12 @@ observer() {
 	lab_wait_port ACTIVE 30 || fail "not ACTIVE before $tag"
 	stdbuf -oL ibv_asyncwatch -d pedma0 > "async-$tag.txt" 2>&1 &
 	local watch=$!
+	# the link-state tracepoint (docs/observability.md) on this side
+	[ -d "$TR/events/pedma" ] || mount -t tracefs nodev "$TR" 2>/dev/null || true
+	[ -d "$TR/events/pedma/pedma_link" ] || fail "no tracepoint pedma:pedma_link"
+	: >"$TR/trace"
+	echo 1 >"$TR/events/pedma/pedma_link/enable"
+	echo 1 >"$TR/tracing_on"
 	sleep 1
 	for ((i = 1; i <= n; i++)); do
 		lab_wait "$tag-unloaded-$i" 60 || fail "peer never unloaded ($i)"
@@ -59,6 +67,12 @@ observer() {
 	echo "$events" | tail -4
 	[ "$(grep -c "PORT_ERR" <<< "$events")" -ge "$n" ] || fail "expected $n PORT_ERR events"
 	[ "$(grep -c "PORT_ACTIVE" <<< "$events")" -ge "$n" ] || fail "expected $n PORT_ACTIVE events"
+	echo 0 >"$TR/events/pedma/pedma_link/enable"
+	events=$(grep " pedma_link: " "$TR/trace" || true)
+	: >"$TR/trace"
+	echo "$events" | tail -2
+	[ "$(grep -c "link down" <<< "$events")" -ge "$n" ] || fail "expected $n pedma_link down events"
+	[ "$(grep -c "link up" <<< "$events")" -ge "$n" ] || fail "expected $n pedma_link up events"
 }
 
 if [ "$PEDMA_ROLE" = ep ]; then
