@@ -172,7 +172,7 @@ struct edma_v0_llp {
  * keeps both in the window; the format does not change.  The layout version is checked in the handshake; a
  * side that sees any other version refuses the link.
  */
-#define PEDMA_WND_LAYOUT_VERSION	5
+#define PEDMA_WND_LAYOUT_VERSION	6
 #define PEDMA_WND_MIN_SIZE		0x600000	/* 6 MiB */
 
 #define PEDMA_WND_CTRL_OFF		0x000000
@@ -269,7 +269,11 @@ PEDMA_STATIC_ASSERT(PEDMA_WND_LL_RD_RING(EDMA_V0_MAX_RD_CH) <= PEDMA_WND_AREAS_O
  *   0x21000  QP directory: PEDMA_MAX_QP x struct pedma_qp_dir, by QP number
  *   0x29000  MR table: PEDMA_MAX_MR x struct pedma_mr_ent, by key index
  *   0x51000  multicast attachments: PEDMA_MAX_MC x struct pedma_mc_ent
- *   0x60000  heap, owner-managed in 64-byte units: MR page arrays and
+ *   0x59000  atomic requests of the owner's QPs: PEDMA_MAX_QP x struct
+ *            pedma_atomic_req, by the requesting QP's number (version 6)
+ *   0x63000  atomic answers of the owner (the responder): PEDMA_MAX_QP x
+ *            struct pedma_atomic_resp, by the peer's requesting QP number
+ *   0x68000  heap, owner-managed in 64-byte units: MR page arrays and
  *            published receive rings
  */
 #define PEDMA_AREA_MAGIC		0x41455241u	/* "AREA" */
@@ -282,7 +286,9 @@ PEDMA_STATIC_ASSERT(PEDMA_WND_LL_RD_RING(EDMA_V0_MAX_RD_CH) <= PEDMA_WND_AREAS_O
 #define PEDMA_MAX_MR			4096
 #define PEDMA_AREA_MC_OFF		0x51000
 #define PEDMA_MAX_MC			1024
-#define PEDMA_AREA_HEAP_OFF		0x60000
+#define PEDMA_AREA_ATOMIC_REQ_OFF	0x59000
+#define PEDMA_AREA_ATOMIC_RESP_OFF	0x63000
+#define PEDMA_AREA_HEAP_OFF		0x68000
 #define PEDMA_AREA_HEAP_ALIGN		64
 #define PEDMA_AREA_MIN_SIZE		0x100000
 
@@ -324,7 +330,13 @@ struct pedma_area_ctrl {
 				 * ring its doorbell after posting receives */
 	__le32 mc_hwm;		/* multicast entries in use are below this */
 	struct pedma_area_stats stats;
-	__le32 reserved[36];
+	/*
+	 * Bus address (the owner's side) of its atomic result buffer:
+	 * PEDMA_MAX_QP x __le64, by the peer's requesting QP number; the
+	 * original value of an atomic the owner executed (version 6)
+	 */
+	__le64 atomic_res;
+	__le32 reserved[34];
 };
 
 /* Completion record: a SEND or WRITE_WITH_IMM reached a receive queue */
@@ -332,6 +344,7 @@ struct pedma_area_ctrl {
 #define PEDMA_REC_OP_SEND_IMM		2
 #define PEDMA_REC_OP_WRITE_IMM		3
 #define PEDMA_REC_OP_SEND_INV		4	/* SEND_WITH_INV of inv_rkey */
+#define PEDMA_REC_OP_ATOMIC		5	/* rq_idx: seq of atomic_req[src_qpn] */
 
 #define PEDMA_REC_ST_OK			0
 #define PEDMA_REC_ST_LEN_ERR		1	/* message longer than the receive */
@@ -364,6 +377,7 @@ struct pedma_rec {
 #define PEDMA_ACC_LOCAL_WRITE		0x1
 #define PEDMA_ACC_REMOTE_WRITE		0x2
 #define PEDMA_ACC_REMOTE_READ		0x4
+#define PEDMA_ACC_REMOTE_ATOMIC		0x8
 
 #define PEDMA_DIR_F_SRQ			0x1	/* rq_off is a shared receive queue */
 #define PEDMA_DIR_F_UD			0x2	/* a UD QP (or QP0, QP1): datagrams, qkey */
@@ -402,6 +416,41 @@ struct pedma_mc_ent {
 	__le16 mlid;
 	__le16 reserved0;
 	__le32 reserved1[2];
+};
+
+/*
+ * Atomics (version 6).  The requester writes atomic_req[its QP number],
+ * then a record PEDMA_REC_OP_ATOMIC (dst_qpn: the responder QP, src_qpn:
+ * the requester QP, rq_idx: the request's seq) and rings the peer.  The
+ * responder's kernel checks the request against its QP and MR (RC,
+ * connected to src_qpn, REMOTE_ATOMIC on both, PD, range, 8-byte
+ * alignment), executes it on its memory with the CPU, stores the original
+ * value in its atomic result buffer (ctrl.atomic_res, slot src_qpn), then
+ * writes atomic_resp[src_qpn] = { seq, status } and rings the requester,
+ * whose eDMA moves the 8 bytes of the result slot into the work request's
+ * buffer.  One atomic per requesting QP is outstanding at a time.
+ */
+#define PEDMA_ATOMIC_CMP_SWP		1
+#define PEDMA_ATOMIC_FETCH_ADD		2
+
+#define PEDMA_ATOMIC_ST_OK		0
+#define PEDMA_ATOMIC_ST_ACCESS		1	/* key, rights, PD or range */
+#define PEDMA_ATOMIC_ST_INVALID		2	/* misaligned, bad opcode */
+#define PEDMA_ATOMIC_ST_QP		3	/* no such QP, not connected */
+
+struct pedma_atomic_req {
+	__le32 seq;		/* the record's rq_idx names this request */
+	__le32 rkey;
+	__u8 op;		/* PEDMA_ATOMIC_* */
+	__u8 reserved0[7];
+	__le64 va;
+	__le64 compare_add;	/* CMP_SWP: compare; FETCH_ADD: addend */
+	__le64 swap;
+};
+
+struct pedma_atomic_resp {
+	__le32 seq;		/* the request answered; written last */
+	__le32 status;		/* PEDMA_ATOMIC_ST_* */
 };
 
 /*
@@ -486,8 +535,14 @@ PEDMA_STATIC_ASSERT(PEDMA_AREA_QPDIR_OFF + PEDMA_MAX_QP * 32 <= PEDMA_AREA_MRTAB
 PEDMA_STATIC_ASSERT(PEDMA_AREA_MRTAB_OFF + PEDMA_MAX_MR * 40 <= PEDMA_AREA_MC_OFF,
 		    "mr table fits");
 PEDMA_STATIC_ASSERT(sizeof(struct pedma_mc_ent) == 32, "mc entry size");
-PEDMA_STATIC_ASSERT(PEDMA_AREA_MC_OFF + PEDMA_MAX_MC * 32 <= PEDMA_AREA_HEAP_OFF,
+PEDMA_STATIC_ASSERT(PEDMA_AREA_MC_OFF + PEDMA_MAX_MC * 32 <= PEDMA_AREA_ATOMIC_REQ_OFF,
 		    "multicast table fits");
+PEDMA_STATIC_ASSERT(sizeof(struct pedma_atomic_req) == 40, "atomic request size");
+PEDMA_STATIC_ASSERT(sizeof(struct pedma_atomic_resp) == 8, "atomic answer size");
+PEDMA_STATIC_ASSERT(PEDMA_AREA_ATOMIC_REQ_OFF + PEDMA_MAX_QP * 40 <= PEDMA_AREA_ATOMIC_RESP_OFF,
+		    "atomic requests fit");
+PEDMA_STATIC_ASSERT(PEDMA_AREA_ATOMIC_RESP_OFF + PEDMA_MAX_QP * 8 <= PEDMA_AREA_HEAP_OFF,
+		    "atomic answers fit");
 PEDMA_STATIC_ASSERT(PEDMA_WND_AREAS_OFF + 2 * PEDMA_AREA_MIN_SIZE <= PEDMA_WND_MIN_SIZE,
 		    "areas fit the minimum window");
 

@@ -32,9 +32,9 @@
  * The kernel's answer (extended command, or the legacy one on an old
  * kernel), then what this provider cannot do whatever the kernel says:
  *
- *   - atomics: the SQ WQE has no atomic operation (ibv_create_qp_ex()
- *     refuses IBV_QP_EX_WITH_ATOMIC_*), so atomic_cap is NONE and there
- *     are no PCIe atomic caps.  The hook for when the ring ABI has them.
+ *   - atomics: what the kernel says (IBV_ATOMIC_HCA: executed by the
+ *     target's kernel) if its ring ABI has the atomic WQE
+ *     (PEDMA_UCTX_CAP_ATOMIC), else none; never PCIe atomic caps.
  *   - SGEs: at most what a WQE holds (the ucontext's max_sge).
  *   - completion timestamps: none (no read_completion_ts), so no clock.
  *   - CQ moderation: no modify_cq.
@@ -69,7 +69,8 @@ static int pedma_query_device_ex(struct ibv_context *ctx,
 			 (unsigned int)(fw >> 16) & 0xffff,
 			 (unsigned int)fw & 0xffff);
 
-	a->atomic_cap = IBV_ATOMIC_NONE;
+	if (!(pctx->caps & PEDMA_UCTX_CAP_ATOMIC))
+		a->atomic_cap = IBV_ATOMIC_NONE;
 	a->device_cap_flags &= ~IBV_DEVICE_MEM_MGT_EXTENSIONS;
 	if ((uint32_t)a->max_sge > pctx->max_sge)
 		a->max_sge = (int)pctx->max_sge;

@@ -223,14 +223,14 @@ int pedma_doorbell(int cmd_fd, uint32_t command, uint32_t handle);
 
 /*
  * IBV_QP_EX_WITH_* ibv_create_qp_ex() accepts: what the SQ WQE can carry
- * (pedma_wqe_opcode()), UD sends only.  Atomics: the ring ABI has no
- * atomic WQE yet; when it does, add IBV_QP_EX_WITH_ATOMIC_* here and
- * install wr_atomic_cmp_swp/wr_atomic_fetch_add in pedma_qp_ex_init().
+ * (pedma_wqe_opcode()), UD sends only; the atomics when the kernel has
+ * them (PEDMA_UCTX_CAP_ATOMIC, checked at creation).
  */
 #define PEDMA_QP_EX_RC_OPS                                                     \
 	(IBV_QP_EX_WITH_RDMA_WRITE | IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM |      \
 	 IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_SEND_WITH_IMM |                  \
-	 IBV_QP_EX_WITH_RDMA_READ)
+	 IBV_QP_EX_WITH_RDMA_READ | IBV_QP_EX_WITH_ATOMIC_CMP_AND_SWP |        \
+	 IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD)
 #define PEDMA_QP_EX_UD_OPS                                                     \
 	(IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_SEND_WITH_IMM)
 

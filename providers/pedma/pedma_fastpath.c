@@ -487,6 +487,36 @@ static void pedma_wr_rdma_read(struct ibv_qp_ex *qpx, uint32_t rkey,
 		 remote_addr, 0);
 }
 
+static void wrb_atomic(struct ibv_qp_ex *qpx, uint64_t op,
+		       enum ibv_wr_opcode opcode, uint32_t rkey,
+		       uint64_t remote_addr, uint64_t compare_add,
+		       uint64_t swap)
+{
+	struct pedma_wr_builder *b = wrb_begin(qpx, op, opcode);
+
+	if (!b)
+		return;
+	b->wr.wr.atomic.remote_addr = remote_addr;
+	b->wr.wr.atomic.rkey = rkey;
+	b->wr.wr.atomic.compare_add = compare_add;
+	b->wr.wr.atomic.swap = swap;
+}
+
+static void pedma_wr_atomic_cmp_swp(struct ibv_qp_ex *qpx, uint32_t rkey,
+				    uint64_t remote_addr, uint64_t compare,
+				    uint64_t swap)
+{
+	wrb_atomic(qpx, IBV_QP_EX_WITH_ATOMIC_CMP_AND_SWP,
+		   IBV_WR_ATOMIC_CMP_AND_SWP, rkey, remote_addr, compare, swap);
+}
+
+static void pedma_wr_atomic_fetch_add(struct ibv_qp_ex *qpx, uint32_t rkey,
+				      uint64_t remote_addr, uint64_t add)
+{
+	wrb_atomic(qpx, IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD,
+		   IBV_WR_ATOMIC_FETCH_AND_ADD, rkey, remote_addr, add, 0);
+}
+
 static void pedma_wr_set_sge_list(struct ibv_qp_ex *qpx, size_t num_sge,
 				  const struct ibv_sge *sg_list)
 {
@@ -570,7 +600,7 @@ static void pedma_wr_set_ud_addr(struct ibv_qp_ex *qpx, struct ibv_ah *ah,
 /*
  * ops: the QP's send_ops_flags, already checked against
  * PEDMA_QP_EX_RC_OPS / _UD_OPS.  Builders of operations pedma does not
- * do stay NULL (wr_atomic_*, wr_bind_mw, wr_local_inv, wr_send_inv,
+ * do stay NULL (wr_bind_mw, wr_local_inv, wr_send_inv,
  * wr_send_tso, wr_set_xrc_srqn, ...): their send_ops_flags are refused.
  */
 void pedma_qp_ex_init(struct pedma_qp *qp, uint64_t ops)
@@ -587,6 +617,8 @@ void pedma_qp_ex_init(struct pedma_qp *qp, uint64_t ops)
 	qpx->wr_rdma_write = pedma_wr_rdma_write;
 	qpx->wr_rdma_write_imm = pedma_wr_rdma_write_imm;
 	qpx->wr_rdma_read = pedma_wr_rdma_read;
+	qpx->wr_atomic_cmp_swp = pedma_wr_atomic_cmp_swp;
+	qpx->wr_atomic_fetch_add = pedma_wr_atomic_fetch_add;
 	qpx->wr_set_sge = pedma_wr_set_sge;
 	qpx->wr_set_sge_list = pedma_wr_set_sge_list;
 	qpx->wr_set_inline_data = pedma_wr_set_inline_data;

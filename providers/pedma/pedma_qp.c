@@ -106,6 +106,8 @@ static struct pedma_qp *pedma_qp_create(struct ibv_pd *pd,
 	qp->sq_lim.max_inline = resp.drv.max_inline;
 	qp->sq_lim.sig_all = attr->sq_sig_all != 0;
 	qp->sq_lim.ud = attr->qp_type == IBV_QPT_UD;
+	qp->sq_lim.atomics = (ctx->caps & PEDMA_UCTX_CAP_ATOMIC) &&
+			     attr->qp_type == IBV_QPT_RC;
 	qp->sq_lim.pd = pd;
 	qp->rq_max_sge = min_u32(attr->cap.max_recv_sge, ctx->max_sge);
 	return qp;
@@ -138,8 +140,8 @@ struct ibv_qp *pedma_create_qp(struct ibv_pd *pd,
  * into ibv_create_qp()).  Supported: IBV_QP_INIT_ATTR_SEND_OPS_FLAGS, for
  * the operations the SQ WQE carries (PEDMA_QP_EX_RC_OPS, UD:
  * PEDMA_QP_EX_UD_OPS); it gives the QP the ibv_wr_* API
- * (ibv_qp_to_qp_ex()).  Refused with EOPNOTSUPP: atomics (the ring ABI
- * has no atomic WQE and the eDMA cannot do them), every other send op,
+ * (ibv_qp_to_qp_ex()).  Refused with EOPNOTSUPP: atomics when the
+ * kernel has none (PEDMA_UCTX_CAP_ATOMIC), every other send op,
  * and the other comp_mask bits (XRC domain, create flags, TSO, RSS).  The
  * kernel sees the same create_qp command as from ibv_create_qp().
  */
@@ -169,9 +171,10 @@ struct ibv_qp *pedma_create_qp_ex(struct ibv_context *ibctx,
 		ops = attr->send_ops_flags;
 		ok_ops = attr->qp_type == IBV_QPT_UD ? PEDMA_QP_EX_UD_OPS :
 						       PEDMA_QP_EX_RC_OPS;
-		if (ops & atomics) {
+		if ((ops & atomics) &&
+		    !(to_pctx(ibctx)->caps & PEDMA_UCTX_CAP_ATOMIC)) {
 			pedma_err(ibctx,
-				  "send_ops_flags %#llx: no atomics (the SQ WQE has no atomic operation)",
+				  "send_ops_flags %#llx: no atomics (the kernel's pedma has none)",
 				  (unsigned long long)ops);
 			errno = EOPNOTSUPP;
 			return NULL;

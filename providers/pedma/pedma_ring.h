@@ -188,6 +188,7 @@ struct pedma_sq_limits {
 	uint32_t max_inline;	/* <= PEDMA_MAX_INLINE */
 	bool sig_all;		/* QP created with sq_sig_all */
 	bool ud;		/* UD QP: sends only, each to an AH */
+	bool atomics;		/* the kernel does PEDMA_WQE_OP_ATOMIC_* */
 	const struct ibv_pd *pd;	/* UD: the QP's PD, which AHs must share */
 };
 
@@ -209,7 +210,11 @@ static inline int pedma_wqe_opcode(enum ibv_wr_opcode op)
 		return PEDMA_WQE_OP_SEND_IMM;
 	case IBV_WR_RDMA_READ:
 		return PEDMA_WQE_OP_RDMA_READ;
-	default:	/* atomics, SEND_WITH_INV, LOCAL_INV, BIND_MW, TSO, ... */
+	case IBV_WR_ATOMIC_CMP_AND_SWP:
+		return PEDMA_WQE_OP_ATOMIC_CMP_SWP;
+	case IBV_WR_ATOMIC_FETCH_AND_ADD:
+		return PEDMA_WQE_OP_ATOMIC_FETCH_ADD;
+	default:	/* SEND_WITH_INV, LOCAL_INV, BIND_MW, TSO, ... */
 		return -1;
 	}
 }
@@ -248,11 +253,17 @@ static inline int pedma_sq_wqe_encode(struct pedma_sq_wqe *wqe,
 {
 	int op = pedma_wqe_opcode(wr->opcode);
 	bool inl = wr->send_flags & IBV_SEND_INLINE;
+	bool atomic = op == PEDMA_WQE_OP_ATOMIC_CMP_SWP ||
+		      op == PEDMA_WQE_OP_ATOMIC_FETCH_ADD;
 	uint64_t msg_len = 0;
 	uint8_t flags = 0;
 	int i;
 
 	if (op < 0)
+		return EINVAL;
+	/* An atomic: RC, into one 8-byte local buffer, never inline */
+	if (atomic && (!lim->atomics || lim->ud || inl || wr->num_sge != 1 ||
+		       !wr->sg_list || wr->sg_list[0].length != 8))
 		return EINVAL;
 	if (wr->send_flags & ~(unsigned int)PEDMA_SEND_FLAGS_SUPPORTED)
 		return EINVAL;
@@ -294,6 +305,12 @@ static inline int pedma_sq_wqe_encode(struct pedma_sq_wqe *wqe,
 	    op == PEDMA_WQE_OP_RDMA_READ) {
 		wqe->remote_addr = wr->wr.rdma.remote_addr;
 		wqe->rkey = wr->wr.rdma.rkey;
+	}
+	if (atomic) {
+		wqe->remote_addr = wr->wr.atomic.remote_addr;
+		wqe->rkey = wr->wr.atomic.rkey;
+		wqe->compare_add = wr->wr.atomic.compare_add;
+		wqe->swap = wr->wr.atomic.swap;
 	}
 	if (lim->ud) {
 		wqe->ud_ah = to_pah(wr->wr.ud.ah)->ah_id;
@@ -453,6 +470,10 @@ static inline enum ibv_wc_opcode pedma_cqe_opcode(const struct pedma_cqe *cqe,
 		return IBV_WC_RECV;
 	case PEDMA_CQE_OP_RECV_RDMA_IMM:
 		return IBV_WC_RECV_RDMA_WITH_IMM;
+	case PEDMA_CQE_OP_ATOMIC_CMP_SWP:
+		return IBV_WC_COMP_SWAP;
+	case PEDMA_CQE_OP_ATOMIC_FETCH_ADD:
+		return IBV_WC_FETCH_ADD;
 	default:
 		*unknown = true;
 		return IBV_WC_SEND;

@@ -912,12 +912,16 @@ static void test_create(void)
 	CHECK_EQ(errno, EOPNOTSUPP);
 	CHECK_EQ(k.create_qp, 0);
 
+	/* atomics: refused above (a kernel without them), taken with them */
 	qattr.qp_type = IBV_QPT_RC;
 	qattr.send_ops_flags = PEDMA_QP_EX_RC_OPS;
+	f.pctx.caps = PEDMA_UCTX_CAP_ATOMIC;
 	qp = pedma_create_qp_ex(ctx, &qattr);
 	CHECK(qp != NULL);
 	if (!qp)
 		return;
+	CHECK(qpx(to_pqp(qp))->wr_atomic_cmp_swp != NULL);
+	CHECK(qpx(to_pqp(qp))->wr_atomic_fetch_add != NULL);
 	CHECK_EQ(k.create_qp, 1);
 	CHECK_EQ(qattr.cap.max_inline_data, 64);	/* granted, copied back */
 	x = qpx(to_pqp(qp));

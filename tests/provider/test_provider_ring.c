@@ -144,8 +144,8 @@ static void check_wqe_header_reserved(const struct pedma_sq_wqe *w)
 	CHECK_EQ(w->ud_remote_qpn, 0);
 	CHECK_EQ(w->ud_remote_qkey, 0);
 	CHECK_EQ(w->reserved1, 0);
-	CHECK_EQ(w->reserved2[0], 0);
-	CHECK_EQ(w->reserved2[1], 0);
+	CHECK_EQ(w->compare_add, 0);
+	CHECK_EQ(w->swap, 0);
 }
 
 static void test_sq_opcodes(void)
@@ -359,6 +359,63 @@ static void test_sq_inline(void)
 	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &lim), 0);
 }
 
+/*
+ * Atomics, with a kernel that has them (lim.atomics): RC, one 8-byte SGE,
+ * not inline; the operands land in the WQE.  Without the capability, on
+ * a UD QP or with any other buffer shape they are refused.
+ */
+static void test_sq_atomic(void)
+{
+	struct ibv_sge sge[2] = {
+		{ .addr = 0x1000, .length = 8, .lkey = 0x77 },
+		{ .addr = 0x2000, .length = 8, .lkey = 0x77 },
+	};
+	struct ibv_send_wr wr = {
+		.wr_id = 42, .sg_list = sge, .num_sge = 1,
+		.opcode = IBV_WR_ATOMIC_CMP_AND_SWP,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.atomic = { .remote_addr = 0xabc8, .compare_add = 5,
+			       .swap = 0x1122334455667788ULL, .rkey = 0x1234 },
+	};
+	struct pedma_sq_limits lim = full_lim;
+	struct pedma_sq_wqe w;
+
+	cur_test = "sq atomic";
+	lim.atomics = true;
+	memset(&w, 0xff, sizeof(w));
+	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &lim), 0);
+	CHECK_EQ(w.opcode, PEDMA_WQE_OP_ATOMIC_CMP_SWP);
+	CHECK_EQ(w.wr_id, 42);
+	CHECK_EQ(w.remote_addr, 0xabc8);
+	CHECK_EQ(w.rkey, 0x1234);
+	CHECK_EQ(w.compare_add, 5);
+	CHECK_EQ(w.swap, 0x1122334455667788ULL);
+	CHECK_EQ(w.num_sge, 1);
+	CHECK_EQ(w.sge[0].addr, 0x1000);
+	CHECK_EQ(w.sge[0].length, 8);
+	CHECK_EQ(w.sge[0].lkey, 0x77);
+	CHECK_EQ(w.flags, PEDMA_WQE_F_SIGNALED);
+
+	wr.opcode = IBV_WR_ATOMIC_FETCH_AND_ADD;
+	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &lim), 0);
+	CHECK_EQ(w.opcode, PEDMA_WQE_OP_ATOMIC_FETCH_ADD);
+	CHECK_EQ(w.compare_add, 5);
+
+	memset(&w, 0x3c, sizeof(w));
+	wr.num_sge = 2;			/* two buffers */
+	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &lim), EINVAL);
+	wr.num_sge = 1;
+	sge[0].length = 4;		/* not 8 bytes */
+	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &lim), EINVAL);
+	sge[0].length = 8;
+	wr.send_flags |= IBV_SEND_INLINE;
+	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &lim), EINVAL);
+	wr.send_flags &= ~(unsigned int)IBV_SEND_INLINE;
+	lim.atomics = false;		/* a kernel without atomics */
+	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &lim), EINVAL);
+	CHECK(all_bytes(&w, sizeof(w), 0x3c));
+}
+
 static void test_sq_errors(void)
 {
 	static const enum ibv_wr_opcode bad_ops[] = {
@@ -431,8 +488,8 @@ static void check_wqe_no_rdma(const struct pedma_sq_wqe *w)
 	CHECK_EQ(w->rkey, 0);
 	CHECK_EQ(w->remote_addr, 0);
 	CHECK_EQ(w->reserved1, 0);
-	CHECK_EQ(w->reserved2[0], 0);
-	CHECK_EQ(w->reserved2[1], 0);
+	CHECK_EQ(w->compare_add, 0);
+	CHECK_EQ(w->swap, 0);
 }
 
 static void test_sq_ud(void)
@@ -832,6 +889,8 @@ static void test_cqe_decode(void)
 		{ PEDMA_CQE_OP_RDMA_READ, IBV_WC_RDMA_READ },
 		{ PEDMA_CQE_OP_RECV, IBV_WC_RECV },
 		{ PEDMA_CQE_OP_RECV_RDMA_IMM, IBV_WC_RECV_RDMA_WITH_IMM },
+		{ PEDMA_CQE_OP_ATOMIC_CMP_SWP, IBV_WC_COMP_SWAP },
+		{ PEDMA_CQE_OP_ATOMIC_FETCH_ADD, IBV_WC_FETCH_ADD },
 	};
 	static const struct {
 		uint8_t flags;
@@ -992,6 +1051,7 @@ int main(void)
 	test_sq_flags();
 	test_sq_inline();
 	test_sq_errors();
+	test_sq_atomic();
 	test_sq_ud();
 	test_sq_post();
 	test_rq();

@@ -37,8 +37,9 @@
 
 #define PEDMA_UVERBS_ABI_VERSION	3
 
-/* Bits in pedma_alloc_ucontext_resp.caps (none defined yet) */
+/* Bits in pedma_alloc_ucontext_resp.caps */
 #define PEDMA_UCTX_CAP_NONE		0
+#define PEDMA_UCTX_CAP_ATOMIC		0x1	/* the two atomic WQE opcodes */
 
 struct pedma_alloc_ucontext_resp {
 	__u32 abi_version;	/* PEDMA_UVERBS_ABI_VERSION */
@@ -74,6 +75,9 @@ struct pedma_sge {
 #define PEDMA_WQE_OP_SEND		2
 #define PEDMA_WQE_OP_SEND_IMM		3
 #define PEDMA_WQE_OP_RDMA_READ		4
+/* with PEDMA_UCTX_CAP_ATOMIC; RC, one 8-byte SGE, not inline */
+#define PEDMA_WQE_OP_ATOMIC_CMP_SWP	5
+#define PEDMA_WQE_OP_ATOMIC_FETCH_ADD	6
 
 /* pedma_sq_wqe.flags */
 #define PEDMA_WQE_F_SIGNALED		0x01
@@ -95,7 +99,8 @@ struct pedma_sq_wqe {
 	__u32 ud_remote_qpn;	/* UD: destination QP (0xffffff: multicast) */
 	__u32 ud_remote_qkey;	/* UD: Q_Key; high bit set: the QP's own */
 	__u32 reserved1;
-	__aligned_u64 reserved2[2];
+	__aligned_u64 compare_add;	/* atomics: compare, or the addend */
+	__aligned_u64 swap;		/* ATOMIC_CMP_SWP: the new value */
 	union {
 		struct pedma_sge sge[PEDMA_UMAX_SGE];
 		__u8 inline_data[PEDMA_MAX_INLINE];
@@ -115,6 +120,8 @@ struct pedma_rq_wqe {
 #define PEDMA_CQE_OP_RDMA_READ		2
 #define PEDMA_CQE_OP_RECV		3
 #define PEDMA_CQE_OP_RECV_RDMA_IMM	4
+#define PEDMA_CQE_OP_ATOMIC_CMP_SWP	5
+#define PEDMA_CQE_OP_ATOMIC_FETCH_ADD	6
 
 /* pedma_cqe.flags */
 #define PEDMA_CQE_F_IMM			0x01

@@ -29,7 +29,10 @@
  * SEND_WITH_INV must reach the server as IB_WC_WITH_INVALIDATE with that
  * rkey, which then fails too.  After each expected failure the client's QP
  * goes back to RTS through RESET (the server's QP is unaffected).  Also: the
- * global rkey of another PD of the server must fail on the QP of the first.  "run" and
+ * global rkey of another PD of the server must fail on the QP of the first.
+ * On a device with atomics the region is registered with REMOTE_ATOMIC and
+ * the client's FETCH_AND_ADD and CMP_AND_SWP (matching and not) on its first
+ * word must return the old values, checked with a READ of the region.  "run" and
  * "check" return 0 when every test passed, -EIO otherwise; the details go to
  * the kernel log.
  *
@@ -984,6 +987,8 @@ static int kt_serve_fr_reg(struct kt_ctx *c, u32 seed, struct kt_msg *rsp)
 	wr.key = c->fmr->rkey;
 	wr.access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
 		    IB_ACCESS_REMOTE_READ;
+	if (c->dev->attrs.atomic_cap != IB_ATOMIC_NONE)
+		wr.access |= IB_ACCESS_REMOTE_ATOMIC;
 	ret = kt_fr_post_wait(c, &wr.wr, IB_WC_REG_MR, "REG_MR");
 	if (ret)
 		return ret;
@@ -1454,6 +1459,112 @@ static int kt_fr_server_check(struct kt_ctx *c, u32 dseed, const char *what, u32
 	return 0;
 }
 
+/* Client: one atomic on the region's first word; the old value in *old */
+static int kt_fr_atomic(struct kt_ctx *c, enum ib_wr_opcode opc, u32 rkey,
+			u64 iova, u64 cmp_add, u64 swap, u64 *old)
+{
+	u64 *res = (u64 *)(c->lbuf.va + KT_FR_RECV_OFF);
+	struct ib_sge sge = {
+		.addr = c->lbuf.dma + KT_FR_RECV_OFF,
+		.length = 8,
+		.lkey = c->pd->local_dma_lkey,
+	};
+	struct ib_atomic_wr wr = {
+		.wr = { .sg_list = &sge, .num_sge = 1, .opcode = opc },
+		.remote_addr = iova,
+		.compare_add = cmp_add,
+		.swap = swap,
+		.rkey = rkey,
+	};
+	int ret;
+
+	*res = 0x5a5a5a5a5a5a5a5aULL;
+	ib_dma_sync_single_for_device(c->dev, sge.addr, 8, DMA_BIDIRECTIONAL);
+	ret = kt_fr_post_wait(c, &wr.wr, opc == IB_WR_ATOMIC_CMP_AND_SWP ?
+			      IB_WC_COMP_SWAP : IB_WC_FETCH_ADD,
+			      opc == IB_WR_ATOMIC_CMP_AND_SWP ? "CMP_AND_SWP" :
+							       "FETCH_AND_ADD");
+	ib_dma_sync_single_for_cpu(c->dev, sge.addr, 8, DMA_BIDIRECTIONAL);
+	*old = *res;
+	return ret;
+}
+
+/*
+ * Client, devices with atomics: fetch-and-add and compare-and-swap on the
+ * first word of the fast-reg region (registered with REMOTE_ATOMIC), whose
+ * 64 KiB hold @dseed's pattern: the old values are what was there, a READ
+ * of the region shows the new word and the rest unchanged; then the
+ * pattern is written back.
+ */
+static int kt_fr_atomics(struct kt_ctx *c, u32 rkey, u64 iova, u32 dseed,
+			 u32 gseed, u32 *bad)
+{
+	const u64 add = 0x0102030405060708ULL, swap = 0xfeedc0dedeadbeefULL;
+	u64 orig = 0, old;
+	u8 *word = c->lbuf.va + KT_FR_OFF;
+	int i, ret;
+
+	if (c->dev->attrs.atomic_cap == IB_ATOMIC_NONE) {
+		pr_info("fr: atomics: SKIP (atomic_cap NONE)\n");
+		return 0;
+	}
+	for (i = 7; i >= 0; i--)	/* the word as the CPU reads it (LE) */
+		orig = orig << 8 | kt_pat(dseed, i);
+	ret = kt_fr_atomic(c, IB_WR_ATOMIC_FETCH_AND_ADD, rkey, iova, add, 0,
+			   &old);
+	if (ret)
+		return ret;
+	if (old != orig) {
+		pr_err("fr: FETCH_AND_ADD returned 0x%llx, expected 0x%llx\n", old, orig);
+		(*bad)++;
+	}
+	/* a compare that does not match swaps nothing */
+	ret = kt_fr_atomic(c, IB_WR_ATOMIC_CMP_AND_SWP, rkey, iova, orig, swap,
+			   &old);
+	if (ret)
+		return ret;
+	if (old != orig + add) {
+		pr_err("fr: CMP_AND_SWP (no match) returned 0x%llx, expected 0x%llx\n",
+		       old, orig + add);
+		(*bad)++;
+	}
+	ret = kt_fr_atomic(c, IB_WR_ATOMIC_CMP_AND_SWP, rkey, iova, orig + add,
+			   swap, &old);
+	if (ret)
+		return ret;
+	if (old != orig + add) {
+		pr_err("fr: CMP_AND_SWP returned 0x%llx, expected 0x%llx\n", old,
+		       orig + add);
+		(*bad)++;
+	}
+	/* READ back: the word is the swapped value, the rest the pattern */
+	kt_fr_fill(c->lbuf.va, ~dseed, gseed);
+	kt_sync_for_device(c, &c->lbuf);
+	ret = kt_fr_ok(c, IB_WR_RDMA_READ, rkey, iova, "READ after the atomics");
+	if (ret)
+		return ret;
+	kt_sync_for_cpu(c, &c->lbuf);
+	for (i = 0; i < 8; i++)
+		if (word[i] != (u8)(swap >> (8 * i))) {
+			pr_err("fr: word after the atomics: byte %d is 0x%02x, expected 0x%02x\n",
+			       i, word[i], (u8)(swap >> (8 * i)));
+			(*bad)++;
+			break;
+		}
+	for (i = 0; i < 8; i++)
+		word[i] = kt_pat(dseed, i);
+	*bad += kt_fr_check("client: region after the atomics", c->lbuf.va, dseed,
+			    gseed);
+	/* the pattern back in place for the server's later checks */
+	kt_fr_fill(c->lbuf.va, dseed, gseed);
+	kt_sync_for_device(c, &c->lbuf);
+	ret = kt_fr_ok(c, IB_WR_RDMA_WRITE, rkey, iova, "WRITE after the atomics");
+	if (!ret)
+		pr_info("fr: atomics on rkey 0x%08x: FETCH_AND_ADD, CMP_AND_SWP checked\n",
+			rkey);
+	return ret;
+}
+
 /* The FRWR test (see the top of the file): 0 passed, 1 failed, 2 skipped */
 static int kt_client_fr(struct kt_ctx *c)
 {
@@ -1533,6 +1644,9 @@ static int kt_client_fr(struct kt_ctx *c)
 		return ret;
 	kt_sync_for_cpu(c, &c->lbuf);
 	bad += kt_fr_check("client: READ with the new key", c->lbuf.va, s5, s4);
+	ret = kt_fr_atomics(c, k2, iova, s5, s4, &bad);
+	if (ret)
+		return ret;
 
 	/* SEND_WITH_INV: the server sees IB_WC_WITH_INVALIDATE, the key dies */
 	ret = kt_fr_step(c, KT_FR_RECV, s6, 128, &rsp);
@@ -1771,6 +1885,8 @@ static int kt_qp_up(struct kt_ctx *c, const struct ib_port_attr *pa,
 	attr->port_num = c->port;
 	attr->qp_access_flags = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
 				IB_ACCESS_REMOTE_READ;
+	if (c->dev->attrs.atomic_cap != IB_ATOMIC_NONE)
+		attr->qp_access_flags |= IB_ACCESS_REMOTE_ATOMIC;
 	ret = ib_modify_qp(c->qp, attr, IB_QP_STATE | IB_QP_PKEY_INDEX | IB_QP_PORT |
 			   IB_QP_ACCESS_FLAGS);
 	if (ret) {

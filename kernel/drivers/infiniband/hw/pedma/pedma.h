@@ -295,6 +295,9 @@ enum pedma_ctr {
 	PEDMA_CTR_ERR_OTHER,
 	PEDMA_CTR_LINK_UP,
 	PEDMA_CTR_LINK_DOWN,
+	PEDMA_CTR_TX_ATOMICS,		/* our atomics completed */
+	PEDMA_CTR_ATOMIC_EXECUTED,	/* the peer's, executed here */
+	PEDMA_CTR_ATOMIC_REFUSED,	/* the peer's, refused (a status) */
 	PEDMA_NCTR
 };
 
@@ -383,6 +386,10 @@ struct pedma_dev {
 	struct xarray qps;		/* by QP number */
 	struct xarray mrs;		/* by key index */
 	u8 mr_gen;
+	/* atomics: results of the peer's, by its QP number; our last seq */
+	__le64 *atomic_res;
+	dma_addr_t atomic_res_dma;
+	u32 atomic_seq;
 	atomic_t nqp, ncq, nmr, nsrq;
 
 	/*
@@ -514,6 +521,7 @@ struct pedma_srq {
 #define PEDMA_WQE_OP_LOCAL_INV		0x12
 #define PEDMA_CQE_OP_REG_MR		0x10
 #define PEDMA_CQE_OP_LOCAL_INV		0x11
+#define PEDMA_ATOMIC_TIMEOUT		(10 * HZ)	/* the peer's answer */
 #define PEDMA_CQE_F_INV			0x80	/* imm_data: invalidated rkey */
 
 /* A send work request as the kernel keeps it (copied, then validated) */
@@ -531,6 +539,9 @@ struct pedma_swqe {
 	struct pedma_av av;
 	u32 ud_qpn;
 	u32 ud_qkey;
+	/* atomics: the operands (remote_addr, rkey above) */
+	u64 compare_add;
+	u64 swap;
 	/* REG_MR: the MR, its new key and access; LOCAL_INV/SEND_INV: key */
 	struct pedma_mr *mr;
 	u32 key;
@@ -557,6 +568,10 @@ struct pedma_req_state {
 	u32 inv_seq;
 	unsigned long inv_end;	/* jiffies: give up (bounded wait) */
 	u32 dst_pd;		/* target QP's PD id (from its directory entry) */
+	/* atomics: posted to the peer, waiting for its answer until end */
+	bool atomic_wait;
+	u32 atomic_seq;
+	unsigned long atomic_end;	/* jiffies */
 };
 
 /* A UD QP's receives kept for same-side senders (pedma_ud.c) */
@@ -842,6 +857,16 @@ void pedma_stats_wc(struct pedma_dev *dev, u8 wqe_op, bool ud, u64 len,
 		    u8 status);
 u64 pedma_stats_sum(struct pedma_dev *dev, enum pedma_ctr c);
 u64 pedma_stats_peer(struct pedma_dev *dev, unsigned int i);
+
+/* pedma_atomic.c: atomics, executed by the target's kernel */
+int pedma_atomic_init(struct pedma_dev *dev);
+void pedma_atomic_destroy(struct pedma_dev *dev);
+void pedma_atomic_publish(struct pedma_dev *dev);
+void pedma_atomic_recv(struct pedma_dev *dev, const struct pedma_rec *rec);
+void pedma_atomic_post(struct pedma_qp *qp, struct pedma_swqe *w);
+int pedma_atomic_answer(struct pedma_qp *qp, u8 *status);
+int pedma_atomic_res_seg(struct pedma_qp *qp, u64 off, struct pedma_seg *seg);
+struct page *pedma_bus_page(struct pedma_dev *dev, u64 bus);
 
 /* pedma_pma.c: the performance management agent (PortCounters) */
 int pedma_pma_mad(struct pedma_dev *dev, const struct ib_mad *in,

@@ -58,23 +58,30 @@ int pedma_area_init(struct pedma_dev *dev)
 	dev->out = be->wnd + PEDMA_WND_AREA_OFF(be->role, (u64)be->wnd_size);
 	dev->in = be->wnd + PEDMA_WND_AREA_OFF(peer, (u64)be->wnd_size);
 
+	if (pedma_atomic_init(dev))
+		return -ENOMEM;
 	dev->heap = gen_pool_create(ilog2(PEDMA_AREA_HEAP_ALIGN), -1);
 	if (!dev->heap)
-		return -ENOMEM;
+		goto err_atomic;
 	if (gen_pool_add(dev->heap, PEDMA_AREA_HEAP_OFF,
-			 size - PEDMA_AREA_HEAP_OFF, -1)) {
-		gen_pool_destroy(dev->heap);
-		dev->heap = NULL;
-		return -ENOMEM;
-	}
+			 size - PEDMA_AREA_HEAP_OFF, -1))
+		goto err_pool;
 	init_waitqueue_head(&dev->sync_wq);
 
 	/* A fresh area: no directory entries, no keys, no records. */
 	memset_io(dev->out, 0, PEDMA_AREA_HEAP_OFF);
 	out_ctrl(dev, CTRL_OFF(gen), le32_to_cpu(dev->link.self.gen));
+	pedma_atomic_publish(dev);
 	wmb();	/* the area is valid once the magic is */
 	out_ctrl(dev, CTRL_OFF(magic), PEDMA_AREA_MAGIC);
 	return 0;
+
+err_pool:
+	gen_pool_destroy(dev->heap);
+	dev->heap = NULL;
+err_atomic:
+	pedma_atomic_destroy(dev);
+	return -ENOMEM;
 }
 
 void pedma_area_destroy(struct pedma_dev *dev)
@@ -84,6 +91,7 @@ void pedma_area_destroy(struct pedma_dev *dev)
 	out_ctrl(dev, CTRL_OFF(magic), 0);
 	gen_pool_destroy(dev->heap);
 	dev->heap = NULL;
+	pedma_atomic_destroy(dev);
 }
 
 /*
@@ -169,6 +177,8 @@ void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp)
 		d.access |= PEDMA_ACC_REMOTE_WRITE;
 	if (acc & IB_ACCESS_REMOTE_READ)
 		d.access |= PEDMA_ACC_REMOTE_READ;
+	if (acc & IB_ACCESS_REMOTE_ATOMIC)
+		d.access |= PEDMA_ACC_REMOTE_ATOMIC;
 	/* The entry is valid once qpn matches: write it last. */
 	writel(0, e);
 	wmb();	/* invalid before the body changes */

@@ -325,6 +325,8 @@ static const u8 cqe_to_wc_opcode[] = {
 	[PEDMA_CQE_OP_RECV_RDMA_IMM] = IB_WC_RECV_RDMA_WITH_IMM,
 	[PEDMA_CQE_OP_REG_MR] = IB_WC_REG_MR,
 	[PEDMA_CQE_OP_LOCAL_INV] = IB_WC_LOCAL_INV,
+	[PEDMA_CQE_OP_ATOMIC_CMP_SWP] = IB_WC_COMP_SWAP,
+	[PEDMA_CQE_OP_ATOMIC_FETCH_ADD] = IB_WC_FETCH_ADD,
 };
 
 /* Kernel CQs only: user CQs are polled in userspace. */

@@ -47,6 +47,8 @@ static u32 ib_to_acc(int access)
 		acc |= PEDMA_ACC_REMOTE_WRITE;
 	if (access & IB_ACCESS_REMOTE_READ)
 		acc |= PEDMA_ACC_REMOTE_READ;
+	if (access & IB_ACCESS_REMOTE_ATOMIC)
+		acc |= PEDMA_ACC_REMOTE_ATOMIC;
 	return acc;
 }
 
@@ -502,7 +504,7 @@ int pedma_mr_fast_reg(struct pedma_dev *dev, struct pedma_qp *qp,
 	    length > PEDMA_MAX_MR_SIZE ||
 	    (iova & (pgsz - 1)) + length > (u64)nmap * pgsz ||
 	    (w->access & ~(IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
-			   IB_ACCESS_REMOTE_READ)))
+			   IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC)))
 		return -EINVAL;
 	if (dev->leaving)
 		return -ENODEV;

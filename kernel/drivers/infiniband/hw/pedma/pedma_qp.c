@@ -290,6 +290,12 @@ void pedma_qp_sq_drained(struct pedma_qp *qp)
 	pedma_qp_event(qp, IB_EVENT_SQ_DRAINED);
 }
 
+static bool is_atomic_op(u8 op)
+{
+	return op == PEDMA_WQE_OP_ATOMIC_CMP_SWP ||
+	       op == PEDMA_WQE_OP_ATOMIC_FETCH_ADD;
+}
+
 static u8 ib_wr_to_op(enum ib_wr_opcode op)
 {
 	switch (op) {
@@ -309,6 +315,10 @@ static u8 ib_wr_to_op(enum ib_wr_opcode op)
 		return PEDMA_WQE_OP_REG_MR;
 	case IB_WR_LOCAL_INV:
 		return PEDMA_WQE_OP_LOCAL_INV;
+	case IB_WR_ATOMIC_CMP_AND_SWP:
+		return PEDMA_WQE_OP_ATOMIC_CMP_SWP;
+	case IB_WR_ATOMIC_FETCH_AND_ADD:
+		return PEDMA_WQE_OP_ATOMIC_FETCH_ADD;
 	default:
 		return U8_MAX;
 	}
@@ -371,7 +381,10 @@ void pedma_qp_drain_usq(struct pedma_qp *qp)
 		}
 		if (w->status) {
 			/* already failed */
-		} else if (u.opcode > PEDMA_WQE_OP_RDMA_READ) {
+		} else if (u.opcode > PEDMA_WQE_OP_ATOMIC_FETCH_ADD) {
+			w->status = IB_WC_LOC_QP_OP_ERR;
+		} else if (is_atomic_op(u.opcode) &&
+			   (qp->ud || (w->flags & PEDMA_WQE_F_INLINE))) {
 			w->status = IB_WC_LOC_QP_OP_ERR;
 		} else if (w->flags & PEDMA_WQE_F_INLINE) {
 			if (u.inline_len > qp->max_inline ||
@@ -393,8 +406,11 @@ void pedma_qp_drain_usq(struct pedma_qp *qp)
 				len += u.sge[i].length;
 			}
 			w->length = len;
-			if (len > PEDMA_MAX_MSG_SIZE)
+			if (len > PEDMA_MAX_MSG_SIZE ||
+			    (is_atomic_op(u.opcode) && len != 8))
 				w->status = IB_WC_LOC_LEN_ERR;
+			w->compare_add = u.compare_add;
+			w->swap = u.swap;
 		}
 		if (qp->ud && !w->status && w->length > PEDMA_UD_MTU)
 			w->status = IB_WC_LOC_LEN_ERR;
@@ -431,6 +447,8 @@ static int post_send_kernel(struct pedma_qp *qp, const struct ib_send_wr *wr,
 			len += wr->sg_list[i].length;
 		if (len > PEDMA_MAX_MSG_SIZE ||
 		    (qp->ud && len > PEDMA_UD_MTU) ||
+		    (is_atomic_op(op) &&
+		     (len != 8 || (wr->send_flags & IB_SEND_INLINE))) ||
 		    ((wr->send_flags & IB_SEND_INLINE) &&
 		     (len > qp->max_inline || op == PEDMA_WQE_OP_RDMA_READ))) {
 			*bad_wr = wr;
@@ -454,6 +472,12 @@ static int post_send_kernel(struct pedma_qp *qp, const struct ib_send_wr *wr,
 		    op == PEDMA_WQE_OP_RDMA_READ) {
 			w->rkey = rdma_wr(wr)->rkey;
 			w->remote_addr = rdma_wr(wr)->remote_addr;
+		}
+		if (is_atomic_op(op)) {
+			w->rkey = atomic_wr(wr)->rkey;
+			w->remote_addr = atomic_wr(wr)->remote_addr;
+			w->compare_add = atomic_wr(wr)->compare_add;
+			w->swap = atomic_wr(wr)->swap;
 		}
 		if (op == PEDMA_WQE_OP_SEND_INV ||
 		    op == PEDMA_WQE_OP_LOCAL_INV)
@@ -785,6 +809,10 @@ void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec)
 
 	pedma_ctr_inc(dev, PEDMA_CTR_RX_RECORDS);
 	trace_pedma_recv_record(dev, rec);
+	if (rec->opcode == PEDMA_REC_OP_ATOMIC) {
+		pedma_atomic_recv(dev, rec);	/* uses no receive */
+		return;
+	}
 	if (!qp || qp->dying || qp->state < IB_QPS_RTR ||
 	    (!qp->ud && le32_to_cpu(rec->src_qpn) != qp->attr.dest_qp_num) ||
 	    (qp->ud && rec->opcode == PEDMA_REC_OP_WRITE_IMM)) {

@@ -61,6 +61,9 @@ static const struct rdma_stat_desc pedma_stat_descs[] = {
 	[PEDMA_CTR_ERR_OTHER].name = "err_other",
 	[PEDMA_CTR_LINK_UP].name = "link_up",
 	[PEDMA_CTR_LINK_DOWN].name = "link_down",
+	[PEDMA_CTR_TX_ATOMICS].name = "tx_atomic_reqs",
+	[PEDMA_CTR_ATOMIC_EXECUTED].name = "rx_atomic_executed",
+	[PEDMA_CTR_ATOMIC_REFUSED].name = "rx_atomic_refused",
 	[PEER_RX_REQS + PEDMA_CLS_SEND].name = "rx_send_reqs",
 	[PEER_RX_REQS + PEDMA_CLS_WRITE].name = "rx_write_reqs",
 	[PEER_RX_REQS + PEDMA_CLS_READ].name = "rx_read_reqs",
@@ -199,6 +202,12 @@ void pedma_stats_wc(struct pedma_dev *dev, u8 wqe_op, bool ud, u64 len,
 	/* REG_MR and LOCAL_INV move nothing across the link */
 	if (wqe_op == PEDMA_WQE_OP_REG_MR || wqe_op == PEDMA_WQE_OP_LOCAL_INV)
 		return;
+	/* an atomic: 8 bytes come back; counted apart from the classes */
+	if (wqe_op == PEDMA_WQE_OP_ATOMIC_CMP_SWP ||
+	    wqe_op == PEDMA_WQE_OP_ATOMIC_FETCH_ADD) {
+		pedma_ctr_inc(dev, PEDMA_CTR_TX_ATOMICS);
+		return;
+	}
 	pedma_ctr_inc(dev, PEDMA_CTR_TX_REQS + cls);
 	pedma_ctr_add(dev, PEDMA_CTR_TX_BYTES + cls, len);
 	pedma_ctr_add(dev, cls == PEDMA_CLS_READ ? PEDMA_CTR_GET_PKTS :

@@ -384,7 +384,7 @@ void pedma_ud_fill_grh(struct pedma_qp *qp, struct pedma_swqe *w, void *buf)
  * backend or the DMA API made of it (through the IOMMU's domain if there
  * is one).
  */
-static struct page *bus_page(struct pedma_dev *dev, u64 bus)
+struct page *pedma_bus_page(struct pedma_dev *dev, u64 bus)
 {
 	struct device *d = dev->be->dma_dev;
 	struct iommu_domain *dom;
@@ -408,7 +408,7 @@ static int bus_copy(struct pedma_dev *dev, u64 bus, u8 *buf, u64 len,
 		    bool to_bus)
 {
 	while (len) {
-		struct page *pg = bus_page(dev, bus);
+		struct page *pg = pedma_bus_page(dev, bus);
 		u32 off = offset_in_page(bus);
 		u32 n = min_t(u64, len, PAGE_SIZE - off);
 		u8 *p;

@@ -47,7 +47,8 @@ static int pedma_query_device(struct ib_device *ibdev,
 	attr->max_qp_rd_atom = PEDMA_MAX_RD_ATOM;
 	attr->max_qp_init_rd_atom = PEDMA_MAX_RD_ATOM;
 	attr->max_res_rd_atom = PEDMA_MAX_RD_ATOM * (PEDMA_MAX_QP - 2);
-	attr->atomic_cap = IB_ATOMIC_NONE;
+	/* executed by the target's kernel: pedma_atomic.c says how atomic */
+	attr->atomic_cap = IB_ATOMIC_HCA;
 	attr->max_srq = PEDMA_MAX_SRQ;
 	attr->max_srq_wr = PEDMA_MAX_QP_WR;
 	attr->max_srq_sge = PEDMA_MAX_SGE;
@@ -174,7 +175,7 @@ static int pedma_alloc_ucontext(struct ib_ucontext *ibuc,
 	struct pedma_dev *dev = to_pdev(ibuc->device);
 	struct pedma_alloc_ucontext_resp resp = {
 		.abi_version = PEDMA_UVERBS_ABI_VERSION,
-		.caps = PEDMA_UCTX_CAP_NONE,
+		.caps = PEDMA_UCTX_CAP_ATOMIC,
 		.role = dev->be->role,
 		.max_inline = PEDMA_MAX_INLINE,
 		.max_sge = PEDMA_UMAX_SGE,

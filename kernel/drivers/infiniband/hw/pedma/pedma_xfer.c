@@ -45,6 +45,11 @@
  * PEDMA_PEER_SYNC_TIMEOUT).  SEND_WITH_INV is a SEND whose record names
  * the rkey; the receiver invalidates (pedma_recv_inv()).
  *
+ * Atomics (pedma_atomic.c): the request goes to the peer through our area
+ * and a record; the peer's kernel executes it and answers; then one chain
+ * moves the original value from the peer's result slot into the request's
+ * buffer, like an 8-byte READ.
+ *
  * Everything here runs under dev->xlock.
  */
 #include <linux/io.h>
@@ -59,9 +64,16 @@ static u64 req_len(struct pedma_qp *qp, struct pedma_swqe *w)
 	return qp->ud ? PEDMA_GRH_BYTES + w->length : w->length;
 }
 
+static bool op_is_atomic(u8 op)
+{
+	return op == PEDMA_WQE_OP_ATOMIC_CMP_SWP ||
+	       op == PEDMA_WQE_OP_ATOMIC_FETCH_ADD;
+}
+
+/* Data flows to the peer, except for READ and an atomic's result */
 static bool op_to_remote(u8 op)
 {
-	return op != PEDMA_WQE_OP_RDMA_READ;
+	return op != PEDMA_WQE_OP_RDMA_READ && !op_is_atomic(op);
 }
 
 static bool op_needs_rqe(u8 op)
@@ -90,6 +102,10 @@ static u8 wqe_cqe_opcode(u8 op)
 		return PEDMA_CQE_OP_REG_MR;
 	case PEDMA_WQE_OP_LOCAL_INV:
 		return PEDMA_CQE_OP_LOCAL_INV;
+	case PEDMA_WQE_OP_ATOMIC_CMP_SWP:
+		return PEDMA_CQE_OP_ATOMIC_CMP_SWP;
+	case PEDMA_WQE_OP_ATOMIC_FETCH_ADD:
+		return PEDMA_CQE_OP_ATOMIC_FETCH_ADD;
 	default:
 		return PEDMA_CQE_OP_SEND;
 	}
@@ -114,6 +130,7 @@ static void complete_cur(struct pedma_qp *qp, u8 status)
 	qp->req.rqe_taken = false;
 	qp->req.ud_more = false;
 	qp->req.inv_wait = false;
+	qp->req.atomic_wait = false;
 	qp->req.done = 0;
 	WRITE_ONCE(qp->sq_cur, qp->sq_cur + 1);
 	pedma_stats_wc(qp->dev, w->opcode, qp->ud, w->length, status);
@@ -404,6 +421,9 @@ static int remote_seg(struct pedma_qp *qp, struct pedma_swqe *w, u64 off,
 		return pedma_peer_rseg(qp->dev, w->rkey, qp->req.dst_pd,
 				       w->remote_addr + off, len,
 				       PEDMA_ACC_REMOTE_READ, seg);
+	case PEDMA_WQE_OP_ATOMIC_CMP_SWP:
+	case PEDMA_WQE_OP_ATOMIC_FETCH_ADD:
+		return pedma_atomic_res_seg(qp, off, seg);
 	}
 	for (i = 0; i < q->num_sge; i++) {
 		u32 l = le32_to_cpu(q->sge[i].length);
@@ -580,6 +600,60 @@ static bool local_op(struct pedma_qp *qp, struct pedma_swqe *w)
 }
 
 /*
+ * An atomic waits for the peer's answer (pedma_atomic.c): true once the
+ * result is there for one chain to move, false when the request completed
+ * or still waits (woken by the peer's doorbell, bounded by atomic_end).
+ */
+static bool atomic_wait(struct pedma_qp *qp)
+{
+	u8 st;
+
+	if (pedma_atomic_answer(qp, &st)) {
+		qp->req.atomic_wait = false;
+		if (st == IB_WC_SUCCESS)
+			return true;
+		complete_cur(qp, st);
+		return false;
+	}
+	if (time_after_eq(jiffies, qp->req.atomic_end)) {
+		ibdev_warn_ratelimited(&qp->dev->ibdev,
+				       "QP %u: the peer never answered atomic %u\n",
+				       qp->qpn, qp->req.atomic_seq);
+		complete_cur(qp, IB_WC_RETRY_EXC_ERR);
+		return false;
+	}
+	wait_peer(qp);
+	mod_timer(&qp->rnr_timer, qp->req.atomic_end);
+	return false;
+}
+
+/* An atomic whose target QP is ready: check, post, wait for the answer. */
+static bool atomic_start(struct pedma_qp *qp, struct pedma_swqe *w,
+			 const struct pedma_qp_dir *d)
+{
+	struct pedma_seg seg;
+
+	if (!(d->access & PEDMA_ACC_REMOTE_ATOMIC) ||
+	    pedma_peer_rseg(qp->dev, w->rkey, qp->req.dst_pd,
+			    w->remote_addr, 8, PEDMA_ACC_REMOTE_ATOMIC, &seg)) {
+		complete_cur(qp, IB_WC_REM_ACCESS_ERR);
+		return false;
+	}
+	if (w->remote_addr & 7) {
+		complete_cur(qp, IB_WC_REM_INV_REQ_ERR);
+		return false;
+	}
+	if (!pedma_rec_room(qp->dev)) {
+		wait_peer(qp);
+		return false;
+	}
+	pedma_atomic_post(qp, w);
+	qp->req.atomic_wait = true;
+	qp->req.atomic_end = jiffies + PEDMA_ATOMIC_TIMEOUT;
+	return atomic_wait(qp);
+}
+
+/*
  * Start the request at sq_cur: all checks before any DMA.  Returns true if
  * the request is ready for chains, false if it completed or must wait.
  */
@@ -606,6 +680,8 @@ static bool start_cur(struct pedma_qp *qp)
 	if (w->opcode == PEDMA_WQE_OP_REG_MR ||
 	    w->opcode == PEDMA_WQE_OP_LOCAL_INV)
 		return local_op(qp, w);
+	if (qp->req.atomic_wait)
+		return atomic_wait(qp);
 
 	/*
 	 * The responder: gone, not ready or not ours means no answer.  As an
@@ -646,6 +722,9 @@ static bool start_cur(struct pedma_qp *qp)
 			return false;
 		}
 		break;
+	case PEDMA_WQE_OP_ATOMIC_CMP_SWP:
+	case PEDMA_WQE_OP_ATOMIC_FETCH_ADD:
+		return atomic_start(qp, w, &d);
 	}
 
 	if (op_needs_rqe(w->opcode) && !qp->req.rqe_taken) {
