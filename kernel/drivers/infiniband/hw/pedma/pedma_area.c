@@ -162,7 +162,8 @@ void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp)
 		.flags = (qp->srq ? PEDMA_DIR_F_SRQ : 0) |
 			 (qp->ud ? PEDMA_DIR_F_UD : 0),
 		.qkey = cpu_to_le32(qp->qkey),
-		.dest_qpn = cpu_to_le32(qp->attr.dest_qp_num),
+		/* a loopback QP is connected to no QP of the peer */
+		.dest_qpn = cpu_to_le32(qp->loop ? 0 : qp->attr.dest_qp_num),
 		.rq_off = cpu_to_le32(rq->pub_off),
 		.rq_entries = cpu_to_le32(rq->entries),
 		.pd = cpu_to_le32(container_of(qp->ibqp.pd, struct pedma_pd,

@@ -79,29 +79,43 @@ static int atomic_exec(struct pedma_dev *dev, u64 bus, u8 op, u64 cmp_add,
 	return 0;
 }
 
+/*
+ * Execute an atomic on our MR @rkey of @pd at @va; a PEDMA_ATOMIC_ST_*.
+ * The caller checked the QP (the peer's requests here, loopback in
+ * pedma_loop.c).
+ */
+u32 pedma_atomic_exec_mr(struct pedma_dev *dev, struct ib_pd *pd, u32 rkey,
+			 u64 va, u8 op, u64 cmp_add, u64 swap, u64 *orig)
+{
+	struct pedma_seg seg;
+
+	if (op != PEDMA_ATOMIC_CMP_SWP && op != PEDMA_ATOMIC_FETCH_ADD)
+		return PEDMA_ATOMIC_ST_INVALID;
+	if (va & 7)
+		return PEDMA_ATOMIC_ST_INVALID;
+	if (pedma_local_seg(dev, pd, rkey, va, 8, PEDMA_ACC_REMOTE_ATOMIC,
+			    &seg) ||
+	    seg.len < 8 ||
+	    atomic_exec(dev, seg.addr, op, cmp_add, swap, orig))
+		return PEDMA_ATOMIC_ST_ACCESS;
+	return PEDMA_ATOMIC_ST_OK;
+}
+
 static u32 atomic_check_exec(struct pedma_dev *dev, u32 dst, u32 src,
 			     const struct pedma_atomic_req *r, u64 *orig)
 {
 	struct pedma_qp *qp = xa_load(&dev->qps, dst);
-	u64 va = le64_to_cpu(r->va);
-	struct pedma_seg seg;
 
-	if (!qp || qp->dying || qp->type != IB_QPT_RC ||
+	if (!qp || qp->dying || qp->type != IB_QPT_RC || qp->loop ||
 	    qp->state < IB_QPS_RTR || qp->state == IB_QPS_ERR ||
 	    qp->attr.dest_qp_num != src)
 		return PEDMA_ATOMIC_ST_QP;
-	if (r->op != PEDMA_ATOMIC_CMP_SWP && r->op != PEDMA_ATOMIC_FETCH_ADD)
-		return PEDMA_ATOMIC_ST_INVALID;
-	if (va & 7)
-		return PEDMA_ATOMIC_ST_INVALID;
-	if (!(qp->attr.qp_access_flags & IB_ACCESS_REMOTE_ATOMIC) ||
-	    pedma_local_seg(dev, qp->ibqp.pd, le32_to_cpu(r->rkey), va, 8,
-			    PEDMA_ACC_REMOTE_ATOMIC, &seg) ||
-	    seg.len < 8 ||
-	    atomic_exec(dev, seg.addr, r->op, le64_to_cpu(r->compare_add),
-			le64_to_cpu(r->swap), orig))
+	if (!(qp->attr.qp_access_flags & IB_ACCESS_REMOTE_ATOMIC))
 		return PEDMA_ATOMIC_ST_ACCESS;
-	return PEDMA_ATOMIC_ST_OK;
+	return pedma_atomic_exec_mr(dev, qp->ibqp.pd, le32_to_cpu(r->rkey),
+				    le64_to_cpu(r->va), r->op,
+				    le64_to_cpu(r->compare_add),
+				    le64_to_cpu(r->swap), orig);
 }
 
 /*
