@@ -523,7 +523,8 @@ struct pedma_srq {
 #define PEDMA_WQE_OP_LOCAL_INV		0x12
 #define PEDMA_CQE_OP_REG_MR		0x10
 #define PEDMA_CQE_OP_LOCAL_INV		0x11
-#define PEDMA_ATOMIC_TIMEOUT		(10 * HZ)	/* the peer's answer */
+/* the peer's answer: longer than a held SEND_INV may delay its records */
+#define PEDMA_ATOMIC_TIMEOUT		(PEDMA_PEER_SYNC_TIMEOUT + 5 * HZ)
 #define PEDMA_CQE_F_INV			0x80	/* imm_data: invalidated rkey */
 
 /* A send work request as the kernel keeps it (copied, then validated) */
@@ -866,6 +867,7 @@ u64 pedma_stats_peer(struct pedma_dev *dev, unsigned int i);
 int pedma_atomic_init(struct pedma_dev *dev);
 void pedma_atomic_destroy(struct pedma_dev *dev);
 void pedma_atomic_publish(struct pedma_dev *dev);
+void pedma_atomic_withdraw(struct pedma_dev *dev);
 void pedma_atomic_recv(struct pedma_dev *dev, const struct pedma_rec *rec);
 void pedma_atomic_post(struct pedma_qp *qp, struct pedma_swqe *w);
 int pedma_atomic_answer(struct pedma_qp *qp, u8 *status);

@@ -91,6 +91,7 @@ void pedma_area_destroy(struct pedma_dev *dev)
 	out_ctrl(dev, CTRL_OFF(magic), 0);
 	gen_pool_destroy(dev->heap);
 	dev->heap = NULL;
+	pedma_atomic_withdraw(dev);
 	pedma_atomic_destroy(dev);
 }
 
@@ -106,6 +107,9 @@ void pedma_area_link_up(struct pedma_dev *dev)
 	dev->peer_sync_pending = false;
 	out_ctrl(dev, CTRL_OFF(mr_sync_ack), dev->peer_sync_seen);
 	pedma_recv_inv_reset(dev);
+	/* answers to an earlier peer instance must not match a new request */
+	memset_io(dev->out + PEDMA_AREA_ATOMIC_RESP_OFF, 0,
+		  PEDMA_MAX_QP * sizeof(struct pedma_atomic_resp));
 }
 
 /*
@@ -337,6 +341,8 @@ void pedma_area_withdraw(struct pedma_dev *dev)
 	dev->leaving = true;
 	memset_io(dev->out + PEDMA_AREA_QPDIR_OFF, 0,
 		  PEDMA_AREA_HEAP_OFF - PEDMA_AREA_QPDIR_OFF);
+	/* no chain of the peer may start on our atomic result buffer now */
+	pedma_atomic_withdraw(dev);
 	out_ctrl(dev, CTRL_OFF(mc_hwm), 0);
 	spin_unlock_irqrestore(&dev->xlock, flags);
 }

@@ -830,8 +830,12 @@ static void recv_record(struct pedma_dev *dev, const struct pedma_rec *rec,
 		pedma_atomic_recv(dev, rec);	/* uses no receive */
 		return;
 	}
-	/* a loopback QP takes records of its own side only, others the peer's */
+	/*
+	 * A loopback QP takes records of its own side only, others the
+	 * peer's; QP0 speaks to QP0 only.
+	 */
 	if (!qp || qp->dying || qp->state < IB_QPS_RTR || qp->loop != local ||
+	    !rec->dst_qpn != !rec->src_qpn ||
 	    (!qp->ud && le32_to_cpu(rec->src_qpn) != qp->attr.dest_qp_num) ||
 	    (qp->ud && rec->opcode == PEDMA_REC_OP_WRITE_IMM)) {
 		ibdev_dbg(&dev->ibdev, "record for QP %u ignored\n",
@@ -955,7 +959,8 @@ static int pedma_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		uctx = rdma_udata_to_drv_context(udata, struct pedma_ucontext,
 						 ibuc);
 	}
-	if (atomic_inc_return(&dev->nqp) > PEDMA_MAX_QP - 2) {
+	/* QP0 and QP1 included: every QP number */
+	if (atomic_inc_return(&dev->nqp) > PEDMA_MAX_QP) {
 		ret = -ENOMEM;
 		goto err_count;
 	}
