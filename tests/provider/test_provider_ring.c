@@ -411,6 +411,9 @@ static void test_sq_atomic(void)
 	wr.send_flags |= IBV_SEND_INLINE;
 	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &lim), EINVAL);
 	wr.send_flags &= ~(unsigned int)IBV_SEND_INLINE;
+	lim.ud = true;			/* a UD QP */
+	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &lim), EINVAL);
+	lim.ud = false;
 	lim.atomics = false;		/* a kernel without atomics */
 	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &lim), EINVAL);
 	CHECK(all_bytes(&w, sizeof(w), 0x3c));

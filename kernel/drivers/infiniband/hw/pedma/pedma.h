@@ -298,6 +298,8 @@ enum pedma_ctr {
 	PEDMA_CTR_TX_ATOMICS,		/* our atomics completed */
 	PEDMA_CTR_ATOMIC_EXECUTED,	/* the peer's, executed here */
 	PEDMA_CTR_ATOMIC_REFUSED,	/* the peer's, refused (a status) */
+	PEDMA_CTR_LOOP_REQS,		/* loopback requests completed */
+	PEDMA_CTR_LOOP_BYTES,		/* their payload bytes */
 	PEDMA_NCTR
 };
 
@@ -521,7 +523,8 @@ struct pedma_srq {
 #define PEDMA_WQE_OP_LOCAL_INV		0x12
 #define PEDMA_CQE_OP_REG_MR		0x10
 #define PEDMA_CQE_OP_LOCAL_INV		0x11
-#define PEDMA_ATOMIC_TIMEOUT		(10 * HZ)	/* the peer's answer */
+/* the peer's answer: longer than a held SEND_INV may delay its records */
+#define PEDMA_ATOMIC_TIMEOUT		(PEDMA_PEER_SYNC_TIMEOUT + 5 * HZ)
 #define PEDMA_CQE_F_INV			0x80	/* imm_data: invalidated rkey */
 
 /* A send work request as the kernel keeps it (copied, then validated) */
@@ -595,6 +598,7 @@ struct pedma_qp {
 	enum ib_qp_state state;
 	enum ib_qp_type type;
 	bool ud;			/* UD or GSI */
+	bool loop;			/* RC, connected on our own side */
 	bool mc_no_loop;		/* IB_QP_CREATE_BLOCK_MULTICAST_LOOPBACK */
 	u32 qkey;			/* UD */
 	bool user;
@@ -778,6 +782,7 @@ void pedma_qp_event(struct pedma_qp *qp, enum ib_event_type type);
 void pedma_qp_drain_usq(struct pedma_qp *qp);
 void pedma_qp_sq_drained(struct pedma_qp *qp);
 void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec);
+void pedma_loop_record(struct pedma_dev *dev, const struct pedma_rec *rec);
 bool pedma_recv_inv(struct pedma_dev *dev, struct pedma_rec *rec);
 bool pedma_recv_inv_held(struct pedma_dev *dev, struct pedma_rec *rec);
 void pedma_recv_inv_reset(struct pedma_dev *dev);
@@ -853,8 +858,8 @@ extern const struct ib_device_ops pedma_stats_ops;
 int pedma_stats_init(struct pedma_dev *dev);
 void pedma_stats_destroy(struct pedma_dev *dev);
 void pedma_stats_hb(struct pedma_dev *dev);
-void pedma_stats_wc(struct pedma_dev *dev, u8 wqe_op, bool ud, u64 len,
-		    u8 status);
+void pedma_stats_wc(struct pedma_dev *dev, u8 wqe_op, bool ud, bool loop,
+		    u64 len, u8 status);
 u64 pedma_stats_sum(struct pedma_dev *dev, enum pedma_ctr c);
 u64 pedma_stats_peer(struct pedma_dev *dev, unsigned int i);
 
@@ -862,10 +867,17 @@ u64 pedma_stats_peer(struct pedma_dev *dev, unsigned int i);
 int pedma_atomic_init(struct pedma_dev *dev);
 void pedma_atomic_destroy(struct pedma_dev *dev);
 void pedma_atomic_publish(struct pedma_dev *dev);
+void pedma_atomic_withdraw(struct pedma_dev *dev);
 void pedma_atomic_recv(struct pedma_dev *dev, const struct pedma_rec *rec);
 void pedma_atomic_post(struct pedma_qp *qp, struct pedma_swqe *w);
 int pedma_atomic_answer(struct pedma_qp *qp, u8 *status);
 int pedma_atomic_res_seg(struct pedma_qp *qp, u64 off, struct pedma_seg *seg);
+u32 pedma_atomic_exec_mr(struct pedma_dev *dev, struct ib_pd *pd, u32 rkey,
+			 u64 va, u8 op, u64 cmp_add, u64 swap, u64 *orig);
+
+/* pedma_loop.c: RC QPs connected on their own side, by CPU copy */
+int pedma_loop_exec(struct pedma_qp *qp, struct pedma_swqe *w, u8 *st,
+		    u8 *rnr_timer);
 struct page *pedma_bus_page(struct pedma_dev *dev, u64 bus);
 
 /* pedma_pma.c: the performance management agent (PortCounters) */

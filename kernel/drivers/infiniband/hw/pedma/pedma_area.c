@@ -91,6 +91,7 @@ void pedma_area_destroy(struct pedma_dev *dev)
 	out_ctrl(dev, CTRL_OFF(magic), 0);
 	gen_pool_destroy(dev->heap);
 	dev->heap = NULL;
+	pedma_atomic_withdraw(dev);
 	pedma_atomic_destroy(dev);
 }
 
@@ -106,6 +107,9 @@ void pedma_area_link_up(struct pedma_dev *dev)
 	dev->peer_sync_pending = false;
 	out_ctrl(dev, CTRL_OFF(mr_sync_ack), dev->peer_sync_seen);
 	pedma_recv_inv_reset(dev);
+	/* answers to an earlier peer instance must not match a new request */
+	memset_io(dev->out + PEDMA_AREA_ATOMIC_RESP_OFF, 0,
+		  PEDMA_MAX_QP * sizeof(struct pedma_atomic_resp));
 }
 
 /*
@@ -162,7 +166,8 @@ void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp)
 		.flags = (qp->srq ? PEDMA_DIR_F_SRQ : 0) |
 			 (qp->ud ? PEDMA_DIR_F_UD : 0),
 		.qkey = cpu_to_le32(qp->qkey),
-		.dest_qpn = cpu_to_le32(qp->attr.dest_qp_num),
+		/* a loopback QP is connected to no QP of the peer */
+		.dest_qpn = cpu_to_le32(qp->loop ? 0 : qp->attr.dest_qp_num),
 		.rq_off = cpu_to_le32(rq->pub_off),
 		.rq_entries = cpu_to_le32(rq->entries),
 		.pd = cpu_to_le32(container_of(qp->ibqp.pd, struct pedma_pd,
@@ -336,6 +341,8 @@ void pedma_area_withdraw(struct pedma_dev *dev)
 	dev->leaving = true;
 	memset_io(dev->out + PEDMA_AREA_QPDIR_OFF, 0,
 		  PEDMA_AREA_HEAP_OFF - PEDMA_AREA_QPDIR_OFF);
+	/* no chain of the peer may start on our atomic result buffer now */
+	pedma_atomic_withdraw(dev);
 	out_ctrl(dev, CTRL_OFF(mc_hwm), 0);
 	spin_unlock_irqrestore(&dev->xlock, flags);
 }

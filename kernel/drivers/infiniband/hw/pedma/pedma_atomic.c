@@ -32,7 +32,9 @@
 #include <linux/dma-mapping.h>
 #include <linux/highmem.h>
 #include <linux/io.h>
+#include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/jiffies.h>
+#include <linux/random.h>
 
 #include "pedma.h"
 
@@ -42,6 +44,11 @@ int pedma_atomic_init(struct pedma_dev *dev)
 {
 	dev->atomic_res = dma_alloc_coherent(dev->be->dma_dev, ATOMIC_RES_BYTES,
 					     &dev->atomic_res_dma, GFP_KERNEL);
+	/*
+	 * Sequence numbers start anywhere: a responder that kept an answer
+	 * of this device's earlier life never sees a match by chance.
+	 */
+	dev->atomic_seq = get_random_u32();
 	return dev->atomic_res ? 0 : -ENOMEM;
 }
 
@@ -61,11 +68,11 @@ void pedma_atomic_destroy(struct pedma_dev *dev)
 static int atomic_exec(struct pedma_dev *dev, u64 bus, u8 op, u64 cmp_add,
 		       u64 swap, u64 *orig)
 {
-	struct page *pg = pedma_bus_page(dev, bus);
+	struct page *pg = (bus & 7) ? NULL : pedma_bus_page(dev, bus);
 	u64 *p, old, prev;
 
 	if (!pg)
-		return -EFAULT;
+		return -EFAULT;	/* not a page, or not the aligned word */
 	p = (u64 *)((u8 *)kmap_local_page(pg) + offset_in_page(bus));
 	if (op == PEDMA_ATOMIC_CMP_SWP) {
 		old = cmpxchg64(p, cmp_add, swap);
@@ -79,29 +86,43 @@ static int atomic_exec(struct pedma_dev *dev, u64 bus, u8 op, u64 cmp_add,
 	return 0;
 }
 
+/*
+ * Execute an atomic on our MR @rkey of @pd at @va; a PEDMA_ATOMIC_ST_*.
+ * The caller checked the QP (the peer's requests here, loopback in
+ * pedma_loop.c).
+ */
+u32 pedma_atomic_exec_mr(struct pedma_dev *dev, struct ib_pd *pd, u32 rkey,
+			 u64 va, u8 op, u64 cmp_add, u64 swap, u64 *orig)
+{
+	struct pedma_seg seg;
+
+	if (op != PEDMA_ATOMIC_CMP_SWP && op != PEDMA_ATOMIC_FETCH_ADD)
+		return PEDMA_ATOMIC_ST_INVALID;
+	if (va & 7)
+		return PEDMA_ATOMIC_ST_INVALID;
+	if (pedma_local_seg(dev, pd, rkey, va, 8, PEDMA_ACC_REMOTE_ATOMIC,
+			    &seg) ||
+	    seg.len < 8 ||
+	    atomic_exec(dev, seg.addr, op, cmp_add, swap, orig))
+		return PEDMA_ATOMIC_ST_ACCESS;
+	return PEDMA_ATOMIC_ST_OK;
+}
+
 static u32 atomic_check_exec(struct pedma_dev *dev, u32 dst, u32 src,
 			     const struct pedma_atomic_req *r, u64 *orig)
 {
 	struct pedma_qp *qp = xa_load(&dev->qps, dst);
-	u64 va = le64_to_cpu(r->va);
-	struct pedma_seg seg;
 
-	if (!qp || qp->dying || qp->type != IB_QPT_RC ||
+	if (!qp || qp->dying || qp->type != IB_QPT_RC || qp->loop ||
 	    qp->state < IB_QPS_RTR || qp->state == IB_QPS_ERR ||
 	    qp->attr.dest_qp_num != src)
 		return PEDMA_ATOMIC_ST_QP;
-	if (r->op != PEDMA_ATOMIC_CMP_SWP && r->op != PEDMA_ATOMIC_FETCH_ADD)
-		return PEDMA_ATOMIC_ST_INVALID;
-	if (va & 7)
-		return PEDMA_ATOMIC_ST_INVALID;
-	if (!(qp->attr.qp_access_flags & IB_ACCESS_REMOTE_ATOMIC) ||
-	    pedma_local_seg(dev, qp->ibqp.pd, le32_to_cpu(r->rkey), va, 8,
-			    PEDMA_ACC_REMOTE_ATOMIC, &seg) ||
-	    seg.len < 8 ||
-	    atomic_exec(dev, seg.addr, r->op, le64_to_cpu(r->compare_add),
-			le64_to_cpu(r->swap), orig))
+	if (!(qp->attr.qp_access_flags & IB_ACCESS_REMOTE_ATOMIC))
 		return PEDMA_ATOMIC_ST_ACCESS;
-	return PEDMA_ATOMIC_ST_OK;
+	return pedma_atomic_exec_mr(dev, qp->ibqp.pd, le32_to_cpu(r->rkey),
+				    le64_to_cpu(r->va), r->op,
+				    le64_to_cpu(r->compare_add),
+				    le64_to_cpu(r->swap), orig);
 }
 
 /*
@@ -112,15 +133,17 @@ void pedma_atomic_recv(struct pedma_dev *dev, const struct pedma_rec *rec)
 {
 	u32 src = le32_to_cpu(rec->src_qpn), seq = le32_to_cpu(rec->rq_idx);
 	struct pedma_atomic_req r;
-	void __iomem *a;
+	void __iomem *a, *req;
 	u64 orig = 0;
 	u32 st;
 
-	if (src >= PEDMA_MAX_QP || !dev->atomic_res)
-		return;		/* names no slot: nothing to answer */
-	memcpy_fromio(&r, dev->in + PEDMA_AREA_ATOMIC_REQ_OFF +
-		      src * sizeof(r), sizeof(r));
-	if (le32_to_cpu(r.seq) != seq)
+	if (src >= PEDMA_MAX_QP || !dev->atomic_res || dev->leaving)
+		return;		/* names no slot, or we left: no answer */
+	req = dev->in + PEDMA_AREA_ATOMIC_REQ_OFF + src * sizeof(r);
+	memcpy_fromio(&r, req, sizeof(r));
+	rmb();	/* the body before the seq read again: not a torn request */
+	if (le32_to_cpu(r.seq) != seq ||
+	    readl(req + offsetof(struct pedma_atomic_req, seq)) != seq)
 		st = PEDMA_ATOMIC_ST_INVALID;
 	else
 		st = atomic_check_exec(dev, le32_to_cpu(rec->dst_qpn), src,
@@ -160,15 +183,18 @@ void pedma_atomic_post(struct pedma_qp *qp, struct pedma_swqe *w)
 		.src_qpn = cpu_to_le32(qp->qpn),
 		.opcode = PEDMA_REC_OP_ATOMIC,
 	};
+	void __iomem *slot;
 
 	/* nonzero and new: an answer left from an earlier QP never matches */
 	if (!++dev->atomic_seq)
 		++dev->atomic_seq;
 	qp->req.atomic_seq = dev->atomic_seq;
-	r.seq = cpu_to_le32(qp->req.atomic_seq);
-	rec.rq_idx = r.seq;
-	memcpy_toio(pedma_out(dev, PEDMA_AREA_ATOMIC_REQ_OFF +
-			      qp->qpn * sizeof(r)), &r, sizeof(r));
+	rec.rq_idx = cpu_to_le32(qp->req.atomic_seq);
+	slot = pedma_out(dev, PEDMA_AREA_ATOMIC_REQ_OFF + qp->qpn * sizeof(r));
+	memcpy_toio(slot + sizeof(r.seq), (u8 *)&r + sizeof(r.seq),
+		    sizeof(r) - sizeof(r.seq));
+	wmb();	/* the body, then the seq that names it (read in that order) */
+	writel(qp->req.atomic_seq, slot);
 	/* pedma_rec_post() orders the request before the record */
 	pedma_rec_post(dev, &rec);
 }
@@ -221,6 +247,13 @@ int pedma_atomic_res_seg(struct pedma_qp *qp, u64 off, struct pedma_seg *seg)
 	seg->addr = base + qp->qpn * sizeof(__le64) + off;
 	seg->len = 8 - off;
 	return 0;
+}
+
+/* Leaving: the peer must find no result buffer any more.  xlock held. */
+void pedma_atomic_withdraw(struct pedma_dev *dev)
+{
+	writeq(0, pedma_out(dev, PEDMA_AREA_CTRL_OFF +
+			    offsetof(struct pedma_area_ctrl, atomic_res)));
 }
 
 /* Publish our result buffer in a fresh area (pedma_area_init). */

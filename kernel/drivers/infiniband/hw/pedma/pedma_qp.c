@@ -798,8 +798,24 @@ bool pedma_recv_inv_expired(struct pedma_dev *dev)
 	return expired;
 }
 
-/* A completion record from the peer: a receive was used.  xlock held. */
+static void recv_record(struct pedma_dev *dev, const struct pedma_rec *rec,
+			bool local);
+
+/* A completion record from the peer.  xlock held. */
 void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec)
+{
+	recv_record(dev, rec, false);
+}
+
+/* The same, for a loopback sender on our side (pedma_loop.c) */
+void pedma_loop_record(struct pedma_dev *dev, const struct pedma_rec *rec)
+{
+	recv_record(dev, rec, true);
+}
+
+/* A completion record: a receive was used.  xlock held. */
+static void recv_record(struct pedma_dev *dev, const struct pedma_rec *rec,
+			bool local)
 {
 	struct pedma_qp *qp = xa_load(&dev->qps, le32_to_cpu(rec->dst_qpn));
 	struct pedma_cqe cqe = {};
@@ -807,13 +823,19 @@ void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec)
 	struct pedma_rq *rq;
 	u32 idx, slot;
 
-	pedma_ctr_inc(dev, PEDMA_CTR_RX_RECORDS);
+	if (!local)
+		pedma_ctr_inc(dev, PEDMA_CTR_RX_RECORDS);
 	trace_pedma_recv_record(dev, rec);
-	if (rec->opcode == PEDMA_REC_OP_ATOMIC) {
+	if (rec->opcode == PEDMA_REC_OP_ATOMIC && !local) {
 		pedma_atomic_recv(dev, rec);	/* uses no receive */
 		return;
 	}
-	if (!qp || qp->dying || qp->state < IB_QPS_RTR ||
+	/*
+	 * A loopback QP takes records of its own side only, others the
+	 * peer's; QP0 speaks to QP0 only.
+	 */
+	if (!qp || qp->dying || qp->state < IB_QPS_RTR || qp->loop != local ||
+	    !rec->dst_qpn != !rec->src_qpn ||
 	    (!qp->ud && le32_to_cpu(rec->src_qpn) != qp->attr.dest_qp_num) ||
 	    (qp->ud && rec->opcode == PEDMA_REC_OP_WRITE_IMM)) {
 		ibdev_dbg(&dev->ibdev, "record for QP %u ignored\n",
@@ -856,7 +878,7 @@ void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec)
 	cqe.byte_len = cqe.status ? 0 : le32_to_cpu(rec->byte_len);
 	cqe.qp_num = qp->qpn;
 	cqe.src_qp = le32_to_cpu(rec->src_qpn) & PEDMA_MC_QPN;
-	cqe.slid = pedma_peer_lid(dev);
+	cqe.slid = local ? pedma_lid(dev->be->role) : pedma_peer_lid(dev);
 	if (qp->ud) {
 		cqe.sl = rec->sl & 15;
 		if (rec->flags & PEDMA_REC_F_GRH)
@@ -937,7 +959,8 @@ static int pedma_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 		uctx = rdma_udata_to_drv_context(udata, struct pedma_ucontext,
 						 ibuc);
 	}
-	if (atomic_inc_return(&dev->nqp) > PEDMA_MAX_QP - 2) {
+	/* QP0 and QP1 included: every QP number */
+	if (atomic_inc_return(&dev->nqp) > PEDMA_MAX_QP) {
 		ret = -ENOMEM;
 		goto err_count;
 	}
@@ -1212,8 +1235,13 @@ static void save_attrs(struct pedma_qp *qp, const struct ib_qp_attr *a,
 		s->pkey_index = a->pkey_index;
 	if (mask & IB_QP_PORT)
 		s->port_num = a->port_num;
-	if (mask & IB_QP_AV)
+	if (mask & IB_QP_AV) {
 		rdma_copy_ah_attr(&s->ah_attr, &a->ah_attr);
+		/* our own LID: the responder is on this side (pedma_loop.c) */
+		qp->loop = qp->type == IB_QPT_RC &&
+			   rdma_ah_get_dlid(&a->ah_attr) ==
+			   pedma_lid(qp->dev->be->role);
+	}
 	if (mask & IB_QP_PATH_MTU)
 		s->path_mtu = a->path_mtu;
 	if (mask & IB_QP_TIMEOUT)

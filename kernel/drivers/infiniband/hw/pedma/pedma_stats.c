@@ -64,6 +64,8 @@ static const struct rdma_stat_desc pedma_stat_descs[] = {
 	[PEDMA_CTR_TX_ATOMICS].name = "tx_atomic_reqs",
 	[PEDMA_CTR_ATOMIC_EXECUTED].name = "rx_atomic_executed",
 	[PEDMA_CTR_ATOMIC_REFUSED].name = "rx_atomic_refused",
+	[PEDMA_CTR_LOOP_REQS].name = "loopback_reqs",
+	[PEDMA_CTR_LOOP_BYTES].name = "loopback_bytes",
 	[PEER_RX_REQS + PEDMA_CLS_SEND].name = "rx_send_reqs",
 	[PEER_RX_REQS + PEDMA_CLS_WRITE].name = "rx_write_reqs",
 	[PEER_RX_REQS + PEDMA_CLS_READ].name = "rx_read_reqs",
@@ -189,8 +191,8 @@ static enum pedma_ctr wc_err_ctr(u8 status)
  * A send work request completed with @status (an ib_wc_status): count it
  * by class, or its error by kind.  @len: its payload bytes.  Any context.
  */
-void pedma_stats_wc(struct pedma_dev *dev, u8 wqe_op, bool ud, u64 len,
-		    u8 status)
+void pedma_stats_wc(struct pedma_dev *dev, u8 wqe_op, bool ud, bool loop,
+		    u64 len, u8 status)
 {
 	u8 cls = wqe_class(wqe_op, ud);
 	u64 pkts = max_t(u64, 1, DIV_ROUND_UP(len, PEDMA_UD_MTU));
@@ -202,6 +204,12 @@ void pedma_stats_wc(struct pedma_dev *dev, u8 wqe_op, bool ud, u64 len,
 	/* REG_MR and LOCAL_INV move nothing across the link */
 	if (wqe_op == PEDMA_WQE_OP_REG_MR || wqe_op == PEDMA_WQE_OP_LOCAL_INV)
 		return;
+	/* nor does a loopback request: it stays on this side */
+	if (loop) {
+		pedma_ctr_inc(dev, PEDMA_CTR_LOOP_REQS);
+		pedma_ctr_add(dev, PEDMA_CTR_LOOP_BYTES, len);
+		return;
+	}
 	/* an atomic: 8 bytes come back; counted apart from the classes */
 	if (wqe_op == PEDMA_WQE_OP_ATOMIC_CMP_SWP ||
 	    wqe_op == PEDMA_WQE_OP_ATOMIC_FETCH_ADD) {

@@ -23,8 +23,7 @@
  * the two parts may interleave out of posting order, as on an SRQ.  Other
  * UD QPs publish every receive (a peer sending a burst expects all it
  * posted), so same-side datagrams reach QP0 and QP1 only; for the others
- * they are
- * dropped, like datagrams to a QP with no receive posted.
+ * they are dropped, like datagrams to a QP with no receive posted.
  *
  * Q_Key: a datagram whose Q_Key (the QP's own when the high bit of the
  * work request's is set) differs from the target QP's is dropped, as is
@@ -556,10 +555,10 @@ void pedma_ud_deliver_local(struct pedma_qp *qp, struct pedma_swqe *w)
 
 /*
  * The next peer QP @w goes to: sets qp->req.dst_qpn and dst_set and
- * returns 1, or 0 when there is none left.  Unicast to the peer's LID has one target,
- * multicast one per attachment in the peer's table (scanned from
- * req.mc_next; entries are untrusted, each only names a QP the requester
- * then checks).  xlock held.
+ * returns 1, or 0 when there is none left.  Unicast to the peer's LID has
+ * one target, multicast one per attachment in the peer's table (scanned
+ * from req.mc_next; entries are untrusted, each only names a QP the
+ * requester then checks).  xlock held.
  */
 int pedma_ud_next_target(struct pedma_qp *qp, struct pedma_swqe *w)
 {

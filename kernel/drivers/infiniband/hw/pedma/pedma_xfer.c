@@ -133,7 +133,7 @@ static void complete_cur(struct pedma_qp *qp, u8 status)
 	qp->req.atomic_wait = false;
 	qp->req.done = 0;
 	WRITE_ONCE(qp->sq_cur, qp->sq_cur + 1);
-	pedma_stats_wc(qp->dev, w->opcode, qp->ud, w->length, status);
+	pedma_stats_wc(qp->dev, w->opcode, qp->ud, qp->loop, w->length, status);
 	trace_pedma_wr_done(qp, w, status);
 	if (qp->ud && qp->sq_cur == qp->sq_tail)
 		wake_up(&qp->idle_wq);	/* destroy waits for the datagrams */
@@ -654,6 +654,38 @@ static bool atomic_start(struct pedma_qp *qp, struct pedma_swqe *w,
 }
 
 /*
+ * A loopback QP (pedma_loop.c): the request runs at once, or waits as for
+ * a peer: retried while the target QP is not ready, RNR without a receive.
+ */
+static bool loop_start(struct pedma_qp *qp, struct pedma_swqe *w)
+{
+	u8 st = IB_WC_SUCCESS, timer = 0;
+	int ret = pedma_loop_exec(qp, w, &st, &timer);
+
+	if (ret == -ENOENT) {
+		if (!qp->retry_left) {
+			complete_cur(qp, IB_WC_RETRY_EXC_ERR);
+			return false;
+		}
+		qp->retry_left--;
+		retry_start(qp);
+		return false;
+	}
+	if (ret == -EAGAIN) {
+		if (!qp->rnr_left) {
+			complete_cur(qp, IB_WC_RNR_RETRY_EXC_ERR);
+			return false;
+		}
+		if (qp->rnr_left != 7)
+			qp->rnr_left--;
+		rnr_start(qp, timer);
+		return false;
+	}
+	complete_cur(qp, st);
+	return false;
+}
+
+/*
  * Start the request at sq_cur: all checks before any DMA.  Returns true if
  * the request is ready for chains, false if it completed or must wait.
  */
@@ -682,6 +714,8 @@ static bool start_cur(struct pedma_qp *qp)
 		return local_op(qp, w);
 	if (qp->req.atomic_wait)
 		return atomic_wait(qp);
+	if (qp->loop)
+		return loop_start(qp, w);
 
 	/*
 	 * The responder: gone, not ready or not ours means no answer.  As an
@@ -903,7 +937,7 @@ void pedma_xfer_progress(struct pedma_qp *qp)
 		if (qp->state != IB_QPS_RTS &&
 		    !(qp->state == IB_QPS_SQD && qp->req.active))
 			return;
-		if (!dev->xfer_up) {
+		if (!dev->xfer_up && !qp->loop) {
 			if (!qp->ud) {
 				complete_cur(qp, IB_WC_RETRY_EXC_ERR);
 				continue;
