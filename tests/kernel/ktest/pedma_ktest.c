@@ -27,12 +27,18 @@
  * fail with IB_WC_REM_ACCESS_ERR and change nothing; re-registered with
  * ib_inc_rkey() the old key fails and the new one works; the client's
  * SEND_WITH_INV must reach the server as IB_WC_WITH_INVALIDATE with that
- * rkey, which then fails too.  After each expected failure the client's QP
- * goes back to RTS through RESET (the server's QP is unaffected).  Also: the
- * global rkey of another PD of the server must fail on the QP of the first.
- * On a device with atomics the region is registered with REMOTE_ATOMIC and
- * the client's FETCH_AND_ADD and CMP_AND_SWP (matching and not) on its first
- * word must return the old values, checked with a READ of the region.  "run" and
+ * rkey, which then fails too; LOCAL_INV of an MR already invalid (after
+ * LOCAL_INV, after SEND_WITH_INV) succeeds, and so does a REG_MR right
+ * after; a SEND_WITH_INV of a key the server refuses (a stale one) fails
+ * with IB_WC_REM_INV_REQ_ERR at the client and the receive fails (nothing
+ * written) at the server, both QPs going to the error state, and the valid
+ * registration is left alone.  After each expected failure the failed QPs
+ * go back to RTS through RESET (for a stale rkey only the client's).  Also:
+ * the global rkey of another PD of the server must fail on the QP of the
+ * first.  On a device with atomics the region is registered with
+ * REMOTE_ATOMIC and the client's FETCH_AND_ADD and CMP_AND_SWP (matching
+ * and not) on its first word must return the old values, checked with a
+ * READ of the region.  "run" and
  * "check" return 0 when every test passed, -EIO otherwise; the details go to
  * the kernel log.
  *
@@ -122,7 +128,8 @@ enum kt_msg_type {
 };
 
 /* Fast-registration steps the client asks of the server */
-enum kt_fr_op { KT_FR_REG = 1, KT_FR_INV, KT_FR_CHECK, KT_FR_RECV, KT_FR_PD2 };
+enum kt_fr_op { KT_FR_REG = 1, KT_FR_INV, KT_FR_CHECK, KT_FR_RECV, KT_FR_PD2,
+	KT_FR_BADINV };
 
 /* The server's fast-reg region in its buffer: 16 pages, then guard bytes */
 #define KT_FR_OFF	SZ_1M
@@ -955,6 +962,8 @@ static int kt_fr_post_wait(struct kt_ctx *c, struct ib_send_wr *wr,
 	return ret;
 }
 
+static int kt_qp_recover(struct kt_ctx *c, bool ctrl);
+
 /* Server: register the region with IB_WR_REG_MR under a new key. */
 static int kt_serve_fr_reg(struct kt_ctx *c, u32 seed, struct kt_msg *rsp)
 {
@@ -1035,6 +1044,54 @@ static int kt_serve_fr_recv(struct kt_ctx *c, u32 seed, u32 len)
 	return bad ? 1 : 0;
 }
 
+/*
+ * Server: the client's SEND_WITH_INV names a key we refuse.  Its receive
+ * must fail (an error, not a flush) with nothing written into it, our QP
+ * goes to the error state (the control receive posted after it is
+ * flushed); back to RTS, then the verdict as RESULT.
+ */
+static int kt_serve_fr_badinv(struct kt_ctx *c, u32 seq)
+{
+	u8 *buf = c->rbuf.va + KT_FR_RECV_OFF;
+	struct kt_msg rsp;
+	struct ib_wc wc;
+	u32 i, bad = 0;
+	int ret;
+
+	ret = kt_wait(c, &c->rcq, kt_timeout_ms, &wc);
+	if (ret)
+		return ret;
+	if (wc.wr_id != c->data_recv_id || wc.status == IB_WC_SUCCESS ||
+	    wc.status == IB_WC_WR_FLUSH_ERR) {
+		pr_err("refused SEND_WITH_INV receive: wr_id 0x%llx status %s, expected an error of wr_id 0x%llx\n",
+		       wc.wr_id, ib_wc_status_msg(wc.status), c->data_recv_id);
+		bad++;
+	} else {
+		pr_info("refused SEND_WITH_INV receive: %s, as expected\n",
+			ib_wc_status_msg(wc.status));
+	}
+	ib_dma_sync_single_for_cpu(c->dev, c->rbuf.dma + KT_FR_RECV_OFF, 256,
+				   DMA_BIDIRECTIONAL);
+	for (i = 0; i < 256; i++)
+		if (buf[i] && ++bad <= 4)
+			pr_err("refused SEND_WITH_INV: receive byte %u is 0x%02x, expected 0\n",
+			       i, buf[i]);
+	ret = kt_wait(c, &c->rcq, kt_timeout_ms, &wc);
+	if (ret)
+		return ret;
+	if (wc.wr_id != c->ctrl_recv_id || wc.status != IB_WC_WR_FLUSH_ERR) {
+		pr_err("after the refused SEND_WITH_INV: wr_id 0x%llx status %s, expected the control receive flushed\n",
+		       wc.wr_id, ib_wc_status_msg(wc.status));
+		bad++;
+	}
+	ret = kt_qp_recover(c, true);
+	if (ret)
+		return ret;
+	kt_msg_init(&rsp, KT_MSG_RESULT, seq);
+	rsp.status = cpu_to_be32(bad ? -EIO : 0);
+	return kt_send_msg(c, &rsp);
+}
+
 static int kt_serve_fr(struct kt_ctx *c, const struct kt_msg *m)
 {
 	u32 op = be32_to_cpu(m->op), seed = be32_to_cpu(m->seed);
@@ -1061,6 +1118,10 @@ static int kt_serve_fr(struct kt_ctx *c, const struct kt_msg *m)
 			return -EINVAL;
 		inv.ex.invalidate_rkey = c->fmr->rkey;
 		ret = kt_fr_post_wait(c, &inv, IB_WC_LOCAL_INV, "LOCAL_INV");
+		/* once more: the MR is invalid already, that is no error */
+		if (!ret)
+			ret = kt_fr_post_wait(c, &inv, IB_WC_LOCAL_INV,
+					      "LOCAL_INV of the invalid MR");
 		if (ret)
 			return ret;
 		break;
@@ -1082,6 +1143,7 @@ static int kt_serve_fr(struct kt_ctx *c, const struct kt_msg *m)
 		rsp.imm = cpu_to_be32(c->pd2->unsafe_global_rkey);
 		break;
 	case KT_FR_RECV:
+	case KT_FR_BADINV:
 		if (!c->fmr || len > sge.length)
 			return -EINVAL;
 		memset(c->rbuf.va + KT_FR_RECV_OFF, 0, sge.length);
@@ -1104,6 +1166,8 @@ static int kt_serve_fr(struct kt_ctx *c, const struct kt_msg *m)
 		return ret;
 	rsp.status = cpu_to_be32(status);
 	ret = kt_send_msg(c, &rsp);
+	if (!ret && op == KT_FR_BADINV)
+		return kt_serve_fr_badinv(c, seq);
 	if (ret || op != KT_FR_RECV)
 		return ret;
 	/* then the client's SEND_WITH_INV, and the verdict as RESULT */
@@ -1315,7 +1379,7 @@ static int kt_client_case(struct kt_ctx *c, const struct kt_case *tc)
 }
 
 static int kt_qp_up(struct kt_ctx *c, const struct ib_port_attr *pa,
-		    struct ib_qp_attr *attr);
+		    struct ib_qp_attr *attr, bool ctrl);
 
 /* Client: one fast-reg step of the server; 0 or the reason it failed. */
 static int kt_fr_step(struct kt_ctx *c, enum kt_fr_op op, u32 seed, u32 len,
@@ -1431,10 +1495,30 @@ static int kt_fr_stale(struct kt_ctx *c, enum ib_wr_opcode opc, u32 rkey, u64 io
 	attr->qp_state = IB_QPS_RESET;
 	ret = ib_modify_qp(c->qp, attr, IB_QP_STATE);
 	if (!ret)
-		ret = kt_qp_up(c, &c->pa, attr);
+		ret = kt_qp_up(c, &c->pa, attr, false);
 	kfree(attr);
 	if (ret) {
 		pr_err("fr: QP back to RTS: %d\n", ret);
+		c->broken = true;
+	}
+	return ret;
+}
+
+/* Our QP went to the error state: back to RTS through RESET. */
+static int kt_qp_recover(struct kt_ctx *c, bool ctrl)
+{
+	struct ib_qp_attr *attr = kzalloc(sizeof(*attr), GFP_KERNEL);
+	int ret;
+
+	if (!attr)
+		return -ENOMEM;
+	attr->qp_state = IB_QPS_RESET;
+	ret = ib_modify_qp(c->qp, attr, IB_QP_STATE);
+	if (!ret)
+		ret = kt_qp_up(c, &c->pa, attr, ctrl);
+	kfree(attr);
+	if (ret) {
+		pr_err("QP back to RTS: %d\n", ret);
 		c->broken = true;
 	}
 	return ret;
@@ -1563,13 +1647,74 @@ static int kt_fr_atomics(struct kt_ctx *c, u32 rkey, u64 iova, u32 dseed,
 		pr_info("fr: atomics on rkey 0x%08x: FETCH_AND_ADD, CMP_AND_SWP checked\n",
 			rkey);
 	return ret;
+/*
+ * Client: SEND_WITH_INV of @key, which the server refuses (KT_FR_BADINV):
+ * it must complete with IB_WC_REM_INV_REQ_ERR; both QPs go to the error
+ * state and back to RTS, then the server's verdict on its receive.
+ */
+static int kt_fr_badinv(struct kt_ctx *c, u32 key, u32 seed, u32 *bad)
+{
+	struct ib_sge sge = {
+		.addr = c->lbuf.dma,
+		.length = 128,
+		.lkey = c->pd->local_dma_lkey,
+	};
+	struct ib_send_wr wr = {
+		.sg_list = &sge,
+		.num_sge = 1,
+		.opcode = IB_WR_SEND_WITH_INV,
+		.send_flags = IB_SEND_SIGNALED,
+		.ex.invalidate_rkey = key,
+	};
+	struct kt_msg rsp;
+	struct ib_wc wc;
+	int ret;
+
+	ret = kt_fr_step(c, KT_FR_BADINV, seed, 128, &rsp);
+	if (ret)
+		return ret;
+	kt_fill(c->lbuf.va, &(struct kt_layout){ .n = 1, .len = { 128 } }, 128, seed);
+	kt_sync_for_device(c, &c->lbuf);
+	wr.wr_id = kt_wr_id(c, KT_WR_OP);
+	ret = kt_arm(c, &c->scq);
+	if (!ret)
+		ret = kt_post_send(c, &wr);
+	if (!ret)
+		ret = kt_wait(c, &c->scq, kt_timeout_ms, &wc);
+	if (ret)
+		return ret;
+	if (wc.wr_id != wr.wr_id || wc.status != IB_WC_REM_INV_REQ_ERR) {
+		pr_err("fr: SEND_WITH_INV of the refused key 0x%08x: wr_id 0x%llx %s, expected 0x%llx remote invalid request error\n",
+		       key, wc.wr_id, ib_wc_status_msg(wc.status), wr.wr_id);
+		(*bad)++;
+	} else {
+		pr_info("fr: SEND_WITH_INV of the refused key 0x%08x: remote invalid request error, as expected\n",
+			key);
+	}
+	ret = kt_qp_recover(c, true);
+	if (!ret)
+		ret = kt_recv_msg(c, &rsp, kt_timeout_ms);
+	if (ret)
+		return ret;
+	if (be32_to_cpu(rsp.type) != KT_MSG_RESULT) {
+		pr_err("fr: expected the server's RESULT, got type %u\n",
+		       be32_to_cpu(rsp.type));
+		c->broken = true;
+		return -EIO;
+	}
+	if (rsp.status) {
+		pr_err("fr: the server's refused SEND_WITH_INV receive was wrong (see its log)\n");
+		(*bad)++;
+	}
+	return 0;
 }
 
 /* The FRWR test (see the top of the file): 0 passed, 1 failed, 2 skipped */
 static int kt_client_fr(struct kt_ctx *c)
 {
 	u32 s1 = 0x1000 + c->seq, s2 = s1 * 3 + 1, s4 = s1 * 5 + 2, s5 = s1 * 7 + 3;
-	u32 s6 = s1 * 11 + 4, k1, k2, bad = 0;
+	u32 s6 = s1 * 11 + 4, s7 = s1 * 13 + 5, s8 = s1 * 17 + 6;
+	u32 k1, k2, k3 = 0, bad = 0;
 	struct kt_msg rsp, req;
 	struct ib_sge sge;
 	struct ib_send_wr wr = {};
@@ -1688,6 +1833,35 @@ static int kt_client_fr(struct kt_ctx *c)
 	if (ret)
 		return ret;
 
+	/* LOCAL_INV (twice) of the MR we invalidated: no error */
+	ret = kt_fr_step(c, KT_FR_INV, 0, 0, &rsp);
+	if (ret)
+		return ret;
+	/* registered again at once: a third key */
+	ret = kt_fr_step(c, KT_FR_REG, s7, 0, &rsp);
+	if (ret)
+		return ret;
+	k3 = be32_to_cpu(rsp.imm);
+	iova = be64_to_cpu(rsp.addr);
+	if (k3 == k2 || k3 >> 8 != k2 >> 8) {
+		pr_err("fr: new rkey 0x%08x after 0x%08x: expected the same MR, another key byte\n",
+		       k3, k2);
+		bad++;
+	}
+	/* SEND_WITH_INV of the old key: refused, an error on both sides */
+	ret = kt_fr_badinv(c, k2, s6, &bad);
+	if (ret)
+		return ret;
+	/* the refused invalidation left the registration alone */
+	kt_fr_fill(c->lbuf.va, s8, s7);
+	kt_sync_for_device(c, &c->lbuf);
+	ret = kt_fr_ok(c, IB_WR_RDMA_WRITE, k3, iova,
+		       "WRITE after the refused SEND_WITH_INV");
+	if (!ret)
+		ret = kt_fr_server_check(c, s8, "WRITE after the refused SEND_WITH_INV", &bad);
+	if (ret)
+		return ret;
+
 	/* an rkey of another PD of the server: not valid on this QP */
 	ret = kt_fr_step(c, KT_FR_PD2, 0, 0, &rsp);
 	if (ret)
@@ -1695,10 +1869,11 @@ static int kt_client_fr(struct kt_ctx *c)
 	ret = kt_fr_stale(c, IB_WR_RDMA_WRITE, be32_to_cpu(rsp.imm),
 			  c->peer.addr + KT_FR_OFF, "WRITE through another PD's rkey", &bad);
 	if (!ret)
-		ret = kt_fr_server_check(c, s5, "region after the other PD's WRITE", &bad);
+		ret = kt_fr_server_check(c, s8, "region after the other PD's WRITE", &bad);
 	if (ret)
 		return ret;
-	pr_info("frwr: rkeys 0x%08x, 0x%08x: %s\n", k1, k2, bad ? "FAIL" : "PASS");
+	pr_info("frwr: rkeys 0x%08x, 0x%08x, 0x%08x: %s\n", k1, k2, k3,
+		bad ? "FAIL" : "PASS");
 	return bad ? 1 : 0;
 }
 
@@ -1873,9 +2048,13 @@ static int kt_parse_peer(struct kt_peer *p, const char *args)
 }
 
 /* "connect QPN LID GID RKEY ADDR LEN": INIT, RTR, RTS. */
-/* INIT, RTR, RTS: at connect, and again after a QP error (FRWR tests). */
+/*
+ * INIT, RTR, RTS: at connect, and again after a QP error (FRWR tests).  The
+ * server, and a client with @ctrl, posts its control receive in INIT (the
+ * client arms its CQ first): the peer may send as soon as we are RTR.
+ */
 static int kt_qp_up(struct kt_ctx *c, const struct ib_port_attr *pa,
-		    struct ib_qp_attr *attr)
+		    struct ib_qp_attr *attr, bool ctrl)
 {
 	int ret;
 
@@ -1894,8 +2073,10 @@ static int kt_qp_up(struct kt_ctx *c, const struct ib_port_attr *pa,
 		return ret;
 	}
 	/* the server's first receive, for the client's first message */
-	if (!c->client) {
-		ret = kt_post_ctrl_recv(c);
+	if (!c->client || ctrl) {
+		ret = c->client ? kt_arm(c, &c->rcq) : 0;
+		if (!ret)
+			ret = kt_post_ctrl_recv(c);
 		if (ret)
 			return ret;
 	}
@@ -1960,7 +2141,7 @@ static int kt_connect(struct kt_ctx *c, const char *args)
 	if (!attr)
 		return -ENOMEM;
 
-	ret = kt_qp_up(c, &pa, attr);
+	ret = kt_qp_up(c, &pa, attr, false);
 	if (ret)
 		goto out;
 	c->pa = pa;

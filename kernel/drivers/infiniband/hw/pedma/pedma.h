@@ -372,6 +372,13 @@ struct pedma_dev {
 	unsigned long rinv_end;		/* jiffies: the peer is taken as dead */
 	struct pedma_rec rinv_rec;	/* its seq is rec_cons while pending */
 	wait_queue_head_t sync_wq;	/* mr sync acks, chain completions */
+	/*
+	 * Fast-reg MRs withdrawn (LOCAL_INV, a peer's SEND_INV) whose sync the
+	 * peer has not acknowledged yet (pedma_mr.inv_node), and QPs whose
+	 * LOCAL_INV or REG_MR waits for one of them (pedma_qp.inv_node).
+	 */
+	struct list_head inv_mrs;
+	struct list_head inv_qps;
 
 	struct pedma_sa *sa;		/* SM side only (pedma_sa.c) */
 	struct xarray ahs;		/* address handles by id */
@@ -480,6 +487,15 @@ struct pedma_mr {
 	u32 nmap;
 	u64 *map;
 	bool valid;
+	/*
+	 * Withdrawn (LOCAL_INV, SEND_INV) and the peer's acknowledgment of
+	 * sync @inv_seq, requested after the withdrawal, not seen yet: some
+	 * chain of the peer may still reach the old pages.  On dev->inv_mrs
+	 * while set; xlock.
+	 */
+	bool inv_pending;
+	u32 inv_seq;
+	struct list_head inv_node;
 };
 
 struct pedma_cq {
@@ -566,10 +582,15 @@ struct pedma_req_state {
 	u64 ud_len;		/* PEDMA_GRH_BYTES + payload */
 	u32 mc_next;		/* multicast: next peer table entry to scan */
 	bool ud_more;		/* more peer targets may follow */
-	/* LOCAL_INV: withdrawn, waiting for the peer's sync ack */
+	/*
+	 * LOCAL_INV or REG_MR waiting until the peer can no longer reach
+	 * @inv_mr (its withdrawal acknowledged, or the peer quiet); the QP is
+	 * on dev->inv_qps.  @inv_mr is compared with the MR table, never
+	 * dereferenced by itself.
+	 */
 	bool inv_wait;
-	u32 inv_seq;
-	unsigned long inv_end;	/* jiffies: give up (bounded wait) */
+	struct pedma_mr *inv_mr;
+	unsigned long inv_end;	/* jiffies: the peer is taken as dead */
 	u32 dst_pd;		/* target QP's PD id (from its directory entry) */
 	/* atomics: posted to the peer, waiting for its answer until end */
 	bool atomic_wait;
@@ -646,6 +667,7 @@ struct pedma_qp {
 	struct list_head flush_node;
 	bool flush_pending;
 	u32 flush_seq;
+	struct list_head inv_node;	/* on dev->inv_qps while req.inv_wait */
 };
 
 static inline struct pedma_dev *to_pdev(struct ib_device *ibdev)
@@ -762,7 +784,11 @@ int pedma_peer_rseg(struct pedma_dev *dev, u32 key, u32 pd, u64 addr,
 int pedma_mr_fast_reg(struct pedma_dev *dev, struct pedma_qp *qp,
 		      struct pedma_swqe *w);
 int pedma_mr_withdraw(struct pedma_dev *dev, struct ib_pd *pd, u32 key,
-		      bool remote);
+		      bool remote, struct pedma_mr **mrp);
+int pedma_mr_inv_state(struct pedma_dev *dev, struct pedma_mr *mr, u32 key);
+void pedma_mr_inv_acked(struct pedma_dev *dev, bool all);
+void pedma_mr_inv_rearm(struct pedma_dev *dev);
+bool pedma_peer_inv_ok(struct pedma_dev *dev, u32 key, u32 pd);
 bool pedma_sync_acked(struct pedma_dev *dev, u32 seq);
 
 /* pedma_cq.c */
@@ -800,6 +826,8 @@ void pedma_xfer_flush_sq(struct pedma_qp *qp);
 void pedma_xfer_rnr_wake(struct pedma_dev *dev);
 void pedma_xfer_rnr_timer(struct timer_list *t);
 void pedma_xfer_detach(struct pedma_qp *qp);
+void pedma_xfer_inv_wake(struct pedma_dev *dev);
+int pedma_xfer_inv_expired(struct pedma_dev *dev);
 void pedma_peer_ring_put(struct pedma_dev *dev, struct pedma_peer_ring *r);
 void pedma_edma_irq(struct pedma_dev *dev, int dir);
 

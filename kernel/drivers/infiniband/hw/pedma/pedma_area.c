@@ -408,6 +408,8 @@ void pedma_data_event(struct pedma_dev *dev)
 	}
 	pedma_peer_sync_check(dev);
 	pedma_flush_acked(dev, false);
+	pedma_mr_inv_acked(dev, false);
+	pedma_xfer_inv_wake(dev);
 
 	pedma_xfer_rnr_wake(dev);
 out:

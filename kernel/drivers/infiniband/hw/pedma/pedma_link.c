@@ -304,6 +304,7 @@ static void link_hb_work(struct work_struct *work)
 	struct pedma_link *link = &dev->link;
 	void __iomem *peer = hs_block(dev, peer_role(dev));
 	u32 hb;
+	int inv;
 
 	if (READ_ONCE(link->stopping))
 		return;
@@ -328,18 +329,27 @@ static void link_hb_work(struct work_struct *work)
 		link->peer_stale = true;
 		link_set_down(dev, "peer heartbeat lost", false);
 	}
-	if (link->up && pedma_recv_inv_expired(dev)) {
+	inv = pedma_xfer_inv_expired(dev);
+	if (link->up && (pedma_recv_inv_expired(dev) || inv == 1)) {
 		/*
-		 * A SEND_INV held past PEDMA_PEER_SYNC_TIMEOUT: the peer
-		 * never confirmed it stopped using the MR, and every later
-		 * record waits behind it.  Dead, as with a lost heartbeat: it
-		 * may still run chains (not quiet), and the held receive is
-		 * flushed rather than completed as invalidated.
+		 * A SEND_INV held, or a LOCAL_INV (REG_MR) waiting, past
+		 * PEDMA_PEER_SYNC_TIMEOUT: the peer never confirmed it
+		 * stopped using the MR.  Dead, as with a lost heartbeat: it
+		 * may still run chains (not quiet), so the held receive is
+		 * flushed rather than completed as invalidated, and the
+		 * LOCAL_INV waits on for the peer to be quiet.
 		 */
 		link->self.peer_gen = 0;
 		link->peer_stale = true;
-		link_set_down(dev, "peer did not confirm a remote invalidation",
+		link_set_down(dev, "peer did not confirm an invalidation",
 			      false);
+	} else if (!link->up && inv == 2) {
+		/*
+		 * The link is down and the peer, not seen leaving it, let a
+		 * LOCAL_INV wait another PEDMA_PEER_SYNC_TIMEOUT: taken as
+		 * dead, as pedma_mr_sync() does (warned above).
+		 */
+		pedma_xfer_peer_quiet(dev);
 	}
 	link_eval(dev);
 	pedma_stats_hb(dev);

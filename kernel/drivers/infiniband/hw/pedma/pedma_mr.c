@@ -21,7 +21,11 @@
  * told of the key by one, sees it.  LOCAL_INV and a peer's SEND_INV
  * withdraw the entry and complete only after the peer acknowledged a sync
  * requested after the withdrawal: no chain of the peer can then reach the
- * pages (the same rule as deregistration, without sleeping).
+ * pages (the same rule as deregistration, without sleeping).  The MR
+ * remembers that sync (inv_pending, inv_seq, on dev->inv_mrs) until the
+ * acknowledgment is seen or the peer is quiet: a LOCAL_INV of the invalid
+ * MR and a new REG_MR of it wait for that too, so that no completion on
+ * the MR comes before the old pages are out of the peer's reach.
  */
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -97,6 +101,7 @@ static int mr_insert(struct pedma_dev *dev, struct ib_pd *pd,
 	if (ret)
 		goto err;
 	mr->index = index;
+	INIT_LIST_HEAD(&mr->inv_node);
 	mr->pd_id = container_of(pd, struct pedma_pd, ibpd)->id;
 	/* A fast-reg MR is invalid until IB_WR_REG_MR. */
 	mr->valid = mr->type != PEDMA_MR_TYPE_FRWR;
@@ -124,6 +129,11 @@ static void mr_remove(struct pedma_dev *dev, struct pedma_mr *mr)
 	/* No new translation of the key, here or at the peer. */
 	spin_lock_irqsave(&dev->xlock, flags);
 	xa_erase(&dev->mrs, mr->index);
+	if (mr->inv_pending) {
+		/* the sync below covers the withdrawal too */
+		mr->inv_pending = false;
+		list_del_init(&mr->inv_node);
+	}
 	writel(0, pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
 			    mr->index * sizeof(struct pedma_mr_ent)));
 	pedma_chains_snap(dev, snap);
@@ -494,6 +504,9 @@ int pedma_mr_fast_reg(struct pedma_dev *dev, struct pedma_qp *qp,
 	 */
 	if (!mr || mr != w->mr)
 		return -EINVAL;
+	/* the old pages may still be reachable: wait (pedma_xfer.c) */
+	if (mr->inv_pending)
+		return -EAGAIN;
 	pgsz = READ_ONCE(mr->ibmr.page_size);
 	iova = READ_ONCE(mr->ibmr.iova);
 	length = READ_ONCE(mr->ibmr.length);
@@ -528,24 +541,103 @@ int pedma_mr_fast_reg(struct pedma_dev *dev, struct pedma_qp *qp,
 
 /*
  * Invalidate fast-reg MR @key of PD @pd (LOCAL_INV, or a peer's SEND_INV
- * on a QP of @pd): withdraw its table entry.  Returns 1 when withdrawn now
- * (the caller must sync with the peer before completing), 0 when it was
- * invalid already, -EINVAL when the key names no such MR.  xlock held.
+ * on a QP of @pd): withdraw its table entry and ask the peer to sync (on
+ * the next link if it is down: pedma_mr_inv_rearm()); the MR is then
+ * inv_pending until the peer acknowledged that sync or is quiet.  Returns
+ * 1 when withdrawn now, 0 when it was invalid already (*@mrp may still be
+ * inv_pending: an earlier withdrawal not acknowledged yet), -EINVAL when
+ * the key names no such MR (or, @remote, no valid one).  xlock held.
  */
 int pedma_mr_withdraw(struct pedma_dev *dev, struct ib_pd *pd, u32 key,
-		      bool remote)
+		      bool remote, struct pedma_mr **mrp)
 {
 	struct pedma_mr *mr = xa_load(&dev->mrs, key >> 8);
 
 	if (!mr || mr->type != PEDMA_MR_TYPE_FRWR || mr->key != key ||
 	    mr->ibmr.pd != pd)
 		return -EINVAL;
+	*mrp = mr;
 	if (!mr->valid)
 		return remote ? -EINVAL : 0;
 	mr->valid = false;
 	writel(0, pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
 			    mr->index * sizeof(struct pedma_mr_ent)));
+	mr->inv_seq = dev->xfer_up ? pedma_sync_request(dev) :
+				     dev->mr_sync_seq;
+	if (!mr->inv_pending) {
+		mr->inv_pending = true;
+		list_add_tail(&mr->inv_node, &dev->inv_mrs);
+	}
 	return 1;
+}
+
+/*
+ * Is the withdrawal of @mr (a pointer kept by a waiting request, compared
+ * with the table, not dereferenced unless found there under the index of
+ * @key, which a REG_MR's new key shares) confirmed?  1: still pending,
+ * 0: confirmed, -ENOENT: the MR is gone (deregistered: dereg_mr synced
+ * with the peer itself).  xlock held.
+ */
+int pedma_mr_inv_state(struct pedma_dev *dev, struct pedma_mr *mr, u32 key)
+{
+	if (xa_load(&dev->mrs, key >> 8) != mr)
+		return -ENOENT;
+	return mr->inv_pending ? 1 : 0;
+}
+
+/*
+ * The peer acknowledged syncs (link up), or is quiet (@all: it left the
+ * link after its chains ended, or is taken as dead): the withdrawals
+ * covered are confirmed.  An acknowledgment is read only with the link up
+ * (the peer's area says nothing once it is down).  xlock held.
+ */
+void pedma_mr_inv_acked(struct pedma_dev *dev, bool all)
+{
+	struct pedma_mr *mr, *tmp;
+
+	if (!all && !dev->xfer_up)
+		return;
+	list_for_each_entry_safe(mr, tmp, &dev->inv_mrs, inv_node) {
+		if (!all && !pedma_sync_acked(dev, mr->inv_seq))
+			continue;
+		mr->inv_pending = false;
+		list_del_init(&mr->inv_node);
+	}
+}
+
+/*
+ * A new link came up with withdrawals not confirmed on the last one: one
+ * sync request on this link covers them all.  xlock held.
+ */
+void pedma_mr_inv_rearm(struct pedma_dev *dev)
+{
+	struct pedma_mr *mr;
+	u32 seq;
+
+	if (list_empty(&dev->inv_mrs))
+		return;
+	seq = pedma_sync_request(dev);
+	list_for_each_entry(mr, &dev->inv_mrs, inv_node)
+		mr->inv_seq = seq;
+}
+
+/*
+ * SEND_WITH_INV, at the requester: would the peer accept @key for a
+ * receive of its QP of PD @pd?  The same test its receiver makes on the
+ * record (a valid fast-reg MR of that PD), read from its table (untrusted:
+ * it only decides our own request's status).  xlock held.
+ */
+bool pedma_peer_inv_ok(struct pedma_dev *dev, u32 key, u32 pd)
+{
+	u32 index = key >> 8;
+	struct pedma_mr_ent e;
+
+	if (!index || index >= PEDMA_MAX_MR || !pd)
+		return false;
+	memcpy_fromio(&e, pedma_in(dev, PEDMA_AREA_MRTAB_OFF, 0) +
+		      index * sizeof(e), sizeof(e));
+	return le32_to_cpu(e.key) == key && e.type == PEDMA_MR_TYPE_FRWR &&
+	       le32_to_cpu(e.pd) == pd;
 }
 
 const struct ib_device_ops pedma_mr_ops = {

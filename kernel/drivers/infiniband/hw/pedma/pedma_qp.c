@@ -715,6 +715,7 @@ static int pedma_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
  */
 bool pedma_recv_inv(struct pedma_dev *dev, struct pedma_rec *rec)
 {
+	struct pedma_mr *mr = NULL;
 	struct pedma_qp *qp;
 	int ret;
 
@@ -725,7 +726,7 @@ bool pedma_recv_inv(struct pedma_dev *dev, struct pedma_rec *rec)
 	    le32_to_cpu(rec->src_qpn) != qp->attr.dest_qp_num)
 		return true;	/* pedma_recv_record() ignores it */
 	ret = pedma_mr_withdraw(dev, qp->ibqp.pd, le32_to_cpu(rec->inv_rkey),
-				true);
+				true, &mr);
 	if (ret < 0) {
 		rec->status = PEDMA_REC_ST_PROT_ERR;
 		return true;
@@ -733,7 +734,7 @@ bool pedma_recv_inv(struct pedma_dev *dev, struct pedma_rec *rec)
 	if (!ret)
 		return true;
 	dev->rinv_rec = *rec;
-	dev->rinv_seq = pedma_sync_request(dev);
+	dev->rinv_seq = mr->inv_seq;	/* the sync requested at the withdrawal */
 	dev->rinv_end = jiffies + PEDMA_PEER_SYNC_TIMEOUT;
 	dev->rinv_pending = true;
 	return false;
@@ -981,6 +982,7 @@ static int pedma_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	INIT_LIST_HEAD(&qp->chan_wait);
 	INIT_LIST_HEAD(&qp->rnr_node);
 	INIT_LIST_HEAD(&qp->flush_node);
+	INIT_LIST_HEAD(&qp->inv_node);
 	INIT_LIST_HEAD(&qp->async.node);
 	init_waitqueue_head(&qp->idle_wq);
 	timer_setup(&qp->rnr_timer, pedma_xfer_rnr_timer, 0);

@@ -40,10 +40,11 @@
  *
  * Fast registration (pedma_mr.c) runs in send queue order too: REG_MR
  * publishes the MR before it completes; LOCAL_INV withdraws it and
- * completes once the peer acknowledged a sync requested after that (the
- * QP waits on the RNR list, woken by the peer's doorbell, bounded by
- * PEDMA_PEER_SYNC_TIMEOUT).  SEND_WITH_INV is a SEND whose record names
- * the rkey; the receiver invalidates (pedma_recv_inv()).
+ * completes once the peer acknowledged a sync requested after that, or is
+ * quiet (the QP waits on dev->inv_qps, woken by the peer's doorbell or by
+ * the peer going quiet; see local_op()).  SEND_WITH_INV is a SEND whose
+ * record names the rkey; the receiver invalidates (pedma_recv_inv()), and
+ * a key it would refuse fails the request here first.
  *
  * Atomics (pedma_atomic.c): the request goes to the peer through our area
  * and a record; the peer's kernel executes it and answers; then one chain
@@ -113,6 +114,36 @@ static u8 wqe_cqe_opcode(u8 op)
 
 static void post_record(struct pedma_qp *qp, struct pedma_swqe *w, u8 status);
 
+static void inv_wait_start(struct pedma_qp *qp, struct pedma_mr *mr)
+{
+	qp->req.inv_wait = true;
+	qp->req.inv_mr = mr;
+	qp->req.inv_end = jiffies + PEDMA_PEER_SYNC_TIMEOUT;
+	list_add_tail(&qp->inv_node, &qp->dev->inv_qps);
+}
+
+static void inv_wait_stop(struct pedma_qp *qp)
+{
+	if (!qp->req.inv_wait)
+		return;
+	qp->req.inv_wait = false;
+	qp->req.inv_mr = NULL;
+	list_del_init(&qp->inv_node);
+}
+
+/*
+ * The request at sq_cur waits for the withdrawal of its MR: 1 while the
+ * peer may still reach the MR, 0 once confirmed, -ENOENT if the MR is
+ * gone.  xlock held.
+ */
+static int inv_wait_state(struct pedma_qp *qp)
+{
+	struct pedma_swqe *w = &qp->sq[qp->sq_cur & (qp->sq_entries - 1)];
+
+	/* REG_MR: w->key is the new key, of the same index */
+	return pedma_mr_inv_state(qp->dev, qp->req.inv_mr, w->key);
+}
+
 /* The current request is finished with @status: complete it in order. */
 static void complete_cur(struct pedma_qp *qp, u8 status)
 {
@@ -129,7 +160,7 @@ static void complete_cur(struct pedma_qp *qp, u8 status)
 	qp->req.ready = false;
 	qp->req.rqe_taken = false;
 	qp->req.ud_more = false;
-	qp->req.inv_wait = false;
+	inv_wait_stop(qp);
 	qp->req.atomic_wait = false;
 	qp->req.done = 0;
 	WRITE_ONCE(qp->sq_cur, qp->sq_cur + 1);
@@ -165,7 +196,10 @@ static void rnr_stop(struct pedma_qp *qp)
 
 /*
  * The QP entered the error state: every request not running completes
- * with IB_WC_WR_FLUSH_ERR; a running chain completes first.
+ * with IB_WC_WR_FLUSH_ERR; a running chain completes first, and so does a
+ * LOCAL_INV whose MR the peer may still reach: it completes (flushed) only
+ * once the peer acknowledged the withdrawal or is quiet
+ * (pedma_xfer_inv_wake()).
  */
 void pedma_xfer_flush_sq(struct pedma_qp *qp)
 {
@@ -175,6 +209,10 @@ void pedma_xfer_flush_sq(struct pedma_qp *qp)
 		qp->chan_waiting = false;
 	}
 	if (qp->chan || qp->dying)
+		return;
+	if (qp->req.inv_wait &&
+	    qp->sq[qp->sq_cur & (qp->sq_entries - 1)].opcode ==
+	    PEDMA_WQE_OP_LOCAL_INV && inv_wait_state(qp) > 0)
 		return;
 	if (qp->usq)
 		pedma_qp_drain_usq(qp);
@@ -557,45 +595,53 @@ static bool ud_start(struct pedma_qp *qp, struct pedma_swqe *w)
 
 /*
  * REG_MR and LOCAL_INV: local work, in send queue order.  LOCAL_INV
- * withdraws the MR, asks the peer to sync and completes once it
- * acknowledged (its doorbell wakes the QP through the RNR list; the timer
- * bounds the wait): no chain of the peer can reach the MR after the
- * completion.  Always false: the request completed or waits.
+ * withdraws the MR, asks the peer to sync and completes once the peer can
+ * no longer reach the MR (its acknowledgment, or the peer quiet): no chain
+ * of the peer can reach the MR after the completion.  A LOCAL_INV of an MR
+ * already invalid, and a REG_MR of it, wait the same way while its last
+ * withdrawal is not confirmed.  The QP waits on dev->inv_qps; a peer that
+ * does not confirm within PEDMA_PEER_SYNC_TIMEOUT is taken as dead
+ * (pedma_xfer_inv_expired(): the link goes down; once it is down the
+ * request waits for the peer to be quiet, flushed then, like a running
+ * chain).  Always false: the request completed or waits.
  */
 static bool local_op(struct pedma_qp *qp, struct pedma_swqe *w)
 {
 	struct pedma_dev *dev = qp->dev;
+	struct pedma_mr *mr = NULL;
 	int ret;
 
-	if (w->opcode == PEDMA_WQE_OP_REG_MR) {
-		complete_cur(qp, pedma_mr_fast_reg(dev, qp, w) ?
-				 IB_WC_LOC_QP_OP_ERR : IB_WC_SUCCESS);
-		return false;
-	}
-	if (!qp->req.inv_wait) {
-		ret = pedma_mr_withdraw(dev, qp->ibqp.pd, w->key, false);
-		if (ret <= 0) {
+	if (qp->req.inv_wait) {
+		ret = inv_wait_state(qp);
+		if (ret > 0)
+			return false;	/* still reachable: keep waiting */
+		inv_wait_stop(qp);
+		if (w->opcode == PEDMA_WQE_OP_LOCAL_INV) {
+			/* -ENOENT: deregistered under the request (a ULP bug) */
 			complete_cur(qp, ret ? IB_WC_LOC_PROT_ERR :
 					 IB_WC_SUCCESS);
 			return false;
 		}
-		qp->req.inv_wait = true;
-		qp->req.inv_seq = pedma_sync_request(dev);
-		qp->req.inv_end = jiffies + PEDMA_PEER_SYNC_TIMEOUT;
 	}
-	if (pedma_sync_acked(dev, qp->req.inv_seq)) {
-		complete_cur(qp, IB_WC_SUCCESS);
+	if (w->opcode == PEDMA_WQE_OP_REG_MR) {
+		ret = pedma_mr_fast_reg(dev, qp, w);
+		if (ret == -EAGAIN) {
+			inv_wait_start(qp, w->mr);
+			return false;
+		}
+		complete_cur(qp, ret ? IB_WC_LOC_QP_OP_ERR : IB_WC_SUCCESS);
 		return false;
 	}
-	if (time_after_eq(jiffies, qp->req.inv_end)) {
-		ibdev_warn(&dev->ibdev,
-			   "QP %u: peer did not confirm the invalidation of MR %#x\n",
-			   qp->qpn, w->key);
-		complete_cur(qp, IB_WC_GENERAL_ERR);
+	ret = pedma_mr_withdraw(dev, qp->ibqp.pd, w->key, false, &mr);
+	if (ret < 0) {
+		complete_cur(qp, IB_WC_LOC_PROT_ERR);
 		return false;
 	}
-	wait_peer(qp);
-	mod_timer(&qp->rnr_timer, qp->req.inv_end);
+	if (!mr->inv_pending) {
+		complete_cur(qp, IB_WC_SUCCESS);	/* invalid, confirmed */
+		return false;
+	}
+	inv_wait_start(qp, mr);
 	return false;
 }
 
@@ -695,6 +741,7 @@ static bool start_cur(struct pedma_qp *qp)
 	struct pedma_dev *dev = qp->dev;
 	struct pedma_qp_dir d;
 	struct pedma_seg seg;
+	u8 st;
 	int ret;
 
 	if (qp->ud)
@@ -779,15 +826,25 @@ static bool start_cur(struct pedma_qp *qp)
 			return false;
 		}
 		ret = rqe_check(qp, w);
+		/*
+		 * SEND_WITH_INV: a key the receiver would refuse (no valid
+		 * fast-reg MR of its QP's PD) is an invalid request; its
+		 * receive fails as it would at the receiver.
+		 */
+		st = ret == PEDMA_REC_ST_LEN_ERR ? IB_WC_REM_INV_REQ_ERR :
+						   IB_WC_REM_OP_ERR;
+		if (!ret && w->opcode == PEDMA_WQE_OP_SEND_INV &&
+		    !pedma_peer_inv_ok(dev, w->key, qp->req.dst_pd)) {
+			ret = PEDMA_REC_ST_PROT_ERR;
+			st = IB_WC_REM_INV_REQ_ERR;
+		}
 		if (ret) {
 			if (!pedma_rec_room(dev)) {
 				wait_peer(qp);
 				return false;
 			}
 			post_record(qp, w, ret);
-			complete_cur(qp, ret == PEDMA_REC_ST_LEN_ERR ?
-					 IB_WC_REM_INV_REQ_ERR :
-					 IB_WC_REM_OP_ERR);
+			complete_cur(qp, st);
 			return false;
 		}
 	}
@@ -1074,6 +1131,7 @@ void pedma_xfer_rnr_timer(struct timer_list *t)
 void pedma_xfer_detach(struct pedma_qp *qp)
 {
 	rnr_stop(qp);
+	inv_wait_stop(qp);
 	if (qp->chan_waiting) {
 		list_del_init(&qp->chan_wait);
 		qp->chan_waiting = false;
@@ -1094,11 +1152,14 @@ void pedma_xfer_init(struct pedma_dev *dev)
 	INIT_LIST_HEAD(&dev->peer_rings);
 	INIT_LIST_HEAD(&dev->rnr_qps);
 	INIT_LIST_HEAD(&dev->flush_qps);
+	INIT_LIST_HEAD(&dev->inv_mrs);
+	INIT_LIST_HEAD(&dev->inv_qps);
 }
 
 /* Link up (link workqueue): the mover takes our channels. */
 void pedma_xfer_link_up(struct pedma_dev *dev)
 {
+	struct pedma_qp *qp;
 	unsigned long flags;
 
 	spin_lock_irqsave(&dev->xlock, flags);
@@ -1107,8 +1168,11 @@ void pedma_xfer_link_up(struct pedma_dev *dev)
 	pedma_area_link_up(dev);
 	WRITE_ONCE(dev->peer_quiet, false);
 	WRITE_ONCE(dev->xfer_up, true);
-	/* Receives still waiting for the peer's word: ask it on this link. */
+	/* Receives, withdrawals waiting for the peer's word: ask on this link. */
 	pedma_flush_rearm(dev);
+	pedma_mr_inv_rearm(dev);
+	list_for_each_entry(qp, &dev->inv_qps, inv_node)
+		qp->req.inv_end = jiffies + PEDMA_PEER_SYNC_TIMEOUT;
 	spin_unlock_irqrestore(&dev->xlock, flags);
 }
 
@@ -1176,6 +1240,12 @@ void pedma_xfer_link_down(struct pedma_dev *dev, bool peer_quiet)
 	if (peer_quiet) {
 		WRITE_ONCE(dev->peer_quiet, true);
 		pedma_flush_acked(dev, true);
+		pedma_mr_inv_acked(dev, true);
+		pedma_xfer_inv_wake(dev);
+	} else {
+		/* LOCAL_INVs held in the flush: the peer has this long again */
+		list_for_each_entry(qp, &dev->inv_qps, inv_node)
+			qp->req.inv_end = jiffies + PEDMA_PEER_SYNC_TIMEOUT;
 	}
 	spin_unlock_irqrestore(&dev->xlock, flags);
 	pedma_notify_run(dev);
@@ -1197,7 +1267,55 @@ void pedma_xfer_peer_quiet(struct pedma_dev *dev)
 	}
 	WRITE_ONCE(dev->peer_quiet, true);
 	pedma_flush_acked(dev, true);
+	pedma_mr_inv_acked(dev, true);
+	pedma_xfer_inv_wake(dev);
 	spin_unlock_irqrestore(&dev->xlock, flags);
 	pedma_notify_run(dev);
 	wake_up(&dev->sync_wq);
+}
+
+/*
+ * Withdrawals were confirmed (pedma_mr_inv_acked()): the QPs whose
+ * LOCAL_INV or REG_MR waited for one go on.  xlock held.
+ */
+void pedma_xfer_inv_wake(struct pedma_dev *dev)
+{
+	struct pedma_qp *qp, *tmp;
+
+	list_for_each_entry_safe(qp, tmp, &dev->inv_qps, inv_node)
+		if (inv_wait_state(qp) <= 0)
+			pedma_xfer_progress(qp);
+}
+
+/*
+ * Heartbeat (link workqueue): has a LOCAL_INV or REG_MR waited
+ * PEDMA_PEER_SYNC_TIMEOUT for the peer?  1: yes, with the link up (the
+ * peer does not acknowledge: the caller takes the link down as for a lost
+ * heartbeat); 2: yes, with the link down and the peer not seen quiet
+ * since (the caller takes it as dead, as pedma_mr_sync() does); 0: no.
+ */
+int pedma_xfer_inv_expired(struct pedma_dev *dev)
+{
+	unsigned long flags;
+	struct pedma_qp *qp;
+	u32 qpn = 0, key = 0;
+	int ret = 0;
+
+	spin_lock_irqsave(&dev->xlock, flags);
+	list_for_each_entry(qp, &dev->inv_qps, inv_node) {
+		if (time_before(jiffies, qp->req.inv_end) ||
+		    inv_wait_state(qp) <= 0)
+			continue;
+		ret = dev->xfer_up ? 1 : dev->peer_quiet ? 0 : 2;
+		qpn = qp->qpn;
+		key = qp->sq[qp->sq_cur & (qp->sq_entries - 1)].key;
+		break;
+	}
+	spin_unlock_irqrestore(&dev->xlock, flags);
+	if (ret)
+		ibdev_warn(&dev->ibdev,
+			   "QP %u: peer did not confirm the invalidation of MR %#x in %u s (link %s)\n",
+			   qpn, key, PEDMA_PEER_SYNC_TIMEOUT / HZ,
+			   ret == 1 ? "up" : "down");
+	return ret;
 }
