@@ -427,6 +427,11 @@ if [ -n "$SB_NFS_WAYS" ]; then
 	if [ "$SIDE" = server ]; then
 		mine=ok
 		step "nfsd (RDMA listener: $rdma)" nfs_server_up "$rdma" || mine="nfsd on $SB_SERVER: $STEP_WHY"
+		if [ "$mine" = ok ]; then
+			# The client's first OPEN would wait out the grace period.
+			lab_log "waiting out nfsd's NFSv4 grace period ($(cat /proc/fs/nfsd/nfsv4gracetime) s)"
+			sleep $(($(cat /proc/fs/nfsd/nfsv4gracetime) + 1))
+		fi
 		printf '%s\n' "$mine" >"$LAB_OUT/sync/nfs-server"
 		ib_sync nfs-server 300 || true
 		ib_sync nfs-done 900 || true
