@@ -32,6 +32,7 @@ PKGS=(
 	ninja-build python3 libnl-3-dev libnl-route-3-dev
 	dpkg-dev debhelper dh-dkms dkms lintian mmdebstrap
 	nfs-kernel-server	# lab-nfs: the guests run this machine's nfsd tools and mount.nfs
+	jq			# bench/storage-bench: reads fio's JSON output in the guests
 )
 SRC_TAR=/usr/src/linux-source-6.1.tar.xz
 SRC_DIR=/usr/src/linux-source-6.1
