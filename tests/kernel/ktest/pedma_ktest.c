@@ -1647,6 +1647,8 @@ static int kt_fr_atomics(struct kt_ctx *c, u32 rkey, u64 iova, u32 dseed,
 		pr_info("fr: atomics on rkey 0x%08x: FETCH_AND_ADD, CMP_AND_SWP checked\n",
 			rkey);
 	return ret;
+}
+
 /*
  * Client: SEND_WITH_INV of @key, which the server refuses (KT_FR_BADINV):
  * it must complete with IB_WC_REM_INV_REQ_ERR; both QPs go to the error
