@@ -8,9 +8,9 @@
 # Round 1: the host is the server, busy polling; round 2 the endpoint,
 # with a completion channel.  Then a run with one corrupted receive byte
 # must fail: the checks see what the extended poll delivered.  On pedma, first --ext-refusals:
-# ibv_query_device_ex agrees with ibv_query_device and claims no atomics
-# and no completion clock, and completion timestamps, IGNORE_OVERRUN,
-# atomics in send_ops_flags and RDMA ops on UD are refused (EOPNOTSUPP).
+# ibv_query_device_ex agrees with ibv_query_device (atomic_cap too) and
+# claims no completion clock, and completion timestamps, IGNORE_OVERRUN,
+# atomics and RDMA ops in a UD QP's send_ops_flags are refused (EOPNOTSUPP).
 #
 # PEDMA_DEV=rxe0 runs the same over soft-RoCE (with --no-pedma) to check
 # the test itself; PEDMA_XFER_ARGS adds options to both sides.
