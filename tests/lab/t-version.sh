@@ -21,7 +21,7 @@ else
 	pedma_load hs_layout_version=$BAD || fail "insmod v$BAD"
 	lab_wait host-refused 60 || fail "host never refused"
 	wait_dmesg "peer speaks window layout version $V, this side speaks $BAD" 10 ||
-		fail "the v2 side did not refuse the v1 host"
+		fail "the v$BAD side did not refuse the v$V host"
 	case "$(port_state)" in *DOWN*) ;; *) fail "ep port $(port_state) while refused" ;; esac
 	pedma_unload || fail "rmmod"
 	pedma_load || fail "insmod"

@@ -20,6 +20,7 @@
 #include <linux/pci.h>
 #include <linux/spinlock.h>
 
+#include <pedma/dw_edma_regs.h>
 #include <pedma/pedma_lab.h>
 
 #include "pedma_backend.h"
