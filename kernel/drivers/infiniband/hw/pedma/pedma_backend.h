@@ -32,6 +32,16 @@ struct pedma_dev;
 #define PEDMA_DIR_RD		1	/* read channel: PCIe -> endpoint */
 
 /**
+ * struct pedma_reg_write - one eDMA register write of a batch
+ * @off: register offset from the eDMA block (dw_edma_regs.h)
+ * @val: the value
+ */
+struct pedma_reg_write {
+	u32 off;
+	u32 val;
+};
+
+/**
  * struct pedma_backend_ops - what differs from one backend to another
  * @edma_read: read a 32-bit eDMA register (offset from the eDMA block).
  *	May be slow (an MMIO read over PCIe on the host, a model round trip
@@ -48,11 +58,6 @@ struct pedma_dev;
  *	then.  For backends that translate DMA addresses themselves (the
  *	lab's DMA guard).  Callable from any context.
  */
-struct pedma_reg_write {
-	u32 off;
-	u32 val;
-};
-
 struct pedma_backend_ops {
 	u32 (*edma_read)(struct pedma_backend *be, u32 off);
 	void (*edma_write)(struct pedma_backend *be, u32 off, u32 val);
