@@ -1,5 +1,6 @@
 #!/bin/bash
-# Build pedma.ko out of tree against a kernel build directory.
+# Build pedma.ko (the core) and pedma_lab.ko (the lab backend) out of tree
+# against a kernel build directory.
 #
 #   kernel/build.sh [-k KDIR] [-o OUTDIR] [make arguments...]
 #
@@ -23,7 +24,7 @@ while getopts "k:o:h" opt; do
 	case $opt in
 	k) kdir=$OPTARG ;;
 	o) out=$OPTARG ;;
-	*) sed -n '2,14p' "$0"; exit 2 ;;
+	*) sed -n '2,15p' "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))

@@ -9,8 +9,15 @@
  *   0x00000  struct pedma_lab_hdr         (model writes; one ep field)
  *   0x01000  register mailbox of the host  (host produces, model consumes)
  *   0x02000  register mailbox of the ep    (ep produces, model consumes)
- *   0x04000  eDMA register image           (model writes, guests read)
+ *   0x04000  eDMA register image           (model writes, guests read;
+ *                                          dw_edma_regs.h)
  *   0x10000  the pedma window              (see pedma_window.h)
+ *
+ * The mark: the model writes the lab header before any guest boots (it
+ * reports ready only after), storing PEDMA_LAB_MAGIC last.  The lab
+ * backend (pedma_lab.ko) matches every ivshmem device but binds only one
+ * whose BAR2 starts with that magic; any other ivshmem device is someone
+ * else's shared memory: its probe returns -ENODEV without writing to it.
  *
  * Why a mailbox: ivshmem memory cannot trap a store, but eDMA registers
  * have side effects (doorbells, write-1-to-clear).  So the lab backend turns
@@ -57,8 +64,10 @@
 #define PEDMA_LAB_H
 
 #include <linux/types.h>
+#include "dw_edma_regs.h"
 #include "pedma_window.h"
 
+/* The mark of a lab device: pedma_lab_hdr.magic, stored last by the model */
 #define PEDMA_LAB_MAGIC			0x42414c414d444550ULL	/* "PEDMALAB" */
 #define PEDMA_LAB_VERSION		3
 

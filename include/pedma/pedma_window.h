@@ -1,155 +1,38 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
- * pedma shared formats: the DesignWare eDMA v0 register map and linked-list
- * element formats, and the pedma window layout (versioned).
+ * The pedma window layout: pedma's own protocol between the two sides of a
+ * link (versioned: PEDMA_WND_LAYOUT_VERSION, checked in the handshake).
+ * The hardware it runs on -- the DesignWare eDMA registers and its
+ * linked-list element format -- is in dw_edma_regs.h.
  *
- * This one header is used by the kernel driver, the lab's eDMA model and the
+ * This header is used by the kernel driver, the lab's eDMA model and the
  * tests, so that every party agrees on every offset.  It only holds formats:
  * no logic, no pointers.  All multi-byte fields are little endian.
  *
- * Register facts: Linux drivers/dma/dw-edma/dw-edma-v0-regs.h and
- * dw-edma-v0-core.c (unrolled map), the DesignWare databook field names.
+ * Layout versions (a side that sees another version refuses the link;
+ * docs/architecture.md, "Window layout"):
+ *   1  handshake blocks and LL rings; the metadata space reserved
+ *   2  the outbound areas get their format
+ *   3  datagrams: UD directory entries with their Q_Key, the multicast
+ *      attachment table, the GRH flag and SL in completion records,
+ *      mc_hwm in the area control block
+ *   4  where a new sender starts on a published receive ring (first,
+ *      PEDMA_RQE_F_SKIP)
+ *   5  fast registration: PEDMA_MR_TYPE_FRWR, pd in MR table and QP
+ *      directory entries, inv_rkey and PEDMA_REC_OP_SEND_INV in records
+ *   6  atomics: the atomic request and answer tables, PEDMA_REC_OP_ATOMIC,
+ *      PEDMA_ACC_REMOTE_ATOMIC, ctrl.atomic_res; the heap at 0x68000; QP0's
+ *      directory slot validated by PEDMA_DIR_QP0_MARK
  */
 #ifndef PEDMA_WINDOW_H
 #define PEDMA_WINDOW_H
 
 #include <linux/types.h>
-#ifdef __KERNEL__
-#include <linux/build_bug.h>
-#endif
+
+#include "dw_edma_regs.h"
 
 /* ------------------------------------------------------------------------ */
-/* DesignWare eDMA v0, unrolled register map (offsets from the eDMA block)  */
-/* ------------------------------------------------------------------------ */
-
-#define EDMA_V0_MAX_WR_CH		8
-#define EDMA_V0_MAX_RD_CH		8
-
-#define EDMA_V0_CTRL_DATA_ARB_PRIOR	0x000
-#define EDMA_V0_CTRL			0x008
-#define   EDMA_V0_CTRL_WR_CH_CNT_SHIFT	0	/* bits [3:0] */
-#define   EDMA_V0_CTRL_RD_CH_CNT_SHIFT	16	/* bits [19:16] */
-#define   EDMA_V0_CTRL_CH_CNT_MASK	0xfu
-#define EDMA_V0_WR_ENGINE_EN		0x00c
-#define EDMA_V0_WR_DOORBELL		0x010
-#define EDMA_V0_RD_ENGINE_EN		0x02c
-#define EDMA_V0_RD_DOORBELL		0x030
-#define   EDMA_V0_ENGINE_EN		0x1u	/* bit 0 */
-#define   EDMA_V0_DOORBELL_CH_MASK	0x7u	/* bits [2:0]: channel */
-#define   EDMA_V0_DOORBELL_STOP		0x80000000u	/* bit 31 */
-
-/* Write (endpoint -> PCIe) interrupt block */
-#define EDMA_V0_WR_INT_STATUS		0x04c
-#define EDMA_V0_WR_INT_MASK		0x054
-#define EDMA_V0_WR_INT_CLEAR		0x058	/* write 1 to clear */
-#define EDMA_V0_WR_ERR_STATUS		0x05c
-#define EDMA_V0_WR_DONE_IMWR_LO		0x060
-#define EDMA_V0_WR_DONE_IMWR_HI		0x064
-#define EDMA_V0_WR_ABORT_IMWR_LO	0x068
-#define EDMA_V0_WR_ABORT_IMWR_HI	0x06c
-#define EDMA_V0_WR_CH01_IMWR_DATA	0x070	/* ch0 [15:0], ch1 [31:16] */
-#define EDMA_V0_WR_CH23_IMWR_DATA	0x074
-#define EDMA_V0_WR_CH45_IMWR_DATA	0x078
-#define EDMA_V0_WR_CH67_IMWR_DATA	0x07c
-#define EDMA_V0_WR_LL_ERR_EN		0x090
-
-/* Read (PCIe -> endpoint) interrupt block */
-#define EDMA_V0_RD_INT_STATUS		0x0a0
-#define EDMA_V0_RD_INT_MASK		0x0a8
-#define EDMA_V0_RD_INT_CLEAR		0x0ac	/* write 1 to clear */
-#define EDMA_V0_RD_ERR_STATUS_LO	0x0b4
-#define EDMA_V0_RD_ERR_STATUS_HI	0x0b8
-#define EDMA_V0_RD_LL_ERR_EN		0x0c4
-#define EDMA_V0_RD_DONE_IMWR_LO		0x0cc
-#define EDMA_V0_RD_DONE_IMWR_HI		0x0d0
-#define EDMA_V0_RD_ABORT_IMWR_LO	0x0d4
-#define EDMA_V0_RD_ABORT_IMWR_HI	0x0d8
-#define EDMA_V0_RD_CH01_IMWR_DATA	0x0dc
-#define EDMA_V0_RD_CH23_IMWR_DATA	0x0e0
-#define EDMA_V0_RD_CH45_IMWR_DATA	0x0e4
-#define EDMA_V0_RD_CH67_IMWR_DATA	0x0e8
-
-/* int_status / int_mask / int_clear: done in [7:0], abort in [23:16] */
-#define EDMA_V0_INT_DONE(ch)		(1u << (ch))
-#define EDMA_V0_INT_ABORT(ch)		(1u << (16 + (ch)))
-#define EDMA_V0_INT_DONE_MASK		0x000000ffu
-#define EDMA_V0_INT_ABORT_MASK		0x00ff0000u
-
-/*
- * Error status.  wr_err_status: application read error (source fetch
- * failed) in [7:0], linked-list element fetch error in [23:16].
- * rd_err_status low word: application write error (destination write
- * failed) in [7:0], linked-list element fetch error in [23:16]; high word:
- * unsupported request in [7:0], completer abort in [23:16] (the model uses
- * these for a PCIe-side address that is not backed by host memory).
- */
-#define EDMA_V0_ERR_APP(ch)		(1u << (ch))
-#define EDMA_V0_ERR_LL_FETCH(ch)	(1u << (16 + (ch)))
-#define EDMA_V0_RD_ERR_HI_UR(ch)	(1u << (ch))
-#define EDMA_V0_RD_ERR_HI_CA(ch)	(1u << (16 + (ch)))
-
-/* Per-channel register sets, unrolled layout */
-#define EDMA_V0_CH_BASE			0x200
-#define EDMA_V0_CH_STRIDE		0x200
-#define EDMA_V0_RD_CH_OFFSET		0x100
-#define EDMA_V0_WR_CH(n)		(EDMA_V0_CH_BASE + (n) * EDMA_V0_CH_STRIDE)
-#define EDMA_V0_RD_CH(n)		(EDMA_V0_WR_CH(n) + EDMA_V0_RD_CH_OFFSET)
-
-#define EDMA_V0_CH_CTRL1		0x00
-#define EDMA_V0_CH_CTRL2		0x04
-#define EDMA_V0_CH_XFER_SIZE		0x08
-#define EDMA_V0_CH_SAR_LO		0x0c
-#define EDMA_V0_CH_SAR_HI		0x10
-#define EDMA_V0_CH_DAR_LO		0x14
-#define EDMA_V0_CH_DAR_HI		0x18
-#define EDMA_V0_CH_LLP_LO		0x1c
-#define EDMA_V0_CH_LLP_HI		0x20
-
-/* Size of the whole block as the driver and the model see it */
-#define EDMA_V0_REGS_SIZE		0x2000
-
-/* Control bits: shared by LL elements and ch_control1 */
-#define EDMA_V0_CB			(1u << 0)	/* cycle bit */
-#define EDMA_V0_TCB			(1u << 1)	/* toggle cycle bit */
-#define EDMA_V0_LLP			(1u << 2)	/* link element */
-#define EDMA_V0_LIE			(1u << 3)	/* local interrupt enable */
-#define EDMA_V0_RIE			(1u << 4)	/* remote interrupt enable */
-#define EDMA_V0_CH_STATUS_SHIFT		5		/* ctrl1 [6:5] */
-#define EDMA_V0_CH_STATUS_MASK		(3u << 5)
-#define   EDMA_V0_CH_STATUS_IDLE	0
-#define   EDMA_V0_CH_STATUS_RUNNING	1
-#define   EDMA_V0_CH_STATUS_HALTED	2
-#define   EDMA_V0_CH_STATUS_STOPPED	3
-#define EDMA_V0_CCS			(1u << 8)	/* consumer cycle state */
-#define EDMA_V0_LLE			(1u << 9)	/* linked-list enable */
-
-/*
- * Linked-list elements, 24 bytes each.  A data element moves
- * transfer_size bytes from sar to dar.  A link element (EDMA_V0_LLP set)
- * jumps to llp; with EDMA_V0_TCB it also toggles the channel's CCS.  The
- * engine runs elements while their CB equals its CCS and stops at the
- * first element whose CB differs.  For a write channel sar is an
- * endpoint-local address and dar a PCIe address; for a read channel the
- * reverse.  LL elements are always fetched from the endpoint-local side.
- */
-struct edma_v0_lli {
-	__le32 control;
-	__le32 transfer_size;
-	__le64 sar;
-	__le64 dar;
-};
-
-struct edma_v0_llp {
-	__le32 control;
-	__le32 reserved;
-	__le64 llp;
-	__le64 unused;		/* pads the link element to the 24-byte slot */
-};
-
-#define EDMA_V0_LL_ELEM_SIZE		24
-
-/* ------------------------------------------------------------------------ */
-/* The pedma window, layout version 4                                       */
+/* The pedma window, layout version 5                                       */
 /* ------------------------------------------------------------------------ */
 /*
  * The window is the memory both sides reach: on real hardware the NTB
@@ -169,8 +52,9 @@ struct edma_v0_llp {
  * host's outbound area is endpoint memory (the window the host writes
  * through its BAR); on real hardware the endpoint's outbound area must be
  * host memory the endpoint writes through its outbound window.  The lab
- * keeps both in the window; the format does not change.  The layout version is checked in the handshake; a
- * side that sees any other version refuses the link.
+ * keeps both in the window; the format does not change.  The layout
+ * version is checked in the handshake; a side that sees any other version
+ * refuses the link.
  */
 #define PEDMA_WND_LAYOUT_VERSION	6
 #define PEDMA_WND_MIN_SIZE		0x600000	/* 6 MiB */
@@ -200,7 +84,7 @@ struct edma_v0_llp {
 
 #define PEDMA_HS_MAGIC			0x414d4450u	/* "PDMA" */
 
-/* Capability bits exchanged in the handshake (none defined in v1) */
+/* Capability bits exchanged in the handshake (none defined yet) */
 #define PEDMA_CAP_NONE			0u
 
 /*
@@ -238,25 +122,12 @@ struct pedma_hs_block {
 
 #define PEDMA_HS_BLOCK_SIZE		256
 
-#ifdef __KERNEL__
-#define PEDMA_STATIC_ASSERT(e, msg)	static_assert(e, msg)
-#else
-#define PEDMA_STATIC_ASSERT(e, msg)	_Static_assert(e, msg)
-#endif
-
-PEDMA_STATIC_ASSERT(sizeof(struct edma_v0_lli) == EDMA_V0_LL_ELEM_SIZE, "lli size");
-PEDMA_STATIC_ASSERT(sizeof(struct edma_v0_llp) == EDMA_V0_LL_ELEM_SIZE, "llp slot size");
 PEDMA_STATIC_ASSERT(sizeof(struct pedma_hs_block) == PEDMA_HS_BLOCK_SIZE, "hs block size");
-PEDMA_STATIC_ASSERT(EDMA_V0_RD_CH(EDMA_V0_MAX_RD_CH - 1) + 0x24 <= EDMA_V0_REGS_SIZE,
-		    "channel registers fit the block");
 PEDMA_STATIC_ASSERT(PEDMA_WND_LL_RD_RING(EDMA_V0_MAX_RD_CH) <= PEDMA_WND_AREAS_OFF,
 		    "LL rings end where the areas start");
 
-
 /* ------------------------------------------------------------------------ */
-/* Outbound area (layout version 3: v2 plus UD directory entries, the     */
-/* multicast attach table and UD fields in completion records; version 4:  */
-/* where a new sender starts on a published receive ring)                   */
+/* Outbound area (layout version 5; the versions: top of this file)         */
 /* ------------------------------------------------------------------------ */
 /*
  * Written only by its owner; read only by the peer, which treats every

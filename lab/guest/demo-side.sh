@@ -6,11 +6,11 @@ set -euo pipefail
 dev=${PEDMA_DEV:-pedma0}
 
 if [ "${LAB_PEDMA_LOADED:-0}" != 1 ]; then
-	lab_log "FAIL: pedma.ko is not loaded (see $LAB_OUT/$PEDMA_ROLE.setup)"
+	lab_log "FAIL: pedma.ko and pedma_lab.ko are not loaded (see $LAB_OUT/$PEDMA_ROLE.setup)"
 	lab_signal "$PEDMA_ROLE-demo-done"
 	exit 1
 fi
-lab_log "pedma.ko loaded: ${LAB_PEDMA_LOADED:-?}; waiting up to 60 s for $dev port 1 ACTIVE"
+lab_log "pedma.ko, pedma_lab.ko loaded: ${LAB_PEDMA_LOADED:-?}; waiting up to 60 s for $dev port 1 ACTIVE"
 if ! lab_wait_port ACTIVE 60 "$dev"; then
 	# shellcheck disable=SC2012
 	devs=$(ls /sys/class/infiniband 2>/dev/null | tr '\n' ' ') || true

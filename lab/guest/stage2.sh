@@ -111,17 +111,22 @@ for m in ib_core ib_uverbs rdma_ucm; do
 	modprobe "$m" || say "warning: modprobe $m failed"
 done
 
+# pedma.ko (the core), then pedma_lab.ko (the lab backend, binds the
+# ivshmem device the model marked).
 pedma_loaded=0
 if [ "$nopedma" != 1 ]; then
-	ko=$build/kernel/pedma.ko
-	if [ ! -f "$ko" ]; then
-		say "ERROR: $ko not found (build it, or run with --no-pedma)"
-	elif out=$(insmod "$ko" 2>&1); then
-		pedma_loaded=1
-		say "insmod $ko: ok"
-	else
-		say "ERROR: insmod $ko failed: $out"
-	fi
+	for ko in "$build/kernel/pedma.ko" "$build/kernel/pedma_lab.ko"; do
+		if [ ! -f "$ko" ]; then
+			say "ERROR: $ko not found (build it, or run with --no-pedma)"
+			break
+		elif out=$(insmod "$ko" 2>&1); then
+			say "insmod $ko: ok"
+		else
+			say "ERROR: insmod $ko failed: $out"
+			break
+		fi
+	done
+	[ -e /sys/module/pedma_lab ] && pedma_loaded=1
 fi
 
 # The libibverbs provider.

@@ -11,7 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <pedma/dw_edma_regs.h>
 #include <pedma/pedma_lab.h>
+#include <pedma/pedma_window.h>
 
 #include "guestmem.h"
 

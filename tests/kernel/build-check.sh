@@ -1,5 +1,5 @@
 #!/bin/bash
-# Build pedma.ko against one kernel and fail on any compiler or sparse
+# Build pedma.ko and pedma_lab.ko against one kernel and fail on any compiler or sparse
 # warning.  Usage: build-check.sh KDIR|612 OUTDIR [make args...]
 # "612" means: the bookworm-backports 6.12 headers, skipped (exit 77) when
 # they are not installed.
@@ -20,7 +20,7 @@ if [ "$kdir" = 612 ]; then
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-echo "building pedma.ko against $kdir with: $*"
+echo "building pedma.ko and pedma_lab.ko against $kdir with: $*"
 rc=0
 "$repo/kernel/build.sh" -k "$kdir" -o "$out" "$@" >"$log" 2>&1 || rc=$?
 cat "$log"
@@ -32,5 +32,12 @@ if grep -E "warning:|error:" "$log"; then
 	echo "FAIL: the build printed warnings"
 	exit 1
 fi
-[ -f "$out/pedma.ko" ] || { echo "FAIL: no pedma.ko"; exit 1; }
-echo "PASS: pedma.ko built warning-free against $kdir"
+for m in pedma pedma_lab; do
+	[ -f "$out/$m.ko" ] || { echo "FAIL: no $m.ko"; exit 1; }
+done
+# The core knows no backend: nothing of pedma_lab's is in pedma.ko.
+if nm "$out/pedma.ko" | awk '{ print $NF }' | grep -E '^(pedma_lab|lab_)'; then
+	echo "FAIL: pedma.ko (the core) has lab symbols"
+	exit 1
+fi
+echo "PASS: pedma.ko and pedma_lab.ko built warning-free against $kdir"

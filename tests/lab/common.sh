@@ -4,7 +4,20 @@
 
 PEER_ROLE=host
 [ "$PEDMA_ROLE" = host ] && PEER_ROLE=ep
-PEDMA_KO=$PEDMA_BUILD/kernel/pedma.ko
+PEDMA_KO=$PEDMA_BUILD/kernel/pedma.ko		# the core
+PEDMA_LAB_KO=$PEDMA_BUILD/kernel/pedma_lab.ko	# the lab backend
+
+# pedma_load [CORE_PARAMS...]: the core with those parameters, then the lab
+# backend (which binds the lab's device: pedma0 appears).
+pedma_load() {
+	insmod "$PEDMA_KO" "$@" || return 1
+	insmod "$PEDMA_LAB_KO" || { rmmod pedma; return 1; }
+}
+
+# pedma_unload: the backend first (pedma0 goes), then the core.
+pedma_unload() {
+	rmmod pedma_lab && rmmod pedma
+}
 
 fail() {
 	echo "FAIL($PEDMA_ROLE): $*"

@@ -17,7 +17,7 @@ if [ "$PEDMA_ROLE" = host ]; then
 else
 	[ ! -e /sys/module/pedma ] || fail "pedma loaded at boot on the ep; the test needs it not to be"
 	lab_wait host-refused 60 || fail "host never refused"
-	insmod "$PEDMA_KO" || fail "insmod"
+	pedma_load || fail "insmod"
 	lab_wait_port ACTIVE 60 || fail "not ACTIVE"
 fi
 finish

@@ -90,7 +90,7 @@ insmod "$KO" dev="$DEV" role=server || fail "round 3: insmod"
 cat "$DBG/info" >/dev/null || fail "round 3: module did not bind to $DEV"
 case "$DEV" in
 rxe*) rdma link delete "$DEV" || fail "round 3: rdma link delete" ;;
-*) rmmod pedma || fail "round 3: rmmod pedma" ;;
+*) rmmod pedma_lab || fail "round 3: rmmod pedma_lab" ;;
 esac
 wait_dmesg "pedma_ktest: $DEV: released" 10 || fail "round 3: no remove callback"
 rmmod pedma_ktest || fail "round 3: rmmod pedma_ktest"

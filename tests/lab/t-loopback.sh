@@ -1,6 +1,6 @@
 #!/bin/bash
 # Loopback: RC QPs connected to QPs on their own side (docs/architecture.md
-# §4e), each guest on its own, both at once.  On each side:
+# §6d), each guest on its own, both at once.  On each side:
 #   - tests/verbs/pedma_xfer, server and client on this guest (127.0.0.1):
 #     every opcode, sizes to 4 MiB, 1..16 SGEs, 4 QPs, every byte checked;
 #   - tests/verbs/pedma_atomic likewise: fetch-add and CAS contention,

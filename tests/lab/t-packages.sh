@@ -1,6 +1,6 @@
 #!/bin/bash
 # Guest side of lab-packages (lab-packages.sh): the DKMS-built pedma.ko
-# (PEDMA_PKG_KO) loaded, ibverbs-provider-pedma (PEDMA_PKG_PROVIDER)
+# (PEDMA_PKG_KO) and pedma_lab.ko beside it loaded, ibverbs-provider-pedma (PEDMA_PKG_PROVIDER)
 # installed with dpkg -i into this guest's root (a tmpfs overlay: gone at
 # power-off), the lab's own driver file removed and RDMAV_DRIVERS unset;
 # then libibverbs must load libpedma from the package's path (LD_DEBUG
@@ -18,8 +18,10 @@ unset RDMAV_DRIVERS
 rm -f /etc/libibverbs.d/pedma.driver
 lsmod | grep -q '^pedma ' && fail "pedma already loaded (run with --no-pedma)"
 
+PKG_LAB_KO=$(dirname "$PEDMA_PKG_KO")/pedma_lab.${PEDMA_PKG_KO##*/pedma.}
 insmod "$PEDMA_PKG_KO" || fail "insmod $PEDMA_PKG_KO"
-lab_log "loaded $PEDMA_PKG_KO ($(modinfo -F vermagic "$PEDMA_PKG_KO"))"
+insmod "$PKG_LAB_KO" || fail "insmod $PKG_LAB_KO"
+lab_log "loaded $PEDMA_PKG_KO, $PKG_LAB_KO ($(modinfo -F vermagic "$PEDMA_PKG_KO"))"
 out=$(dpkg -i "$PEDMA_PKG_PROVIDER" 2>&1) || { printf '%s\n' "$out"; fail "dpkg -i $PEDMA_PKG_PROVIDER"; }
 printf '%s\n' "$out" | tail -n 2
 dpkg-query -W ibverbs-provider-pedma

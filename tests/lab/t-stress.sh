@@ -3,9 +3,10 @@
 # them -- IPoIB pings over ib0 (datagram mode), an RC ib_write_bw stream
 # (-D, restarted in a loop), saquery MADs through QP1 to the host's embedded
 # SA -- while one side at a time goes through a lifecycle event:
-#   unload: kill its own pedma user processes (no disassociate: rmmod waits
-#           for user contexts), rmmod pedma with ib0 up and the kernel users
-#           (IPoIB, MAD, CM) live, insmod, ib0 up again;
+#   unload: kill its own pedma user processes (no disassociate: a user
+#           context pins pedma_lab), rmmod pedma_lab with ib0 up and the
+#           kernel users (IPoIB, MAD, CM) live, rmmod pedma, insmod both,
+#           ib0 up again;
 #   kill:   lab_restart_self: its QEMU is SIGKILLed mid-traffic (nothing
 #           unloads) and the guest boots again (LAB_BOOT > 1).
 # After each event: the peer saw its port go DOWN and come back ACTIVE (ms
@@ -190,11 +191,11 @@ loops_stop() {
 }
 
 # ---- bring-up ----
-load_pedma() {	# insmod with this side's parameters (inject mode)
-	insmod "$PEDMA_KO" "${INSMOD_ARGS[@]}"
+load_pedma() {	# insmod with this side's core parameters (inject mode)
+	pedma_load "${INSMOD_ARGS[@]}"
 }
 
-reload_pedma() { rmmod pedma && load_pedma; }
+reload_pedma() { pedma_unload && load_pedma; }
 
 ib_bringup() {	# port ACTIVE, ib0 up with carrier and addresses (quiet)
 	local out
@@ -249,7 +250,7 @@ cycler_unload() {
 	local e=$1 t0 t1
 	loops_stop || die "event $e: pedma user processes left"
 	t0=$(now_ms)
-	rmmod pedma || die "event $e: rmmod pedma failed"
+	pedma_unload || die "event $e: rmmod pedma_lab, pedma failed"
 	t1=$(now_ms)
 	lab_signal "e$e-unloaded"
 	st_wait "e$e-saw-down" 60 || die "event $e: the peer never saw DOWN"

@@ -1,10 +1,13 @@
 #!/bin/bash
 # Unload pedma on one side: the other side's port goes DOWN within a second,
 # with IB port events and pedma_link trace events, and comes back ACTIVE
-# after reload.  10 cycles with
-# the endpoint unloading, 3 with the host unloading.  The unloading side
-# checks kmalloc slab usage and module reference counts for leaks.  Ends
-# with unloads while the peer is absent.
+# after reload.  10 cycles with the endpoint unloading, 3 with the host
+# unloading; odd cycles unload the lab backend alone (rmmod pedma_lab: the
+# core stays), even ones both modules.  Before them: neither module unloads
+# while a user context is open (it pins pedma_lab), nor the core while the
+# backend is loaded.  The unloading side checks kmalloc slab usage and
+# module reference counts for leaks.  Ends with unloads while the peer is
+# absent.
 set -euo pipefail
 source "$PEDMA_REPO/tests/lab/common.sh"
 
@@ -17,15 +20,33 @@ unloader() {
 	local tag=$1 n=$2 i before after refs0 refs1
 	lab_wait_port ACTIVE 30 || fail "not ACTIVE before $tag"
 	refs0=$(cat /sys/module/ib_core/refcnt /sys/module/ib_uverbs/refcnt | tr '\n' ' ')
+	# A user context pins the backend, the backend the core.
+	ibv_asyncwatch -d pedma0 >/dev/null 2>&1 &
+	local watch=$!
+	sleep 1
+	rmmod pedma_lab 2>/dev/null && fail "rmmod pedma_lab with a user context open"
+	rmmod pedma 2>/dev/null && fail "rmmod pedma with pedma_lab loaded"
+	kill "$watch" 2>/dev/null || true
+	wait "$watch" 2>/dev/null || true
+	[ -e /sys/class/infiniband/pedma0 ] || fail "pedma0 gone after refused unloads"
 	# One warm-up cycle so lazily created caches do not count as leaks.
-	rmmod pedma && insmod "$PEDMA_KO"
+	pedma_unload && pedma_load
 	lab_wait_port ACTIVE 30 || fail "not ACTIVE after warm-up"
 	before=$(kmalloc_bytes)
 	for ((i = 1; i <= n; i++)); do
-		rmmod pedma || fail "rmmod $i"
+		if ((i % 2)); then
+			rmmod pedma_lab || fail "rmmod pedma_lab $i"
+			[ ! -e /sys/class/infiniband/pedma0 ] || fail "pedma0 still there after rmmod pedma_lab"
+		else
+			pedma_unload || fail "rmmod $i"
+		fi
 		lab_signal "$tag-unloaded-$i"
 		lab_wait "$tag-saw-down-$i" 30 || fail "peer never saw DOWN ($i)"
-		insmod "$PEDMA_KO" || fail "insmod $i"
+		if [ -e /sys/module/pedma ]; then
+			insmod "$PEDMA_LAB_KO" || fail "insmod pedma_lab $i"
+		else
+			pedma_load || fail "insmod $i"
+		fi
 		lab_wait_port ACTIVE 30 || fail "not ACTIVE after reload $i"
 		lab_wait "$tag-saw-up-$i" 30 || fail "peer never saw ACTIVE ($i)"
 	done
@@ -85,16 +106,16 @@ fi
 
 # Unload while the peer is absent, load again while it is absent.
 if [ "$PEDMA_ROLE" = ep ]; then
-	rmmod pedma || fail "rmmod"
+	pedma_unload || fail "rmmod"
 	lab_signal ep-gone
 	lab_wait host-alone-done 60 || fail "host never finished alone"
-	insmod "$PEDMA_KO" || fail "final insmod"
+	pedma_load || fail "final insmod"
 	lab_wait_port ACTIVE 30 || fail "not ACTIVE at the end"
 else
 	lab_wait ep-gone 60 || fail "ep never left"
 	wait_state_ms DOWN 1000 > /dev/null || fail "port not DOWN without a peer"
-	rmmod pedma || fail "rmmod alone"
-	insmod "$PEDMA_KO" || fail "insmod alone"
+	pedma_unload || fail "rmmod alone"
+	pedma_load || fail "insmod alone"
 	sleep 1
 	case "$(port_state)" in *DOWN*) ;; *) fail "port $(port_state) without a peer" ;; esac
 	lab_signal host-alone-done

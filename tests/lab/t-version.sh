@@ -18,13 +18,13 @@ if [ "$PEDMA_ROLE" = host ]; then
 	lab_signal host-refused
 	lab_wait_port ACTIVE 60 || fail "not ACTIVE after the endpoint reloaded"
 else
-	insmod "$PEDMA_KO" hs_layout_version=$BAD || fail "insmod v$BAD"
+	pedma_load hs_layout_version=$BAD || fail "insmod v$BAD"
 	lab_wait host-refused 60 || fail "host never refused"
 	wait_dmesg "peer speaks window layout version $V, this side speaks $BAD" 10 ||
-		fail "the v2 side did not refuse the v1 host"
+		fail "the v$BAD side did not refuse the v$V host"
 	case "$(port_state)" in *DOWN*) ;; *) fail "ep port $(port_state) while refused" ;; esac
-	rmmod pedma || fail "rmmod"
-	insmod "$PEDMA_KO" || fail "insmod"
+	pedma_unload || fail "rmmod"
+	pedma_load || fail "insmod"
 	lab_wait_port ACTIVE 60 || fail "not ACTIVE"
 fi
 finish

@@ -22,7 +22,7 @@
 
 #define HOST_RAM_SIZE	(3u << 20)
 #define EP_RAM_SIZE	(3u << 20)
-#define SHM_SIZE	(8u << 20)	/* the window must hold layout v2 */
+#define SHM_SIZE	(8u << 20)	/* the window must hold PEDMA_WND_MIN_SIZE */
 #define WND_SIZE	(SHM_SIZE - PEDMA_LAB_WND_OFF)
 #define EP_BAR2		0xfe000000ULL
 /* The endpoint-local address of window offset off */

@@ -3,8 +3,9 @@
 # kernel, in private trees under WORK_DIR (the machine's /lib/modules and
 # DKMS tree are not touched; dkms creates its module signing key,
 # /var/lib/dkms/mok.key and mok.pub, if there is none, as every DKMS install
-# on Debian does).  Checks the module's vermagic; prints the installed
-# pedma.ko's path as its last line.
+# on Debian does).  Checks both modules (pedma.ko, the core, and
+# pedma_lab.ko beside it) and their vermagic; prints the installed pedma.ko's
+# path as its last line.
 #
 #   tests/package/dkms-build.sh PEDMA_DKMS_DEB KVER WORK_DIR
 set -euo pipefail
@@ -27,11 +28,17 @@ t=$SECONDS
 "${d[@]}" install -m pedma -v "$version" -k "$kver" >&2 || fail "dkms install"
 ko=$(find "$work/modules/$kver" -name 'pedma.ko*' | head -n 1)
 [ -n "$ko" ] || fail "dkms install put no pedma.ko under $work/modules/$kver"
-magic=$(modinfo -F vermagic "$ko")
-case $magic in
-"$kver "*) ;;
-*) fail "$ko vermagic '$magic', want $kver" ;;
-esac
+# The lab backend, beside the core (pedma.ko[.xz] -> pedma_lab.ko[.xz])
+labko=$(dirname "$ko")/pedma_lab.${ko##*/pedma.}
+[ -f "$labko" ] || fail "dkms install put no $labko beside $ko"
+for m in "$ko" "$labko"; do
+	magic=$(modinfo -F vermagic "$m")
+	case $magic in
+	"$kver "*) ;;
+	*) fail "$m vermagic '$magic', want $kver" ;;
+	esac
+done
+[ "$(modinfo -F depends "$labko")" = pedma ] || fail "$labko does not depend on pedma"
 "${d[@]}" status -m pedma -v "$version" >&2
 echo "dkms: built and installed $ko for $kver in $((SECONDS - t)) s" >&2
 printf '%s\n' "$ko"

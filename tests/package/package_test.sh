@@ -14,7 +14,8 @@
 #      (test_provider_fakedev driver-name: fake pedma0 matched);
 #   5. if dkms is installed: dkms add, build and install of the unpacked
 #      pedma-dkms for the lab's 6.1 kernel in private trees
-#      (tests/package/dkms-build.sh), and the installed pedma.ko's vermagic.
+#      (tests/package/dkms-build.sh), and the installed pedma.ko's and
+#      pedma_lab.ko's vermagic.
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -48,7 +49,9 @@ version=$(dpkg-deb -f "$dkmsdeb" Version)
 version=${version%%-*}
 dkmslist=$(dpkg-deb -c "$dkmsdeb" | awk '{ print $6 }')
 for f in dkms.conf kernel/build.sh kernel/drivers/infiniband/hw/pedma/Kbuild \
-	kernel/drivers/infiniband/hw/pedma/pedma_main.c include/uapi/rdma/pedma-abi.h \
+	kernel/drivers/infiniband/hw/pedma/pedma_main.c \
+	kernel/drivers/infiniband/hw/pedma/pedma_backend.h \
+	kernel/drivers/infiniband/hw/pedma/pedma_lab_pci.c include/uapi/rdma/pedma-abi.h \
 	include/pedma/pedma_window.h; do
 	grep -qxF "./usr/src/pedma-$version/$f" <<<"$dkmslist" || fail "$dkmsdeb lacks /usr/src/pedma-$version/$f"
 done

@@ -20,11 +20,11 @@
  *   pedma_res.c    driver attributes of rdma resource show
  *   pedma_trace.h  tracepoints (defined in pedma_trace.c)
  *   pedma_edma.c   eDMA register access helpers (channel partition)
- *   pedma_main.c   device lifetime, module init
- *   pedma_lab.c    lab backend: QEMU ivshmem-doorbell + the lab's eDMA model
- * A backend supplies a struct pedma_backend and calls the pedma_dev_*()
- * functions below; nothing above the backend knows how the window, the
- * doorbells or the eDMA registers are reached.
+ *   pedma_main.c   device lifetime: the backend API (pedma_backend.h)
+ * All of these are pedma.ko, the core.  Backends are modules of their own:
+ * one supplies a struct pedma_backend and calls the functions of
+ * pedma_backend.h; nothing in the core knows how the window, the doorbells
+ * or the eDMA registers are reached.
  */
 #ifndef PEDMA_H
 #define PEDMA_H
@@ -40,6 +40,7 @@
 #include <rdma/ib_verbs.h>
 
 #include <pedma/pedma_window.h>
+#include "pedma_backend.h"
 #include "pedma_mover.h"
 #include <uapi/rdma/pedma-abi.h>
 
@@ -68,8 +69,6 @@
 #define PEDMA_MC_LID_LAST	0xfffe
 #define PEDMA_MC_QPN		0xffffff	/* destination QPN of multicast */
 
-struct pedma_backend;
-
 /* Request classes the counters and the peer's published counters use */
 #define PEDMA_CLS_SEND		PEDMA_STAT_CLS_SEND
 #define PEDMA_CLS_WRITE		PEDMA_STAT_CLS_WRITE
@@ -77,83 +76,6 @@ struct pedma_backend;
 #define PEDMA_CLS_UD		PEDMA_STAT_CLS_UD
 #define PEDMA_NCLS		PEDMA_STAT_NCLS
 #define PEDMA_NPUB		(2 * PEDMA_NCLS + 2)	/* struct pedma_area_stats */
-
-/**
- * struct pedma_backend_ops - what differs between real hardware and the lab
- * @edma_read: read a 32-bit eDMA register (offset from the eDMA block).
- *	May be slow (an MMIO read over PCIe on the host, a model round trip
- *	in the lab); never on a fast path.  Process or threaded-interrupt
- *	context, no spinlock held: it may sleep.
- * @edma_write: write a 32-bit eDMA register.  Callable from any context.
- * @edma_write_batch: write @n registers in order as one burst (the lab
- *	posts them with one kick).  Callable from any context.
- * @peer_notify: ring the peer's doorbell (its control interrupt).  Callable
- *	from any context.
- * @dma_page: optional: the struct page behind DMA address @addr of
- *	@dma_dev (a same-side buffer), or NULL if the backend does not know
- *	it; the DMA API's own view (IOMMU domain or direct mapping) is used
- *	then.  For backends that translate DMA addresses themselves (the
- *	lab's DMA guard).  Callable from any context.
- */
-struct pedma_reg_write {
-	u32 off;
-	u32 val;
-};
-
-struct pedma_backend_ops {
-	u32 (*edma_read)(struct pedma_backend *be, u32 off);
-	void (*edma_write)(struct pedma_backend *be, u32 off, u32 val);
-	void (*edma_write_batch)(struct pedma_backend *be,
-				 const struct pedma_reg_write *w, unsigned int n);
-	void (*peer_notify)(struct pedma_backend *be);
-	struct page *(*dma_page)(struct pedma_backend *be, u64 addr);
-};
-
-/**
- * struct pedma_ident - what the device is, as its backend knows it
- * @vendor_id: PCI vendor ID of the function the link runs on (the lab:
- *	ivshmem's; a board: the endpoint controller's)
- * @vendor_part_id: its PCI device ID
- * @hw_ver: its PCI revision
- * @fw_ver: the backend's firmware or model version, for ib_device_attr
- * @sys_image_guid: EUI-64 of the system this side is, big endian
- */
-struct pedma_ident {
-	u32 vendor_id;
-	u32 vendor_part_id;
-	u32 hw_ver;
-	u64 fw_ver;
-	__be64 sys_image_guid;
-};
-
-/**
- * struct pedma_backend - one side of one link, as a backend found it
- * @ops: register, doorbell access
- * @dma_dev: the device whose DMA mappings the eDMA can use (host: the PCI
- *	function the endpoint masters through; endpoint: the controller)
- * @wnd: the pedma window (control and metadata; see pedma_window.h)
- * @wnd_size: its size in bytes
- * @wnd_local_base: endpoint only: the window's address as the eDMA sees it
- * @role: PEDMA_ROLE_HOST or PEDMA_ROLE_EP
- * @node_guid: EUI-64 for this side, big endian
- * @desc: short text for node_desc and messages ("lab host", ...)
- * @imwr_addr: host only: the PCIe addresses whose write raises the host's
- *	eDMA interrupt for write ([0]) and read ([1]) channels (its MSI
- *	addresses); the host points the engine's done/abort IMWr there
- * @ident: vendor, part, versions and system GUID (query_device)
- */
-struct pedma_backend {
-	const struct pedma_backend_ops *ops;
-	struct device *dma_dev;
-	void __iomem *wnd;
-	resource_size_t wnd_size;
-	u64 wnd_local_base;
-	u8 role;
-	__be64 node_guid;
-	const char *desc;
-	u64 imwr_addr[2];
-	struct pedma_ident ident;
-};
 
 /* Channel partition agreed in the handshake: bit n = channel n */
 struct pedma_chan_part {
@@ -191,9 +113,6 @@ struct pedma_link {
 	int refusal;			/* last refusal reported, to log once */
 	u32 refusal_val;
 };
-
-#define PEDMA_DIR_WR		0	/* write channel: endpoint -> PCIe */
-#define PEDMA_DIR_RD		1	/* read channel: PCIe -> endpoint */
 
 /*
  * One DMA channel this side owns (pedma_mover.h).  At most one chain runs
@@ -701,19 +620,11 @@ static inline struct pedma_srq *to_psrq(struct ib_srq *ibsrq)
 /* Testing only: give published receives back without the peer's word */
 extern bool pedma_test_early_free_rq;
 
-/* pedma_main.c: device lifetime, called by backends in this order */
-struct pedma_dev *pedma_dev_create(struct pedma_backend *be);
-int pedma_dev_register(struct pedma_dev *dev);
-void pedma_dev_unregister(struct pedma_dev *dev);
-void pedma_dev_destroy(struct pedma_dev *dev);
-
 /* pedma_link.c */
 int pedma_link_init(struct pedma_dev *dev);
 void pedma_link_start(struct pedma_dev *dev);
 void pedma_link_stop(struct pedma_dev *dev, bool peer_quiet);
 void pedma_link_destroy(struct pedma_dev *dev);
-void pedma_peer_event(struct pedma_dev *dev);	/* any context */
-void pedma_peer_lost(struct pedma_dev *dev);	/* any context */
 
 /* Deterministic LIDs: the host is 1, the endpoint 2 */
 static inline u16 pedma_lid(u8 role)
@@ -829,7 +740,6 @@ void pedma_xfer_detach(struct pedma_qp *qp);
 void pedma_xfer_inv_wake(struct pedma_dev *dev);
 int pedma_xfer_inv_expired(struct pedma_dev *dev);
 void pedma_peer_ring_put(struct pedma_dev *dev, struct pedma_peer_ring *r);
-void pedma_edma_irq(struct pedma_dev *dev, int dir);
 
 /*
  * pedma_mad.c: process_mad, which hands each management class to its
@@ -914,10 +824,6 @@ int pedma_pma_mad(struct pedma_dev *dev, const struct ib_mad *in,
 
 /* pedma_res.c: driver attributes of rdma resource show */
 extern const struct ib_device_ops pedma_res_ops;
-
-/* pedma_lab.c */
-int pedma_lab_init(void);
-void pedma_lab_exit(void);
 
 /* Testing only: layout version this side advertises (default: ours) */
 extern int pedma_hs_layout_version;

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * pedma outbound and inbound areas (window layout v2, pedma_window.h).
+ * pedma outbound and inbound areas (the window layout, pedma_window.h).
  *
  * Each side writes only its own area and reads only the peer's: "write
  * remote, read local" once each area lives in its reader's memory (on real

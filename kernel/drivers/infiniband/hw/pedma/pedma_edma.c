@@ -11,6 +11,8 @@
  */
 #include <linux/iopoll.h>
 
+#include <pedma/dw_edma_regs.h>
+
 #include "pedma.h"
 
 static u32 edma_read(struct pedma_dev *dev, u32 off)

@@ -27,7 +27,7 @@
  * with the last unmap of that IOVA page, taken from a ring of recent
  * unmaps.
  *
- * Lifetime: pedma_lab.c publishes the descriptor before pedma exists and,
+ * Lifetime: pedma_lab_pci.c publishes the descriptor before pedma exists and,
  * at removal, clears it after pedma is gone, then waits for one mailbox
  * round trip (the model runs one thread; every access reads the header
  * anew), and only then calls pedma_lab_guard_fini().

@@ -441,10 +441,13 @@ void pedma_link_destroy(struct pedma_dev *dev)
 	dev->link.wq = NULL;
 }
 
-/*
- * The backend saw the peer's side of the link go down for good (an NTB
- * link-down event; in the lab, the peer's guest went away): no waiting for
- * a heartbeat.  Any context.
+/**
+ * pedma_peer_lost() - the peer's side of the link went down for good
+ * @dev: a device between pedma_dev_create() and pedma_dev_destroy()
+ *
+ * For a backend that sees it (an NTB link-down event; in the lab, the
+ * peer's guest went away): the link is re-evaluated without waiting for
+ * the heartbeat to stop.  Any context.
  */
 void pedma_peer_lost(struct pedma_dev *dev)
 {
@@ -452,8 +455,15 @@ void pedma_peer_lost(struct pedma_dev *dev)
 	if (!READ_ONCE(dev->link.stopping))
 		queue_work(dev->link.wq, &dev->link.event_work);
 }
+EXPORT_SYMBOL_GPL(pedma_peer_lost);
 
-/* The peer rang our doorbell: the backend's threaded handler (any context). */
+/**
+ * pedma_peer_event() - the peer rang our doorbell
+ * @dev: a device between pedma_dev_create() and pedma_dev_destroy()
+ *
+ * Called by the backend's handler of the peer's doorbell interrupt
+ * (threaded); any context.
+ */
 void pedma_peer_event(struct pedma_dev *dev)
 {
 	pedma_ctr_inc(dev, PEDMA_CTR_DOORBELL_IRQS);
@@ -469,3 +479,4 @@ void pedma_peer_event(struct pedma_dev *dev)
 	if (!pedma_link_up(dev))
 		queue_work(dev->link.wq, &dev->link.event_work);
 }
+EXPORT_SYMBOL_GPL(pedma_peer_event);

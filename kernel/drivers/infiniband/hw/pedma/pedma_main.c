@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * pedma device lifetime and module init.
+ * pedma device lifetime: the backend API of pedma.ko (pedma_backend.h).
  *
- * A backend finds one side of a link and drives a pedma_dev through
+ * pedma.ko is the core and binds no device itself: a backend module finds
+ * one side of a link and drives a pedma_dev through
  *   pedma_dev_create()    allocate, prepare the handshake (nothing visible)
  *   pedma_dev_register()  register the ib_device, start the link
  *   pedma_dev_unregister() leave the link, unregister the ib_device
  *   pedma_dev_destroy()   free (after the backend freed its interrupts)
+ * Unloading a backend runs the last two for each of its devices: kernel
+ * users of the ib_device are told (the RDMA core's removal path); user
+ * contexts hold a reference on the backend's module (struct
+ * pedma_backend.owner), so it is not unloaded under them.
  */
 #include <linux/module.h>
 
@@ -20,8 +25,18 @@ MODULE_PARM_DESC(hs_layout_version,
 bool pedma_test_early_free_rq;
 module_param_named(test_early_free_rq, pedma_test_early_free_rq, bool, 0444);
 MODULE_PARM_DESC(test_early_free_rq,
-		 "Testing only: give published receives back while the peer can still reach them (no wait for its word, no start index for a new sender): a bug the lab's DMA guard must catch");
+		 "Testing only: give published receives back while the peer can still reach them (no wait for its word, no start index for a new sender): a bug an IOMMU must catch");
 
+/**
+ * pedma_dev_create() - allocate a pedma device for one side of a link
+ * @be: the backend's description of that side; it must stay valid until
+ *	pedma_dev_destroy() returns
+ *
+ * Prepares the handshake in the window; nothing is visible yet (no
+ * ib_device, no link).  Process context.
+ *
+ * Return: the device, or an ERR_PTR() (-EINVAL: window too small).
+ */
 struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 {
 	struct pedma_dev *dev;
@@ -79,12 +94,28 @@ err_free:
 	ib_dealloc_device(&dev->ibdev);
 	return ERR_PTR(ret);
 }
+EXPORT_SYMBOL_GPL(pedma_dev_create);
 
+/**
+ * pedma_dev_register() - register the ib_device and start the link
+ * @dev: from pedma_dev_create(), with the backend's interrupt handlers in
+ *	place (they may call pedma_peer_event() and pedma_edma_irq() from now)
+ *
+ * Process context.  On failure the device is as pedma_dev_create() left
+ * it: pedma_dev_destroy() frees it.
+ *
+ * Return: 0, or the error of ib_register_device().
+ */
 int pedma_dev_register(struct pedma_dev *dev)
 {
 	struct ib_device *ibdev = &dev->ibdev;
 	int ret;
 
+	/*
+	 * Set before the core's ops (which name no owner): uverbs pins the
+	 * backend's module while a user context is open.
+	 */
+	ibdev->ops.owner = dev->be->owner ? dev->be->owner : THIS_MODULE;
 	ibdev->node_type = RDMA_NODE_IB_CA;
 	ibdev->phys_port_cnt = 1;
 	ibdev->num_comp_vectors = 1;
@@ -116,6 +147,7 @@ int pedma_dev_register(struct pedma_dev *dev)
 	pedma_link_start(dev);
 	return 0;
 }
+EXPORT_SYMBOL_GPL(pedma_dev_register);
 
 /*
  * Before leaving the link, make sure the peer cannot reach our memory any
@@ -143,6 +175,15 @@ static void pedma_dev_leave(struct pedma_dev *dev)
 		ibdev_warn(&dev->ibdev, "eDMA chains did not end before leaving\n");
 }
 
+/**
+ * pedma_dev_unregister() - leave the link and unregister the ib_device
+ * @dev: a device pedma_dev_register() registered
+ *
+ * Withdraws what the peer can reach and waits (bounded) for the peer's
+ * word, then unregisters: the RDMA core tells the kernel users
+ * (IB_EVENT_DEVICE_FATAL to the ULPs' clients) and waits for them to let
+ * go.  The backend's interrupts must still work.  Process context; sleeps.
+ */
 void pedma_dev_unregister(struct pedma_dev *dev)
 {
 	pedma_dev_leave(dev);
@@ -153,7 +194,15 @@ void pedma_dev_unregister(struct pedma_dev *dev)
 	pedma_link_stop(dev, true);
 	ib_unregister_device(&dev->ibdev);
 }
+EXPORT_SYMBOL_GPL(pedma_dev_unregister);
 
+/**
+ * pedma_dev_destroy() - free a device
+ * @dev: from pedma_dev_create(), not registered (never, or unregistered)
+ *
+ * Call after the backend freed the interrupts whose handlers use @dev.
+ * Process context.
+ */
 void pedma_dev_destroy(struct pedma_dev *dev)
 {
 	flush_work(&dev->notify_work);
@@ -168,20 +217,8 @@ void pedma_dev_destroy(struct pedma_dev *dev)
 	pedma_stats_destroy(dev);
 	ib_dealloc_device(&dev->ibdev);
 }
-
-static int __init pedma_init(void)
-{
-	return pedma_lab_init();
-}
-
-static void __exit pedma_exit(void)
-{
-	pedma_lab_exit();
-}
-
-module_init(pedma_init);
-module_exit(pedma_exit);
+EXPORT_SYMBOL_GPL(pedma_dev_destroy);
 
 MODULE_AUTHOR("The pedma developers");
-MODULE_DESCRIPTION("RDMA verbs over a PCIe link moved by a DesignWare eDMA");
+MODULE_DESCRIPTION("RDMA verbs over a PCIe link moved by a DesignWare eDMA: core");
 MODULE_LICENSE("Dual BSD/GPL");

@@ -288,8 +288,8 @@ static int pedma_mmap(struct ib_ucontext *uctx, struct vm_area_struct *vma)
 	return ret;
 }
 
+/* No .owner: pedma_dev_register() names the backend's module. */
 const struct ib_device_ops pedma_dev_ops = {
-	.owner = THIS_MODULE,
 	.driver_id = RDMA_DRIVER_UNKNOWN,
 	.uverbs_abi_ver = PEDMA_UVERBS_ABI_VERSION,
 

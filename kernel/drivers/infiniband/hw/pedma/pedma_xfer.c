@@ -1076,9 +1076,13 @@ static void chain_done(struct pedma_dev *dev, int dir, void *cookie,
 	}
 }
 
-/*
- * An eDMA interrupt of direction @dir: the backend's threaded handler, or
- * any process context (a register read may wait).
+/**
+ * pedma_edma_irq() - an eDMA interrupt of one direction
+ * @dev: a device between pedma_dev_create() and pedma_dev_destroy()
+ * @dir: PEDMA_DIR_WR or PEDMA_DIR_RD
+ *
+ * Called by the backend's threaded handler of the eDMA interrupt, or from
+ * any process context: a register read may wait.
  */
 void pedma_edma_irq(struct pedma_dev *dev, int dir)
 {
@@ -1100,6 +1104,7 @@ void pedma_edma_irq(struct pedma_dev *dev, int dir)
 	pedma_notify_run(dev);
 	wake_up(&dev->sync_wq);
 }
+EXPORT_SYMBOL_GPL(pedma_edma_irq);
 
 /* The peer posted receives or drained records: retry waiting QPs. */
 void pedma_xfer_rnr_wake(struct pedma_dev *dev)

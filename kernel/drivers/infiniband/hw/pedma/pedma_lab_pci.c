@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * pedma lab backend: binds QEMU's ivshmem-doorbell device served by the
- * lab's eDMA model (lab/model).  BAR0 holds the ivshmem registers (our peer
- * id, the doorbell), BAR2 the shared memory: the lab area (header, register
- * mailboxes, eDMA register image) followed by the pedma window.  The
- * formats are in include/pedma/pedma_lab.h.
+ * pedma lab backend, module pedma_lab.ko: binds QEMU's ivshmem-doorbell
+ * device served by the lab's eDMA model (lab/model).  BAR0 holds the
+ * ivshmem registers (our peer id, the doorbell), BAR2 the shared memory:
+ * the lab area (header, register mailboxes, eDMA register image) followed
+ * by the pedma window.  The formats are in include/pedma/pedma_lab.h.
  *
- * This is the only file that knows the lab; everything it provides goes
- * through struct pedma_backend.
+ * Only ivshmem devices the lab marked as its own are bound: the model
+ * writes PEDMA_LAB_MAGIC into the header at the start of BAR2 before any
+ * guest boots; any other ivshmem device (another user's shared memory) is
+ * left alone.
+ *
+ * With pedma_lab_guard.c, the only code that knows the lab; it uses the
+ * core (pedma.ko) through pedma_backend.h alone.
  */
 #include <linux/io.h>
 #include <linux/iopoll.h>
@@ -15,9 +20,10 @@
 #include <linux/pci.h>
 #include <linux/spinlock.h>
 
+#include <pedma/dw_edma_regs.h>
 #include <pedma/pedma_lab.h>
 
-#include "pedma.h"
+#include "pedma_backend.h"
 #include "pedma_lab_guard.h"
 
 #define IVSHMEM_VENDOR_ID	0x1af4
@@ -246,7 +252,7 @@ static int lab_parse_header(struct pedma_lab *lab, resource_size_t bar_len)
 #define HDR32(f) readl(hdr + offsetof(struct pedma_lab_hdr, f))
 	magic = readq(hdr + offsetof(struct pedma_lab_hdr, magic));
 	if (magic != PEDMA_LAB_MAGIC) {
-		dev_info(d, "ivshmem device without a pedma lab header, not ours\n");
+		dev_info(d, "ivshmem device not marked by the pedma lab model (no lab magic in BAR2): left alone\n");
 		return -ENODEV;
 	}
 	/* Read the rest only after the magic the model writes last. */
@@ -372,7 +378,7 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = pci_enable_device(pdev);
 	if (ret)
 		goto err_free;
-	ret = pci_request_regions(pdev, PEDMA_DRV_NAME);
+	ret = pci_request_regions(pdev, KBUILD_MODNAME);
 	if (ret)
 		goto err_disable;
 	lab->regs = pci_iomap(pdev, 0, 0);
@@ -398,6 +404,7 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	lab->mbox_prod = readl(&lab->mbox->cons);
 	writel(lab->mbox_prod, &lab->mbox->prod);
+	lab->be.owner = THIS_MODULE;
 	lab->be.ops = &pedma_lab_ops;
 	lab->be.dma_dev = &pdev->dev;
 	lab->be.node_guid = lab_node_guid(lab->be.role);
@@ -527,13 +534,8 @@ static struct pci_driver pedma_lab_driver = {
 	.probe = lab_probe,
 	.remove = lab_remove,
 };
+module_pci_driver(pedma_lab_driver);
 
-int pedma_lab_init(void)
-{
-	return pci_register_driver(&pedma_lab_driver);
-}
-
-void pedma_lab_exit(void)
-{
-	pci_unregister_driver(&pedma_lab_driver);
-}
+MODULE_AUTHOR("The pedma developers");
+MODULE_DESCRIPTION("pedma lab backend: QEMU ivshmem served by the pedma lab's eDMA model");
+MODULE_LICENSE("Dual BSD/GPL");
