@@ -700,6 +700,34 @@ static bool atomic_start(struct pedma_qp *qp, struct pedma_swqe *w,
 }
 
 /*
+ * No answer from the responder: retry after the local ACK timeout,
+ * retry_cnt times, as an IB requester would.  Always false.
+ */
+static bool retry_or_fail(struct pedma_qp *qp)
+{
+	if (!qp->retry_left) {
+		complete_cur(qp, IB_WC_RETRY_EXC_ERR);
+		return false;
+	}
+	qp->retry_left--;
+	retry_start(qp);
+	return false;
+}
+
+/* No receive at the responder: an RNR NAK, retried per rnr_retry.  False. */
+static bool rnr_or_fail(struct pedma_qp *qp, u8 timer)
+{
+	if (!qp->rnr_left) {
+		complete_cur(qp, IB_WC_RNR_RETRY_EXC_ERR);
+		return false;
+	}
+	if (qp->rnr_left != 7)	/* 7 means retry forever */
+		qp->rnr_left--;
+	rnr_start(qp, timer);
+	return false;
+}
+
+/*
  * A loopback QP (pedma_loop.c): the request runs at once, or waits as for
  * a peer: retried while the target QP is not ready, RNR without a receive.
  */
@@ -708,25 +736,10 @@ static bool loop_start(struct pedma_qp *qp, struct pedma_swqe *w)
 	u8 st = IB_WC_SUCCESS, timer = 0;
 	int ret = pedma_loop_exec(qp, w, &st, &timer);
 
-	if (ret == -ENOENT) {
-		if (!qp->retry_left) {
-			complete_cur(qp, IB_WC_RETRY_EXC_ERR);
-			return false;
-		}
-		qp->retry_left--;
-		retry_start(qp);
-		return false;
-	}
-	if (ret == -EAGAIN) {
-		if (!qp->rnr_left) {
-			complete_cur(qp, IB_WC_RNR_RETRY_EXC_ERR);
-			return false;
-		}
-		if (qp->rnr_left != 7)
-			qp->rnr_left--;
-		rnr_start(qp, timer);
-		return false;
-	}
+	if (ret == -ENOENT)
+		return retry_or_fail(qp);
+	if (ret == -EAGAIN)
+		return rnr_or_fail(qp, timer);
 	complete_cur(qp, st);
 	return false;
 }
@@ -771,15 +784,8 @@ static bool start_cur(struct pedma_qp *qp)
 	 */
 	if (pedma_peer_dir(dev, qp->attr.dest_qp_num, &d) ||
 	    d.state != PEDMA_DIR_QPS_RTR ||
-	    le32_to_cpu(d.dest_qpn) != qp->qpn) {
-		if (!qp->retry_left) {
-			complete_cur(qp, IB_WC_RETRY_EXC_ERR);
-			return false;
-		}
-		qp->retry_left--;
-		retry_start(qp);
-		return false;
-	}
+	    le32_to_cpu(d.dest_qpn) != qp->qpn)
+		return retry_or_fail(qp);
 	/* rkeys must belong to the responder QP's protection domain */
 	qp->req.dst_pd = le32_to_cpu(d.pd);
 
@@ -816,14 +822,7 @@ static bool start_cur(struct pedma_qp *qp)
 		}
 		if (!ret) {
 			/* Receiver not ready: RNR NAK, retried per rnr_retry */
-			if (!qp->rnr_left) {
-				complete_cur(qp, IB_WC_RNR_RETRY_EXC_ERR);
-				return false;
-			}
-			if (qp->rnr_left != 7)	/* 7 means retry forever */
-				qp->rnr_left--;
-			rnr_start(qp, d.min_rnr_timer);
-			return false;
+			return rnr_or_fail(qp, d.min_rnr_timer);
 		}
 		ret = rqe_check(qp, w);
 		/*
