@@ -1466,44 +1466,6 @@ static int kt_fr_ok(struct kt_ctx *c, enum ib_wr_opcode opc, u32 rkey, u64 iova,
 	return 0;
 }
 
-/*
- * Client: an RDMA op through a key the server invalidated: it must fail
- * with IB_WC_REM_ACCESS_ERR; then our QP goes back to RTS through RESET.
- */
-static int kt_fr_stale(struct kt_ctx *c, enum ib_wr_opcode opc, u32 rkey, u64 iova,
-		       const char *what, u32 *bad)
-{
-	struct ib_qp_attr *attr;
-	enum ib_wc_status st;
-	int ret = kt_fr_rdma(c, opc, rkey, iova, &st);
-
-	if (ret)
-		return ret;
-	if (st != IB_WC_REM_ACCESS_ERR) {
-		pr_err("fr: %s with stale rkey 0x%08x: %s, expected remote access error\n",
-		       what, rkey, ib_wc_status_msg(st));
-		(*bad)++;
-		if (st == IB_WC_SUCCESS)
-			return 0;
-	} else {
-		pr_info("fr: %s with stale rkey 0x%08x: remote access error, as expected\n",
-			what, rkey);
-	}
-	attr = kzalloc(sizeof(*attr), GFP_KERNEL);
-	if (!attr)
-		return -ENOMEM;
-	attr->qp_state = IB_QPS_RESET;
-	ret = ib_modify_qp(c->qp, attr, IB_QP_STATE);
-	if (!ret)
-		ret = kt_qp_up(c, &c->pa, attr, false);
-	kfree(attr);
-	if (ret) {
-		pr_err("fr: QP back to RTS: %d\n", ret);
-		c->broken = true;
-	}
-	return ret;
-}
-
 /* Our QP went to the error state: back to RTS through RESET. */
 static int kt_qp_recover(struct kt_ctx *c, bool ctrl)
 {
@@ -1522,6 +1484,31 @@ static int kt_qp_recover(struct kt_ctx *c, bool ctrl)
 		c->broken = true;
 	}
 	return ret;
+}
+
+/*
+ * Client: an RDMA op through a key the server invalidated: it must fail
+ * with IB_WC_REM_ACCESS_ERR; then our QP goes back to RTS through RESET.
+ */
+static int kt_fr_stale(struct kt_ctx *c, enum ib_wr_opcode opc, u32 rkey, u64 iova,
+		       const char *what, u32 *bad)
+{
+	enum ib_wc_status st;
+	int ret = kt_fr_rdma(c, opc, rkey, iova, &st);
+
+	if (ret)
+		return ret;
+	if (st != IB_WC_REM_ACCESS_ERR) {
+		pr_err("fr: %s with stale rkey 0x%08x: %s, expected remote access error\n",
+		       what, rkey, ib_wc_status_msg(st));
+		(*bad)++;
+		if (st == IB_WC_SUCCESS)
+			return 0;
+	} else {
+		pr_info("fr: %s with stale rkey 0x%08x: remote access error, as expected\n",
+			what, rkey);
+	}
+	return kt_qp_recover(c, false);
 }
 
 /* Client: ask the server to check its region holds dseed's pattern. */

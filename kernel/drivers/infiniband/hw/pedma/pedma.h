@@ -817,6 +817,8 @@ u32 pedma_atomic_exec_mr(struct pedma_dev *dev, struct ib_pd *pd, u32 rkey,
 int pedma_loop_exec(struct pedma_qp *qp, struct pedma_swqe *w, u8 *st,
 		    u8 *rnr_timer);
 struct page *pedma_bus_page(struct pedma_dev *dev, u64 bus);
+int pedma_bus_copy(struct pedma_dev *dev, u64 bus, u8 *buf, u64 len,
+		   bool to_bus);
 
 /* pedma_pma.c: the performance management agent (PortCounters) */
 int pedma_pma_mad(struct pedma_dev *dev, const struct ib_mad *in,

@@ -49,32 +49,12 @@ static int loop_copy(struct pedma_dev *dev, u64 src, u64 dst, u64 len)
 	return 0;
 }
 
-/* Store @len bytes of @buf at a bus address of this side's memory. */
-static int loop_store(struct pedma_dev *dev, u64 dst, const u8 *buf, u64 len)
-{
-	while (len) {
-		struct page *dp = pedma_bus_page(dev, dst);
-		u32 n = min_t(u64, len, PAGE_SIZE - offset_in_page(dst));
-		u8 *d;
-
-		if (!dp)
-			return -EFAULT;
-		d = kmap_local_page(dp);
-		memcpy(d + offset_in_page(dst), buf, n);
-		kunmap_local(d);
-		dst += n;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /*
  * A list of (key, address, length) in a PD, with the rights it needs; or
  * a kernel buffer (an inline send's bytes)
  */
 struct loop_sgl {
-	const u8 *kbuf;
+	u8 *kbuf;
 	struct ib_pd *pd;
 	const struct ib_sge *sge;	/* NULL: one range */
 	int n;
@@ -133,7 +113,8 @@ static int sgl_copy(struct pedma_dev *dev, const struct loop_sgl *src,
 		if (sgl_seg(dev, dst, done, len - done, &d))
 			return -EPERM;
 		if (src->kbuf) {
-			if (loop_store(dev, d.addr, src->kbuf + done, d.len))
+			if (pedma_bus_copy(dev, d.addr, src->kbuf + done,
+					   d.len, true))
 				return -EPERM;
 			done += d.len;
 			continue;
@@ -330,7 +311,7 @@ static u8 loop_exec(struct pedma_qp *qp, struct pedma_swqe *w,
 			       IB_WC_REM_INV_REQ_ERR : IB_WC_REM_ACCESS_ERR;
 		res = cpu_to_le64(orig);
 		/* the result through a kernel mapping of the local buffer */
-		return loop_store(dev, seg.addr, (u8 *)&res, 8) ?
+		return pedma_bus_copy(dev, seg.addr, (u8 *)&res, 8, true) ?
 		       IB_WC_LOC_PROT_ERR : IB_WC_SUCCESS;
 	}
 	case PEDMA_WQE_OP_SEND:

@@ -403,8 +403,8 @@ struct page *pedma_bus_page(struct pedma_dev *dev, u64 bus)
 }
 
 /* Copy between a kernel buffer and registered memory at bus [bus, +len) */
-static int bus_copy(struct pedma_dev *dev, u64 bus, u8 *buf, u64 len,
-		    bool to_bus)
+int pedma_bus_copy(struct pedma_dev *dev, u64 bus, u8 *buf, u64 len,
+		   bool to_bus)
 {
 	while (len) {
 		struct page *pg = pedma_bus_page(dev, bus);
@@ -447,7 +447,7 @@ static int sge_copy(struct pedma_dev *dev, struct ib_pd *pd,
 			if (pedma_local_seg(dev, pd, sge[i].lkey,
 					    sge[i].addr + done, l - done, need,
 					    &seg) ||
-			    bus_copy(dev, seg.addr, buf, seg.len, to_sge))
+			    pedma_bus_copy(dev, seg.addr, buf, seg.len, to_sge))
 				return -EFAULT;
 			buf += seg.len;
 			done += seg.len;
