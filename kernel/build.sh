@@ -84,4 +84,22 @@ for f in "$src"/*.c "$src"/*.h "$src"/Kbuild; do
 	ln -s "$f" "$out/$(basename "$f")"
 done
 
-exec make -C "$kdir" M="$out" PEDMA_INCLUDE="$repo/include" -j"$jobs" "$@" modules
+kmake() {
+	make -C "$kdir" M="$out" PEDMA_INCLUDE="$repo/include" -j"$jobs" "$@" modules
+}
+kmake "$@"
+
+# With CONFIG_MODVERSIONS, genksyms keeps an exporting object's CRCs in its
+# .o.cmd file; an object whose CRCs went missing there (seen once after an
+# interrupted incremental build) gives CRC 0 in Module.symvers, and
+# pedma_lab.ko then fails to load ("no symbol version").  Rebuild clean once.
+if grep -qs '^CONFIG_MODVERSIONS=y' "$kdir/include/config/auto.conf" &&
+   grep -q '^0x00000000[[:space:]]' "$out/Module.symvers"; then
+	echo "build.sh: symbol CRCs missing in Module.symvers; rebuilding clean" >&2
+	rm -f "$out"/*.o "$out"/.*.o.cmd "$out"/*.ko "$out"/Module.symvers
+	kmake "$@"
+	if grep -q '^0x00000000[[:space:]]' "$out/Module.symvers"; then
+		echo "build.sh: symbol CRCs still missing in $out/Module.symvers" >&2
+		exit 1
+	fi
+fi
