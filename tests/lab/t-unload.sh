@@ -3,9 +3,9 @@
 # with IB port events and pedma_link trace events, and comes back ACTIVE
 # after reload.  10 cycles with the endpoint unloading, 3 with the host
 # unloading; odd cycles unload the lab backend alone (rmmod pedma_lab: the
-# core stays), even ones both modules.  Before them: neither module unloads
-# while a user context is open (it pins pedma_lab), nor the core while the
-# backend is loaded.  The unloading side checks kmalloc slab usage and
+# core stays), even ones both modules; the first with two processes holding
+# pedma0 open (they are disassociated).  Before them: the core does not
+# unload while the backend is loaded.  The unloading side checks kmalloc slab usage and
 # module reference counts for leaks.  Ends with unloads while the peer is
 # absent.
 set -euo pipefail
@@ -15,26 +15,59 @@ EP_CYCLES=10
 HOST_CYCLES=3
 TR=/sys/kernel/tracing
 
+# rmmod pedma_lab while processes have pedma0 open, one of them with a PD,
+# an MR, CQs, an RC QP and its mmap'd rings (ibv_rc_pingpong's server,
+# waiting for its client): the unload does not wait for them; they get
+# IBV_EVENT_DEVICE_FATAL and are disassociated, and still exit cleanly.
+unload_in_use() {
+	local tag=$1 watch pp t0 ms t
+	stdbuf -oL ibv_asyncwatch -d pedma0 > "fatal-$tag.txt" 2>&1 &
+	watch=$!
+	ibv_rc_pingpong -d pedma0 -p 18555 > "pp-$tag.txt" 2>&1 &
+	pp=$!
+	for ((t = 0; t < 50; t++)); do
+		rdma resource show qp 2>/dev/null | grep -q "comm ibv_rc_pingpong" && break
+		sleep 0.2
+	done
+	rdma resource show qp | grep "comm ibv_rc_pingpong" ||
+		fail "ibv_rc_pingpong's QP never showed ($(cat "pp-$tag.txt"))"
+	t0=$(date +%s%N)
+	timeout 60 rmmod pedma_lab || fail "rmmod pedma_lab with a user context open"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ ! -e /sys/class/infiniband/pedma0 ] || fail "pedma0 still there after rmmod pedma_lab"
+	echo "$tag: rmmod pedma_lab with two processes holding pedma0: ${ms} ms"
+	for ((t = 0; t < 50; t++)); do
+		grep -q "DEVICE_FATAL" "fatal-$tag.txt" && break
+		sleep 0.2
+	done
+	grep "DEVICE_FATAL" "fatal-$tag.txt" ||
+		fail "no IBV_EVENT_DEVICE_FATAL: $(cat "fatal-$tag.txt")"
+	kill -0 "$watch" 2>/dev/null || fail "ibv_asyncwatch died: $(cat "fatal-$tag.txt")"
+	kill "$watch"
+	timeout 20 tail --pid="$watch" -f /dev/null || fail "ibv_asyncwatch did not exit"
+	wait "$watch" 2>/dev/null || true
+	kill -0 "$pp" 2>/dev/null || fail "ibv_rc_pingpong died: $(cat "pp-$tag.txt")"
+	kill "$pp"
+	timeout 20 tail --pid="$pp" -f /dev/null || fail "ibv_rc_pingpong did not exit"
+	wait "$pp" 2>/dev/null || true
+}
+
 # The side that unloads and reloads its module.
 unloader() {
 	local tag=$1 n=$2 i before after refs0 refs1
 	lab_wait_port ACTIVE 30 || fail "not ACTIVE before $tag"
 	refs0=$(cat /sys/module/ib_core/refcnt /sys/module/ib_uverbs/refcnt | tr '\n' ' ')
-	# A user context pins the backend, the backend the core.
-	ibv_asyncwatch -d pedma0 >/dev/null 2>&1 &
-	local watch=$!
-	sleep 1
-	rmmod pedma_lab 2>/dev/null && fail "rmmod pedma_lab with a user context open"
+	# The backend pins the core.
 	rmmod pedma 2>/dev/null && fail "rmmod pedma with pedma_lab loaded"
-	kill "$watch" 2>/dev/null || true
-	wait "$watch" 2>/dev/null || true
-	[ -e /sys/class/infiniband/pedma0 ] || fail "pedma0 gone after refused unloads"
+	[ -e /sys/class/infiniband/pedma0 ] || fail "pedma0 gone after a refused unload"
 	# One warm-up cycle so lazily created caches do not count as leaks.
 	pedma_unload && pedma_load
 	lab_wait_port ACTIVE 30 || fail "not ACTIVE after warm-up"
 	before=$(kmalloc_bytes)
 	for ((i = 1; i <= n; i++)); do
-		if ((i % 2)); then
+		if ((i == 1)); then
+			unload_in_use "$tag"
+		elif ((i % 2)); then
 			rmmod pedma_lab || fail "rmmod pedma_lab $i"
 			[ ! -e /sys/class/infiniband/pedma0 ] || fail "pedma0 still there after rmmod pedma_lab"
 		else

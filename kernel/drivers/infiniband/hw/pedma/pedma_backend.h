@@ -86,8 +86,9 @@ struct pedma_ident {
 
 /**
  * struct pedma_backend - one side of one link, as a backend found it
- * @owner: the backend's module (THIS_MODULE): user contexts of the
- *	ib_device hold a reference on it, so it cannot be unloaded under them
+ * @owner: the backend's module (THIS_MODULE), the ib_device's owner; it
+ *	can be unloaded while processes have the device open (they get
+ *	IB_EVENT_DEVICE_FATAL and are disassociated)
  * @ops: register, doorbell access
  * @dma_dev: the device whose DMA mappings the eDMA can use (host: the PCI
  *	function the endpoint masters through; endpoint: the controller)

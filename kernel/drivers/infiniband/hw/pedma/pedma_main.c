@@ -9,9 +9,10 @@
  *   pedma_dev_unregister() leave the link, unregister the ib_device
  *   pedma_dev_destroy()   free (after the backend freed its interrupts)
  * Unloading a backend runs the last two for each of its devices: kernel
- * users of the ib_device are told (the RDMA core's removal path); user
- * contexts hold a reference on the backend's module (struct
- * pedma_backend.owner), so it is not unloaded under them.
+ * users of the ib_device are told (the RDMA core's removal path), and so
+ * are processes that have it open (IB_EVENT_DEVICE_FATAL, then the core
+ * destroys their objects and disassociates their contexts,
+ * pedma_disassociate_ucontext()): an open device pins no module.
  */
 #include <linux/module.h>
 
@@ -112,8 +113,9 @@ int pedma_dev_register(struct pedma_dev *dev)
 	int ret;
 
 	/*
-	 * Set before the core's ops (which name no owner): uverbs pins the
-	 * backend's module while a user context is open.
+	 * Set before the core's ops (which name no owner): the module whose
+	 * code the ib_device's users reach.  uverbs does not pin it while a
+	 * context is open, since we disassociate contexts.
 	 */
 	ibdev->ops.owner = dev->be->owner ? dev->be->owner : THIS_MODULE;
 	ibdev->node_type = RDMA_NODE_IB_CA;

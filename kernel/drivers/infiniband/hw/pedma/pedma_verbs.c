@@ -193,6 +193,23 @@ static void pedma_dealloc_ucontext(struct ib_ucontext *ibuc)
 {
 }
 
+/*
+ * The device goes away (its backend unbinds) while a process still has it
+ * open.  Before this, the RDMA core sent the context IB_EVENT_DEVICE_FATAL;
+ * after it, the core destroys the context's objects through our destroy
+ * verbs, with the link already left (pedma_dev_unregister()), and every
+ * later command of the process fails.  Nothing of ours needs revoking
+ * here: the device reaches a process only through commands and the rings'
+ * mappings, and a ring is vmalloc_user memory whose pages a mapping keeps
+ * alive (remap_vmalloc_range() takes a page reference), so a process that
+ * still maps a destroyed ring sees memory no one reads or writes any more.
+ * Having this op is what lets uverbs open the device without pinning the
+ * backend's module.
+ */
+static void pedma_disassociate_ucontext(struct ib_ucontext *ibuc)
+{
+}
+
 static int pedma_alloc_pd(struct ib_pd *ibpd, struct ib_udata *udata)
 {
 	struct pedma_dev *dev = to_pdev(ibpd->device);
@@ -297,6 +314,7 @@ const struct ib_device_ops pedma_dev_ops = {
 	.alloc_ucontext = pedma_alloc_ucontext,
 	.dealloc_pd = pedma_dealloc_pd,
 	.dealloc_ucontext = pedma_dealloc_ucontext,
+	.disassociate_ucontext = pedma_disassociate_ucontext,
 	.get_dev_fw_str = pedma_get_dev_fw_str,
 	.get_link_layer = pedma_get_link_layer,
 	.get_port_immutable = pedma_get_port_immutable,
