@@ -24,6 +24,11 @@ fail() {
 	exit 1
 }
 
+# The launcher's --smp N: every lab test runs on as many CPUs as it asked for.
+if [ "$(nproc)" != "${LAB_SMP:-1}" ]; then
+	fail "$(nproc) CPUs online; the launcher asked for ${LAB_SMP:-1}"
+fi
+
 # Both sides finished their checks: neither powers off (which takes its
 # side of the link down) while the other is still testing.
 finish() {
