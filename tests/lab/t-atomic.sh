@@ -7,7 +7,11 @@
 # (IBV_WC_REM_ACCESS_ERR), guard bytes around every result.  Round 1: the
 # host is the TCP server; round 2 the endpoint, with 8 QPs, posting through
 # the extended API (ibv_wr_atomic_*).  Then the
-# responder's counters (rx_atomic_executed) must have moved.
+# responder's counters (rx_atomic_executed) must have moved.  Round 3: both
+# sides reload pedma with test_atomic_unchecked=1, so the requester sends
+# the two bad atomics without checking them and the responder's own checks
+# must refuse them (same completion statuses, rx_atomic_refused moves, the
+# counters and guard bytes untouched).
 #
 # PEDMA_DEV names the device (default pedma0).
 set -euo pipefail
@@ -45,4 +49,26 @@ exec1=$(cat "$HW/rx_atomic_executed")
 [ $((exec1 - exec0)) -ge $((2 * 4 * 200 + 2 * 8 * 100)) ] ||
 	fail "rx_atomic_executed moved by $((exec1 - exec0)) only"
 lab_log "rx_atomic_executed moved by $((exec1 - exec0)), rx_atomic_refused $(cat "$HW/rx_atomic_refused")"
+
+if [ "$DEV" = pedma0 ]; then
+	lab_signal "$PEDMA_ROLE-round2-done"
+	lab_wait "$PEER_ROLE-round2-done" 120 || fail "peer never finished round 2"
+	# one side after the other: each leaves a link whose peer answers
+	[ "$PEDMA_ROLE" = host ] || lab_wait host-reloaded 120 || fail "host never reloaded"
+	pedma_unload || fail "rmmod"
+	pedma_load test_atomic_unchecked=1 || fail "insmod test_atomic_unchecked=1"
+	lab_wait_port ACTIVE 60 "$DEV" || fail "$DEV not ACTIVE after the reload"
+	lab_signal "$PEDMA_ROLE-reloaded"
+	if [ "$PEDMA_ROLE" = host ]; then
+		lab_wait ep-reloaded 120 || fail "ep never reloaded"
+		lab_wait_port ACTIVE 60 "$DEV" || fail "$DEV not ACTIVE after the reloads"
+	fi
+	ref0=$(cat "$HW/rx_atomic_refused")
+	round 3 host -q 2 -n 20
+	ref1=$(cat "$HW/rx_atomic_refused")
+	# the peer sent us one misaligned request and one to an MR without
+	# REMOTE_ATOMIC; with its checks on, neither would have crossed
+	[ $((ref1 - ref0)) -ge 2 ] || fail "rx_atomic_refused moved by $((ref1 - ref0)), not 2"
+	lab_log "round 3: the responder refused $((ref1 - ref0)) unchecked requests"
+fi
 finish

@@ -617,8 +617,12 @@ static inline struct pedma_srq *to_psrq(struct ib_srq *ibsrq)
 /* Longest wait for the peer to confirm it no longer uses our memory */
 #define PEDMA_PEER_SYNC_TIMEOUT	(10 * HZ)
 
-/* Testing only: give published receives back without the peer's word */
+/*
+ * Testing only: give published receives back without the peer's word;
+ * send atomics without the requester's checks (the responder's are tested)
+ */
 extern bool pedma_test_early_free_rq;
+extern bool pedma_test_atomic_unchecked;
 
 /* pedma_link.c */
 int pedma_link_init(struct pedma_dev *dev);

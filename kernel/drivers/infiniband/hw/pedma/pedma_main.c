@@ -28,6 +28,12 @@ module_param_named(test_early_free_rq, pedma_test_early_free_rq, bool, 0444);
 MODULE_PARM_DESC(test_early_free_rq,
 		 "Testing only: give published receives back while the peer can still reach them (no wait for its word, no start index for a new sender): a bug an IOMMU must catch");
 
+bool pedma_test_atomic_unchecked;
+module_param_named(test_atomic_unchecked, pedma_test_atomic_unchecked, bool,
+		   0444);
+MODULE_PARM_DESC(test_atomic_unchecked,
+		 "Testing only: send atomics without checking the peer's key, rights and alignment first, so that the peer's responder must refuse them");
+
 /**
  * pedma_dev_create() - allocate a pedma device for one side of a link
  * @be: the backend's description of that side; it must stay valid until

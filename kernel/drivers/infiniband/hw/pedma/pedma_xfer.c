@@ -673,12 +673,18 @@ static bool atomic_wait(struct pedma_qp *qp)
 	return false;
 }
 
-/* An atomic whose target QP is ready: check, post, wait for the answer. */
+/*
+ * An atomic whose target QP is ready: check, post, wait for the answer.
+ * The responder checks everything again (pedma_atomic.c); the module
+ * parameter test_atomic_unchecked skips the checks here to test that.
+ */
 static bool atomic_start(struct pedma_qp *qp, struct pedma_swqe *w,
 			 const struct pedma_qp_dir *d)
 {
 	struct pedma_seg seg;
 
+	if (pedma_test_atomic_unchecked)
+		goto post;
 	if (!(d->access & PEDMA_ACC_REMOTE_ATOMIC) ||
 	    pedma_peer_rseg(qp->dev, w->rkey, qp->req.dst_pd,
 			    w->remote_addr, 8, PEDMA_ACC_REMOTE_ATOMIC, &seg)) {
@@ -689,6 +695,7 @@ static bool atomic_start(struct pedma_qp *qp, struct pedma_swqe *w,
 		complete_cur(qp, IB_WC_REM_INV_REQ_ERR);
 		return false;
 	}
+post:
 	if (!pedma_rec_room(qp->dev)) {
 		wait_peer(qp);
 		return false;
