@@ -25,6 +25,7 @@ BENCH_LAT_SIZES="2 64 4096 65536"
 BENCH_LAT_ITERS=200
 BENCH_TIMEOUT=120		# one program
 BENCH_PERFTEST_ARGS=""		# extra options for every perftest run
+BENCH_BW_QPS=1			# perftest -q for the bandwidth tests
 # shellcheck source=/dev/null
 [ -f "$LAB_OUT/bench.conf" ] && source "$LAB_OUT/bench.conf"
 
@@ -163,7 +164,7 @@ for DEV in $BENCH_DEVICES; do
 				csv_rows "$t" "$it" "skipped: failed at $failed B" "$s"
 				continue
 			fi
-			bench_run "$t" "$s" "$it" --report_gbits || failed=$s
+			bench_run "$t" "$s" "$it" --report_gbits -q "$BENCH_BW_QPS" || failed=$s
 		done
 	done
 	for t in $BENCH_LAT_TESTS; do
