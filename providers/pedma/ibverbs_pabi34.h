@@ -356,6 +356,7 @@ struct ibv_alloc_pd {
 
 PEDMA_OPAQUE_CMD(ibv_reg_mr, ib_uverbs_reg_mr);
 PEDMA_OPAQUE_CMD(ibv_create_cq, ib_uverbs_create_cq);
+PEDMA_OPAQUE_CMD(ibv_resize_cq, ib_uverbs_resize_cq);
 PEDMA_OPAQUE_CMD(ibv_create_qp, ib_uverbs_create_qp);
 PEDMA_OPAQUE_CMD(ibv_modify_qp, ib_uverbs_modify_qp);
 PEDMA_OPAQUE_CMD(ibv_query_qp, ib_uverbs_query_qp);
@@ -416,6 +417,10 @@ int ibv_cmd_create_cq(struct ibv_context *context, int cqe,
 		      size_t cmd_size, struct ib_uverbs_create_cq_resp *resp,
 		      size_t resp_size);
 int ibv_cmd_req_notify_cq(struct ibv_cq *cq, int solicited_only);
+/* Sets cq->cqe from the core response; resp as for create_cq. */
+int ibv_cmd_resize_cq(struct ibv_cq *cq, int cqe, struct ibv_resize_cq *cmd,
+		      size_t cmd_size, struct ib_uverbs_resize_cq_resp *resp,
+		      size_t resp_size);
 int ibv_cmd_destroy_cq(struct ibv_cq *cq);
 
 int ibv_cmd_create_qp(struct ibv_pd *pd, struct ibv_qp *qp,
