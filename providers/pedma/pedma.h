@@ -8,7 +8,7 @@
  *
  * Files:
  *   pedma.c           device matching, context, query, PD, op table, rings' mmap
- *   pedma_mr.c        memory regions
+ *   pedma_mr.c        memory regions (reg, rereg, dereg)
  *   pedma_cq.c        CQ create/notify/resize/destroy
  *   pedma_qp.c        QP create/modify/query/destroy (RC and UD)
  *   pedma_ah.c        address handles, multicast attach/detach
@@ -164,6 +164,8 @@ void pedma_ring_unmap(struct pedma_ring *ring);
 
 struct ibv_mr *pedma_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
 			    uint64_t hca_va, int access);
+int pedma_rereg_mr(struct verbs_mr *vmr, int flags, struct ibv_pd *pd,
+		   void *addr, size_t length, int access);
 int pedma_dereg_mr(struct verbs_mr *vmr);
 
 struct ibv_cq *pedma_create_cq(struct ibv_context *ctx, int cqe,

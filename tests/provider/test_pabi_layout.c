@@ -88,6 +88,7 @@ static const struct layout layouts[] = {
 	OFF(verbs_srq, srq_type, 128),
 	OFF(verbs_srq, srq_num, 152),
 	SZ(ibv_reg_mr, 48),
+	SZ(ibv_rereg_mr, 56),
 	SZ(ibv_create_cq, 40),
 	SZ(ibv_resize_cq, 24),
 	SZ(ibv_create_qp, 64),
