@@ -5,7 +5,8 @@
 # (requester first), the endpoint the client; round 2 the other way round,
 # waiting for completions through a completion channel.  pedma_resize
 # resizes a CQ with completions of real transfers pending (both roles,
-# the second time an extended CQ).  Then the checker
+# the second time an extended CQ), then, with -r, reregisters an MR
+# under the peer's RDMA (both roles).  Then the checker
 # checks itself: short runs that corrupt one byte (--inject) must fail with
 # the matching message.
 #
@@ -86,6 +87,9 @@ xfer_round 1 host -s 1
 xfer_round 2 ep -s 2 --events
 resize_round 1 host
 resize_round 2 ep -x
+# -r: ibv_rereg_mr (translation, access, PD) under the peer's WRITEs and READs
+resize_round 3 host -r
+resize_round 4 ep -r
 selfcheck 1 data "target range: first bad byte"
 selfcheck 2 guard "guard byte"
 selfcheck 3 recv "received data: first bad byte"

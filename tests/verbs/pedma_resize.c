@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * pedma_resize: ibv_resize_cq with completions of real transfers pending
- * (tests/lab/t-xfer.sh).
+ * pedma_resize: ibv_resize_cq with completions of real transfers pending,
+ * and (-r) ibv_rereg_mr under the peer's RDMA (tests/lab/t-xfer.sh).
  *
  * The client is the requester, the server the target: it owns a 256 KiB
  * buffer (REMOTE_WRITE) and, per round, fills it with a background
@@ -20,11 +20,28 @@
  *      CQ (overflow after the shrink), and the data still arrived.
  *
  * -x: the client's CQ comes from ibv_create_cq_ex and is polled with
- * ibv_start_poll/ibv_next_poll/ibv_end_poll.  Exit status 0 only if
- * every check on this side passed.
+ * ibv_start_poll/ibv_next_poll/ibv_end_poll.
  *
- *   pedma_resize -d DEV [-p PORT] [-x]            # server
- *   pedma_resize -d DEV [-p PORT] [-x] SERVER_IP  # client
+ * -r: ibv_rereg_mr instead.  The client owns MR M (REMOTE_WRITE and
+ * REMOTE_READ, PD 1) on buffer A and four QPs: 0, 2, 3 in PD 1, 1 in PD 2;
+ * the server executes the RDMA WRITEs and READs the client asks for on
+ * the QP connected to one of them and reports status and data.  The
+ * client keeps a copy of what A and B must hold and compares both whole
+ * buffers after every step:
+ *   - a WRITE into A works before any rereg;
+ *   - CHANGE_TRANSLATION to buffer B: a WRITE lands in B (A untouched), a
+ *     READ reads B; the rkey from before fails (IBV_WC_REM_ACCESS_ERR,
+ *     QP 3) and writes nothing;
+ *   - CHANGE_ACCESS to LOCAL_WRITE | REMOTE_READ: a WRITE fails with
+ *     IBV_WC_REM_ACCESS_ERR (QP 2) and writes nothing; a READ still works;
+ *   - CHANGE_PD (PD 2) with CHANGE_ACCESS back to REMOTE_WRITE: a WRITE on
+ *     QP 1 (PD 2) works, one on QP 0 (PD 1) fails with
+ *     IBV_WC_REM_ACCESS_ERR and writes nothing.
+ *
+ * Exit status 0 only if every check on this side passed.
+ *
+ *   pedma_resize -d DEV [-p PORT] [-x|-r]            # server
+ *   pedma_resize -d DEV [-p PORT] [-x|-r] SERVER_IP  # client
  */
 #include <endian.h>
 #include <errno.h>
@@ -46,14 +63,21 @@
 #define SEED		0x72657369ULL
 #define TIMEOUT_MS	60000
 
-enum { MSG_SETUP = 1, MSG_ROUND, MSG_READY, MSG_CHECK, MSG_DONE };
+#define NQP_REREG	4
+#define RBYTES		(8 * SLOT)	/* -r: buffers A and B */
+
+enum { MSG_SETUP = 1, MSG_ROUND, MSG_READY, MSG_CHECK, MSG_DONE, MSG_OP,
+       MSG_RESULT };
 
 static struct {
 	struct vt_dev dev;
 	struct vt_cq scq, rcq;
-	struct ibv_qp *qp;
+	struct ibv_qp *qps[NQP_REREG];
+	struct ibv_qp *qp;	/* qps[0] */
+	int nqp;
+	struct ibv_pd *pd2;	/* -r, client: the second PD */
 	int fd;
-	bool client, ext;
+	bool client, ext, rereg;
 	uint8_t *buf;		/* server: the target; client: the sources */
 	struct ibv_mr *mr;
 	uint64_t peer_addr;
@@ -223,12 +247,55 @@ static void serve_round(const uint32_t *v)
 		    ibv_wc_status_str(wc.status));
 }
 
+/*
+ * -r: one RDMA operation for the client, v = { QP, READ?, address (low,
+ * high), rkey, length, round }: a WRITE of round r's pattern, or a READ
+ * that must bring it.  Answers { status, data as expected }.
+ */
+static void serve_op(const uint32_t *v)
+{
+	uint32_t qp = v[0], len = v[5], r = v[6], res[2];
+	bool rd = v[1];
+	struct ibv_sge sge = {
+		.addr = (uintptr_t)G.buf, .length = len, .lkey = G.mr->lkey,
+	};
+	struct ibv_send_wr wr = {
+		.wr_id = r, .sg_list = &sge, .num_sge = 1,
+		.opcode = rd ? IBV_WR_RDMA_READ : IBV_WR_RDMA_WRITE,
+		.send_flags = IBV_SEND_SIGNALED,
+		.wr.rdma = { .remote_addr = (uint64_t)v[3] << 32 | v[2],
+			     .rkey = v[4] },
+	}, *bad_wr;
+	struct ibv_wc wc;
+	uint64_t bad_at;
+
+	if (qp >= (uint32_t)G.nqp || !len || len > SLOT)
+		vt_die("operation on QP %u of %u bytes", qp, len);
+	if (rd)
+		memset(G.buf, 0x5a, len);
+	else
+		vt_fill(G.buf, len, w_key(r, 0), 0);
+	if (ibv_post_send(G.qps[qp], &wr, &bad_wr))
+		vt_die("ibv_post_send: %s", strerror(errno));
+	wc = wait_one(&G.scq, rd ? "RDMA READ" : "RDMA WRITE");
+	res[0] = wc.status;
+	res[1] = !rd || wc.status != IBV_WC_SUCCESS ||
+		 vt_check(G.buf, len, w_key(r, 0), 0, &bad_at);
+	vt_msg("step %u: %s of %u bytes on QP %u: %s%s", r,
+	       rd ? "READ" : "WRITE", len, qp, ibv_wc_status_str(wc.status),
+	       res[1] ? "" : ", wrong data");
+	send_u32s(MSG_RESULT, res, 2);
+}
+
 static void server(void)
 {
-	uint32_t v[3];
+	uint32_t v[7];
 
 	for (;;) {
-		switch (recv_u32s(0, v, 3)) {
+		switch (recv_u32s(0, v, 7)) {
+		case MSG_OP:
+			serve_op(v);
+			break;
 		case MSG_DONE:
 			return;
 		case MSG_ROUND:
@@ -420,17 +487,171 @@ static void client(void)
 	recv_u32s(MSG_READY, v, 1);
 }
 
+/* ---- -r: the client reregisters its MR under the server's RDMA ---- */
+
+static struct {
+	uint8_t *a, *b;		/* the buffers */
+	uint8_t *exp_a, *exp_b;	/* what they must hold */
+	struct ibv_mr *mr;
+} R;
+
+/* Step r's range in A or B: slot r % 8, unaligned, 1..8126 bytes */
+static uint32_t op_off(uint32_t r)
+{
+	return (uint32_t)w_off(r, r % 8);
+}
+
+static uint32_t op_len(uint32_t r)
+{
+	return w_len(r, r % 8);
+}
+
+static uint8_t *shadow(const uint8_t *base)
+{
+	return base == R.a ? R.exp_a : R.exp_b;
+}
+
+/*
+ * Step r: the server WRITEs round r's pattern to base + op_off(r) with
+ * rkey, or READs it from there, on the QP connected to our QP qp;
+ * @want is the status it must see.
+ */
+static void remote_op(const char *what, uint32_t qp, bool rd, uint8_t *base,
+		      uint32_t rkey, uint32_t r, enum ibv_wc_status want)
+{
+	uint64_t addr = (uintptr_t)(base + op_off(r));
+	uint32_t v[7] = { qp, rd, (uint32_t)addr, (uint32_t)(addr >> 32),
+			  rkey, op_len(r), r }, res[2];
+
+	if (rd) {
+		vt_fill(base + op_off(r), op_len(r), w_key(r, 0), 0);
+		memcpy(shadow(base) + op_off(r), base + op_off(r), op_len(r));
+	}
+	send_u32s(MSG_OP, v, 7);
+	recv_u32s(MSG_RESULT, res, 2);
+	if (res[0] != (uint32_t)want)
+		bad("%s: %s, expected %s", what,
+		    ibv_wc_status_str((enum ibv_wc_status)res[0]),
+		    ibv_wc_status_str(want));
+	else if (!res[1])
+		bad("%s: the READ brought other data", what);
+	else
+		vt_msg("%s: %s as expected", what, ibv_wc_status_str(want));
+	if (!rd && want == IBV_WC_SUCCESS)
+		vt_fill(shadow(base) + op_off(r), op_len(r), w_key(r, 0), 0);
+}
+
+/* Both buffers hold exactly what the successful steps put there. */
+static void check_bufs(const char *when)
+{
+	const uint8_t *buf[2] = { R.a, R.b }, *exp[2] = { R.exp_a, R.exp_b };
+	size_t i;
+	int k;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < RBYTES; i++)
+			if (buf[k][i] != exp[k][i]) {
+				bad("%s: buffer %c byte %zu is %#x, expected %#x",
+				    when, 'A' + k, i, buf[k][i], exp[k][i]);
+				break;
+			}
+}
+
+static void do_rereg(const char *what, int flags, struct ibv_pd *pd,
+		     void *addr, size_t len, int access)
+{
+	uint32_t lkey = R.mr->lkey, rkey = R.mr->rkey;
+	int ret = ibv_rereg_mr(R.mr, flags, pd, addr, len, access);
+
+	if (ret)
+		vt_die("ibv_rereg_mr (%s): %d, errno %s", what, ret,
+		       strerror(errno));
+	vt_msg("ibv_rereg_mr (%s): lkey %#x rkey %#x -> lkey %#x rkey %#x",
+	       what, lkey, rkey, R.mr->lkey, R.mr->rkey);
+	if ((flags & IBV_REREG_MR_CHANGE_TRANSLATION) &&
+	    (R.mr->addr != addr || R.mr->length != len))
+		bad("%s: the MR says %p, %zu bytes", what, R.mr->addr,
+		    R.mr->length);
+	if ((flags & IBV_REREG_MR_CHANGE_PD) && R.mr->pd != pd)
+		bad("%s: the MR's PD did not change", what);
+}
+
+static void client_rereg(void)
+{
+	int rw = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+		 IBV_ACCESS_REMOTE_READ;
+	uint32_t old_rkey;
+
+	R.a = vt_alloc(RBYTES);
+	R.b = vt_alloc(RBYTES);
+	R.exp_a = malloc(RBYTES);
+	R.exp_b = malloc(RBYTES);
+	if (!R.exp_a || !R.exp_b)
+		vt_die("out of memory");
+	vt_fill(R.a, RBYTES, bg_key(0xa), 0);
+	vt_fill(R.b, RBYTES, bg_key(0xb), 0);
+	memcpy(R.exp_a, R.a, RBYTES);
+	memcpy(R.exp_b, R.b, RBYTES);
+	R.mr = ibv_reg_mr(G.dev.pd, R.a, RBYTES, rw);
+	if (!R.mr)
+		vt_die("ibv_reg_mr: %s", strerror(errno));
+
+	remote_op("before rereg: WRITE into A", 0, false, R.a, R.mr->rkey, 1,
+		  IBV_WC_SUCCESS);
+	check_bufs("before rereg");
+
+	old_rkey = R.mr->rkey;
+	do_rereg("CHANGE_TRANSLATION to B", IBV_REREG_MR_CHANGE_TRANSLATION,
+		 NULL, R.b, RBYTES, 0);
+	remote_op("after TRANS: WRITE into B", 0, false, R.b, R.mr->rkey, 2,
+		  IBV_WC_SUCCESS);
+	remote_op("after TRANS: READ from B", 0, true, R.b, R.mr->rkey, 3,
+		  IBV_WC_SUCCESS);
+	if (R.mr->rkey != old_rkey)
+		remote_op("after TRANS: WRITE into B with the old rkey", 3,
+			  false, R.b, old_rkey, 8, IBV_WC_REM_ACCESS_ERR);
+	else
+		vt_msg("the rkey stayed: no stale-key step");
+	check_bufs("after TRANS");
+
+	do_rereg("CHANGE_ACCESS to LOCAL_WRITE | REMOTE_READ",
+		 IBV_REREG_MR_CHANGE_ACCESS, NULL, NULL, 0,
+		 IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ);
+	remote_op("after ACCESS: WRITE", 2, false, R.b, R.mr->rkey, 4,
+		  IBV_WC_REM_ACCESS_ERR);
+	remote_op("after ACCESS: READ", 0, true, R.b, R.mr->rkey, 5,
+		  IBV_WC_SUCCESS);
+	check_bufs("after ACCESS");
+
+	do_rereg("CHANGE_PD to PD 2, CHANGE_ACCESS with REMOTE_WRITE",
+		 IBV_REREG_MR_CHANGE_PD | IBV_REREG_MR_CHANGE_ACCESS, G.pd2,
+		 NULL, 0, rw);
+	remote_op("after PD: WRITE on a QP of PD 2", 1, false, R.b,
+		  R.mr->rkey, 6, IBV_WC_SUCCESS);
+	remote_op("after PD: WRITE on a QP of PD 1", 0, false, R.b,
+		  R.mr->rkey, 7, IBV_WC_REM_ACCESS_ERR);
+	check_bufs("after PD");
+
+	if (ibv_dereg_mr(R.mr))
+		bad("ibv_dereg_mr: %s", strerror(errno));
+	free(R.exp_a);
+	free(R.exp_b);
+}
+
 /* ---- setup ---- */
 
 static void setup(void)
 {
 	struct vt_conn_attr ca;
-	struct vt_qpinfo qi;
-	uint8_t buf[256];
+	struct vt_qpinfo qi[NQP_REREG];
+	uint8_t buf[512];
 	struct vt_wire w;
 	uint32_t type, len;
-	int acc = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE;
+	int acc = IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE |
+		  IBV_ACCESS_REMOTE_READ;
+	int i;
 
+	G.nqp = G.rereg ? NQP_REREG : 1;
 	/* the client's send CQ starts with room for exactly one round */
 	if (vt_cq_create2(&G.scq, &G.dev, G.client ? MAX_WR : 2 * MAX_WR,
 			  false, G.client && G.ext) ||
@@ -442,7 +663,12 @@ static void setup(void)
 	G.mr = ibv_reg_mr(G.dev.pd, G.buf, TBYTES, acc);
 	if (!G.mr)
 		vt_die("ibv_reg_mr: %s", strerror(errno));
-	{
+	if (G.rereg && G.client) {
+		G.pd2 = ibv_alloc_pd(G.dev.ctx);
+		if (!G.pd2)
+			vt_die("ibv_alloc_pd: %s", strerror(errno));
+	}
+	for (i = 0; i < G.nqp; i++) {
 		struct ibv_qp_init_attr ia = {
 			.send_cq = G.scq.cq, .recv_cq = G.rcq.cq,
 			.cap = { .max_send_wr = MAX_WR, .max_recv_wr = 4,
@@ -450,13 +676,18 @@ static void setup(void)
 			.qp_type = IBV_QPT_RC,
 		};
 
-		G.qp = ibv_create_qp(G.dev.pd, &ia);
-		if (!G.qp)
+		/* -r: the client's QP 1 is of the second PD */
+		G.qps[i] = ibv_create_qp(i == 1 && G.pd2 ? G.pd2 : G.dev.pd,
+					 &ia);
+		if (!G.qps[i])
 			vt_die("ibv_create_qp: %s", strerror(errno));
+		vt_qpinfo_local(&G.dev, G.qps[i], 7 + (uint32_t)i, &qi[i]);
 	}
-	vt_qpinfo_local(&G.dev, G.qp, 7, &qi);
+	G.qp = G.qps[0];
 	vt_wire_init(&w, buf, sizeof(buf));
-	vt_put_qpinfo(&w, &qi);
+	vt_put32(&w, (uint32_t)G.nqp);
+	for (i = 0; i < G.nqp; i++)
+		vt_put_qpinfo(&w, &qi[i]);
 	vt_put64(&w, (uintptr_t)G.buf);
 	vt_put32(&w, G.mr->rkey);
 	if (w.err || vt_send_msg(G.fd, MSG_SETUP, buf, (uint32_t)w.len))
@@ -466,15 +697,20 @@ static void setup(void)
 		vt_die("no setup from the peer");
 	vt_wire_init(&w, buf, sizeof(buf));
 	w.len = len;
-	vt_get_qpinfo(&w, &qi);
+	if (vt_get32(&w) != (uint32_t)G.nqp)
+		vt_die("the peer runs the other test (-r on one side only?)");
+	for (i = 0; i < G.nqp; i++)
+		vt_get_qpinfo(&w, &qi[i]);
 	G.peer_addr = vt_get64(&w);
 	G.peer_rkey = vt_get32(&w);
 	if (w.err)
 		vt_die("short setup message");
 	vt_conn_attr_default(&ca);
 	ca.access = acc;
-	if (vt_qp_connect(&G.dev, G.qp, 7, &qi, &ca))
-		vt_die("connect the QP");
+	for (i = 0; i < G.nqp; i++)
+		if (vt_qp_connect(&G.dev, G.qps[i], 7 + (uint32_t)i, &qi[i],
+				  &ca))
+			vt_die("connect QP %d", i);
 	if (vt_send_msg(G.fd, MSG_SETUP, NULL, 0) ||
 	    vt_recv_msg(G.fd, &type, buf, sizeof(buf), &len, TIMEOUT_MS))
 		vt_die("no connect sync from the peer");
@@ -482,7 +718,7 @@ static void setup(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: %s -d DEV [-p PORT] [-x] [SERVER_IP]\n",
+	fprintf(stderr, "usage: %s -d DEV [-p PORT] [-x|-r] [SERVER_IP]\n",
 		vt_prog);
 	exit(2);
 }
@@ -493,7 +729,7 @@ int main(int argc, char **argv)
 	int port = 18670, opt;
 
 	vt_prog = "pedma_resize";
-	while ((opt = getopt(argc, argv, "d:p:xh")) != -1) {
+	while ((opt = getopt(argc, argv, "d:p:xrh")) != -1) {
 		switch (opt) {
 		case 'd':
 			devname = optarg;
@@ -504,11 +740,14 @@ int main(int argc, char **argv)
 		case 'x':
 			G.ext = true;
 			break;
+		case 'r':
+			G.rereg = true;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (!devname || argc - optind > 1)
+	if (!devname || argc - optind > 1 || (G.ext && G.rereg))
 		usage();
 	if (optind < argc)
 		server_ip = argv[optind];
@@ -531,14 +770,20 @@ int main(int argc, char **argv)
 	setup();
 
 	if (G.client) {
-		client();
+		if (G.rereg)
+			client_rereg();
+		else
+			client();
 		send_u32s(MSG_DONE, NULL, 0);
 	} else {
 		server();
 	}
 
-	ibv_destroy_qp(G.qp);
+	for (opt = 0; opt < G.nqp; opt++)
+		ibv_destroy_qp(G.qps[opt]);
 	ibv_dereg_mr(G.mr);
+	if (G.pd2)
+		ibv_dealloc_pd(G.pd2);
 	vt_cq_destroy(&G.scq);
 	vt_cq_destroy(&G.rcq);
 	vt_dev_close(&G.dev);
