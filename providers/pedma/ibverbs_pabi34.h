@@ -355,7 +355,9 @@ struct ibv_alloc_pd {
 	}
 
 PEDMA_OPAQUE_CMD(ibv_reg_mr, ib_uverbs_reg_mr);
+PEDMA_OPAQUE_CMD(ibv_rereg_mr, ib_uverbs_rereg_mr);
 PEDMA_OPAQUE_CMD(ibv_create_cq, ib_uverbs_create_cq);
+PEDMA_OPAQUE_CMD(ibv_resize_cq, ib_uverbs_resize_cq);
 PEDMA_OPAQUE_CMD(ibv_create_qp, ib_uverbs_create_qp);
 PEDMA_OPAQUE_CMD(ibv_modify_qp, ib_uverbs_modify_qp);
 PEDMA_OPAQUE_CMD(ibv_query_qp, ib_uverbs_query_qp);
@@ -403,6 +405,15 @@ int ibv_cmd_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
 		   uint64_t hca_va, int access, struct verbs_mr *vmr,
 		   struct ibv_reg_mr *cmd, size_t cmd_size,
 		   struct ib_uverbs_reg_mr_resp *resp, size_t resp_size);
+/*
+ * Fills cmd (pd_handle only with IBV_REREG_MR_CHANGE_PD), stores lkey and
+ * rkey from the response in vmr (and pd's context with CHANGE_PD).
+ */
+int ibv_cmd_rereg_mr(struct verbs_mr *vmr, uint32_t flags, void *addr,
+		     size_t length, uint64_t hca_va, int access,
+		     struct ibv_pd *pd, struct ibv_rereg_mr *cmd,
+		     size_t cmd_sz, struct ib_uverbs_rereg_mr_resp *resp,
+		     size_t resp_sz);
 int ibv_cmd_dereg_mr(struct verbs_mr *vmr);
 
 /*
@@ -416,6 +427,10 @@ int ibv_cmd_create_cq(struct ibv_context *context, int cqe,
 		      size_t cmd_size, struct ib_uverbs_create_cq_resp *resp,
 		      size_t resp_size);
 int ibv_cmd_req_notify_cq(struct ibv_cq *cq, int solicited_only);
+/* Sets cq->cqe from the core response; resp as for create_cq. */
+int ibv_cmd_resize_cq(struct ibv_cq *cq, int cqe, struct ibv_resize_cq *cmd,
+		      size_t cmd_size, struct ib_uverbs_resize_cq_resp *resp,
+		      size_t resp_size);
 int ibv_cmd_destroy_cq(struct ibv_cq *cq);
 
 int ibv_cmd_create_qp(struct ibv_pd *pd, struct ibv_qp *qp,

@@ -238,6 +238,8 @@ static const struct verbs_context_ops pedma_ctx_ops = {
 	.query_srq = pedma_query_srq,
 	.reg_mr = pedma_reg_mr,
 	.req_notify_cq = pedma_req_notify_cq,
+	.rereg_mr = pedma_rereg_mr,
+	.resize_cq = pedma_resize_cq,
 };
 
 /* ---- Context ------------------------------------------------------------ */

@@ -8,8 +8,8 @@
  *
  * Files:
  *   pedma.c           device matching, context, query, PD, op table, rings' mmap
- *   pedma_mr.c        memory regions
- *   pedma_cq.c        CQ create/notify/destroy
+ *   pedma_mr.c        memory regions (reg, rereg, dereg)
+ *   pedma_cq.c        CQ create/notify/resize/destroy
  *   pedma_qp.c        QP create/modify/query/destroy (RC and UD)
  *   pedma_ah.c        address handles, multicast attach/detach
  *   pedma_srq.c       SRQ create/modify/query/destroy
@@ -164,6 +164,8 @@ void pedma_ring_unmap(struct pedma_ring *ring);
 
 struct ibv_mr *pedma_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
 			    uint64_t hca_va, int access);
+int pedma_rereg_mr(struct verbs_mr *vmr, int flags, struct ibv_pd *pd,
+		   void *addr, size_t length, int access);
 int pedma_dereg_mr(struct verbs_mr *vmr);
 
 struct ibv_cq *pedma_create_cq(struct ibv_context *ctx, int cqe,
@@ -172,6 +174,7 @@ struct ibv_cq *pedma_create_cq(struct ibv_context *ctx, int cqe,
 struct ibv_cq_ex *pedma_create_cq_ex(struct ibv_context *ctx,
 				     struct ibv_cq_init_attr_ex *attr);
 int pedma_req_notify_cq(struct ibv_cq *cq, int solicited_only);
+int pedma_resize_cq(struct ibv_cq *cq, int cqe);
 int pedma_destroy_cq(struct ibv_cq *cq);
 
 struct ibv_qp *pedma_create_qp(struct ibv_pd *pd,

@@ -135,6 +135,59 @@ struct ibv_cq_ex *pedma_create_cq_ex(struct ibv_context *ctx,
 	return &cq->vcq.cq_ex;
 }
 
+PEDMA_CREATE_RESP(pedma_resize_cq_uresp, ib_uverbs_resize_cq_resp,
+		  pedma_resize_cq_resp);
+
+/*
+ * ibv_resize_cq().  The kernel moves the completions we have not polled
+ * into a new ring, starting at the cons we published in the old ring's
+ * header, and stops writing the old one.  So we hold the CQ lock across
+ * the command (no poll runs, cons in the header is our head: every poll
+ * publishes it before it drops the lock), then map the new ring, whose
+ * header carries the same counters, and unmap the old one.  On failure
+ * of the command nothing changed.  If mapping the new ring fails after
+ * the kernel switched, the CQ gets no more completions: the error is
+ * returned and the CQ can only be destroyed.
+ */
+int pedma_resize_cq(struct ibv_cq *ibcq, int cqe)
+{
+	struct pedma_cq *cq = to_pcq(ibcq);
+	struct pedma_resize_cq_uresp resp = {};
+	struct ibv_resize_cq cmd = {};
+	struct pedma_ring ring;
+	int ret;
+
+	if (cqe < 1)
+		return EINVAL;
+	pthread_spin_lock(&cq->lock);
+	/* Sets ibcq->cqe to what the kernel granted. */
+	ret = ibv_cmd_resize_cq(ibcq, cqe, &cmd, sizeof(cmd),
+				(struct ib_uverbs_resize_cq_resp *)&resp,
+				sizeof(resp));
+	if (ret)
+		goto out;
+	ret = pedma_ring_map(ibcq->context, &ring, "CQ", resp.drv.ring_offset,
+			     resp.drv.ring_size, resp.drv.entries,
+			     sizeof(struct pedma_cqe), false);
+	if (!ret && (!ring.map_size || ibcq->cqe < cqe ||
+		     (uint32_t)ibcq->cqe > ring.entries)) {
+		pedma_err(ibcq->context,
+			  "CQ resized to %d entries came with a ring of %u",
+			  ibcq->cqe, ring.entries);
+		pedma_ring_unmap(&ring);
+		ret = EPROTO;
+	}
+	if (ret)
+		goto out;
+	pedma_ring_unmap(&cq->ring);
+	cq->ring = ring;
+	cq->cur = NULL;
+	cq->ex_prod = cq->ring.head;
+out:
+	pthread_spin_unlock(&cq->lock);
+	return ret;
+}
+
 int pedma_req_notify_cq(struct ibv_cq *cq, int solicited_only)
 {
 	return ibv_cmd_req_notify_cq(cq, solicited_only);

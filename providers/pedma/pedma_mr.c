@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * libpedma: memory regions.  Registration is all kernel work (pinning,
- * the MR table of the window); the provider only carries the command.
+ * the MR table of the window); the provider only carries the commands.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -31,6 +31,31 @@ struct ibv_mr *pedma_reg_mr(struct ibv_pd *pd, void *addr, size_t length,
 		return NULL;
 	}
 	return &vmr->ibv_mr;
+}
+
+/*
+ * ibv_rereg_mr(): libibverbs checked the flags and, for a new translation,
+ * addr and length; the kernel does the rest (the peer no longer reaches
+ * the old registration when the command returns).  The keys change: the
+ * helper stores the new lkey and rkey from the core response; libibverbs
+ * then updates pd, addr and length.  The new translation's iova is addr,
+ * as ibv_reg_mr() registers.
+ */
+int pedma_rereg_mr(struct verbs_mr *vmr, int flags, struct ibv_pd *pd,
+		   void *addr, size_t length, int access)
+{
+	struct ib_uverbs_rereg_mr_resp resp = {};
+	struct ibv_rereg_mr cmd = {};
+	int ret;
+
+	if (flags < 0)
+		return EINVAL;
+	ret = ibv_cmd_rereg_mr(vmr, (uint32_t)flags, addr, length,
+			       (uintptr_t)addr, access, pd, &cmd, sizeof(cmd),
+			       &resp, sizeof(resp));
+	if (ret)
+		errno = ret;
+	return ret;
 }
 
 int pedma_dereg_mr(struct verbs_mr *vmr)

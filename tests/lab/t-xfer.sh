@@ -3,7 +3,10 @@
 # from 0 to 64 MiB, 1..16 SGEs at unaligned places, 4 QPs in flight, every
 # byte and the guards around it checked.  Round 1: the host is the server
 # (requester first), the endpoint the client; round 2 the other way round,
-# waiting for completions through a completion channel.  Then the checker
+# waiting for completions through a completion channel.  pedma_resize
+# resizes a CQ with completions of real transfers pending (both roles,
+# the second time an extended CQ), then, with -r, reregisters an MR
+# under the peer's RDMA (both roles).  Then the checker
 # checks itself: short runs that corrupt one byte (--inject) must fail with
 # the matching message.
 #
@@ -62,8 +65,31 @@ selfcheck() {
 	lab_log "self-check '$what': detected: $(grep -m1 -o "FAIL.*" <<<"$out" || echo "peer closed")"
 }
 
+# resize_round N SERVER_ROLE [OPTIONS...]: pedma_resize (ibv_resize_cq with
+# completions of real writes pending, shrink, overflow), the server on
+# SERVER_ROLE, the client (the requester, whose CQ is resized) on the other
+resize_round() {
+	local n=$1 server=$2 rc=0
+	shift 2
+	lab_log "resize $n: server on $server, $DEV $*"
+	if [ "$PEDMA_ROLE" = "$server" ]; then
+		"$RESIZE" -d "$DEV" -p $((18620 + n)) "$@" || rc=$?
+	else
+		"$RESIZE" -d "$DEV" -p $((18620 + n)) "$@" "$LAB_PEER_IP" || rc=$?
+	fi
+	[ "$rc" -eq 0 ] || fail "pedma_resize $n (server on $server) exited with $rc"
+	lab_log "resize $n: PASS"
+}
+RESIZE=$PEDMA_BUILD/tests/verbs/pedma_resize
+[ -x "$RESIZE" ] || fail "$RESIZE not built"
+
 xfer_round 1 host -s 1
 xfer_round 2 ep -s 2 --events
+resize_round 1 host
+resize_round 2 ep -x
+# -r: ibv_rereg_mr (translation, access, PD) under the peer's WRITEs and READs
+resize_round 3 host -r
+resize_round 4 ep -r
 selfcheck 1 data "target range: first bad byte"
 selfcheck 2 guard "guard byte"
 selfcheck 3 recv "received data: first bad byte"

@@ -16,6 +16,8 @@
  *     the command fd alone;
  *   - the extended CQ's accessors return what ibv_poll_cq() returns for
  *     the same crafted CQEs; cons moves at end_poll only;
+ *   - resize_cq continues with the CQEs not yet polled, in order, in the
+ *     ring the kernel prepared; a refused resize changes nothing;
  *   - create_cq_ex / create_qp_ex refuse completion timestamps, atomics
  *     and the other unsupported attributes with EOPNOTSUPP before any
  *     command, and give working objects otherwise.
@@ -52,7 +54,12 @@ static int count_doorbells(uint32_t want_handle)
 static struct {
 	int create_cq, destroy_cq, create_qp, destroy_qp;
 	uint32_t sq_entries;
+	/* resize_cq: the error to return, the ring the kernel prepared */
+	int resize_ret, resize_cq;
+	void *resize_mem;
 } k;
+
+#define RESIZE_OFFSET 0x2000
 
 void pedma_log(struct ibv_context *ctx, uint32_t level, const char *func,
 	       int line, const char *fmt, ...)
@@ -66,10 +73,17 @@ int pedma_ring_map(struct ibv_context *ctx, struct pedma_ring *ring,
 {
 	void *mem;
 
-	(void)ctx, (void)what, (void)offset;
+	(void)ctx, (void)what;
 	memset(ring, 0, sizeof(*ring));
 	if (!size)
 		return 0;
+	if (offset == RESIZE_OFFSET && k.resize_mem) {
+		/* the ring the resize "kernel" filled */
+		pedma_ring_init(ring, k.resize_mem, size, entries, entry_size,
+				producer);
+		k.resize_mem = NULL;
+		return 0;
+	}
 	mem = calloc(1, size);
 	if (!mem)
 		return ENOMEM;
@@ -100,6 +114,47 @@ int ibv_cmd_create_cq(struct ibv_context *context, int cqe,
 	drv->entries = 8;
 	drv->ring_size = PEDMA_RING_HDR_SIZE + 8 * sizeof(struct pedma_cqe);
 	drv->ring_offset = 0x1000;
+	return 0;
+}
+
+/*
+ * The kernel's resize: the CQEs from the cons in the old header up to
+ * prod move to a new ring at the same counters, the header carries both.
+ */
+int ibv_cmd_resize_cq(struct ibv_cq *cq, int cqe, struct ibv_resize_cq *cmd,
+		      size_t cmd_size, struct ib_uverbs_resize_cq_resp *resp,
+		      size_t resp_size)
+{
+	struct pedma_resize_cq_resp *drv = (void *)(resp + 1);
+	struct pedma_ring *old = &to_pcq(cq)->ring;
+	struct pedma_ring nr;
+	uint32_t entries = 1, c;
+	size_t size;
+
+	(void)cmd, (void)cmd_size;
+	k.resize_cq++;
+	CHECK_EQ(resp_size, sizeof(*resp) + sizeof(*drv));
+	if (k.resize_ret)
+		return k.resize_ret;
+	while (entries < (uint32_t)cqe)
+		entries <<= 1;
+	size = PEDMA_RING_HDR_SIZE + (size_t)entries * sizeof(struct pedma_cqe);
+	k.resize_mem = calloc(1, size);
+	if (!k.resize_mem)
+		return ENOMEM;
+	pedma_ring_init(&nr, k.resize_mem, size, entries,
+			sizeof(struct pedma_cqe), false);
+	for (c = old->hdr->cons; c != old->hdr->prod; c++)
+		memcpy(pedma_ring_slot(&nr, c), pedma_ring_slot(old, c),
+		       sizeof(struct pedma_cqe));
+	nr.hdr->cons = old->hdr->cons;
+	nr.hdr->prod = old->hdr->prod;
+	/* the kernel writes only the new ring from now on */
+	memset(old->slots, 0xee, (size_t)old->entries * old->entry_size);
+	cq->cqe = (int)entries;
+	drv->entries = entries;
+	drv->ring_size = (uint32_t)size;
+	drv->ring_offset = RESIZE_OFFSET;
 	return 0;
 }
 
@@ -816,6 +871,89 @@ static void test_cq_ex(void)
 	fake_fini(&g);
 }
 
+/* ---- resize_cq: the unpolled CQEs continue in the new ring --------------------- */
+
+static void put_cqe(struct pedma_ring *r, uint32_t c, uint64_t wr_id)
+{
+	struct pedma_cqe *e = pedma_ring_slot(r, c);
+
+	memset(e, 0, sizeof(*e));
+	e->wr_id = wr_id;
+	e->opcode = PEDMA_CQE_OP_RDMA_WRITE;
+	e->qp_num = 0x0a;
+}
+
+static void test_resize_cq(void)
+{
+	struct ibv_cq *ibcq;
+	struct ibv_wc wc[8];
+	void *old_hdr;
+	struct fake f;
+	uint32_t c;
+	int i, n;
+
+	cur_test = "resize_cq";
+	fake_init(&f, IBV_QPT_RC, 4);
+	ibcq = &f.cq.vcq.cq;
+	ibcq->cqe = 8;
+	memset(&k, 0, sizeof(k));
+
+	/* counters start near the wrap: 6 produced, 2 polled */
+	f.cq.ring.hdr->cons = f.cq.ring.head = 0xfffffffe;
+	for (c = 0xfffffffe; c != 4; c++)
+		put_cqe(&f.cq.ring, c, 0x100 + (c + 2));
+	f.cq.ring.hdr->prod = 4;
+	CHECK_EQ(pedma_poll_cq(ibcq, 2, wc), 2);
+	CHECK_EQ(wc[0].wr_id, 0x100);
+	CHECK_EQ(wc[1].wr_id, 0x101);
+	CHECK_EQ(f.cq.ring.hdr->cons, 0);
+
+	/* A refused resize changes nothing and releases the lock. */
+	k.resize_ret = EINVAL;
+	old_hdr = f.cq.ring.hdr;
+	CHECK_EQ(pedma_resize_cq(ibcq, 2), EINVAL);
+	check_unlocked(&f.cq.lock);
+	CHECK(f.cq.ring.hdr == old_hdr);
+	CHECK_EQ(ibcq->cqe, 8);
+	CHECK_EQ(pedma_resize_cq(ibcq, 0), EINVAL);
+	CHECK_EQ(k.resize_cq, 1);	/* refused before any command */
+
+	/* Up to 20 (32 slots): the 4 left come once, in order, then new ones. */
+	k.resize_ret = 0;
+	CHECK_EQ(pedma_resize_cq(ibcq, 20), 0);
+	check_unlocked(&f.cq.lock);
+	CHECK(f.cq.ring.hdr != old_hdr);
+	CHECK_EQ(f.cq.ring.entries, 32);
+	CHECK_EQ(ibcq->cqe, 32);
+	CHECK_EQ(f.cq.ring.head, 0);
+	put_cqe(&f.cq.ring, 4, 0x106);
+	f.cq.ring.hdr->prod = 5;
+	n = pedma_poll_cq(ibcq, 8, wc);
+	CHECK_EQ(n, 5);
+	for (i = 0; i < n; i++)
+		CHECK_EQ(wc[i].wr_id, 0x102 + (uint64_t)i);
+	CHECK_EQ(pedma_poll_cq(ibcq, 8, wc), 0);
+	CHECK_EQ(f.cq.ring.hdr->cons, 5);
+
+	/* Down to 4 when empty, and the extended poll continues there. */
+	CHECK_EQ(pedma_resize_cq(ibcq, 3), 0);
+	CHECK_EQ(f.cq.ring.entries, 4);
+	CHECK_EQ(ibcq->cqe, 4);
+	put_cqe(&f.cq.ring, 5, 0x107);
+	f.cq.ring.hdr->prod = 6;
+	{
+		struct ibv_poll_cq_attr pattr = {};
+
+		CHECK_EQ(ibv_start_poll(&f.cq.vcq.cq_ex, &pattr), 0);
+		CHECK_EQ(f.cq.vcq.cq_ex.wr_id, 0x107);
+		CHECK_EQ(ibv_next_poll(&f.cq.vcq.cq_ex), ENOENT);
+		ibv_end_poll(&f.cq.vcq.cq_ex);
+	}
+	CHECK_EQ(f.cq.ring.hdr->cons, 6);
+	CHECK_EQ(k.resize_cq, 3);
+	fake_fini(&f);
+}
+
 /* ---- Creation: what is refused, and what a created object does ------------------- */
 
 static void test_create(void)
@@ -964,6 +1102,7 @@ int main(void)
 	test_errors();
 	test_abort();
 	test_cq_ex();
+	test_resize_cq();
 	test_create();
 
 	close(pipe_rd);

@@ -156,6 +156,22 @@ struct pedma_create_cq_resp {
 	__u32 entries;			/* slots, >= cqe asked for */
 };
 
+/*
+ * resize_cq: no driver request data.  The kernel moves the completions the
+ * consumer has not taken (from cons in the old ring's header, which the
+ * provider keeps current and does not change during the command) into a
+ * new ring, at the same counters: the new header's prod and cons continue
+ * the old ones.  The provider maps the new ring and unmaps the old one
+ * (the kernel no longer writes it).  Fails (EINVAL) when more completions
+ * are outstanding than the new cqe.  A provider that does not know
+ * resize_cq never sends it; nothing else changes.
+ */
+struct pedma_resize_cq_resp {
+	__aligned_u64 ring_offset;	/* mmap offset of the new CQ ring */
+	__u32 ring_size;		/* bytes to mmap */
+	__u32 entries;			/* slots, >= cqe asked for */
+};
+
 /* create_qp: no driver request data */
 struct pedma_create_qp_resp {
 	__aligned_u64 sq_offset;	/* mmap offsets; 0 if the QP has no such ring */

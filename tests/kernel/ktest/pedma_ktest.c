@@ -19,6 +19,9 @@
  *
  * TEST is send, send_imm, write, write_imm, read, frwr or all; without a mode
  * a run does every test with polled and then with notified completions.
+ * With polled completions the send CQ is resized (ib_resize_cq) after
+ * every post of a case, its completion pending or not, alternately to
+ * twice its depth and back (kt_resize).
  *
  * frwr (fast registration; devices with IB_DEVICE_MEM_MGT_EXTENSIONS): the
  * server registers part of its buffer with IB_WR_REG_MR, the client WRITEs
@@ -267,6 +270,7 @@ struct kt_ctx {
 	struct ib_pd *pd;
 	struct kt_cq scq;
 	struct kt_cq rcq;
+	u32 resizes;			/* ib_resize_cq() of scq (kt_resize) */
 	struct ib_qp *qp;
 	struct kt_buf lbuf;		/* the client's sources and READ targets */
 	struct kt_buf rbuf;		/* what the peer sends, writes and reads */
@@ -545,6 +549,37 @@ static int kt_wait(struct kt_ctx *c, struct kt_cq *kcq, unsigned int tmo_ms,
 		pr_err("%s CQ: no completion within %u ms\n", kcq->name, tmo_ms);
 	c->broken = true;
 	return -ETIMEDOUT;
+}
+
+/*
+ * Polled mode: ib_resize_cq() of the send CQ right after a post, its
+ * completion pending or not yet there, alternately to twice its depth and
+ * back (never below what can be outstanding); the completion must still
+ * come once, with its wr_id (kt_wc_ok).  A size of 0 is refused.
+ */
+static int kt_resize(struct kt_ctx *c)
+{
+	int cqe, ret;
+
+	if (c->mode != KT_MODE_POLL)
+		return 0;
+	ret = ib_resize_cq(c->scq.cq, 0);
+	if (ret != -EINVAL) {
+		pr_err("send CQ: ib_resize_cq(0): %d, expected %d\n", ret,
+		       -EINVAL);
+		c->broken = true;
+		return ret ? ret : -EPROTO;
+	}
+	cqe = c->scq.cq->cqe > KT_CQ_DEPTH ? KT_CQ_DEPTH : 2 * KT_CQ_DEPTH;
+	ret = ib_resize_cq(c->scq.cq, cqe);
+	if (ret || c->scq.cq->cqe < cqe) {
+		pr_err("send CQ: ib_resize_cq(%d): %d, cqe %d\n", cqe, ret,
+		       c->scq.cq->cqe);
+		c->broken = true;
+		return ret ? ret : -EPROTO;
+	}
+	c->resizes++;
+	return 0;
 }
 
 /* Status and wr_id of a completion: anything wrong is fatal for the run. */
@@ -1285,6 +1320,9 @@ static int kt_client_op(struct kt_ctx *c, const struct kt_case *tc,
 	ret = kt_post_send(c, &wr.wr);
 	if (ret)
 		return ret;
+	ret = kt_resize(c);
+	if (ret)
+		return ret;
 	ret = kt_wait(c, &c->scq, kt_timeout_ms, &wc);
 	if (ret)
 		return ret;
@@ -1938,9 +1976,10 @@ static int kt_run(struct kt_ctx *c, char *args)
 		pr_err("run %s: no answer to DONE (%d)\n", test, ret);
 		return -EIO;
 	}
-	pr_info("run %s: %u passed, %u failed, %u skipped; server %s; completion events: send CQ %u, recv CQ %u\n",
+	pr_info("run %s: %u passed, %u failed, %u skipped; server %s; completion events: send CQ %u, recv CQ %u; send CQ resized %u times\n",
 		test, passed, failed, skipped, rsp.status ? "reported failures" : "ok",
-		atomic_read(&c->scq.events) - ev_s, atomic_read(&c->rcq.events) - ev_r);
+		atomic_read(&c->scq.events) - ev_s, atomic_read(&c->rcq.events) - ev_r,
+		c->resizes);
 	return failed || rsp.status ? -EIO : 0;
 }
 

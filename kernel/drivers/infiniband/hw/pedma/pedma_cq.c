@@ -137,6 +137,104 @@ static int pedma_destroy_cq(struct ib_cq *ibcq, struct ib_udata *udata)
 	return 0;
 }
 
+/*
+ * resize_cq, kernel and user CQs.  A new ring is allocated first; then,
+ * under the CQ lock (so no pedma_cq_add() or poll runs), the completions
+ * not yet polled are copied into it in order, at the same counters (the
+ * new header carries the old cons and prod), and the CQ switches to it.
+ * No completion is lost or seen twice, and overflow is judged against
+ * the new size from then on.  More completions outstanding than @cqe:
+ * -EINVAL, the CQ unchanged.
+ *
+ * A user CQ is polled from userspace without a system call.  The consumer
+ * index is the cons the provider published in the old ring's header: the
+ * provider holds its CQ lock around the command, so no poll is under way
+ * and cons is current (it publishes cons after every poll).  cons is
+ * untrusted: one that says more than the old ring holds fails the resize.
+ * The new ring's mmap offset goes back in struct pedma_resize_cq_resp;
+ * the provider maps it and continues at the new header's cons.  The old
+ * ring's memory stays until the provider unmaps it (pedma_mmap_free), so
+ * its polls of the old ring never touch freed memory.
+ */
+static int pedma_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata)
+{
+	struct pedma_cq *cq = to_pcq(ibcq);
+	struct pedma_resize_cq_resp resp = {};
+	struct pedma_uring *ring = NULL, *old_ring;
+	struct pedma_ring_hdr *hdr;
+	struct pedma_ucontext *uctx;
+	size_t stride = cq_stride(cq);
+	void *buf, *old_buf;
+	unsigned long flags;
+	u32 entries, cons, n, i;
+	int ret;
+
+	if (cqe < 1 || cqe > PEDMA_MAX_CQE)
+		return -EINVAL;
+	/* a user CQ is resized by its owner's command only, and vice versa */
+	if (!udata != !cq->ring)
+		return -EINVAL;
+	if (udata && udata->outlen < sizeof(resp))
+		return -EINVAL;
+	entries = roundup_pow_of_two(cqe);
+
+	if (udata) {
+		uctx = rdma_udata_to_drv_context(udata, struct pedma_ucontext,
+						 ibuc);
+		ring = pedma_uring_alloc(&uctx->ibuc, entries,
+					 sizeof(struct pedma_cqe));
+		if (IS_ERR(ring))
+			return PTR_ERR(ring);
+		buf = ring->buf;
+		resp.ring_offset = rdma_user_mmap_get_offset(&ring->rentry);
+		resp.ring_size = ring->size;
+		resp.entries = entries;
+		/* before the switch: a failed copy leaves the CQ as it was */
+		ret = ib_copy_to_udata(udata, &resp, sizeof(resp));
+		if (ret)
+			goto err;
+	} else {
+		buf = vzalloc(PEDMA_RING_HDR_SIZE + (size_t)entries * stride);
+		if (!buf)
+			return -ENOMEM;
+	}
+
+	spin_lock_irqsave(&cq->lock, flags);
+	cons = READ_ONCE(cq_hdr(cq)->cons);
+	n = cq->prod - cons;
+	if (n > cq->entries || n > (u32)cqe) {
+		spin_unlock_irqrestore(&cq->lock, flags);
+		ret = -EINVAL;
+		goto err;
+	}
+	for (i = 0; i < n; i++)
+		memcpy(buf + PEDMA_RING_HDR_SIZE +
+		       ((cons + i) & (entries - 1)) * stride,
+		       cq_slot(cq, cons + i), stride);
+	hdr = buf;
+	hdr->cons = cons;
+	hdr->prod = cq->prod;
+	old_ring = cq->ring;
+	old_buf = cq->buf;
+	cq->ring = ring;
+	cq->buf = buf;
+	WRITE_ONCE(cq->entries, entries);
+	ibcq->cqe = entries;
+	spin_unlock_irqrestore(&cq->lock, flags);
+
+	if (old_ring)
+		pedma_uring_free(old_ring);
+	else
+		vfree(old_buf);
+	return 0;
+err:
+	if (ring)
+		pedma_uring_free(ring);
+	else
+		vfree(buf);
+	return ret;
+}
+
 /* Queue @what (PEDMA_CQ_NOTIFY_*) of @cq for notify_work.  Any context. */
 static void queue_notify(struct pedma_dev *dev, struct pedma_cq *cq, u8 what)
 {
@@ -396,6 +494,7 @@ const struct ib_device_ops pedma_cq_ops = {
 	.destroy_cq = pedma_destroy_cq,
 	.poll_cq = pedma_poll_cq,
 	.req_notify_cq = pedma_req_notify_cq,
+	.resize_cq = pedma_resize_cq,
 
 	INIT_RDMA_OBJ_SIZE(ib_cq, pedma_cq, ibcq),
 };

@@ -12,6 +12,8 @@
  * Deregistration is synchronous: the table entry is invalidated, the peer
  * confirms it stopped using the key and finished its chains, our own
  * chains drain, and only then are the pages unpinned (architecture §4).
+ * rereg_user_mr withdraws the entry the same way before it publishes the
+ * new translation, access or PD under a new key.
  *
  * Fast registration (FRWR): alloc_mr() reserves the page lists (ours and
  * the published one in the heap) and an index; the MR starts invalid.
@@ -38,6 +40,11 @@
 				 SZ_4M | SZ_8M | SZ_16M | SZ_32M | SZ_64M | \
 				 SZ_128M | SZ_256M | SZ_512M | SZ_1G)
 #define PEDMA_DRAIN_TIMEOUT	(5 * HZ)
+/* Access flags a user MR may have (reg_user_mr, rereg_user_mr) */
+#define PEDMA_USER_ACCESS	(IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE | \
+				 IB_ACCESS_REMOTE_READ | \
+				 IB_ACCESS_REMOTE_ATOMIC | \
+				 IB_ACCESS_RELAXED_ORDERING)
 /* Longest run of contiguous blocks merged into one segment per lookup */
 #define PEDMA_SEG_MERGE_MAX	512
 
@@ -54,6 +61,21 @@ static u32 ib_to_acc(int access)
 	if (access & IB_ACCESS_REMOTE_ATOMIC)
 		acc |= PEDMA_ACC_REMOTE_ATOMIC;
 	return acc;
+}
+
+static int acc_to_ib(u32 acc)
+{
+	int access = 0;
+
+	if (acc & PEDMA_ACC_LOCAL_WRITE)
+		access |= IB_ACCESS_LOCAL_WRITE;
+	if (acc & PEDMA_ACC_REMOTE_WRITE)
+		access |= IB_ACCESS_REMOTE_WRITE;
+	if (acc & PEDMA_ACC_REMOTE_READ)
+		access |= IB_ACCESS_REMOTE_READ;
+	if (acc & PEDMA_ACC_REMOTE_ATOMIC)
+		access |= IB_ACCESS_REMOTE_ATOMIC;
+	return access;
 }
 
 /* Is [addr, addr + len) inside [iova, iova + length)?  Overflow-safe. */
@@ -172,21 +194,95 @@ static struct ib_mr *pedma_get_dma_mr(struct ib_pd *pd, int access)
 	return &mr->ibmr;
 }
 
-static struct ib_mr *pedma_reg_user_mr(struct ib_pd *pd, u64 start, u64 length,
-				       u64 iova, int access,
-				       struct ib_udata *udata)
+/* The translation of a user MR: pinned pages and their published array */
+struct mr_trans {
+	struct ib_umem *umem;
+	u64 *pages;		/* block bus addresses */
+	u32 npages;
+	u32 pages_off;		/* the array in our area's heap */
+	u8 page_shift;
+};
+
+/*
+ * Pin and map [start, start + length) for @access, describe it as equal
+ * DMA blocks for @iova and write the block array into a new heap area
+ * (which no MR entry names yet).
+ */
+static int mr_trans_get(struct pedma_dev *dev, u64 start, u64 length,
+			u64 iova, int access, struct mr_trans *t)
 {
-	struct pedma_dev *dev = to_pdev(pd->device);
 	struct ib_block_iter biter;
-	struct pedma_mr *mr;
 	unsigned long pgsz;
 	size_t bytes;
 	u32 i = 0;
 	int ret;
 
-	if (access & ~(IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
-		       IB_ACCESS_REMOTE_READ | IB_ACCESS_REMOTE_ATOMIC |
-		       IB_ACCESS_RELAXED_ORDERING))
+	t->umem = ib_umem_get(&dev->ibdev, start, length, access);
+	if (IS_ERR(t->umem))
+		return PTR_ERR(t->umem);
+	pgsz = ib_umem_find_best_pgsz(t->umem, PEDMA_MR_PGSZ_BITMAP, iova);
+	if (!pgsz) {
+		ret = -EINVAL;
+		goto err_umem;
+	}
+	t->page_shift = order_base_2(pgsz);
+	t->npages = ib_umem_num_dma_blocks(t->umem, pgsz);
+	t->pages = kvmalloc_array(t->npages, sizeof(u64), GFP_KERNEL);
+	if (!t->pages) {
+		ret = -ENOMEM;
+		goto err_umem;
+	}
+	rdma_umem_for_each_dma_block(t->umem, &biter, pgsz) {
+		if (WARN_ON_ONCE(i >= t->npages))
+			break;
+		t->pages[i++] = rdma_block_iter_dma_address(&biter);
+	}
+
+	bytes = array_size(t->npages, sizeof(__le64));
+	t->pages_off = pedma_heap_alloc(dev, bytes);
+	if (!t->pages_off) {
+		ret = -ENOMEM;
+		goto err_pages;
+	}
+	for (i = 0; i < t->npages; i++)
+		writeq(t->pages[i], pedma_out(dev, t->pages_off + i * 8));
+	return 0;
+
+err_pages:
+	kvfree(t->pages);
+err_umem:
+	ib_umem_release(t->umem);
+	return ret;
+}
+
+/* Give back a translation no entry names and no chain can reach. */
+static void mr_trans_put(struct pedma_dev *dev, struct mr_trans *t)
+{
+	pedma_heap_free(dev, t->pages_off,
+			array_size(t->npages, sizeof(__le64)));
+	kvfree(t->pages);
+	ib_umem_release(t->umem);
+}
+
+static void mr_trans_set(struct pedma_mr *mr, const struct mr_trans *t)
+{
+	mr->umem = t->umem;
+	mr->pages = t->pages;
+	mr->npages = t->npages;
+	mr->pages_off = t->pages_off;
+	mr->page_shift = t->page_shift;
+}
+
+static struct ib_mr *pedma_reg_user_mr(struct ib_pd *pd, u64 start, u64 length,
+				       u64 iova, int access,
+				       struct ib_udata *udata)
+{
+	struct pedma_dev *dev = to_pdev(pd->device);
+	struct pedma_mr *mr;
+	struct mr_trans t;
+	int ret;
+
+	if (access & ~PEDMA_USER_ACCESS)
 		return ERR_PTR(-EOPNOTSUPP);
 	if (!length || length > PEDMA_MAX_MR_SIZE)
 		return ERR_PTR(-EINVAL);
@@ -194,56 +290,127 @@ static struct ib_mr *pedma_reg_user_mr(struct ib_pd *pd, u64 start, u64 length,
 	mr = kzalloc(sizeof(*mr), GFP_KERNEL);
 	if (!mr)
 		return ERR_PTR(-ENOMEM);
-	mr->umem = ib_umem_get(pd->device, start, length, access);
-	if (IS_ERR(mr->umem)) {
-		ret = PTR_ERR(mr->umem);
+	ret = mr_trans_get(dev, start, length, iova, access, &t);
+	if (ret)
 		goto err_free;
-	}
-	pgsz = ib_umem_find_best_pgsz(mr->umem, PEDMA_MR_PGSZ_BITMAP, iova);
-	if (!pgsz) {
-		ret = -EINVAL;
-		goto err_umem;
-	}
+	mr_trans_set(mr, &t);
 	mr->type = PEDMA_MR_TYPE_PAGED;
 	mr->iova = iova;
 	mr->length = length;
 	mr->access = ib_to_acc(access);
-	mr->page_shift = order_base_2(pgsz);
-	mr->npages = ib_umem_num_dma_blocks(mr->umem, pgsz);
-	mr->pages = kvmalloc_array(mr->npages, sizeof(u64), GFP_KERNEL);
-	if (!mr->pages) {
-		ret = -ENOMEM;
-		goto err_umem;
-	}
-	rdma_umem_for_each_dma_block(mr->umem, &biter, pgsz) {
-		if (WARN_ON_ONCE(i >= mr->npages))
-			break;
-		mr->pages[i++] = rdma_block_iter_dma_address(&biter);
-	}
-
-	bytes = array_size(mr->npages, sizeof(__le64));
-	mr->pages_off = pedma_heap_alloc(dev, bytes);
-	if (!mr->pages_off) {
-		ret = -ENOMEM;
-		goto err_pages;
-	}
-	for (i = 0; i < mr->npages; i++)
-		writeq(mr->pages[i], pedma_out(dev, mr->pages_off + i * 8));
 
 	ret = mr_insert(dev, pd, mr);
 	if (ret)
-		goto err_heap;
+		goto err_trans;
 	return &mr->ibmr;
 
-err_heap:
-	pedma_heap_free(dev, mr->pages_off, bytes);
-err_pages:
-	kvfree(mr->pages);
-err_umem:
-	ib_umem_release(mr->umem);
+err_trans:
+	mr_trans_put(dev, &t);
 err_free:
 	kfree(mr);
 	return ERR_PTR(ret);
+}
+
+/*
+ * rereg_user_mr: IB_MR_REREG_TRANS, _PD and _ACCESS in any combination,
+ * in place (the core keeps the MR object).  The new translation is pinned
+ * and its page array written first: a failure there leaves the MR as it
+ * was.  Then, as for dereg_mr, the table entry is withdrawn (no new
+ * translation here or at the peer), the peer acknowledges a sync made
+ * after that (every chain of it that translated the old entry ended; a
+ * peer that does not answer in PEDMA_PEER_SYNC_TIMEOUT is taken as dead,
+ * pedma_mr_sync()) and our own chains started before drain.  Only then
+ * are the new translation, access and PD published, under a new key (the
+ * same index, a new generation), before the call returns; the old pages
+ * are given back last.  The key changes so that a request of the peer
+ * that spans several chains cannot go on into the new registration with
+ * the old key (keys are translated again for every chain): it fails with
+ * IB_WC_REM_ACCESS_ERR like any stale key, as do work requests still
+ * naming the old lkey.  ACCESS that adds write rights to an MR pinned
+ * read-only pins the same range again (as TRANS).  Refused: MRs that
+ * are not user MRs (-EINVAL).
+ */
+static struct ib_mr *pedma_rereg_user_mr(struct ib_mr *ibmr, int flags,
+					 u64 start, u64 length, u64 iova,
+					 int access, struct ib_pd *pd,
+					 struct ib_udata *udata)
+{
+	struct pedma_dev *dev = to_pdev(ibmr->device);
+	struct pedma_mr *mr = to_pmr(ibmr);
+	u32 snap[2][PEDMA_MAX_CHAN];
+	struct mr_trans t = {}, old = {};
+	bool trans = flags & IB_MR_REREG_TRANS;
+	unsigned long irqf;
+	u32 key;
+	int ret;
+
+	if (!udata || mr->type != PEDMA_MR_TYPE_PAGED || !mr->umem)
+		return ERR_PTR(-EINVAL);
+	if (flags & ~(IB_MR_REREG_TRANS | IB_MR_REREG_PD | IB_MR_REREG_ACCESS))
+		return ERR_PTR(-EOPNOTSUPP);
+	if (!(flags & IB_MR_REREG_ACCESS))
+		access = acc_to_ib(mr->access);
+	else if (access & ~PEDMA_USER_ACCESS)
+		return ERR_PTR(-EOPNOTSUPP);
+	if (!(flags & IB_MR_REREG_PD))
+		pd = ibmr->pd;
+	if (!trans && ib_access_writable(access) && !mr->umem->writable) {
+		trans = true;
+		start = mr->umem->address;
+		length = mr->umem->length;
+		iova = mr->iova;
+	}
+	if (trans) {
+		if (!length || length > PEDMA_MAX_MR_SIZE)
+			return ERR_PTR(-EINVAL);
+		ret = mr_trans_get(dev, start, length, iova, access, &t);
+		if (ret)
+			return ERR_PTR(ret);
+	}
+
+	spin_lock_irqsave(&dev->xlock, irqf);
+	mr->valid = false;	/* no local translation either */
+	writel(0, pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
+			    mr->index * sizeof(struct pedma_mr_ent)));
+	pedma_chains_snap(dev, snap);
+	spin_unlock_irqrestore(&dev->xlock, irqf);
+
+	pedma_mr_sync(dev);
+	if (!wait_event_timeout(dev->sync_wq, pedma_chains_done(dev, snap),
+				PEDMA_DRAIN_TIMEOUT))
+		ibdev_warn(&dev->ibdev, "eDMA chains did not drain for MR %#x\n",
+			   mr->key);
+
+	spin_lock_irqsave(&dev->xlock, irqf);
+	if (trans) {
+		old.umem = mr->umem;
+		old.pages = mr->pages;
+		old.npages = mr->npages;
+		old.pages_off = mr->pages_off;
+		mr_trans_set(mr, &t);
+		mr->iova = iova;
+		mr->length = length;
+	}
+	mr->access = ib_to_acc(access);
+	mr->ibmr.pd = pd;
+	mr->pd_id = container_of(pd, struct pedma_pd, ibpd)->id;
+	do {
+		key = mr->index << 8 | dev->mr_gen++;
+	} while (key == mr->key);
+	mr->key = key;
+	mr->ibmr.lkey = key;
+	mr->ibmr.rkey = key;
+	mr->valid = true;
+	wmb();	/* the page array before the entry that names it */
+	mr_publish(dev, mr);
+	/* flush the posted writes: the peer may be told the key next */
+	readl(pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
+			mr->index * sizeof(struct pedma_mr_ent)));
+	spin_unlock_irqrestore(&dev->xlock, irqf);
+
+	if (trans)
+		mr_trans_put(dev, &old);
+	return NULL;
 }
 
 static int pedma_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata)
@@ -646,4 +813,5 @@ const struct ib_device_ops pedma_mr_ops = {
 	.map_mr_sg = pedma_map_mr_sg,
 	.get_dma_mr = pedma_get_dma_mr,
 	.reg_user_mr = pedma_reg_user_mr,
+	.rereg_user_mr = pedma_rereg_user_mr,
 };

@@ -93,7 +93,7 @@ static int pedma_fill_res_cq(struct sk_buff *msg, struct ib_cq *ibcq)
 	unsigned int i = 0;
 
 	spin_lock_irqsave(&cq->lock, flags);
-	a[i++].val = cq->entries;
+	a[i++].val = READ_ONCE(cq->entries);	/* resize_cq may change it */
 	a[i++].val = cq->prod;
 	a[i++].val = cq->armed;
 	a[i++].val = cq->overflow;
