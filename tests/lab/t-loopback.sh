@@ -9,6 +9,8 @@
 #     address (the whole exchange through the local device);
 #   - rping to this guest's own ib0 address (rdma_cm through IPoIB and the
 #     embedded SA, CM MADs to our own LID), 10 pings, every buffer checked.
+#   - the same over UC QPs: pedma_xfer --uc (no RDMA_READ), ib_write_bw and
+#     ib_send_bw -c UC, with uc_dropped unchanged (nothing may be dropped);
 # Until IPoIB is up, our eDMA must start (next to) no chain: nothing of the
 # loopback crosses the link.
 set -euo pipefail
@@ -58,6 +60,13 @@ for t in ib_write_bw ib_read_bw ib_send_bw; do
 	pair "$t" 120 "$t" -d "$DEV" -F -p $((base + 3)) -s 65536 -n 200 --report_gbits
 	grep -qE '^ *65536 +200 ' "lo-$t-client.log" || bad "$t: no result line"
 done
+uc0=$(ctr uc_dropped)
+pair xfer-uc 300 "$XFER" -d "$DEV" -p $((base + 5)) --uc -n 20 -m 1M --timeout 240
+for t in ib_write_bw ib_send_bw; do
+	pair "$t-uc" 120 "$t" -d "$DEV" -F -p $((base + 6)) -c UC -s 65536 -n 200 --report_gbits
+	grep -qE '^ *65536 +200 ' "lo-$t-uc-client.log" || bad "$t -c UC: no result line"
+done
+[ "$(ctr uc_dropped)" = "$uc0" ] || bad "uc_dropped moved from $uc0 to $(ctr uc_dropped) in the UC runs"
 # Nothing crossed the link (no IPoIB yet): every request counted as
 # loopback, and our eDMA started next to no chain (a management datagram
 # of the core may cross meanwhile; the loopback requests were thousands)
