@@ -70,8 +70,8 @@ xfer_round 1 host -s 1
 xfer_round 2 ep -s 2 --events
 UC_HW=/sys/class/infiniband/$DEV/ports/1/hw_counters/uc_dropped
 uc0=$(cat "$UC_HW" 2>/dev/null || echo 0)
-xfer_round 3 host -s 3 --uc -n 60 -m 16M
-xfer_round 4 ep -s 4 --uc --ext -n 40 -m 4M
+xfer_round 3 host -s 3 --uc
+xfer_round 4 ep -s 4 --uc --ext -n 80 -m 16M
 uc1=$(cat "$UC_HW" 2>/dev/null || echo 0)
 [ "$uc1" = "$uc0" ] || fail "uc_dropped moved from $uc0 to $uc1 in the UC rounds"
 lab_log "UC rounds: uc_dropped unchanged ($uc1)"
