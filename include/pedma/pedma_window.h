@@ -23,6 +23,9 @@
  *   6  atomics: the atomic request and answer tables, PEDMA_REC_OP_ATOMIC,
  *      PEDMA_ACC_REMOTE_ATOMIC, ctrl.atomic_res; the heap at 0x68000; QP0's
  *      directory slot validated by PEDMA_DIR_QP0_MARK
+ *   7  UC QPs: PEDMA_DIR_F_UC in directory entries, PEDMA_REC_F_UC in
+ *      records (a side of version 6 would ignore both bits and let its RC
+ *      QPs talk to our UC QPs)
  */
 #ifndef PEDMA_WINDOW_H
 #define PEDMA_WINDOW_H
@@ -56,7 +59,7 @@
  * version is checked in the handshake; a side that sees any other version
  * refuses the link.
  */
-#define PEDMA_WND_LAYOUT_VERSION	6
+#define PEDMA_WND_LAYOUT_VERSION	7
 #define PEDMA_WND_MIN_SIZE		0x600000	/* 6 MiB */
 
 #define PEDMA_WND_CTRL_OFF		0x000000
@@ -223,6 +226,7 @@ struct pedma_area_ctrl {
 
 #define PEDMA_REC_F_SOLICITED		0x01
 #define PEDMA_REC_F_GRH			0x02	/* UD: a GRH fills the first 40 bytes */
+#define PEDMA_REC_F_UC			0x04	/* from a UC QP (only a UC QP takes it) */
 
 struct pedma_rec {
 	__le32 seq;		/* index in the producer's stream; stale if not */
@@ -252,6 +256,7 @@ struct pedma_rec {
 
 #define PEDMA_DIR_F_SRQ			0x1	/* rq_off is a shared receive queue */
 #define PEDMA_DIR_F_UD			0x2	/* a UD QP (or QP0, QP1): datagrams, qkey */
+#define PEDMA_DIR_F_UC			0x4	/* a UC QP: only a UC QP may be its peer */
 
 /*
  * Slot 0 is QP0's (the subnet management QP): its index cannot validate

@@ -10,7 +10,7 @@
  *   pedma.c           device matching, context, query, PD, op table, rings' mmap
  *   pedma_mr.c        memory regions (reg, rereg, dereg)
  *   pedma_cq.c        CQ create/notify/resize/destroy
- *   pedma_qp.c        QP create/modify/query/destroy (RC and UD)
+ *   pedma_qp.c        QP create/modify/query/destroy (RC, UC and UD)
  *   pedma_ah.c        address handles, multicast attach/detach
  *   pedma_srq.c       SRQ create/modify/query/destroy
  *   pedma_fastpath.c  post_send, post_recv, post_srq_recv, poll_cq, doorbells
@@ -226,7 +226,8 @@ int pedma_doorbell(int cmd_fd, uint32_t command, uint32_t handle);
 
 /*
  * IBV_QP_EX_WITH_* ibv_create_qp_ex() accepts: what the SQ WQE can carry
- * (pedma_wqe_opcode()), UD sends only; the atomics when the kernel has
+ * (pedma_wqe_opcode()), UD sends only, UC no READ and no atomics; the
+ * atomics (RC) when the kernel has
  * them (PEDMA_UCTX_CAP_ATOMIC, checked at creation).
  */
 #define PEDMA_QP_EX_RC_OPS                                                     \
@@ -236,6 +237,9 @@ int pedma_doorbell(int cmd_fd, uint32_t command, uint32_t handle);
 	 IBV_QP_EX_WITH_ATOMIC_FETCH_AND_ADD)
 #define PEDMA_QP_EX_UD_OPS                                                     \
 	(IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_SEND_WITH_IMM)
+#define PEDMA_QP_EX_UC_OPS                                                     \
+	(IBV_QP_EX_WITH_RDMA_WRITE | IBV_QP_EX_WITH_RDMA_WRITE_WITH_IMM |      \
+	 IBV_QP_EX_WITH_SEND | IBV_QP_EX_WITH_SEND_WITH_IMM)
 
 /* Install the start_poll/next_poll/end_poll/read_* accessors. */
 void pedma_cq_ex_init(struct pedma_cq *cq);

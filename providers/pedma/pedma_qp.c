@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * libpedma: queue pairs, RC and UD.  Each QP has an SQ ring and, unless
+ * libpedma: queue pairs, RC, UC and UD.  Each QP has an SQ ring and, unless
  * it uses an SRQ, an RQ ring, both mmap'd from the kernel; posting to
  * them is in pedma_fastpath.c.  State changes and queries are plain
  * commands.  The two types share rings and WQE format; a UD QP's WQEs
  * also name an address handle (pedma_ah.c), and its receive buffers start
- * with the 40 bytes of GRH space IB requires.
+ * with the 40 bytes of GRH space IB requires.  A UC QP is an RC QP without
+ * RDMA READ and atomics (refused when posted).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -30,9 +31,10 @@ static struct pedma_qp *pedma_qp_create(struct ibv_pd *pd,
 	struct pedma_qp *qp;
 	int ret;
 
-	if (attr->qp_type != IBV_QPT_RC && attr->qp_type != IBV_QPT_UD) {
+	if (attr->qp_type != IBV_QPT_RC && attr->qp_type != IBV_QPT_UC &&
+	    attr->qp_type != IBV_QPT_UD) {
 		pedma_err(ibctx,
-			  "QP type %d is not supported: pedma does RC and UD",
+			  "QP type %d is not supported: pedma does RC, UC and UD",
 			  (int)attr->qp_type);
 		errno = EOPNOTSUPP;
 		return NULL;
@@ -106,6 +108,7 @@ static struct pedma_qp *pedma_qp_create(struct ibv_pd *pd,
 	qp->sq_lim.max_inline = resp.drv.max_inline;
 	qp->sq_lim.sig_all = attr->sq_sig_all != 0;
 	qp->sq_lim.ud = attr->qp_type == IBV_QPT_UD;
+	qp->sq_lim.uc = attr->qp_type == IBV_QPT_UC;
 	qp->sq_lim.atomics = (ctx->caps & PEDMA_UCTX_CAP_ATOMIC) &&
 			     attr->qp_type == IBV_QPT_RC;
 	qp->sq_lim.pd = pd;
@@ -139,7 +142,7 @@ struct ibv_qp *pedma_create_qp(struct ibv_pd *pd,
  * ibv_create_qp_ex() with more than a PD (libibverbs turns a PD alone
  * into ibv_create_qp()).  Supported: IBV_QP_INIT_ATTR_SEND_OPS_FLAGS, for
  * the operations the SQ WQE carries (PEDMA_QP_EX_RC_OPS, UD:
- * PEDMA_QP_EX_UD_OPS); it gives the QP the ibv_wr_* API
+ * PEDMA_QP_EX_UD_OPS, UC: PEDMA_QP_EX_UC_OPS); it gives the QP the ibv_wr_* API
  * (ibv_qp_to_qp_ex()).  Refused with EOPNOTSUPP: atomics when the
  * kernel has none (PEDMA_UCTX_CAP_ATOMIC), every other send op,
  * and the other comp_mask bits (XRC domain, create flags, TSO, RSS).  The
@@ -170,6 +173,7 @@ struct ibv_qp *pedma_create_qp_ex(struct ibv_context *ibctx,
 	if (attr->comp_mask & IBV_QP_INIT_ATTR_SEND_OPS_FLAGS) {
 		ops = attr->send_ops_flags;
 		ok_ops = attr->qp_type == IBV_QPT_UD ? PEDMA_QP_EX_UD_OPS :
+			 attr->qp_type == IBV_QPT_UC ? PEDMA_QP_EX_UC_OPS :
 						       PEDMA_QP_EX_RC_OPS;
 		if ((ops & atomics) &&
 		    !(to_pctx(ibctx)->caps & PEDMA_UCTX_CAP_ATOMIC)) {

@@ -188,6 +188,7 @@ struct pedma_sq_limits {
 	uint32_t max_inline;	/* <= PEDMA_MAX_INLINE */
 	bool sig_all;		/* QP created with sq_sig_all */
 	bool ud;		/* UD QP: sends only, each to an AH */
+	bool uc;		/* UC QP: SEND and RDMA WRITE, with or without imm */
 	bool atomics;		/* the kernel does PEDMA_WQE_OP_ATOMIC_* */
 	const struct ibv_pd *pd;	/* UD: the QP's PD, which AHs must share */
 };
@@ -260,6 +261,9 @@ static inline int pedma_sq_wqe_encode(struct pedma_sq_wqe *wqe,
 	int i;
 
 	if (op < 0)
+		return EINVAL;
+	/* UC has no RDMA READ and no atomics (IBA 9.4) */
+	if (lim->uc && (op == PEDMA_WQE_OP_RDMA_READ || atomic))
 		return EINVAL;
 	/* An atomic: RC, into one 8-byte local buffer, never inline */
 	if (atomic && (!lim->atomics || lim->ud || inl || wr->num_sge != 1 ||

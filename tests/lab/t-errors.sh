@@ -2,7 +2,9 @@
 # Error completions and recovery (tests/verbs/pedma_errors): bad rkey/lkey,
 # out-of-range and access-right violations, RNR, receive too short,
 # deregistration under traffic, destroying a busy QP, illegal QP state
-# transitions; each scenario on fresh QPs, each followed by good transfers
+# transitions, UC drops (no receive, bad rkey, receive too short, a UC QP
+# connected to an RC QP; uc_dropped must move by exactly what was dropped);
+# each scenario on fresh QPs, each followed by good transfers
 # on fresh QPs.  Round 1: the endpoint is the requester (client) and the
 # host the responder (server); round 2 the other way round.
 #
@@ -42,8 +44,18 @@ errors_round() {
 	fi
 }
 
+UC_HW=/sys/class/infiniband/$DEV/ports/1/hw_counters/uc_dropped
+uc0=$(cat "$UC_HW" 2>/dev/null || echo "")
 # both rounds run even if the first fails: the lines say which scenarios
 errors_round 1 host
 errors_round 2 ep
 [ "$failed" -eq 0 ] || fail "pedma_errors reported failures (FAIL lines above)"
+# Each side was the UC requester once: 4 messages dropped in
+# uc-drops-no-receive-bad-rkey, 2 in uc-send-longer-than-receive, 2 in
+# uc-rc-never-talk; nothing else of ours is UC.  (rxe has no such counter.)
+if [ -n "$uc0" ] && [ -z "${PEDMA_ERRORS_ARGS:-}" ]; then
+	uc1=$(cat "$UC_HW")
+	[ $((uc1 - uc0)) -eq 8 ] || fail "uc_dropped moved by $((uc1 - uc0)), expected 8"
+	lab_log "uc_dropped moved by 8"
+fi
 finish

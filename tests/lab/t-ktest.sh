@@ -5,7 +5,10 @@
 # SEND, SEND_WITH_IMM, RDMA WRITE, WRITE_WITH_IMM and READ tests, polled and
 # notified, against the server, which checks what arrived, and the fast
 # registration case (REG_MR, LOCAL_INV, stale keys, SEND_WITH_INV).  Round 1: the host
-# is the client; round 2: the endpoint.  Round 3 removes the device under a
+# is the client; round 2: the endpoint.  In round 1 both sides first run
+# "uc": a kernel UC QP connected to itself (READ and atomics refused when
+# posted, a SEND without receive and a WRITE with a bad rkey dropped, a
+# later SEND received intact).  Round 3 removes the device under a
 # bound (unconnected) client.
 #
 # PEDMA_DEV (default pedma0) picks the device.  PEDMA_DEV=rxe0 first makes a
@@ -64,6 +67,8 @@ round() {
 	echo "$info" > "$LAB_OUT/ktest-$n-$PEDMA_ROLE.info"
 	lab_signal "ktest-$n-$PEDMA_ROLE-info"
 	lab_wait "ktest-$n-$PEER_ROLE-info" 120 || fail "round $n: no info from $PEER_ROLE"
+	# a UC QP of the kernel, on its own (loopback): refusals and drops
+	[ "$n" -ne 1 ] || ktest "$n" uc
 	ktest "$n" connect "$(cat "$LAB_OUT/ktest-$n-$PEER_ROLE.info")"
 	lab_signal "ktest-$n-$PEDMA_ROLE-connected"
 	lab_wait "ktest-$n-$PEER_ROLE-connected" 120 || fail "round $n: $PEER_ROLE did not connect"

@@ -9,6 +9,9 @@
 #     address (the whole exchange through the local device);
 #   - rping to this guest's own ib0 address (rdma_cm through IPoIB and the
 #     embedded SA, CM MADs to our own LID), 10 pings, every buffer checked.
+#   - the same over UC QPs: pedma_xfer --uc (no RDMA_READ), ib_write_bw and
+#     ib_send_bw -c UC, with uc_dropped unchanged (nothing may be dropped),
+#     then pedma_errors' UC scenarios (what UC drops: uc_dropped moves by 8);
 # Until IPoIB is up, our eDMA must start (next to) no chain: nothing of the
 # loopback crosses the link.
 set -euo pipefail
@@ -18,7 +21,8 @@ source "$PEDMA_REPO/tests/lab/t-ib-lib.sh"
 DEV=pedma0
 XFER=$PEDMA_BUILD/tests/verbs/pedma_xfer
 ATOM=$PEDMA_BUILD/tests/verbs/pedma_atomic
-if [ ! -x "$XFER" ] || [ ! -x "$ATOM" ]; then fail "tests/verbs programs not built"; fi
+ERRS=$PEDMA_BUILD/tests/verbs/pedma_errors
+if [ ! -x "$XFER" ] || [ ! -x "$ATOM" ] || [ ! -x "$ERRS" ]; then fail "tests/verbs programs not built"; fi
 lab_wait_port ACTIVE 60 "$DEV" || fail "$DEV port 1 not ACTIVE"
 HW=/sys/class/infiniband/$DEV/ports/1/hw_counters
 base=$(( $(ib_num "$PEDMA_ROLE") * 100 + 18700 ))
@@ -58,6 +62,20 @@ for t in ib_write_bw ib_read_bw ib_send_bw; do
 	pair "$t" 120 "$t" -d "$DEV" -F -p $((base + 3)) -s 65536 -n 200 --report_gbits
 	grep -qE '^ *65536 +200 ' "lo-$t-client.log" || bad "$t: no result line"
 done
+uc0=$(ctr uc_dropped)
+pair xfer-uc 300 "$XFER" -d "$DEV" -p $((base + 5)) --uc -n 20 -m 1M --timeout 240
+for t in ib_write_bw ib_send_bw; do
+	pair "$t-uc" 120 "$t" -d "$DEV" -F -p $((base + 6)) -c UC -s 65536 -n 200 --report_gbits
+	grep -qE '^ *65536 +200 ' "lo-$t-uc-client.log" || bad "$t -c UC: no result line"
+done
+[ "$(ctr uc_dropped)" = "$uc0" ] || bad "uc_dropped moved from $uc0 to $(ctr uc_dropped) in the UC runs"
+# UC drops on our own side: no receive, bad rkey, past the MR, receive too
+# short, a UC QP connected to an RC QP (pedma_errors' UC scenarios, each
+# followed by RC transfers); the requester dropped exactly 8 messages
+uc0=$(ctr uc_dropped)
+pair errors-uc 120 "$ERRS" -d "$DEV" -p $((base + 7)) \
+	--only uc-drops-no-receive-bad-rkey,uc-send-longer-than-receive,uc-rc-never-talk
+[ $(( $(ctr uc_dropped) - uc0 )) -eq 8 ] || bad "uc_dropped moved by $(( $(ctr uc_dropped) - uc0 )) in the UC error runs, expected 8"
 # Nothing crossed the link (no IPoIB yet): every request counted as
 # loopback, and our eDMA started next to no chain (a management datagram
 # of the core may cross meanwhile; the loopback requests were thousands)

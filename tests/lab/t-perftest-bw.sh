@@ -4,7 +4,9 @@
 # -q 4 and --report_gbits; each polling with single posts, with -e
 # (completion events; not ib_write_bw: perftest has no events for WRITE) and
 # with -l 5 (post lists of 5 WRs); each with the server on the host and the
-# client on the endpoint, then the other way round: 16 runs, about 3.5 min
+# client on the endpoint, then the other way round; then ib_send_bw and
+# ib_write_bw over UC QPs (-c UC), both ways, with the device's uc_dropped
+# counter unchanged (nothing may be dropped there): 20 runs, about 4 min
 # over pedma0.  Checks exit statuses, the results tables (every size,
 # average bandwidth > 0) and dmesg after every run.  t-perftest-lib.sh has
 # the machinery (and how to run it against rdma_rxe).
@@ -28,4 +30,15 @@ for tool in ib_write_bw ib_read_bw ib_send_bw; do
 		pt_pair "$srv" pt_perftest_table "$TMO" "${args[@]}" -l "$LIST"
 	done
 done
+# UC (unreliable connected): the same data path without acknowledgements
+uc0=$(pt_uc_dropped)
+for tool in ib_send_bw ib_write_bw; do
+	PT_TABLE_ON=client
+	[ "$tool" = ib_send_bw ] && PT_TABLE_ON="server client"
+	for srv in host ep; do
+		pt_pair "$srv" pt_perftest_table "$TMO" "$tool" "${common[@]}" -c UC -a -q 4 \
+			--report_gbits -n "$ITERS"
+	done
+done
+pt_uc_check "$uc0"
 pt_summary

@@ -3,7 +3,8 @@
 # pedma0): ib_write_lat, ib_read_lat, ib_send_lat with -a (2 B .. 8 MiB),
 # each polling and with -e (completion events; not ib_write_lat, perftest
 # has no events for WRITE), each with the server on the host and the client
-# on the endpoint, then the other way round.  Checks exit statuses, the
+# on the endpoint, then the other way round; ib_write_lat over UC QPs
+# (-c UC) both ways, with uc_dropped unchanged.  Checks exit statuses, the
 # results tables (every size, average latency > 0) and dmesg after every run.
 # (-q and -l exist only in perftest's bandwidth tools.)  t-perftest-lib.sh
 # has the machinery (and how to run it against rdma_rxe).
@@ -25,4 +26,10 @@ for tool in ib_write_lat ib_read_lat ib_send_lat; do
 		[ "$tool" = ib_write_lat ] || pt_pair "$srv" pt_perftest_table "$TMO" "${args[@]}" -e
 	done
 done
+uc0=$(pt_uc_dropped)
+PT_TABLE_ON="server client"
+for srv in host ep; do
+	pt_pair "$srv" pt_perftest_table "$TMO" ib_write_lat "${common[@]}" -c UC -a -n "$ITERS"
+done
+pt_uc_check "$uc0"
 pt_summary

@@ -213,6 +213,25 @@ pt_pair() {
 	return 0
 }
 
+# pt_uc_dropped: the device's uc_dropped counter (UC messages its requester
+# dropped), or 0 for a device without it (rxe).
+pt_uc_dropped() {
+	cat "/sys/class/infiniband/$PT_DEV/ports/1/hw_counters/uc_dropped" 2>/dev/null || echo 0
+}
+
+# pt_uc_check BEFORE: perftest cannot see a dropped UC WRITE: no UC message
+# of ours may have been dropped since uc_dropped was BEFORE.
+pt_uc_check() {
+	local now
+	now=$(pt_uc_dropped)
+	if [ "$now" != "$1" ]; then
+		pt_result FAIL "uc_dropped moved from $1 to $now during the UC runs"
+		lab_log "FAIL: uc_dropped moved from $1 to $now during the UC runs"
+	else
+		lab_log "uc_dropped unchanged ($now) by the UC runs"
+	fi
+}
+
 # pt_perftest_args: the options every perftest run gets.
 pt_perftest_args() {
 	printf '%s\n' -d "$PT_DEV" -F

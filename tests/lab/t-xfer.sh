@@ -3,10 +3,14 @@
 # from 0 to 64 MiB, 1..16 SGEs at unaligned places, 4 QPs in flight, every
 # byte and the guards around it checked.  Round 1: the host is the server
 # (requester first), the endpoint the client; round 2 the other way round,
-# waiting for completions through a completion channel.  pedma_resize
-# resizes a CQ with completions of real transfers pending (both roles,
-# the second time an extended CQ), then, with -r, reregisters an MR
-# under the peer's RDMA (both roles).  Then the checker
+# waiting for completions through a completion channel.  Rounds 3 and 4: the
+# same over UC QPs (--uc: no RDMA_READ), the host then the endpoint the
+# server, round 4 through ibv_wr_* and ibv_start_poll (--ext); every UC
+# message must arrive (the receives are posted first), so uc_dropped stays
+# unchanged on both sides.  pedma_resize resizes a CQ with completions of
+# real transfers pending (both roles, the second time an extended CQ),
+# then, with -r, reregisters an MR under the peer's RDMA (both roles).
+# Then the checker
 # checks itself: short runs that corrupt one byte (--inject) must fail with
 # the matching message.
 #
@@ -85,6 +89,13 @@ RESIZE=$PEDMA_BUILD/tests/verbs/pedma_resize
 
 xfer_round 1 host -s 1
 xfer_round 2 ep -s 2 --events
+UC_HW=/sys/class/infiniband/$DEV/ports/1/hw_counters/uc_dropped
+uc0=$(cat "$UC_HW" 2>/dev/null || echo 0)
+xfer_round 3 host -s 3 --uc
+xfer_round 4 ep -s 4 --uc --ext -n 80 -m 16M
+uc1=$(cat "$UC_HW" 2>/dev/null || echo 0)
+[ "$uc1" = "$uc0" ] || fail "uc_dropped moved from $uc0 to $uc1 in the UC rounds"
+lab_log "UC rounds: uc_dropped unchanged ($uc1)"
 resize_round 1 host
 resize_round 2 ep -x
 # -r: ibv_rereg_mr (translation, access, PD) under the peer's WRITEs and READs

@@ -470,6 +470,52 @@ static void test_sq_errors(void)
 	CHECK(all_bytes(&w, sizeof(w), 0x3c));	/* no error wrote anything */
 }
 
+/* ---- UC: SEND and RDMA WRITE (with or without imm) only ---------------- */
+
+static void test_sq_uc(void)
+{
+	static const enum ibv_wr_opcode ok_ops[] = {
+		IBV_WR_SEND, IBV_WR_SEND_WITH_IMM, IBV_WR_RDMA_WRITE,
+		IBV_WR_RDMA_WRITE_WITH_IMM,
+	};
+	static const enum ibv_wr_opcode bad_ops[] = {
+		IBV_WR_RDMA_READ, IBV_WR_ATOMIC_CMP_AND_SWP,
+		IBV_WR_ATOMIC_FETCH_AND_ADD, IBV_WR_SEND_WITH_INV,
+		IBV_WR_LOCAL_INV,
+	};
+	struct ibv_sge sge = { .addr = 0x1000, .length = 8, .lkey = 0x77 };
+	struct ibv_send_wr wr = {
+		.wr_id = 7, .sg_list = &sge, .num_sge = 1,
+		.wr.rdma = { .remote_addr = 0xabc8, .rkey = 0x1234 },
+	};
+	struct pedma_sq_limits lim = full_lim;
+	struct pedma_sq_wqe w;
+	size_t i;
+
+	cur_test = "sq uc";
+	lim.uc = true;
+	lim.atomics = true;	/* the kernel has atomics: still none on UC */
+	for (i = 0; i < ARRAY_SIZE(ok_ops); i++) {
+		wr.opcode = ok_ops[i];
+		memset(&w, 0xff, sizeof(w));
+		CHECKF(pedma_sq_wqe_encode(&w, &wr, &lim) == 0,
+		       "UC opcode %d refused", (int)ok_ops[i]);
+		CHECK_EQ(w.opcode, pedma_wqe_opcode(ok_ops[i]));
+		CHECK_EQ(w.wr_id, 7);
+	}
+	memset(&w, 0x3c, sizeof(w));
+	for (i = 0; i < ARRAY_SIZE(bad_ops); i++) {
+		wr.opcode = bad_ops[i];
+		CHECKF(pedma_sq_wqe_encode(&w, &wr, &lim) == EINVAL,
+		       "UC opcode %d accepted", (int)bad_ops[i]);
+	}
+	CHECK(all_bytes(&w, sizeof(w), 0x3c));
+	/* the same READ on an RC QP is fine */
+	lim.uc = false;
+	wr.opcode = IBV_WR_RDMA_READ;
+	CHECK_EQ(pedma_sq_wqe_encode(&w, &wr, &lim), 0);
+}
+
 /* ---- UD ------------------------------------------------------------------- */
 
 static void chain(struct ibv_send_wr *wr, size_t n);
@@ -1055,6 +1101,7 @@ int main(void)
 	test_sq_inline();
 	test_sq_errors();
 	test_sq_atomic();
+	test_sq_uc();
 	test_sq_ud();
 	test_sq_post();
 	test_rq();

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * pedma_errors: error behaviour of an RDMA device over RC QPs between two
- * machines, checked against InfiniBand semantics (libibverbs only; the
+ * pedma_errors: error behaviour of an RDMA device over RC QPs (and what UC
+ * QPs drop) between two machines, checked against InfiniBand semantics (libibverbs only; the
  * connection data goes over TCP).
  *
  *   pedma_errors [OPTIONS]             server: the responder side
@@ -190,12 +190,12 @@ static bool xchg(struct sc *c, uint32_t step, struct cm *mine, struct cm *peer)
 
 /* ---------------- verbs helpers ---------------- */
 
-/* CQs and an RC QP, taken to INIT (so receives can be posted) unless reset. */
-static bool pair_create_st(struct sc *c, struct pair *p, uint32_t send_wr, uint32_t recv_wr,
-			   bool reset)
+/* CQs and a QP of type, taken to INIT (so receives can be posted) unless reset. */
+static bool pair_create_ty(struct sc *c, struct pair *p, uint32_t send_wr, uint32_t recv_wr,
+			   bool reset, enum ibv_qp_type type)
 {
 	struct ibv_qp_init_attr ia = {
-		.qp_type = IBV_QPT_RC,
+		.qp_type = type,
 		.cap = { .max_send_wr = send_wr, .max_recv_wr = recv_wr, .max_send_sge = 2,
 			 .max_recv_sge = 2 },
 	};
@@ -217,6 +217,12 @@ static bool pair_create_st(struct sc *c, struct pair *p, uint32_t send_wr, uint3
 			return fail(c, "modify_qp RESET->INIT: %s", strerror(r));
 	}
 	return true;
+}
+
+static bool pair_create_st(struct sc *c, struct pair *p, uint32_t send_wr, uint32_t recv_wr,
+			   bool reset)
+{
+	return pair_create_ty(c, p, send_wr, recv_wr, reset, IBV_QPT_RC);
 }
 
 static bool pair_create(struct sc *c, struct pair *p, uint32_t send_wr, uint32_t recv_wr)
@@ -819,6 +825,257 @@ out:
 	dereg(c, &mr);
 }
 
+/* ---------------- UC: no acknowledgements, what cannot be taken is dropped ---------------- */
+
+#define UC_MRLEN (AREA - 4096)	/* the server's MR: T[0, UC_MRLEN) */
+#define UC_W 0x11003u		/* the WRITEs (bad rkey, then good) */
+#define UC_WL 5000u
+#define UC_WI 0x20001u		/* the WRITE_WITH_IMM without a receive */
+
+/* The UC requester's QP is still in RTS: a drop is no error for it. */
+static bool uc_still_rts(struct sc *c, struct pair *p)
+{
+	return expect_state(c, p->qp, IBV_QPS_RTS, "the UC requester after the drops");
+}
+
+/*
+ * A SEND with no receive posted, an RDMA_WRITE with a bad rkey, one past
+ * the MR's end and an RDMA_WRITE_WITH_IMM with no receive: each completes
+ * successfully at the requester (UC has no NAK), nothing lands (the
+ * WRITE_WITH_IMM's range is left undefined by IB), no receive completes
+ * and both QPs stay in RTS.  Then the receive is posted: the next SEND
+ * arrives intact in it (not the dropped one), and a good WRITE lands.
+ */
+static void sc_uc_drops(struct sc *c)
+{
+	const uint32_t len = 4096, l1 = 1000, l2 = 3100;
+	struct vt_conn_attr ca;
+	struct ibv_mr *mr = NULL;
+	struct pair p = { 0 };
+	struct cm m = { 0 }, pm;
+	struct ibv_wc wc;
+
+	vt_conn_attr_default(&ca);
+	if (G.server) {
+		struct range ex[4] = { { UC_WI, 256, 0 } };
+
+		vt_fill(G.T, AREA, key_T(c), 0);
+		mr = reg(c, G.T, UC_MRLEN, E_RW, "target");
+		if (!mr || !pair_create_ty(c, &p, 8, 8, false, IBV_QPT_UC))
+			goto out;
+		vt_qpinfo_local(&G.dev, p.qp, p.psn, &m.qi);
+		m.v[0] = (uintptr_t)G.T;
+		m.v[2] = mr->rkey;
+		if (!xchg(c, 1, &m, &pm) || !pair_connect(c, &p, &pm.qi, &ca, 1001))
+			goto out;
+		if (!step_recv(c, 2, &pm))	/* the dropped messages completed */
+			goto out;
+		if (!expect_no_wc(c, &p.rcq, 100, "receive CQ (no receive was posted)") ||
+		    !check_T(c, AREA, ex, 1, "target memory after the dropped messages") ||
+		    !expect_state(c, p.qp, IBV_QPS_RTS, "the UC responder after the drops"))
+			goto out;
+		if (!post_recv2(c, p.qp, 300, G.T + 0x1003, l1, G.T + 0x3001, l2, mr->lkey))
+			goto out;
+		m = (struct cm){ 0 };
+		step_send(c, 3, &m);
+		if (!step_recv(c, 4, &pm) ||
+		    !expect_wc(c, &p.rcq, p.qp, 300, IBV_WC_SUCCESS, IBV_WC_RECV,
+			       "the receive posted after the drop", &wc))
+			goto out;
+		if (wc.byte_len != len) {
+			fail(c, "receive byte_len %u, expected %u", wc.byte_len, len);
+			goto out;
+		}
+		ex[1] = (struct range){ 0x1003, l1, key_D(c, 2) };
+		ex[2] = (struct range){ 0x3001, len - l1, 0 };
+		ex[3] = (struct range){ UC_W, UC_WL, key_D(c, 3) };
+		if (check_range(c, G.T, "T", 0x3001, len - l1, key_D(c, 2), l1,
+				"the second SEND's data (SGE 1)"))
+			check_T(c, AREA, ex, 4, "the second SEND (SGE 0), the good WRITE and what"
+				" is around");
+	} else {
+		uint64_t raddr;
+		uint32_t rkey, lkey;
+
+		vt_fill(G.L, AREA, key_L(c), 0);
+		mr = reg(c, G.L, AREA, IBV_ACCESS_LOCAL_WRITE, "local");
+		if (!mr || !pair_create_ty(c, &p, 16, 8, false, IBV_QPT_UC))
+			goto out;
+		vt_qpinfo_local(&G.dev, p.qp, p.psn, &m.qi);
+		if (!xchg(c, 1, &m, &pm) || !pair_connect(c, &p, &pm.qi, &ca, 1001))
+			goto out;
+		raddr = pm.v[0];
+		rkey = (uint32_t)pm.v[2];
+		lkey = mr->lkey;
+		vt_fill(G.L + 0x5005, len, key_D(c, 1), 0);
+		vt_fill(G.L + 0x7003, len, key_D(c, 2), 0);
+		vt_fill(G.L + 0x9001, UC_WL, key_D(c, 3), 0);
+		if (!post_wr(c, p.qp, 1, IBV_WR_SEND, G.L + 0x5005, len, lkey, 0, 0) ||
+		    !post_wr(c, p.qp, 2, IBV_WR_RDMA_WRITE, G.L + 0x9001, UC_WL, lkey, raddr + UC_W,
+			     ~rkey) ||
+		    !post_wr(c, p.qp, 3, IBV_WR_RDMA_WRITE, G.L + 0x9001, 64, lkey,
+			     raddr + UC_MRLEN - 32, rkey) ||
+		    !post_wr(c, p.qp, 4, IBV_WR_RDMA_WRITE_WITH_IMM, G.L + 0x9001, 256, lkey,
+			     raddr + UC_WI, rkey))
+			goto out;
+		if (!expect_wc(c, &p.scq, p.qp, 1, IBV_WC_SUCCESS, IBV_WC_SEND,
+			       "UC SEND with no receive posted (dropped)", NULL) ||
+		    !expect_wc(c, &p.scq, p.qp, 2, IBV_WC_SUCCESS, IBV_WC_RDMA_WRITE,
+			       "UC RDMA_WRITE with a bad rkey (dropped)", NULL) ||
+		    !expect_wc(c, &p.scq, p.qp, 3, IBV_WC_SUCCESS, IBV_WC_RDMA_WRITE,
+			       "UC RDMA_WRITE past the MR's end (dropped)", NULL) ||
+		    !expect_wc(c, &p.scq, p.qp, 4, IBV_WC_SUCCESS, IBV_WC_RDMA_WRITE,
+			       "UC RDMA_WRITE_WITH_IMM with no receive posted (dropped)", NULL) ||
+		    !uc_still_rts(c, &p))
+			goto out;
+		m = (struct cm){ 0 };
+		step_send(c, 2, &m);
+		if (!step_recv(c, 3, &pm))	/* the receive is posted */
+			goto out;
+		if (!post_wr(c, p.qp, 5, IBV_WR_SEND, G.L + 0x7003, len, lkey, 0, 0) ||
+		    !post_wr(c, p.qp, 6, IBV_WR_RDMA_WRITE, G.L + 0x9001, UC_WL, lkey, raddr + UC_W,
+			     rkey) ||
+		    !expect_wc(c, &p.scq, p.qp, 5, IBV_WC_SUCCESS, IBV_WC_SEND,
+			       "UC SEND after the receive was posted", NULL) ||
+		    !expect_wc(c, &p.scq, p.qp, 6, IBV_WC_SUCCESS, IBV_WC_RDMA_WRITE,
+			       "UC RDMA_WRITE with the right rkey", NULL))
+			goto out;
+		m = (struct cm){ 0 };
+		step_send(c, 4, &m);
+	}
+out:
+	pair_destroy(c, &p);
+	dereg(c, &mr);
+}
+
+/*
+ * A UC SEND longer than the receive: the requester is not told (success,
+ * still in RTS; a SEND behind it is dropped too, the responder being in
+ * the error state by then); the receive completes with
+ * IBV_WC_LOC_LEN_ERR and the responder's QP goes to the error state, as
+ * on RC (IBA 9.9.3 / 10.8.3: a local length error at the responder).
+ */
+static void sc_uc_send_too_long(struct sc *c)
+{
+	struct vt_conn_attr ca;
+	struct ibv_mr *mr = NULL;
+	struct pair p = { 0 };
+	struct cm m = { 0 }, pm;
+
+	vt_conn_attr_default(&ca);
+	if (G.server) {
+		struct range ex[1] = { { 0x2000, 64, 0 } };	/* the receive: undefined */
+
+		vt_fill(G.T, AREA, key_T(c), 0);
+		mr = reg(c, G.T, AREA, E_RW, "target");
+		if (!mr || !pair_create_ty(c, &p, 8, 8, false, IBV_QPT_UC) ||
+		    !post_recv2(c, p.qp, 300, G.T + 0x2000, 64, NULL, 0, mr->lkey))
+			goto out;
+		vt_qpinfo_local(&G.dev, p.qp, p.psn, &m.qi);
+		if (!xchg(c, 1, &m, &pm) || !pair_connect(c, &p, &pm.qi, &ca, 1001))
+			goto out;
+		if (!step_recv(c, 2, &pm))
+			goto out;
+		expect_wc(c, &p.rcq, p.qp, 300, IBV_WC_LOC_LEN_ERR, -1,
+			  "the responder's receive, shorter than the UC SEND", NULL);
+		expect_state(c, p.qp, IBV_QPS_ERR, "the responder's QP after its receive failed");
+		check_T(c, AREA, ex, 1, "target memory around the receive");
+	} else {
+		vt_fill(G.L, AREA, key_L(c), 0);
+		mr = reg(c, G.L, AREA, IBV_ACCESS_LOCAL_WRITE, "local");
+		if (!mr || !pair_create_ty(c, &p, 8, 8, false, IBV_QPT_UC))
+			goto out;
+		vt_qpinfo_local(&G.dev, p.qp, p.psn, &m.qi);
+		if (!xchg(c, 1, &m, &pm) || !pair_connect(c, &p, &pm.qi, &ca, 1001))
+			goto out;
+		if (!post_wr(c, p.qp, 1, IBV_WR_SEND, G.L + 0x100, 128, mr->lkey, 0, 0) ||
+		    !expect_wc(c, &p.scq, p.qp, 1, IBV_WC_SUCCESS, IBV_WC_SEND,
+			       "UC SEND of 128 bytes into a 64-byte receive", NULL) ||
+		    !post_wr(c, p.qp, 2, IBV_WR_SEND, G.L + 0x100, 16, mr->lkey, 0, 0) ||
+		    !expect_wc(c, &p.scq, p.qp, 2, IBV_WC_SUCCESS, IBV_WC_SEND,
+			       "UC SEND to a responder in the error state (dropped)", NULL))
+			goto out;
+		uc_still_rts(c, &p);
+		m = (struct cm){ 0 };
+		step_send(c, 2, &m);
+	}
+out:
+	pair_destroy(c, &p);
+	dereg(c, &mr);
+}
+
+/*
+ * A UC QP connected to an RC QP (and the RC QP to it): IB transports never
+ * mix.  The UC SEND and WRITE are dropped (success, nothing lands, the RC
+ * QP's receive stays posted); the RC SEND gets no answer: after retry_cnt
+ * retries IBV_WC_RETRY_EXC_ERR, and the UC QP's receive stays posted.
+ */
+static void sc_uc_rc_mismatch(struct sc *c)
+{
+	struct vt_conn_attr ca;
+	struct ibv_mr *mr = NULL;
+	struct pair p = { 0 };
+	struct cm m = { 0 }, pm;
+
+	vt_conn_attr_default(&ca);
+	if (G.server) {
+		struct range none[1] = { { 0, 0, 0 } };
+
+		ca.timeout = 10;	/* 4 ms */
+		ca.retry_cnt = 1;
+		vt_fill(G.T, AREA, key_T(c), 0);
+		mr = reg(c, G.T, AREA, E_RW, "target");
+		if (!mr || !pair_create(c, &p, 8, 8) ||
+		    !post_recv2(c, p.qp, 300, G.T + 0x2000, 256, NULL, 0, mr->lkey))
+			goto out;
+		vt_qpinfo_local(&G.dev, p.qp, p.psn, &m.qi);
+		m.v[0] = (uintptr_t)G.T;
+		m.v[2] = mr->rkey;
+		if (!xchg(c, 1, &m, &pm) || !pair_connect(c, &p, &pm.qi, &ca, 1001))
+			goto out;
+		if (!step_recv(c, 2, &pm))
+			goto out;
+		if (!expect_no_wc(c, &p.rcq, 100, "the RC QP's receive (the UC SEND must not land)") ||
+		    !check_T(c, AREA, none, 0, "the RC side's memory after the UC SEND and WRITE"))
+			goto out;
+		vt_fill(G.T + 0x8000, 64, key_D(c, 1), 0);
+		if (!post_wr(c, p.qp, 400, IBV_WR_SEND, G.T + 0x8000, 64, mr->lkey, 0, 0))
+			goto out;
+		expect_wc(c, &p.scq, p.qp, 400, IBV_WC_RETRY_EXC_ERR, -1,
+			  "RC SEND to a UC QP (no answer)", NULL);
+		m = (struct cm){ 0 };
+		step_send(c, 3, &m);
+	} else {
+		vt_fill(G.L, AREA, key_L(c), 0);
+		mr = reg(c, G.L, AREA, IBV_ACCESS_LOCAL_WRITE, "local");
+		if (!mr || !pair_create_ty(c, &p, 8, 8, false, IBV_QPT_UC) ||
+		    !post_recv2(c, p.qp, 200, G.L + 0x1000, 256, NULL, 0, mr->lkey))
+			goto out;
+		vt_qpinfo_local(&G.dev, p.qp, p.psn, &m.qi);
+		if (!xchg(c, 1, &m, &pm) || !pair_connect(c, &p, &pm.qi, &ca, 1001))
+			goto out;
+		if (!post_wr(c, p.qp, 1, IBV_WR_SEND, G.L + 0x100, 64, mr->lkey, 0, 0) ||
+		    !post_wr(c, p.qp, 2, IBV_WR_RDMA_WRITE, G.L + 0x100, 256, mr->lkey,
+			     pm.v[0] + 0x4000, (uint32_t)pm.v[2]) ||
+		    !expect_wc(c, &p.scq, p.qp, 1, IBV_WC_SUCCESS, IBV_WC_SEND,
+			       "UC SEND to an RC QP (dropped)", NULL) ||
+		    !expect_wc(c, &p.scq, p.qp, 2, IBV_WC_SUCCESS, IBV_WC_RDMA_WRITE,
+			       "UC RDMA_WRITE to an RC QP (dropped)", NULL) ||
+		    !uc_still_rts(c, &p))
+			goto out;
+		m = (struct cm){ 0 };
+		step_send(c, 2, &m);
+		if (!step_recv(c, 3, &pm))	/* the RC SEND failed */
+			goto out;
+		if (expect_no_wc(c, &p.rcq, 100, "the UC QP's receive (the RC SEND must not land)"))
+			check_range(c, G.L, "L", 0x1000, 256, key_L(c), 0x1000,
+				    "the UC QP's receive buffer");
+	}
+out:
+	pair_destroy(c, &p);
+	dereg(c, &mr);
+}
+
 /*
  * The responder's start of a one-sided scenario: T filled and registered
  * for remote access, a pair connected; the client gets T's address in
@@ -1314,6 +1571,9 @@ static const struct {
 	{ "destroy-qp-with-work-outstanding", sc_destroy_busy_qp },
 	{ "modify-qp-illegal-transition", sc_modify_illegal },
 	{ "send-cq-overflow", sc_cq_overflow },
+	{ "uc-drops-no-receive-bad-rkey", sc_uc_drops },
+	{ "uc-send-longer-than-receive", sc_uc_send_too_long },
+	{ "uc-rc-never-talk", sc_uc_rc_mismatch },
 };
 #define NSCEN ((int)(sizeof(scenarios) / sizeof(scenarios[0])))
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * pedma_xfer: data-integrity test of an RDMA device over RC QPs between two
- * machines (libibverbs only; the connection data goes over TCP).
+ * pedma_xfer: data-integrity test of an RDMA device over RC QPs (or UC QPs,
+ * --uc) between two machines (libibverbs only; the connection data goes
+ * over TCP).
  *
  *   pedma_xfer [OPTIONS]             server: listens on the TCP port
  *   pedma_xfer [OPTIONS] SERVER_IP   client
@@ -10,7 +11,7 @@
  * server is the requester, "c2s" the client is, "bidir" both at once over
  * the same QPs.  The requester plans batches of transfers over all QPs:
  * random opcode (RDMA_WRITE, RDMA_WRITE_WITH_IMM, SEND, SEND_WITH_IMM,
- * RDMA_READ), random size biased to boundaries, 1..16 local SGEs and
+ * RDMA_READ; --uc: not RDMA_READ), random size biased to boundaries, 1..16 local SGEs and
  * 1..16 receive SGEs at random unaligned places of two big registered
  * buffers (each registered twice, the keys picked at random), signalled
  * and unsignalled WRs, inline data when the QP has max_inline_data, post
@@ -48,7 +49,7 @@
 #define MAXDEPTH 16
 #define MAXQP 16
 #define HELLO_MAGIC 0x52465850u	/* "PXFR" */
-#define HELLO_VERSION 1
+#define HELLO_VERSION 2
 
 enum { OP_WRITE, OP_WRITE_IMM, OP_SEND, OP_SEND_IMM, OP_READ, OP_N };
 static const char *const op_name[OP_N] = {
@@ -72,6 +73,7 @@ static struct opts {
 	bool events;
 	bool ext;		/* ibv_create_qp_ex/ibv_wr_*, ibv_create_cq_ex/ibv_start_poll */
 	bool ext_refusals;	/* pedma: what the extended verbs must refuse */
+	bool uc;		/* UC QPs: no RDMA_READ (receives are always posted first) */
 	const char *inject;	/* self-check of the checker: corrupt a byte */
 } o = {
 	.dev = "pedma0", .ib_port = 1, .gid_index = -1, .tcp_port = 18515, .seed = 1,
@@ -525,7 +527,7 @@ static void gen_xfer(struct req *q, struct xfer *x)
 
 	memset(x, 0, sizeof(*x));
 	x->id = ((uint64_t)q->phase << 48) | ((uint64_t)q->dir << 44) | (q->done + (uint64_t)q->nb);
-	x->op = (uint8_t)vt_randn(r, OP_N);
+	x->op = (uint8_t)vt_randn(r, o.uc ? OP_READ : OP_N);	/* OP_READ is last */
 	if (q->big_left && q->done + (uint64_t)q->nb >= q->big_next) {
 		size = vt_randn(r, 4098);	/* max, or up to 4097 below */
 		size = vt_randn(r, 2) || size > o.max_size ? o.max_size : o.max_size - size;
@@ -1484,7 +1486,7 @@ static void setup_resources(void)
 			memset(&ia, 0, sizeof(ia));
 			ia.send_cq = S.scq.cq;
 			ia.recv_cq = S.rcq.cq;
-			ia.qp_type = IBV_QPT_RC;
+			ia.qp_type = o.uc ? IBV_QPT_UC : IBV_QPT_RC;
 			ia.sq_sig_all = 0;
 			ia.cap.max_send_wr = (uint32_t)depth;
 			ia.cap.max_recv_wr = (uint32_t)depth;
@@ -1495,10 +1497,13 @@ static void setup_resources(void)
 				struct ibv_qp_init_attr_ex ix = {
 					.qp_context = NULL, .send_cq = ia.send_cq,
 					.recv_cq = ia.recv_cq, .cap = ia.cap,
-					.qp_type = IBV_QPT_RC, .sq_sig_all = 0,
+					.qp_type = ia.qp_type, .sq_sig_all = 0,
 					.comp_mask = IBV_QP_INIT_ATTR_PD |
 						     IBV_QP_INIT_ATTR_SEND_OPS_FLAGS,
-					.pd = d->pd, .send_ops_flags = XFER_SEND_OPS,
+					.pd = d->pd,
+					.send_ops_flags = o.uc ? XFER_SEND_OPS &
+							  ~(uint64_t)IBV_QP_EX_WITH_RDMA_READ :
+							  XFER_SEND_OPS,
 				};
 
 				S.qp[i] = ibv_create_qp_ex(d->ctx, &ix);
@@ -1509,8 +1514,8 @@ static void setup_resources(void)
 				break;
 		}
 		if (!S.qp[i])
-			vt_die("ibv_create_qp%s RC (%d WRs, %u SGEs): %s", o.ext ? "_ex" : "", depth,
-			       S.max_send_sge, strerror(errno));
+			vt_die("ibv_create_qp%s %s (%d WRs, %u SGEs): %s", o.ext ? "_ex" : "",
+			       o.uc ? "UC" : "RC", depth, S.max_send_sge, strerror(errno));
 		if (o.ext) {
 			S.qpx[i] = ibv_qp_to_qp_ex(S.qp[i]);
 			if (!S.qpx[i])
@@ -1550,6 +1555,7 @@ static void exchange_hello(void)
 	vt_put32(&w, (uint32_t)o.big);
 	vt_put32(&w, (uint32_t)o.depth);
 	vt_put32(&w, (uint32_t)o.mrs);
+	vt_put32(&w, (uint32_t)o.uc);
 	vt_put64(&w, S.bsize);
 	vt_put64(&w, (uintptr_t)S.rbuf);
 	vt_put32(&w, S.rmr[0]->rkey);
@@ -1572,9 +1578,9 @@ static void exchange_hello(void)
 	if (vt_get64(&w) != o.seed || vt_get64(&w) != o.iters || vt_get64(&w) != o.max_size ||
 	    vt_get32(&w) != (uint32_t)o.nqp || vt_get32(&w) != o.phases ||
 	    vt_get32(&w) != (uint32_t)o.big || vt_get32(&w) != (uint32_t)o.depth ||
-	    vt_get32(&w) != (uint32_t)o.mrs || vt_get64(&w) != S.bsize)
+	    vt_get32(&w) != (uint32_t)o.mrs || vt_get32(&w) != (uint32_t)o.uc || vt_get64(&w) != S.bsize)
 		vt_die("the peer runs with other options (seed, iterations, max size, QPs, phases,"
-		       " big, depth or MRs differ): give both sides the same options");
+		       " big, depth, MRs or --uc differ): give both sides the same options");
 	S.peer_raddr = vt_get64(&w);
 	S.peer_rkey[0] = vt_get32(&w);
 	S.peer_rkey[1] = vt_get32(&w);
@@ -1668,6 +1674,7 @@ static void usage(int rc)
 	       "                        ibv_create_cq_ex and ibv_start_poll to poll\n"
 	       "      --ext-refusals    (pedma) check what the extended verbs refuse and what\n"
 	       "                        ibv_query_device_ex reports, before the run\n"
+	       "      --uc              UC QPs instead of RC (no RDMA_READ)\n"
 	       "      --inject WHAT     self-check: corrupt one byte (data, guard, recv, read,\n"
 	       "                        stray) and expect the failure it must cause\n"
 	       "  -v, --verbose\n", MAXDEPTH);
@@ -1698,7 +1705,7 @@ static void parse_args(int argc, char **argv)
 		{ "events", 0, NULL, 'e' }, { "full-every", 1, NULL, 'F' },
 		{ "timeout", 1, NULL, 'T' }, { "verbose", 0, NULL, 'v' }, { "help", 0, NULL, 'h' },
 		{ "ack-timeout", 1, NULL, 'A' }, { "inject", 1, NULL, 'I' },
-		{ "ext", 0, NULL, 'X' }, { "ext-refusals", 0, NULL, 'R' },
+		{ "ext", 0, NULL, 'X' }, { "ext-refusals", 0, NULL, 'R' }, { "uc", 0, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *s, *tok, *save;
@@ -1731,6 +1738,7 @@ static void parse_args(int argc, char **argv)
 		case 'e': o.events = true; break;
 		case 'X': o.ext = true; break;
 		case 'R': o.ext_refusals = true; break;
+		case 'U': o.uc = true; break;
 		case 'I': o.inject = optarg; break;
 		case 'A': o.ack_timeout = (int)num_arg(optarg, 1, 31, "ACK timeout"); break;
 		case 'v': o.verbose++; break;

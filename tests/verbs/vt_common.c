@@ -444,6 +444,9 @@ int vt_qp_init(const struct vt_dev *d, struct ibv_qp *qp, int access)
 		.qp_access_flags = (unsigned int)access,
 	};
 
+	/* UC: remote writes only (no READ, no atomics) */
+	if (qp->qp_type == IBV_QPT_UC)
+		at.qp_access_flags &= IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE;
 	return ibv_modify_qp(qp, &at, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT |
 			     IBV_QP_ACCESS_FLAGS);
 }
@@ -473,6 +476,10 @@ int vt_qp_rtr(const struct vt_dev *d, struct ibv_qp *qp, const struct vt_qpinfo 
 		at.ah_attr.grh.sgid_index = (uint8_t)d->gid_index;
 		at.ah_attr.grh.hop_limit = 64;
 	}
+	/* UC: no RDMA READ and no RNR, so neither attribute (IBA 11.2.4.2) */
+	if (qp->qp_type == IBV_QPT_UC)
+		return ibv_modify_qp(qp, &at, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
+				     IBV_QP_DEST_QPN | IBV_QP_RQ_PSN);
 	return ibv_modify_qp(qp, &at, IBV_QP_STATE | IBV_QP_AV | IBV_QP_PATH_MTU |
 			     IBV_QP_DEST_QPN | IBV_QP_RQ_PSN | IBV_QP_MAX_DEST_RD_ATOMIC |
 			     IBV_QP_MIN_RNR_TIMER);
@@ -489,6 +496,9 @@ int vt_qp_rts(struct ibv_qp *qp, uint32_t sq_psn, const struct vt_conn_attr *a)
 		.max_rd_atomic = (uint8_t)a->max_rd_atomic,
 	};
 
+	/* UC: no acknowledgements, so no timeout, retries or READ depth */
+	if (qp->qp_type == IBV_QPT_UC)
+		return ibv_modify_qp(qp, &at, IBV_QP_STATE | IBV_QP_SQ_PSN);
 	return ibv_modify_qp(qp, &at, IBV_QP_STATE | IBV_QP_TIMEOUT | IBV_QP_RETRY_CNT |
 			     IBV_QP_RNR_RETRY | IBV_QP_SQ_PSN | IBV_QP_MAX_QP_RD_ATOMIC);
 }

@@ -41,7 +41,10 @@
  * first.  On a device with atomics the region is registered with
  * REMOTE_ATOMIC and the client's FETCH_AND_ADD and CMP_AND_SWP (matching
  * and not) on its first word must return the old values, checked with a
- * READ of the region.  "run" and
+ * READ of the region.  "uc" (either role, no connection needed): a UC QP
+ * connected to itself refuses READ and atomics when posted, drops a SEND
+ * without a receive and a WRITE with a bad rkey (success, nothing
+ * written) and delivers a SEND into a receive posted later.  "run" and
  * "check" return 0 when every test passed, -EIO otherwise; the details go to
  * the kernel log.
  *
@@ -2212,6 +2215,211 @@ out:
 }
 DEFINE_SHOW_ATTRIBUTE(kt_info);
 
+/* ---- "uc": a kernel UC QP on its own (loopback to itself) ---- */
+
+/* The next completion of a direct-polled CQ within 2 s: 1, or 0 if none */
+static int kt_uc_poll(struct ib_cq *cq, struct ib_wc *wc)
+{
+	unsigned long end = jiffies + 2 * HZ;
+	int n;
+
+	do {
+		n = ib_poll_cq(cq, 1, wc);
+		if (n)
+			return n < 0 ? 0 : 1;
+		usleep_range(200, 1000);
+	} while (time_before(jiffies, end));
+	return 0;
+}
+
+/* Posted and completed successfully (@want: the WC opcode)? */
+static bool kt_uc_send(struct ib_qp *qp, struct ib_cq *cq, struct ib_send_wr *wr,
+		       enum ib_wc_opcode want, const char *what)
+{
+	const struct ib_send_wr *bad;
+	struct ib_wc wc;
+	int ret = ib_post_send(qp, wr, &bad);
+
+	if (ret) {
+		pr_err("uc: %s: post %d\n", what, ret);
+		return false;
+	}
+	if (!kt_uc_poll(cq, &wc) || wc.wr_id != wr->wr_id ||
+	    wc.status != IB_WC_SUCCESS || wc.opcode != want) {
+		pr_err("uc: %s: completion wr %llu status %d opcode %d, expected wr %llu success\n",
+		       what, wc.wr_id, wc.status, wc.opcode, wr->wr_id);
+		return false;
+	}
+	return true;
+}
+
+/*
+ * A UC QP connected to itself (our own LID): RDMA READ and an atomic are
+ * refused at post time (-EINVAL, bad_wr the WR); a SEND with no receive
+ * posted and an RDMA WRITE with a bad rkey complete successfully and write
+ * nothing (UC drops them); a SEND after a receive was posted arrives
+ * intact, the QP still in RTS.  0 passed, 1 failed, 2 skipped (not IB).
+ */
+static int kt_uc(struct kt_ctx *c)
+{
+	struct ib_qp_init_attr ia = {
+		.qp_type = IB_QPT_UC, .sq_sig_type = IB_SIGNAL_ALL_WR,
+		.cap = { .max_send_wr = 8, .max_recv_wr = 8, .max_send_sge = 1,
+			 .max_recv_sge = 1 },
+	};
+	struct ib_sge sge = { .addr = c->lbuf.dma, .length = 4096,
+			      .lkey = c->pd->local_dma_lkey };
+	struct ib_sge rsge = { .addr = c->rbuf.dma, .length = 4096 + 64,
+			       .lkey = c->pd->local_dma_lkey };
+	struct ib_recv_wr rwr = { .wr_id = 50, .sg_list = &rsge, .num_sge = 1 };
+	struct ib_send_wr sw = { .wr_id = 1, .opcode = IB_WR_SEND, .sg_list = &sge,
+				 .num_sge = 1, .send_flags = IB_SEND_SIGNALED };
+	struct ib_rdma_wr rw = { .wr = sw };
+	struct ib_atomic_wr aw = { .wr = sw };
+	const struct ib_send_wr *bad = NULL;
+	const struct ib_recv_wr *rbad;
+	struct ib_qp_init_attr qi;
+	struct ib_port_attr pa;
+	struct ib_qp_attr a;
+	struct ib_wc wc[2];
+	struct ib_qp *qp = NULL;
+	struct ib_cq *cq;
+	int ret, fails = 0, i, got = 0;
+	u32 j;
+
+	if (!rdma_protocol_ib(c->dev, c->port) || ib_query_port(c->dev, c->port, &pa)) {
+		pr_info("uc: skipped (not an InfiniBand port)\n");
+		return 2;
+	}
+	cq = ib_alloc_cq(c->dev, NULL, 16, 0, IB_POLL_DIRECT);
+	if (IS_ERR(cq)) {
+		pr_err("uc: ib_alloc_cq %ld\n", PTR_ERR(cq));
+		return 1;
+	}
+	ia.send_cq = cq;
+	ia.recv_cq = cq;
+	qp = ib_create_qp(c->pd, &ia);
+	if (IS_ERR(qp)) {
+		pr_err("uc: ib_create_qp(UC) %ld\n", PTR_ERR(qp));
+		qp = NULL;
+		fails++;
+		goto out;
+	}
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IB_QPS_INIT;
+	a.port_num = c->port;
+	a.qp_access_flags = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE;
+	ret = ib_modify_qp(qp, &a, IB_QP_STATE | IB_QP_PKEY_INDEX | IB_QP_PORT |
+			   IB_QP_ACCESS_FLAGS);
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IB_QPS_RTR;
+	a.path_mtu = pa.active_mtu;
+	a.dest_qp_num = qp->qp_num;
+	a.rq_psn = KT_PSN;
+	a.ah_attr.type = rdma_ah_find_type(c->dev, c->port);
+	rdma_ah_set_dlid(&a.ah_attr, pa.lid);
+	rdma_ah_set_port_num(&a.ah_attr, c->port);
+	if (!ret)
+		ret = ib_modify_qp(qp, &a, IB_QP_STATE | IB_QP_AV | IB_QP_PATH_MTU |
+				   IB_QP_DEST_QPN | IB_QP_RQ_PSN);
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IB_QPS_RTS;
+	a.sq_psn = KT_PSN;
+	if (!ret)
+		ret = ib_modify_qp(qp, &a, IB_QP_STATE | IB_QP_SQ_PSN);
+	if (ret) {
+		pr_err("uc: modify_qp with the UC attribute masks: %d\n", ret);
+		fails++;
+		goto out;
+	}
+
+	/* no READ, no atomics on UC: refused when posted */
+	rw.wr.opcode = IB_WR_RDMA_READ;
+	rw.remote_addr = c->rbuf.dma;
+	rw.rkey = 0x7fffff00;
+	ret = ib_post_send(qp, &rw.wr, &bad);
+	if (ret != -EINVAL || bad != &rw.wr) {
+		pr_err("uc: RDMA READ posted: %d (expected -EINVAL with bad_wr)\n", ret);
+		fails++;
+	}
+	sge.length = 8;
+	aw.wr.opcode = IB_WR_ATOMIC_FETCH_AND_ADD;
+	aw.remote_addr = c->rbuf.dma;
+	aw.rkey = 0x7fffff00;
+	bad = NULL;
+	ret = ib_post_send(qp, &aw.wr, &bad);
+	if (ret != -EINVAL || bad != &aw.wr) {
+		pr_err("uc: FETCH_AND_ADD posted: %d (expected -EINVAL with bad_wr)\n", ret);
+		fails++;
+	}
+	sge.length = 4096;
+
+	for (j = 0; j < 4096; j++)
+		c->lbuf.va[j] = kt_pat(0x0c, j);
+	memset(c->rbuf.va, 0x5a, 8192);
+	kt_sync_for_device(c, &c->lbuf);
+	kt_sync_for_device(c, &c->rbuf);
+	/* dropped: a SEND with no receive, a WRITE with a bad rkey */
+	rw.wr.opcode = IB_WR_RDMA_WRITE;
+	rw.wr.wr_id = 2;
+	if (!kt_uc_send(qp, cq, &sw, IB_WC_SEND, "SEND with no receive posted") ||
+	    !kt_uc_send(qp, cq, &rw.wr, IB_WC_RDMA_WRITE, "RDMA WRITE with a bad rkey")) {
+		fails++;
+		goto out;
+	}
+	kt_sync_for_cpu(c, &c->rbuf);
+	for (j = 0; j < 8192; j++)
+		if (c->rbuf.va[j] != 0x5a) {
+			pr_err("uc: a dropped message wrote byte %u: %#x\n", j, c->rbuf.va[j]);
+			fails++;
+			break;
+		}
+	/* a receive now: the next SEND lands in it */
+	kt_sync_for_device(c, &c->rbuf);
+	ret = ib_post_recv(qp, &rwr, &rbad);
+	sw.wr_id = 3;
+	if (!ret)
+		ret = ib_post_send(qp, &sw, &bad);
+	if (ret) {
+		pr_err("uc: post the receive and the SEND: %d\n", ret);
+		fails++;
+		goto out;
+	}
+	for (i = 0; i < 2 && kt_uc_poll(cq, &wc[i]); i++) {
+		if (wc[i].status != IB_WC_SUCCESS ||
+		    (wc[i].wr_id == 3 && wc[i].opcode != IB_WC_SEND) ||
+		    (wc[i].wr_id == 50 && (wc[i].opcode != IB_WC_RECV ||
+					   wc[i].byte_len != 4096)) ||
+		    (wc[i].wr_id != 3 && wc[i].wr_id != 50)) {
+			pr_err("uc: completion wr %llu status %d opcode %d len %u\n",
+			       wc[i].wr_id, wc[i].status, wc[i].opcode, wc[i].byte_len);
+			fails++;
+		}
+		got++;
+	}
+	if (got != 2) {
+		pr_err("uc: %d of the SEND's 2 completions\n", got);
+		fails++;
+	}
+	kt_sync_for_cpu(c, &c->rbuf);
+	for (j = 0; j < 8192; j++)
+		if (c->rbuf.va[j] != (j < 4096 ? kt_pat(0x0c, j) : 0x5a)) {
+			pr_err("uc: received data: byte %u is %#x\n", j, c->rbuf.va[j]);
+			fails++;
+			break;
+		}
+	if (!ib_query_qp(qp, &a, IB_QP_STATE, &qi) && a.qp_state != IB_QPS_RTS) {
+		pr_err("uc: QP in state %d after the drops, expected RTS\n", a.qp_state);
+		fails++;
+	}
+out:
+	if (qp)
+		ib_destroy_qp(qp);
+	ib_free_cq(cq);
+	pr_info("uc: %s\n", fails ? "FAILED" : "passed");
+	return fails ? 1 : 0;
+}
+
 static ssize_t kt_ctl_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
@@ -2236,6 +2444,8 @@ static ssize_t kt_ctl_write(struct file *file, const char __user *ubuf,
 		ret = -ENODEV;
 	} else if (!strcmp(cmd, "connect")) {
 		ret = kt_connect(c, args);
+	} else if (!strcmp(cmd, "uc")) {
+		ret = kt_uc(c) == 1 ? -EIO : 0;
 	} else if (strcmp(cmd, "run") && strcmp(cmd, "check")) {
 		pr_err("unknown command '%s'\n", cmd);
 		ret = -EINVAL;

@@ -219,6 +219,7 @@ enum pedma_ctr {
 	PEDMA_CTR_ATOMIC_REFUSED,	/* the peer's, refused (a status) */
 	PEDMA_CTR_LOOP_REQS,		/* loopback requests completed */
 	PEDMA_CTR_LOOP_BYTES,		/* their payload bytes */
+	PEDMA_CTR_UC_DROPPED,		/* our UC messages dropped (no NAK) */
 	PEDMA_NCTR
 };
 
@@ -515,6 +516,7 @@ struct pedma_req_state {
 	bool atomic_wait;
 	u32 atomic_seq;
 	unsigned long atomic_end;	/* jiffies */
+	bool dropped;		/* UC: the message was dropped, nothing moved */
 };
 
 /* A UD QP's receives kept for same-side senders (pedma_ud.c) */
@@ -538,7 +540,7 @@ struct pedma_qp {
 	enum ib_qp_state state;
 	enum ib_qp_type type;
 	bool ud;			/* UD or GSI */
-	bool loop;			/* RC, connected on our own side */
+	bool loop;			/* RC or UC, connected on our own side */
 	bool mc_no_loop;		/* IB_QP_CREATE_BLOCK_MULTICAST_LOOPBACK */
 	u32 qkey;			/* UD */
 	bool user;
@@ -588,6 +590,12 @@ struct pedma_qp {
 	u32 flush_seq;
 	struct list_head inv_node;	/* on dev->inv_qps while req.inv_wait */
 };
+
+/* UC: no acknowledgements, a message the responder cannot take is dropped */
+static inline bool pedma_qp_uc(const struct pedma_qp *qp)
+{
+	return qp->type == IB_QPT_UC;
+}
 
 static inline struct pedma_dev *to_pdev(struct ib_device *ibdev)
 {

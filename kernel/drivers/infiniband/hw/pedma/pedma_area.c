@@ -164,7 +164,8 @@ void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp)
 		.state = dir_state(qp->state),
 		.min_rnr_timer = qp->attr.min_rnr_timer,
 		.flags = (qp->srq ? PEDMA_DIR_F_SRQ : 0) |
-			 (qp->ud ? PEDMA_DIR_F_UD : 0),
+			 (qp->ud ? PEDMA_DIR_F_UD : 0) |
+			 (pedma_qp_uc(qp) ? PEDMA_DIR_F_UC : 0),
 		.qkey = cpu_to_le32(qp->qkey),
 		/* a loopback QP is connected to no QP of the peer */
 		.dest_qpn = cpu_to_le32(qp->loop ? 0 : qp->attr.dest_qp_num),
@@ -178,6 +179,9 @@ void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp)
 
 	if (dev->leaving)
 		return;		/* withdrawn for good */
+	/* UC has no READ and no atomics: whatever the flags say */
+	if (pedma_qp_uc(qp))
+		acc &= IB_ACCESS_REMOTE_WRITE;
 	if (acc & IB_ACCESS_REMOTE_WRITE)
 		d.access |= PEDMA_ACC_REMOTE_WRITE;
 	if (acc & IB_ACCESS_REMOTE_READ)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * pedma loopback: an RC QP connected to a QP on its own side (its address
- * vector names our own LID; the QP itself included).  The eDMA moves data
+ * pedma loopback: an RC or UC QP connected to a QP of its type on its own
+ * side (its address vector names our own LID; the QP itself included).  The eDMA moves data
  * between the two sides only, so, as an HCA loops such packets inside, the
  * requester copies with the CPU: from the source's registered memory to
  * the target's, found by the same key translation, with the same key,
@@ -15,7 +15,8 @@
  * its receives.  Targets on a shared receive queue are refused (the
  * peer may consume the same SRQ); so is SEND_WITH_INV (invalidation
  * needs the peer's answer to a sync, which the one-step loop cannot wait
- * for).  Both complete with IB_WC_REM_OP_ERR.
+ * for).  Both complete with IB_WC_REM_OP_ERR.  A UC requester drops
+ * (pedma_xfer.c) what RC would retry, RNR-wait for or see refused.
  *
  * Pages are found from the MR's bus addresses like the same-side
  * datagrams of pedma_ud.c.  Everything here runs under dev->xlock.
@@ -199,6 +200,8 @@ static int loop_recv(struct pedma_qp *qp, struct pedma_swqe *w,
 		     PEDMA_REC_OP_WRITE_IMM;
 	if (w->flags & PEDMA_WQE_F_SOLICITED)
 		rec.flags |= PEDMA_REC_F_SOLICITED;
+	if (pedma_qp_uc(qp))
+		rec.flags |= PEDMA_REC_F_UC;
 	if (w->opcode != PEDMA_WQE_OP_RDMA_WRITE_IMM) {
 		if (w->length > sgl_len(&dst)) {
 			rec.status = PEDMA_REC_ST_LEN_ERR;
@@ -231,8 +234,8 @@ int pedma_loop_exec(struct pedma_qp *qp, struct pedma_swqe *w, u8 *st,
 	struct pedma_qp *t = xa_load(&qp->dev->qps, qp->attr.dest_qp_num);
 	int wait = 0;
 
-	/* the target: a loopback RC QP connected to us, ready */
-	if (!t || t->dying || t->type != IB_QPT_RC || !t->loop ||
+	/* the target: a loopback QP of our type connected to us, ready */
+	if (!t || t->dying || t->type != qp->type || !t->loop ||
 	    t->state < IB_QPS_RTR || t->state == IB_QPS_ERR ||
 	    t->attr.dest_qp_num != qp->qpn)
 		return -ENOENT;

@@ -296,6 +296,14 @@ static bool is_atomic_op(u8 op)
 	       op == PEDMA_WQE_OP_ATOMIC_FETCH_ADD;
 }
 
+/* The operations a UC QP sends: no READ, no atomics (IBA 9.4, 10.2) */
+static bool uc_op_ok(u8 op)
+{
+	return op == PEDMA_WQE_OP_SEND || op == PEDMA_WQE_OP_SEND_IMM ||
+	       op == PEDMA_WQE_OP_RDMA_WRITE ||
+	       op == PEDMA_WQE_OP_RDMA_WRITE_IMM;
+}
+
 static u8 ib_wr_to_op(enum ib_wr_opcode op)
 {
 	switch (op) {
@@ -379,6 +387,8 @@ void pedma_qp_drain_usq(struct pedma_qp *qp)
 			    pedma_ud_av(qp, u.ud_ah, &w->av))
 				w->status = IB_WC_LOC_QP_OP_ERR;
 		}
+		if (pedma_qp_uc(qp) && !uc_op_ok(u.opcode))
+			w->status = IB_WC_LOC_QP_OP_ERR;
 		if (w->status) {
 			/* already failed */
 		} else if (u.opcode > PEDMA_WQE_OP_ATOMIC_FETCH_ADD) {
@@ -435,7 +445,8 @@ static int post_send_kernel(struct pedma_qp *qp, const struct ib_send_wr *wr,
 		if (op == U8_MAX || wr->num_sge > qp->max_send_sge ||
 		    wr->num_sge < 0 ||
 		    (qp->ud && op != PEDMA_WQE_OP_SEND &&
-		     op != PEDMA_WQE_OP_SEND_IMM)) {
+		     op != PEDMA_WQE_OP_SEND_IMM) ||
+		    (pedma_qp_uc(qp) && !uc_op_ok(op))) {
 			*bad_wr = wr;
 			return -EINVAL;
 		}
@@ -722,7 +733,8 @@ bool pedma_recv_inv(struct pedma_dev *dev, struct pedma_rec *rec)
 	if (rec->status != PEDMA_REC_ST_OK)
 		return true;
 	qp = xa_load(&dev->qps, le32_to_cpu(rec->dst_qpn));
-	if (!qp || qp->dying || qp->ud || qp->state < IB_QPS_RTR ||
+	if (!qp || qp->dying || qp->ud || pedma_qp_uc(qp) ||
+	    qp->state < IB_QPS_RTR ||
 	    le32_to_cpu(rec->src_qpn) != qp->attr.dest_qp_num)
 		return true;	/* pedma_recv_record() ignores it */
 	ret = pedma_mr_withdraw(dev, qp->ibqp.pd, le32_to_cpu(rec->inv_rkey),
@@ -833,11 +845,14 @@ static void recv_record(struct pedma_dev *dev, const struct pedma_rec *rec,
 	}
 	/*
 	 * A loopback QP takes records of its own side only, others the
-	 * peer's; QP0 speaks to QP0 only.
+	 * peer's; QP0 speaks to QP0 only.  A connected QP takes records of
+	 * its own transport only (PEDMA_REC_F_UC), and UC has no SEND_INV.
 	 */
 	if (!qp || qp->dying || qp->state < IB_QPS_RTR || qp->loop != local ||
 	    !rec->dst_qpn != !rec->src_qpn ||
 	    (!qp->ud && le32_to_cpu(rec->src_qpn) != qp->attr.dest_qp_num) ||
+	    (!qp->ud && !(rec->flags & PEDMA_REC_F_UC) != !pedma_qp_uc(qp)) ||
+	    (pedma_qp_uc(qp) && rec->opcode == PEDMA_REC_OP_SEND_INV) ||
 	    (qp->ud && rec->opcode == PEDMA_REC_OP_WRITE_IMM)) {
 		ibdev_dbg(&dev->ibdev, "record for QP %u ignored\n",
 			  le32_to_cpu(rec->dst_qpn));
@@ -914,7 +929,12 @@ static void recv_record(struct pedma_dev *dev, const struct pedma_rec *rec,
 	}
 	if (qp->ud && qp->lrq.entries && ud_rebalance(dev, qp))
 		rq_publish_done(dev, rq);
-	/* A datagram that did not fit fails its receive, not the UD QP. */
+	/*
+	 * A datagram that did not fit fails its receive, not the UD QP.  On
+	 * RC and UC a failed receive (too short: IB_WC_LOC_LEN_ERR, an
+	 * unusable buffer: IB_WC_LOC_PROT_ERR) moves the receiving QP to the
+	 * error state; a UC sender is not told (no NAK).
+	 */
 	if (cqe.status && !qp->ud)
 		pedma_qp_to_err(qp);
 }
@@ -933,6 +953,7 @@ static int pedma_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 
 	switch (init->qp_type) {
 	case IB_QPT_RC:
+	case IB_QPT_UC:
 		if (init->create_flags)
 			return -EOPNOTSUPP;
 		break;
@@ -968,7 +989,7 @@ static int pedma_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 
 	qp->dev = dev;
 	qp->type = init->qp_type;
-	qp->ud = init->qp_type != IB_QPT_RC;
+	qp->ud = init->qp_type != IB_QPT_RC && init->qp_type != IB_QPT_UC;
 	qp->mc_no_loop = init->create_flags &
 			 IB_QP_CREATE_BLOCK_MULTICAST_LOOPBACK;
 	qp->user = !!udata;
@@ -1240,7 +1261,7 @@ static void save_attrs(struct pedma_qp *qp, const struct ib_qp_attr *a,
 	if (mask & IB_QP_AV) {
 		rdma_copy_ah_attr(&s->ah_attr, &a->ah_attr);
 		/* our own LID: the responder is on this side (pedma_loop.c) */
-		qp->loop = qp->type == IB_QPT_RC &&
+		qp->loop = !qp->ud &&
 			   rdma_ah_get_dlid(&a->ah_attr) ==
 			   pedma_lid(qp->dev->be->role);
 	}

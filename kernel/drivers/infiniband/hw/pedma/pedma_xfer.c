@@ -46,6 +46,14 @@
  * record names the rkey; the receiver invalidates (pedma_recv_inv()), and
  * a key it would refuse fails the request here first.
  *
+ * UC (IBA 9.7.8, 10.8.3): the same, but nothing is ever acknowledged: a
+ * message the responder would refuse or RNR-NAK on RC (not there or not
+ * ready, another transport, no receive, a key, right or range it refuses,
+ * a receive too short) is dropped before any element is written: the
+ * request completes successfully and the QP stays in RTS (uc_drop(), the
+ * uc_dropped counter).  A receive taken and found unusable is given back
+ * as failed, as on RC: the receiver's receive fails.
+ *
  * Atomics (pedma_atomic.c): the request goes to the peer through our area
  * and a record; the peer's kernel executes it and answers; then one chain
  * moves the original value from the peer's result slot into the request's
@@ -164,7 +172,10 @@ static void complete_cur(struct pedma_qp *qp, u8 status)
 	qp->req.atomic_wait = false;
 	qp->req.done = 0;
 	WRITE_ONCE(qp->sq_cur, qp->sq_cur + 1);
-	pedma_stats_wc(qp->dev, w->opcode, qp->ud, qp->loop, w->length, status);
+	if (!qp->req.dropped)	/* a dropped UC message moved nothing */
+		pedma_stats_wc(qp->dev, w->opcode, qp->ud, qp->loop, w->length,
+			       status);
+	qp->req.dropped = false;
 	trace_pedma_wr_done(qp, w, status);
 	if (qp->ud && qp->sq_cur == qp->sq_tail)
 		wake_up(&qp->idle_wq);	/* destroy waits for the datagrams */
@@ -398,6 +409,8 @@ static void post_record(struct pedma_qp *qp, struct pedma_swqe *w, u8 status)
 	}
 	if (w->flags & PEDMA_WQE_F_SOLICITED)
 		rec.flags |= PEDMA_REC_F_SOLICITED;
+	if (pedma_qp_uc(qp))
+		rec.flags |= PEDMA_REC_F_UC;
 	if (qp->ud) {
 		rec.sl = w->av.sl;
 		if (w->av.grh)
@@ -735,14 +748,49 @@ static bool rnr_or_fail(struct pedma_qp *qp, u8 timer)
 }
 
 /*
+ * UC: the responder cannot take the message.  No NAK: it is dropped, the
+ * request completes successfully and the QP stays usable.  A receive of
+ * the peer we took goes back with @rec_st (the caller made sure of record
+ * room).  Always false.
+ */
+static bool uc_drop(struct pedma_qp *qp, u8 rec_st)
+{
+	struct pedma_swqe *w = &qp->sq[qp->sq_cur & (qp->sq_entries - 1)];
+
+	if (qp->req.rqe_taken && pedma_rec_room(qp->dev))
+		post_record(qp, w, rec_st);
+	qp->req.rqe_taken = false;
+	ibdev_dbg(&qp->dev->ibdev, "UC QP %u: message %llu to QP %u dropped\n",
+		  qp->qpn, w->wr_id, qp->req.dst_qpn);
+	pedma_ctr_inc(qp->dev, PEDMA_CTR_UC_DROPPED);
+	qp->req.dropped = true;
+	complete_cur(qp, IB_WC_SUCCESS);
+	return false;
+}
+
+/* What the responder refuses with @st on RC: UC drops the message. */
+static bool refused(struct pedma_qp *qp, u8 st)
+{
+	if (pedma_qp_uc(qp))
+		return uc_drop(qp, PEDMA_REC_ST_PROT_ERR);
+	complete_cur(qp, st);
+	return false;
+}
+
+/*
  * A loopback QP (pedma_loop.c): the request runs at once, or waits as for
  * a peer: retried while the target QP is not ready, RNR without a receive.
+ * UC drops instead of waiting and where the responder would refuse.
  */
 static bool loop_start(struct pedma_qp *qp, struct pedma_swqe *w)
 {
 	u8 st = IB_WC_SUCCESS, timer = 0;
 	int ret = pedma_loop_exec(qp, w, &st, &timer);
 
+	if (pedma_qp_uc(qp) &&
+	    (ret || st == IB_WC_REM_ACCESS_ERR || st == IB_WC_REM_OP_ERR ||
+	     st == IB_WC_REM_INV_REQ_ERR))
+		return uc_drop(qp, PEDMA_REC_ST_PROT_ERR);
 	if (ret == -ENOENT)
 		return retry_or_fail(qp);
 	if (ret == -EAGAIN)
@@ -785,14 +833,16 @@ static bool start_cur(struct pedma_qp *qp)
 		return loop_start(qp, w);
 
 	/*
-	 * The responder: gone, not ready or not ours means no answer.  As an
-	 * IB requester would, retry after the local ACK timeout, retry_cnt
-	 * times (a responder moving to RTR rings us, which retries at once).
+	 * The responder: gone, not ready, not ours or of the other transport
+	 * (RC and UC never talk) means no answer.  As an IB requester would,
+	 * retry after the local ACK timeout, retry_cnt times (a responder
+	 * moving to RTR rings us, which retries at once); UC drops.
 	 */
 	if (pedma_peer_dir(dev, qp->attr.dest_qp_num, &d) ||
 	    d.state != PEDMA_DIR_QPS_RTR ||
-	    le32_to_cpu(d.dest_qpn) != qp->qpn)
-		return retry_or_fail(qp);
+	    le32_to_cpu(d.dest_qpn) != qp->qpn ||
+	    !(d.flags & PEDMA_DIR_F_UC) != !pedma_qp_uc(qp))
+		return pedma_qp_uc(qp) ? uc_drop(qp, 0) : retry_or_fail(qp);
 	/* rkeys must belong to the responder QP's protection domain */
 	qp->req.dst_pd = le32_to_cpu(d.pd);
 
@@ -802,10 +852,8 @@ static bool start_cur(struct pedma_qp *qp)
 		if (!(d.access & PEDMA_ACC_REMOTE_WRITE) ||
 		    pedma_peer_rseg(dev, w->rkey, qp->req.dst_pd,
 				    w->remote_addr, w->length,
-				    PEDMA_ACC_REMOTE_WRITE, &seg)) {
-			complete_cur(qp, IB_WC_REM_ACCESS_ERR);
-			return false;
-		}
+				    PEDMA_ACC_REMOTE_WRITE, &seg))
+			return refused(qp, IB_WC_REM_ACCESS_ERR);
 		break;
 	case PEDMA_WQE_OP_RDMA_READ:
 		if (!(d.access & PEDMA_ACC_REMOTE_READ) ||
@@ -822,13 +870,18 @@ static bool start_cur(struct pedma_qp *qp)
 	}
 
 	if (op_needs_rqe(w->opcode) && !qp->req.rqe_taken) {
-		ret = take_rqe(qp, &d);
-		if (ret < 0) {
-			complete_cur(qp, IB_WC_REM_OP_ERR);
+		/* Every receive we take gets a record: room first. */
+		if (!pedma_rec_room(dev)) {
+			wait_peer(qp);
 			return false;
 		}
+		ret = take_rqe(qp, &d);
+		if (ret < 0)
+			return refused(qp, IB_WC_REM_OP_ERR);
 		if (!ret) {
 			/* Receiver not ready: RNR NAK, retried per rnr_retry */
+			if (pedma_qp_uc(qp))
+				return uc_drop(qp, 0);
 			return rnr_or_fail(qp, d.min_rnr_timer);
 		}
 		ret = rqe_check(qp, w);
@@ -844,11 +897,9 @@ static bool start_cur(struct pedma_qp *qp)
 			ret = PEDMA_REC_ST_PROT_ERR;
 			st = IB_WC_REM_INV_REQ_ERR;
 		}
+		if (ret && pedma_qp_uc(qp))
+			return uc_drop(qp, ret);	/* the receive fails */
 		if (ret) {
-			if (!pedma_rec_room(dev)) {
-				wait_peer(qp);
-				return false;
-			}
 			post_record(qp, w, ret);
 			complete_cur(qp, st);
 			return false;
@@ -892,7 +943,8 @@ static bool target_ok(struct pedma_qp *qp)
 	if (pedma_peer_dir(qp->dev, qp->req.dst_qpn, &d) ||
 	    d.state != PEDMA_DIR_QPS_RTR)
 		return false;
-	return qp->ud || le32_to_cpu(d.dest_qpn) == qp->qpn;
+	return qp->ud || (le32_to_cpu(d.dest_qpn) == qp->qpn &&
+			  !(d.flags & PEDMA_DIR_F_UC) == !pedma_qp_uc(qp));
 }
 
 static void chain_done(struct pedma_dev *dev, int dir, void *cookie,
@@ -1001,6 +1053,11 @@ void pedma_xfer_progress(struct pedma_qp *qp)
 		    !(qp->state == IB_QPS_SQD && qp->req.active))
 			return;
 		if (!dev->xfer_up && !qp->loop) {
+			if (pedma_qp_uc(qp)) {
+				qp->req.rqe_taken = false;
+				uc_drop(qp, 0);	/* no peer: lost */
+				continue;
+			}
 			if (!qp->ud) {
 				complete_cur(qp, IB_WC_RETRY_EXC_ERR);
 				continue;
@@ -1038,6 +1095,12 @@ void pedma_xfer_progress(struct pedma_qp *qp)
 				continue;
 			}
 			ret = IB_WC_RETRY_EXC_ERR;	/* the responder vanished */
+		}
+		/* UC: the target or its key went under the message: lost */
+		if (pedma_qp_uc(qp) && ret != IB_WC_LOC_PROT_ERR &&
+		    ret != IB_WC_GENERAL_ERR) {
+			uc_drop(qp, PEDMA_REC_ST_PROT_ERR);
+			continue;
 		}
 		/* A key vanished before the first element of this chain. */
 		complete_cur(qp, ret);
