@@ -27,7 +27,6 @@
  *   pedma_atomic -d pedma0 [-q N] [-n K] [-p PORT] [-x] SERVER_IP  # client
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -73,18 +72,7 @@ static struct {
 	bool ext;		/* -x: ibv_create_qp_ex and ibv_wr_atomic_* */
 } G;
 
-static void bad(const char *fmt, ...) VT_PRINTF(1, 2);
-static void bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "%s (%s): FAIL: ", vt_prog, vt_role);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	G.failures++;
-}
+#define bad(...) vt_fail(&G.failures, __VA_ARGS__)
 
 static void guard_reset(int i)
 {

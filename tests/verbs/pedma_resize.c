@@ -48,7 +48,6 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,18 +84,7 @@ static struct {
 	int failures;
 } G;
 
-static void bad(const char *fmt, ...) VT_PRINTF(1, 2);
-static void bad(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "%s (%s): FAIL: ", vt_prog, vt_role);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	G.failures++;
-}
+#define bad(...) vt_fail(&G.failures, __VA_ARGS__)
 
 /* Where write i of round r goes: in slot i, unaligned, 1..8126 bytes. */
 static uint64_t w_off(uint32_t r, uint32_t i)

@@ -37,6 +37,19 @@ void vt_die(const char *fmt, ...)
 	exit(1);
 }
 
+void vt_fail(int *count, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s (%s): FAIL: ", vt_prog, vt_role);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	(*count)++;
+}
+
 void vt_msg(const char *fmt, ...)
 {
 	va_list ap;

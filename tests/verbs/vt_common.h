@@ -26,6 +26,8 @@ extern const char *vt_role;	/* "server" or "client", for messages */
 
 void vt_die(const char *fmt, ...) VT_PRINTF(1, 2) VT_NORETURN;
 void vt_msg(const char *fmt, ...) VT_PRINTF(1, 2);
+/* A failed check: print it like vt_die() and count it in *count, go on. */
+void vt_fail(int *count, const char *fmt, ...) VT_PRINTF(2, 3);
 uint64_t vt_now_ms(void);
 void vt_sleep_ms(unsigned int ms);
 
