@@ -99,8 +99,11 @@ lab_log "UC rounds: uc_dropped unchanged ($uc1)"
 resize_round 1 host
 resize_round 2 ep -x
 # -r: ibv_rereg_mr (translation, access, PD) under the peer's WRITEs and READs
-resize_round 3 host -r
-resize_round 4 ep -r
+# (rdma_rxe cannot change an MR's translation: pedma only)
+if [ "$DEV" = pedma0 ]; then
+	resize_round 3 host -r
+	resize_round 4 ep -r
+fi
 selfcheck 1 data "target range: first bad byte"
 selfcheck 2 guard "guard byte"
 selfcheck 3 recv "received data: first bad byte"
