@@ -143,14 +143,25 @@ err:
 	return ret;
 }
 
-static void mr_remove(struct pedma_dev *dev, struct pedma_mr *mr)
+/*
+ * No new translation of @mr's key, here or at the peer: withdraw its
+ * table entry, have the peer acknowledge a sync made after that (its
+ * chains that translated the entry ended; a silent peer is taken as dead,
+ * pedma_mr_sync()) and let our own chains started before drain.  @erase:
+ * for good (dereg: out of the MR xarray); else the MR stays, invalid
+ * (rereg publishes it again).  Process context; bounded waits.
+ */
+static void mr_withdraw_wait(struct pedma_dev *dev, struct pedma_mr *mr,
+			     bool erase)
 {
 	u32 snap[2][PEDMA_MAX_CHAN];
 	unsigned long flags;
 
-	/* No new translation of the key, here or at the peer. */
 	spin_lock_irqsave(&dev->xlock, flags);
-	xa_erase(&dev->mrs, mr->index);
+	if (erase)
+		xa_erase(&dev->mrs, mr->index);
+	else
+		mr->valid = false;
 	if (mr->inv_pending) {
 		/* the sync below covers the withdrawal too */
 		mr->inv_pending = false;
@@ -166,6 +177,11 @@ static void mr_remove(struct pedma_dev *dev, struct pedma_mr *mr)
 				PEDMA_DRAIN_TIMEOUT))
 		ibdev_warn(&dev->ibdev, "eDMA chains did not drain for MR %#x\n",
 			   mr->ibmr.lkey);
+}
+
+static void mr_remove(struct pedma_dev *dev, struct pedma_mr *mr)
+{
+	mr_withdraw_wait(dev, mr, true);
 	atomic_dec(&dev->nmr);
 }
 
@@ -337,7 +353,6 @@ static struct ib_mr *pedma_rereg_user_mr(struct ib_mr *ibmr, int flags,
 {
 	struct pedma_dev *dev = to_pdev(ibmr->device);
 	struct pedma_mr *mr = to_pmr(ibmr);
-	u32 snap[2][PEDMA_MAX_CHAN];
 	struct mr_trans t = {}, old = {};
 	bool trans = flags & IB_MR_REREG_TRANS;
 	unsigned long irqf;
@@ -368,18 +383,7 @@ static struct ib_mr *pedma_rereg_user_mr(struct ib_mr *ibmr, int flags,
 			return ERR_PTR(ret);
 	}
 
-	spin_lock_irqsave(&dev->xlock, irqf);
-	mr->valid = false;	/* no local translation either */
-	writel(0, pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
-			    mr->index * sizeof(struct pedma_mr_ent)));
-	pedma_chains_snap(dev, snap);
-	spin_unlock_irqrestore(&dev->xlock, irqf);
-
-	pedma_mr_sync(dev);
-	if (!wait_event_timeout(dev->sync_wq, pedma_chains_done(dev, snap),
-				PEDMA_DRAIN_TIMEOUT))
-		ibdev_warn(&dev->ibdev, "eDMA chains did not drain for MR %#x\n",
-			   mr->key);
+	mr_withdraw_wait(dev, mr, false);	/* no local translation either */
 
 	spin_lock_irqsave(&dev->xlock, irqf);
 	if (trans) {
