@@ -23,17 +23,23 @@
 const char *vt_prog = "vt";
 const char *vt_role = "?";
 
+/* "prog(role): FAIL: <message>" on stderr */
+static void vt_vfail(const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fprintf(stderr, "%s(%s): FAIL: ", vt_prog, vt_role);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
 void vt_die(const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "%s(%s): FAIL: ", vt_prog, vt_role);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vt_vfail(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	fflush(stderr);
 	exit(1);
 }
 
@@ -41,12 +47,9 @@ void vt_fail(int *count, const char *fmt, ...)
 {
 	va_list ap;
 
-	fflush(stdout);
-	fprintf(stderr, "%s (%s): FAIL: ", vt_prog, vt_role);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vt_vfail(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	(*count)++;
 }
 
