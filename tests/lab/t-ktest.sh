@@ -8,7 +8,10 @@
 # is the client; round 2: the endpoint.  In round 1 both sides first run
 # "uc": a kernel UC QP connected to itself (READ and atomics refused when
 # posted, a SEND without receive and a WRITE with a bad rkey dropped, a
-# later SEND received intact).  Round 3 removes the device under a
+# later SEND received intact) and "loopinv": an RC QP connected to itself
+# registers a fast-reg MR, WRITEs through it, invalidates it with a
+# SEND_WITH_INV (the receive shows IB_WC_WITH_INVALIDATE) and a WRITE with
+# the stale rkey fails.  Round 3 removes the device under a
 # bound (unconnected) client.
 #
 # PEDMA_DEV (default pedma0) picks the device.  PEDMA_DEV=rxe0 first makes a
@@ -67,8 +70,12 @@ round() {
 	echo "$info" > "$LAB_OUT/ktest-$n-$PEDMA_ROLE.info"
 	lab_signal "ktest-$n-$PEDMA_ROLE-info"
 	lab_wait "ktest-$n-$PEER_ROLE-info" 120 || fail "round $n: no info from $PEER_ROLE"
-	# a UC QP of the kernel, on its own (loopback): refusals and drops
-	[ "$n" -ne 1 ] || ktest "$n" uc
+	# QPs of the kernel connected to themselves (loopback): UC refusals
+	# and drops; RC fast registration and SEND_WITH_INV
+	if [ "$n" -eq 1 ]; then
+		ktest "$n" uc
+		ktest "$n" loopinv
+	fi
 	ktest "$n" connect "$(cat "$LAB_OUT/ktest-$n-$PEER_ROLE.info")"
 	lab_signal "ktest-$n-$PEDMA_ROLE-connected"
 	lab_wait "ktest-$n-$PEER_ROLE-connected" 120 || fail "round $n: $PEER_ROLE did not connect"

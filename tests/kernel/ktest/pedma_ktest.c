@@ -44,7 +44,12 @@
  * READ of the region.  "uc" (either role, no connection needed): a UC QP
  * connected to itself refuses READ and atomics when posted, drops a SEND
  * without a receive and a WRITE with a bad rkey (success, nothing
- * written) and delivers a SEND into a receive posted later.  "run" and
+ * written) and delivers a SEND into a receive posted later.  "loopinv"
+ * (either role, no connection needed): an RC QP connected to itself
+ * registers a fast-reg MR with REG_MR, WRITEs through its rkey, sends a
+ * SEND_WITH_INV of it (IB_WC_WITH_INVALIDATE with the key at the
+ * receive) and then fails a WRITE with the stale rkey
+ * (IB_WC_REM_ACCESS_ERR, nothing written).  "run" and
  * "check" return 0 when every test passed, -EIO otherwise; the details go to
  * the kernel log.
  *
@@ -2215,12 +2220,67 @@ out:
 }
 DEFINE_SHOW_ATTRIBUTE(kt_info);
 
-/* ---- "uc": a kernel UC QP on its own (loopback to itself) ---- */
+/* ---- "uc" and "loopinv": a kernel QP connected to itself ---- */
 
-/* The next completion of a direct-polled CQ within 2 s: 1, or 0 if none */
-static int kt_uc_poll(struct ib_cq *cq, struct ib_wc *wc)
+/*
+ * A QP as @ia asks (RC or UC) in RTS, connected to itself through our own
+ * LID (@pa), with the attribute masks of its type; or an ERR_PTR.
+ */
+static struct ib_qp *kt_self_qp(struct kt_ctx *c, struct ib_qp_init_attr *ia,
+				const struct ib_port_attr *pa, int access)
 {
-	unsigned long end = jiffies + 2 * HZ;
+	bool rc = ia->qp_type == IB_QPT_RC;
+	struct ib_qp_attr a = {};
+	struct ib_qp *qp;
+	int ret;
+
+	qp = ib_create_qp(c->pd, ia);
+	if (IS_ERR(qp))
+		return qp;
+	a.qp_state = IB_QPS_INIT;
+	a.port_num = c->port;
+	a.qp_access_flags = access;
+	ret = ib_modify_qp(qp, &a, IB_QP_STATE | IB_QP_PKEY_INDEX | IB_QP_PORT |
+			   IB_QP_ACCESS_FLAGS);
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IB_QPS_RTR;
+	a.path_mtu = pa->active_mtu;
+	a.dest_qp_num = qp->qp_num;
+	a.rq_psn = KT_PSN;
+	a.max_dest_rd_atomic = KT_RD_ATOM;
+	a.min_rnr_timer = 1;
+	a.ah_attr.type = rdma_ah_find_type(c->dev, c->port);
+	rdma_ah_set_dlid(&a.ah_attr, pa->lid);
+	rdma_ah_set_port_num(&a.ah_attr, c->port);
+	if (!ret)
+		ret = ib_modify_qp(qp, &a, IB_QP_STATE | IB_QP_AV | IB_QP_PATH_MTU |
+				   IB_QP_DEST_QPN | IB_QP_RQ_PSN |
+				   (rc ? IB_QP_MAX_DEST_RD_ATOMIC |
+				    IB_QP_MIN_RNR_TIMER : 0));
+	memset(&a, 0, sizeof(a));
+	a.qp_state = IB_QPS_RTS;
+	a.sq_psn = KT_PSN;
+	a.timeout = 14;
+	a.retry_cnt = 7;
+	a.rnr_retry = 7;
+	a.max_rd_atomic = KT_RD_ATOM;
+	if (!ret)
+		ret = ib_modify_qp(qp, &a, IB_QP_STATE | IB_QP_SQ_PSN |
+				   (rc ? IB_QP_TIMEOUT | IB_QP_RETRY_CNT |
+				    IB_QP_RNR_RETRY | IB_QP_MAX_QP_RD_ATOMIC : 0));
+	if (ret) {
+		pr_err("modify_qp of a %s QP connected to itself: %d\n",
+		       rc ? "RC" : "UC", ret);
+		ib_destroy_qp(qp);
+		return ERR_PTR(ret);
+	}
+	return qp;
+}
+
+/* The next completion of a direct-polled CQ within 5 s: 1, or 0 if none */
+static int kt_self_poll(struct ib_cq *cq, struct ib_wc *wc)
+{
+	unsigned long end = jiffies + 5 * HZ;
 	int n;
 
 	do {
@@ -2232,22 +2292,26 @@ static int kt_uc_poll(struct ib_cq *cq, struct ib_wc *wc)
 	return 0;
 }
 
-/* Posted and completed successfully (@want: the WC opcode)? */
-static bool kt_uc_send(struct ib_qp *qp, struct ib_cq *cq, struct ib_send_wr *wr,
-		       enum ib_wc_opcode want, const char *what)
+/*
+ * Posted and completed with @status (and, on success, @want: the WC
+ * opcode)?  @what names the case in the log.
+ */
+static bool kt_self_post(struct ib_qp *qp, struct ib_cq *cq, struct ib_send_wr *wr,
+			 enum ib_wc_opcode want, enum ib_wc_status status,
+			 const char *what)
 {
 	const struct ib_send_wr *bad;
-	struct ib_wc wc;
+	struct ib_wc wc = {};
 	int ret = ib_post_send(qp, wr, &bad);
 
 	if (ret) {
-		pr_err("uc: %s: post %d\n", what, ret);
+		pr_err("%s: post %d\n", what, ret);
 		return false;
 	}
-	if (!kt_uc_poll(cq, &wc) || wc.wr_id != wr->wr_id ||
-	    wc.status != IB_WC_SUCCESS || wc.opcode != want) {
-		pr_err("uc: %s: completion wr %llu status %d opcode %d, expected wr %llu success\n",
-		       what, wc.wr_id, wc.status, wc.opcode, wr->wr_id);
+	if (!kt_self_poll(cq, &wc) || wc.wr_id != wr->wr_id || wc.status != status ||
+	    (status == IB_WC_SUCCESS && wc.opcode != want)) {
+		pr_err("%s: completion wr %llu status %d opcode %d, expected wr %llu status %d\n",
+		       what, wc.wr_id, wc.status, wc.opcode, wr->wr_id, status);
 		return false;
 	}
 	return true;
@@ -2298,37 +2362,10 @@ static int kt_uc(struct kt_ctx *c)
 	}
 	ia.send_cq = cq;
 	ia.recv_cq = cq;
-	qp = ib_create_qp(c->pd, &ia);
+	qp = kt_self_qp(c, &ia, &pa, IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE);
 	if (IS_ERR(qp)) {
-		pr_err("uc: ib_create_qp(UC) %ld\n", PTR_ERR(qp));
+		pr_err("uc: a UC QP connected to itself: %ld\n", PTR_ERR(qp));
 		qp = NULL;
-		fails++;
-		goto out;
-	}
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IB_QPS_INIT;
-	a.port_num = c->port;
-	a.qp_access_flags = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE;
-	ret = ib_modify_qp(qp, &a, IB_QP_STATE | IB_QP_PKEY_INDEX | IB_QP_PORT |
-			   IB_QP_ACCESS_FLAGS);
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IB_QPS_RTR;
-	a.path_mtu = pa.active_mtu;
-	a.dest_qp_num = qp->qp_num;
-	a.rq_psn = KT_PSN;
-	a.ah_attr.type = rdma_ah_find_type(c->dev, c->port);
-	rdma_ah_set_dlid(&a.ah_attr, pa.lid);
-	rdma_ah_set_port_num(&a.ah_attr, c->port);
-	if (!ret)
-		ret = ib_modify_qp(qp, &a, IB_QP_STATE | IB_QP_AV | IB_QP_PATH_MTU |
-				   IB_QP_DEST_QPN | IB_QP_RQ_PSN);
-	memset(&a, 0, sizeof(a));
-	a.qp_state = IB_QPS_RTS;
-	a.sq_psn = KT_PSN;
-	if (!ret)
-		ret = ib_modify_qp(qp, &a, IB_QP_STATE | IB_QP_SQ_PSN);
-	if (ret) {
-		pr_err("uc: modify_qp with the UC attribute masks: %d\n", ret);
 		fails++;
 		goto out;
 	}
@@ -2362,8 +2399,10 @@ static int kt_uc(struct kt_ctx *c)
 	/* dropped: a SEND with no receive, a WRITE with a bad rkey */
 	rw.wr.opcode = IB_WR_RDMA_WRITE;
 	rw.wr.wr_id = 2;
-	if (!kt_uc_send(qp, cq, &sw, IB_WC_SEND, "SEND with no receive posted") ||
-	    !kt_uc_send(qp, cq, &rw.wr, IB_WC_RDMA_WRITE, "RDMA WRITE with a bad rkey")) {
+	if (!kt_self_post(qp, cq, &sw, IB_WC_SEND, IB_WC_SUCCESS,
+			  "uc: SEND with no receive posted") ||
+	    !kt_self_post(qp, cq, &rw.wr, IB_WC_RDMA_WRITE, IB_WC_SUCCESS,
+			  "uc: RDMA WRITE with a bad rkey")) {
 		fails++;
 		goto out;
 	}
@@ -2385,7 +2424,7 @@ static int kt_uc(struct kt_ctx *c)
 		fails++;
 		goto out;
 	}
-	for (i = 0; i < 2 && kt_uc_poll(cq, &wc[i]); i++) {
+	for (i = 0; i < 2 && kt_self_poll(cq, &wc[i]); i++) {
 		if (wc[i].status != IB_WC_SUCCESS ||
 		    (wc[i].wr_id == 3 && wc[i].opcode != IB_WC_SEND) ||
 		    (wc[i].wr_id == 50 && (wc[i].opcode != IB_WC_RECV ||
@@ -2420,6 +2459,196 @@ out:
 	return fails ? 1 : 0;
 }
 
+/* Bytes [from, to) of the target buffer: @pat's bytes at [lo, hi), 0x5a around */
+static bool kt_self_check(struct kt_ctx *c, const char *what, u32 from, u32 to,
+			  u32 lo, u32 hi, u8 pat)
+{
+	u32 j;
+
+	for (j = from; j < to; j++) {
+		u8 want = j >= lo && j < hi ? kt_pat(pat, j - lo) : 0x5a;
+
+		if (c->rbuf.va[j] != want) {
+			pr_err("%s: byte %#x is %#x, expected %#x\n", what, j,
+			       c->rbuf.va[j], want);
+			return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * "loopinv": an RC QP connected to itself and a fast-reg MR over part of
+ * the target buffer, registered with IB_WR_REG_MR on that QP.  A WRITE
+ * through its rkey lands (every byte of the region checked); a
+ * SEND_WITH_INV of the rkey arrives as IB_WC_WITH_INVALIDATE with that key
+ * and its bytes, the SEND completing too; a WRITE with the now stale rkey
+ * fails with IB_WC_REM_ACCESS_ERR and writes nothing.  0 passed, 1
+ * failed, 2 skipped (not IB or no memory management extensions).
+ */
+static int kt_loopinv(struct kt_ctx *c)
+{
+	struct ib_qp_init_attr ia = {
+		.qp_type = IB_QPT_RC, .sq_sig_type = IB_SIGNAL_ALL_WR,
+		.cap = { .max_send_wr = 8, .max_recv_wr = 8, .max_send_sge = 1,
+			 .max_recv_sge = 1 },
+	};
+	struct ib_sge sge = { .addr = c->lbuf.dma, .length = 4096,
+			      .lkey = c->pd->local_dma_lkey };
+	struct ib_sge rsge = { .addr = c->rbuf.dma + KT_FR_RECV_OFF, .length = 256,
+			       .lkey = c->pd->local_dma_lkey };
+	struct ib_recv_wr rwr = { .wr_id = 60, .sg_list = &rsge, .num_sge = 1 };
+	struct ib_rdma_wr rw = {
+		.wr = { .wr_id = 2, .opcode = IB_WR_RDMA_WRITE, .sg_list = &sge,
+			.num_sge = 1 },
+	};
+	struct ib_send_wr iw = { .wr_id = 3, .opcode = IB_WR_SEND_WITH_INV,
+				 .sg_list = &sge, .num_sge = 1 };
+	struct ib_reg_wr reg = { .wr = { .wr_id = 1, .opcode = IB_WR_REG_MR } };
+	const struct ib_send_wr *bad;
+	const struct ib_recv_wr *rbad;
+	struct ib_mr *mr = NULL;
+	struct ib_qp *qp = NULL;
+	struct scatterlist sg;
+	struct ib_port_attr pa;
+	struct ib_wc wc[2];
+	int ret, fails = 0, i, got = 0;
+	struct ib_cq *cq;
+	u32 j, rkey;
+
+	if (!rdma_protocol_ib(c->dev, c->port) || ib_query_port(c->dev, c->port, &pa) ||
+	    !(c->dev->attrs.device_cap_flags & IB_DEVICE_MEM_MGT_EXTENSIONS)) {
+		pr_info("loopinv: skipped (not IB, or no fast registration)\n");
+		return 2;
+	}
+	cq = ib_alloc_cq(c->dev, NULL, 16, 0, IB_POLL_DIRECT);
+	if (IS_ERR(cq)) {
+		pr_err("loopinv: ib_alloc_cq %ld\n", PTR_ERR(cq));
+		return 1;
+	}
+	ia.send_cq = cq;
+	ia.recv_cq = cq;
+	qp = kt_self_qp(c, &ia, &pa, IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
+			IB_ACCESS_REMOTE_READ);
+	if (IS_ERR(qp)) {
+		pr_err("loopinv: an RC QP connected to itself: %ld\n", PTR_ERR(qp));
+		qp = NULL;
+		fails++;
+		goto out;
+	}
+	mr = ib_alloc_mr(c->pd, IB_MR_TYPE_MEM_REG, KT_FR_PAGES);
+	if (IS_ERR(mr)) {
+		pr_err("loopinv: ib_alloc_mr %ld\n", PTR_ERR(mr));
+		mr = NULL;
+		fails++;
+		goto out;
+	}
+	for (j = 0; j < 4096; j++)
+		c->lbuf.va[j] = kt_pat(0x1d, j);
+	memset(c->rbuf.va, 0x5a, KT_BUF_LEN);
+	kt_sync_for_device(c, &c->lbuf);
+	kt_sync_for_device(c, &c->rbuf);
+
+	sg_init_table(&sg, 1);
+	sg_dma_address(&sg) = c->rbuf.dma + KT_FR_OFF;
+	sg_dma_len(&sg) = KT_FR_LEN;
+	ret = ib_map_mr_sg(mr, &sg, 1, NULL, PAGE_SIZE);
+	if (ret != 1) {
+		pr_err("loopinv: ib_map_mr_sg %d\n", ret);
+		fails++;
+		goto out;
+	}
+	ib_update_fast_reg_key(mr, ib_inc_rkey(mr->rkey));
+	rkey = mr->rkey;
+	reg.mr = mr;
+	reg.key = rkey;
+	reg.access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE;
+	if (!kt_self_post(qp, cq, &reg.wr, IB_WC_REG_MR, IB_WC_SUCCESS, "loopinv: REG_MR")) {
+		fails++;
+		goto out;
+	}
+
+	/* a WRITE through the fast-reg rkey, one page into the region */
+	rw.remote_addr = mr->iova + 4096;
+	rw.rkey = rkey;
+	if (!kt_self_post(qp, cq, &rw.wr, IB_WC_RDMA_WRITE, IB_WC_SUCCESS,
+			  "loopinv: WRITE through the fast-reg rkey")) {
+		fails++;
+		goto out;
+	}
+	kt_sync_for_cpu(c, &c->rbuf);
+	if (!kt_self_check(c, "loopinv: WRITE", KT_FR_OFF - KT_GUARD,
+			   KT_FR_OFF + KT_FR_LEN + KT_GUARD, KT_FR_OFF + 4096,
+			   KT_FR_OFF + 8192, 0x1d))
+		fails++;
+	kt_sync_for_device(c, &c->rbuf);
+
+	/* SEND_WITH_INV of the rkey into a receive of the same QP */
+	sge.length = 100;
+	iw.ex.invalidate_rkey = rkey;
+	ret = ib_post_recv(qp, &rwr, &rbad);
+	if (ret) {
+		pr_err("loopinv: post the receive: %d\n", ret);
+		fails++;
+		goto out;
+	}
+	ret = ib_post_send(qp, &iw, &bad);
+	if (ret) {
+		pr_err("loopinv: post the SEND_WITH_INV: %d\n", ret);
+		fails++;
+		goto out;
+	}
+	/* its two completions, in either order */
+	for (i = 0; i < 2 && kt_self_poll(cq, &wc[i]); i++) {
+		bool recv = wc[i].wr_id == 60;
+
+		got |= BIT(recv);
+		if (wc[i].status != IB_WC_SUCCESS ||
+		    (!recv && (wc[i].wr_id != 3 || wc[i].opcode != IB_WC_SEND)) ||
+		    (recv && (wc[i].opcode != IB_WC_RECV || wc[i].byte_len != 100 ||
+			      !(wc[i].wc_flags & IB_WC_WITH_INVALIDATE) ||
+			      wc[i].ex.invalidate_rkey != rkey))) {
+			pr_err("loopinv: SEND_WITH_INV completion wr %llu status %d opcode %d len %u flags %#x key %#x (the rkey %#x)\n",
+			       wc[i].wr_id, wc[i].status, wc[i].opcode, wc[i].byte_len,
+			       wc[i].wc_flags, wc[i].ex.invalidate_rkey, rkey);
+			fails++;
+		}
+	}
+	if (got != 3) {
+		pr_err("loopinv: SEND_WITH_INV: completions seen %#x of 0x3 (send, receive)\n",
+		       got);
+		fails++;
+		goto out;
+	}
+	kt_sync_for_cpu(c, &c->rbuf);
+	if (!kt_self_check(c, "loopinv: SEND_WITH_INV's receive", KT_FR_RECV_OFF - 64,
+			   KT_FR_RECV_OFF + 512, KT_FR_RECV_OFF, KT_FR_RECV_OFF + 100,
+			   0x1d))
+		fails++;
+	kt_sync_for_device(c, &c->rbuf);
+
+	/* the invalidated rkey: refused, nothing written */
+	sge.length = 4096;
+	rw.wr.wr_id = 4;
+	rw.remote_addr = mr->iova + 8192;
+	if (!kt_self_post(qp, cq, &rw.wr, IB_WC_RDMA_WRITE, IB_WC_REM_ACCESS_ERR,
+			  "loopinv: WRITE with the invalidated rkey"))
+		fails++;
+	kt_sync_for_cpu(c, &c->rbuf);
+	if (!kt_self_check(c, "loopinv: after the stale WRITE", KT_FR_OFF - KT_GUARD,
+			   KT_FR_OFF + KT_FR_LEN + KT_GUARD, KT_FR_OFF + 4096,
+			   KT_FR_OFF + 8192, 0x1d))
+		fails++;
+out:
+	if (qp)
+		ib_destroy_qp(qp);
+	if (mr)
+		ib_dereg_mr(mr);
+	ib_free_cq(cq);
+	pr_info("loopinv: %s\n", fails ? "FAILED" : "passed");
+	return fails ? 1 : 0;
+}
+
 static ssize_t kt_ctl_write(struct file *file, const char __user *ubuf,
 			    size_t count, loff_t *ppos)
 {
@@ -2446,6 +2675,8 @@ static ssize_t kt_ctl_write(struct file *file, const char __user *ubuf,
 		ret = kt_connect(c, args);
 	} else if (!strcmp(cmd, "uc")) {
 		ret = kt_uc(c) == 1 ? -EIO : 0;
+	} else if (!strcmp(cmd, "loopinv")) {
+		ret = kt_loopinv(c) == 1 ? -EIO : 0;
 	} else if (strcmp(cmd, "run") && strcmp(cmd, "check")) {
 		pr_err("unknown command '%s'\n", cmd);
 		ret = -EINVAL;

@@ -220,6 +220,7 @@ enum pedma_ctr {
 	PEDMA_CTR_LOOP_REQS,		/* loopback requests completed */
 	PEDMA_CTR_LOOP_BYTES,		/* their payload bytes */
 	PEDMA_CTR_UC_DROPPED,		/* our UC messages dropped (no NAK) */
+	PEDMA_CTR_BATCHED_REQS,	/* requests that rode in another's chain */
 	PEDMA_NCTR
 };
 
@@ -503,21 +504,29 @@ struct pedma_req_state {
 	u32 mc_next;		/* multicast: next peer table entry to scan */
 	bool ud_more;		/* more peer targets may follow */
 	/*
-	 * LOCAL_INV or REG_MR waiting until the peer can no longer reach
-	 * @inv_mr (its withdrawal acknowledged, or the peer quiet); the QP is
-	 * on dev->inv_qps.  @inv_mr is compared with the MR table, never
-	 * dereferenced by itself.
+	 * LOCAL_INV, REG_MR or a loopback SEND_WITH_INV waiting until the
+	 * peer can no longer reach @inv_mr (its withdrawal acknowledged, or
+	 * the peer quiet); the QP is on dev->inv_qps.  @inv_mr is compared
+	 * with the MR table, never dereferenced by itself.  A loopback
+	 * SEND_WITH_INV holds the target's completion record in @loop_rec
+	 * meanwhile (pedma_loop.c).
 	 */
 	bool inv_wait;
 	struct pedma_mr *inv_mr;
 	unsigned long inv_end;	/* jiffies: the peer is taken as dead */
+	struct pedma_rec loop_rec;
 	u32 dst_pd;		/* target QP's PD id (from its directory entry) */
 	/* atomics: posted to the peer, waiting for its answer until end */
 	bool atomic_wait;
 	u32 atomic_seq;
 	unsigned long atomic_end;	/* jiffies */
 	bool dropped;		/* UC: the message was dropped, nothing moved */
+	/* requests after sq_cur whose bytes all ride in its chain */
+	u32 batch;
 };
+
+/* Requests that may ride in one chain with the current one (batch_more()) */
+#define PEDMA_MAX_BATCH		64
 
 /* A UD QP's receives kept for same-side senders (pedma_ud.c) */
 struct pedma_lrqe {
@@ -712,6 +721,7 @@ int pedma_mr_inv_state(struct pedma_dev *dev, struct pedma_mr *mr, u32 key);
 void pedma_mr_inv_acked(struct pedma_dev *dev, bool all);
 void pedma_mr_inv_rearm(struct pedma_dev *dev);
 bool pedma_peer_inv_ok(struct pedma_dev *dev, u32 key, u32 pd);
+bool pedma_mr_inv_ok(struct pedma_dev *dev, struct ib_pd *pd, u32 key);
 bool pedma_sync_acked(struct pedma_dev *dev, u32 seq);
 
 /* pedma_cq.c */
@@ -827,7 +837,7 @@ u32 pedma_atomic_exec_mr(struct pedma_dev *dev, struct ib_pd *pd, u32 rkey,
 
 /* pedma_loop.c: RC QPs connected on their own side, by CPU copy */
 int pedma_loop_exec(struct pedma_qp *qp, struct pedma_swqe *w, u8 *st,
-		    u8 *rnr_timer);
+		    u8 *rnr_timer, struct pedma_mr **inv);
 struct page *pedma_bus_page(struct pedma_dev *dev, u64 bus);
 int pedma_bus_copy(struct pedma_dev *dev, u64 bus, u8 *buf, u64 len,
 		   bool to_bus);

@@ -12,11 +12,18 @@
  *
  * What the peer sees: a loopback QP's directory entry names no peer QP
  * (dest_qpn 0, pedma_area.c), so no requester of the peer can use it or
- * its receives.  Targets on a shared receive queue are refused (the
- * peer may consume the same SRQ); so is SEND_WITH_INV (invalidation
- * needs the peer's answer to a sync, which the one-step loop cannot wait
- * for).  Both complete with IB_WC_REM_OP_ERR.  A UC requester drops
- * (pedma_xfer.c) what RC would retry, RNR-wait for or see refused.
+ * its receives.  Targets on a shared receive queue are refused with
+ * IB_WC_REM_OP_ERR (the peer may consume the same SRQ).  A UC requester
+ * drops (pedma_xfer.c) what RC would retry, RNR-wait for or see refused.
+ *
+ * SEND_WITH_INV takes two steps: the copy into the target's receive and
+ * the withdrawal of the MR it names (a valid fast-reg MR of the target's
+ * PD, else IB_WC_REM_INV_REQ_ERR and the receive fails, as across the
+ * link), then, once the peer confirmed that none of its chains can reach
+ * that MR any more (the MR may have been handed to the peer too), the
+ * target's completion (IB_WC_WITH_INVALIDATE) and the sender's.  The
+ * record waits in the sender's request state (req.loop_rec) meanwhile,
+ * the request on dev->inv_qps like a LOCAL_INV (pedma_xfer.c).
  *
  * Pages are found from the MR's bus addresses like the same-side
  * datagrams of pedma_ud.c.  Everything here runs under dev->xlock.
@@ -167,12 +174,29 @@ static int loop_take_rqe(struct pedma_dev *dev, struct pedma_qp *t,
 	return 1;
 }
 
+static u8 loop_rec_op(u8 op)
+{
+	switch (op) {
+	case PEDMA_WQE_OP_SEND:
+		return PEDMA_REC_OP_SEND;
+	case PEDMA_WQE_OP_SEND_IMM:
+		return PEDMA_REC_OP_SEND_IMM;
+	case PEDMA_WQE_OP_SEND_INV:
+		return PEDMA_REC_OP_SEND_INV;
+	default:
+		return PEDMA_REC_OP_WRITE_IMM;
+	}
+}
+
 /*
- * A SEND, SEND_WITH_IMM or RDMA_WRITE_WITH_IMM into @t's next receive.
- * Returns an ib_wc_status for the sender, or -EAGAIN: no receive (RNR).
+ * A SEND, SEND_WITH_IMM, SEND_WITH_INV or RDMA_WRITE_WITH_IMM into @t's
+ * next receive.  Returns an ib_wc_status for the sender, -EAGAIN: no
+ * receive (RNR), or -EINPROGRESS: a SEND_WITH_INV whose record waits in
+ * qp->req.loop_rec for the confirmation of the withdrawal of *@inv.
  */
 static int loop_recv(struct pedma_qp *qp, struct pedma_swqe *w,
-		     struct pedma_qp *t, const struct loop_sgl *src)
+		     struct pedma_qp *t, const struct loop_sgl *src,
+		     struct pedma_mr **inv)
 {
 	struct pedma_dev *dev = qp->dev;
 	struct ib_sge sge[PEDMA_MAX_SGE];
@@ -195,9 +219,9 @@ static int loop_recv(struct pedma_qp *qp, struct pedma_swqe *w,
 		return ret ? IB_WC_REM_OP_ERR : -EAGAIN;
 	dst.n = e.num_sge;
 	rec.rq_idx = cpu_to_le32(t->rq.cons);
-	rec.opcode = w->opcode == PEDMA_WQE_OP_SEND ? PEDMA_REC_OP_SEND :
-		     w->opcode == PEDMA_WQE_OP_SEND_IMM ? PEDMA_REC_OP_SEND_IMM :
-		     PEDMA_REC_OP_WRITE_IMM;
+	rec.opcode = loop_rec_op(w->opcode);
+	if (w->opcode == PEDMA_WQE_OP_SEND_INV)
+		rec.inv_rkey = cpu_to_le32(w->key);
 	if (w->flags & PEDMA_WQE_F_SOLICITED)
 		rec.flags |= PEDMA_REC_F_SOLICITED;
 	if (pedma_qp_uc(qp))
@@ -209,10 +233,26 @@ static int loop_recv(struct pedma_qp *qp, struct pedma_swqe *w,
 		} else if (!sgl_ok(dev, &dst, w->length)) {
 			rec.status = PEDMA_REC_ST_PROT_ERR;
 			st = IB_WC_REM_OP_ERR;
+		} else if (w->opcode == PEDMA_WQE_OP_SEND_INV &&
+			   !pedma_mr_inv_ok(dev, t->ibqp.pd, w->key)) {
+			/* a key the receiver refuses: an invalid request */
+			rec.status = PEDMA_REC_ST_PROT_ERR;
+			st = IB_WC_REM_INV_REQ_ERR;
 		} else if (sgl_copy(dev, src, &dst, w->length)) {
 			/* the source was checked; a key that went since */
 			rec.status = PEDMA_REC_ST_PROT_ERR;
 			st = IB_WC_LOC_PROT_ERR;
+		}
+	}
+	if (w->opcode == PEDMA_WQE_OP_SEND_INV &&
+	    rec.status == PEDMA_REC_ST_OK) {
+		/* checked above under the same lock, so withdrawn now */
+		if (pedma_mr_withdraw(dev, t->ibqp.pd, w->key, true, inv) < 0) {
+			rec.status = PEDMA_REC_ST_PROT_ERR;
+			st = IB_WC_REM_INV_REQ_ERR;
+		} else if ((*inv)->inv_pending) {
+			qp->req.loop_rec = rec;
+			return -EINPROGRESS;
 		}
 	}
 	pedma_loop_record(dev, &rec);
@@ -220,16 +260,19 @@ static int loop_recv(struct pedma_qp *qp, struct pedma_swqe *w,
 }
 
 static u8 loop_exec(struct pedma_qp *qp, struct pedma_swqe *w,
-		    struct pedma_qp *t, int *wait);
+		    struct pedma_qp *t, int *wait, struct pedma_mr **inv);
 
 /*
  * Execute @w of loopback QP @qp at once.  Returns 0 with the completion
  * status in @st, -ENOENT when the target QP is not there or not ready
  * (the caller retries as for a peer that does not answer), -EAGAIN when
- * it has no receive (RNR; its min_rnr_timer in @rnr_timer).
+ * it has no receive (RNR; its min_rnr_timer in @rnr_timer), -EINPROGRESS
+ * for a SEND_WITH_INV that waits for the withdrawal of *@inv (its
+ * target's record in qp->req.loop_rec, for the caller to deliver with
+ * pedma_loop_record() once confirmed).
  */
 int pedma_loop_exec(struct pedma_qp *qp, struct pedma_swqe *w, u8 *st,
-		    u8 *rnr_timer)
+		    u8 *rnr_timer, struct pedma_mr **inv)
 {
 	struct pedma_qp *t = xa_load(&qp->dev->qps, qp->attr.dest_qp_num);
 	int wait = 0;
@@ -240,12 +283,12 @@ int pedma_loop_exec(struct pedma_qp *qp, struct pedma_swqe *w, u8 *st,
 	    t->attr.dest_qp_num != qp->qpn)
 		return -ENOENT;
 	*rnr_timer = t->attr.min_rnr_timer;
-	*st = loop_exec(qp, w, t, &wait);
+	*st = loop_exec(qp, w, t, &wait, inv);
 	return wait;
 }
 
 static u8 loop_exec(struct pedma_qp *qp, struct pedma_swqe *w,
-		    struct pedma_qp *t, int *wait)
+		    struct pedma_qp *t, int *wait, struct pedma_mr **inv)
 {
 	struct pedma_dev *dev = qp->dev;
 	int acc = t->attr.qp_access_flags;
@@ -319,16 +362,17 @@ static u8 loop_exec(struct pedma_qp *qp, struct pedma_swqe *w,
 	}
 	case PEDMA_WQE_OP_SEND:
 	case PEDMA_WQE_OP_SEND_IMM:
+	case PEDMA_WQE_OP_SEND_INV:
 		break;
-	default:	/* SEND_WITH_INV */
+	default:
 		return IB_WC_REM_OP_ERR;
 	}
-	/* a receive of the target: SEND, SEND_WITH_IMM, WRITE_WITH_IMM */
+	/* a receive of the target: the SENDs, WRITE_WITH_IMM */
 	if (t->srq)
 		return IB_WC_REM_OP_ERR;
-	ret = loop_recv(qp, w, t, &local);
-	if (ret == -EAGAIN) {
-		*wait = -EAGAIN;
+	ret = loop_recv(qp, w, t, &local, inv);
+	if (ret == -EAGAIN || ret == -EINPROGRESS) {
+		*wait = ret;
 		return 0;
 	}
 	return ret;

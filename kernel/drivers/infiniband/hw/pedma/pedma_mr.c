@@ -714,7 +714,8 @@ int pedma_mr_fast_reg(struct pedma_dev *dev, struct pedma_qp *qp,
  * Invalidate fast-reg MR @key of PD @pd (LOCAL_INV, or a peer's SEND_INV
  * on a QP of @pd): withdraw its table entry and ask the peer to sync (on
  * the next link if it is down: pedma_mr_inv_rearm()); the MR is then
- * inv_pending until the peer acknowledged that sync or is quiet.  Returns
+ * inv_pending until the peer acknowledged that sync or is quiet (not at
+ * all if the peer is quiet already).  Returns
  * 1 when withdrawn now, 0 when it was invalid already (*@mrp may still be
  * inv_pending: an earlier withdrawal not acknowledged yet), -EINVAL when
  * the key names no such MR (or, @remote, no valid one).  xlock held.
@@ -733,6 +734,12 @@ int pedma_mr_withdraw(struct pedma_dev *dev, struct ib_pd *pd, u32 key,
 	mr->valid = false;
 	writel(0, pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
 			    mr->index * sizeof(struct pedma_mr_ent)));
+	/*
+	 * The link is down and the peer left it: none of its chains runs,
+	 * and a new link reads the withdrawn entry.  Nothing to confirm.
+	 */
+	if (!dev->xfer_up && dev->peer_quiet)
+		return 1;
 	mr->inv_seq = dev->xfer_up ? pedma_sync_request(dev) :
 				     dev->mr_sync_seq;
 	if (!mr->inv_pending) {
@@ -740,6 +747,20 @@ int pedma_mr_withdraw(struct pedma_dev *dev, struct ib_pd *pd, u32 key,
 		list_add_tail(&mr->inv_node, &dev->inv_mrs);
 	}
 	return 1;
+}
+
+/*
+ * SEND_WITH_INV of a loopback sender: would our receiver accept @key for
+ * a receive of its QP of PD @pd?  The test pedma_mr_withdraw() makes for
+ * a peer's record (a valid fast-reg MR of that PD), without withdrawing.
+ * xlock held.
+ */
+bool pedma_mr_inv_ok(struct pedma_dev *dev, struct ib_pd *pd, u32 key)
+{
+	struct pedma_mr *mr = xa_load(&dev->mrs, key >> 8);
+
+	return mr && mr->type == PEDMA_MR_TYPE_FRWR && mr->key == key &&
+	       mr->ibmr.pd == pd && mr->valid;
 }
 
 /*
