@@ -220,7 +220,6 @@ enum pedma_ctr {
 	PEDMA_CTR_LOOP_REQS,		/* loopback requests completed */
 	PEDMA_CTR_LOOP_BYTES,		/* their payload bytes */
 	PEDMA_CTR_UC_DROPPED,		/* our UC messages dropped (no NAK) */
-	PEDMA_CTR_BATCHED_REQS,	/* requests that rode in another's chain */
 	PEDMA_NCTR
 };
 
@@ -521,12 +520,7 @@ struct pedma_req_state {
 	u32 atomic_seq;
 	unsigned long atomic_end;	/* jiffies */
 	bool dropped;		/* UC: the message was dropped, nothing moved */
-	/* requests after sq_cur whose bytes all ride in its chain */
-	u32 batch;
 };
-
-/* Requests that may ride in one chain with the current one (batch_more()) */
-#define PEDMA_MAX_BATCH		64
 
 /* A UD QP's receives kept for same-side senders (pedma_ud.c) */
 struct pedma_lrqe {
