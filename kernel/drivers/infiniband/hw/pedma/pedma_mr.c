@@ -710,6 +710,15 @@ int pedma_mr_fast_reg(struct pedma_dev *dev, struct pedma_qp *qp,
 	return 0;
 }
 
+/* The fast-reg MR of PD @pd whose key is @key, or NULL.  xlock held. */
+static struct pedma_mr *fr_mr(struct pedma_dev *dev, struct ib_pd *pd, u32 key)
+{
+	struct pedma_mr *mr = xa_load(&dev->mrs, key >> 8);
+
+	return mr && mr->type == PEDMA_MR_TYPE_FRWR && mr->key == key &&
+	       mr->ibmr.pd == pd ? mr : NULL;
+}
+
 /*
  * Invalidate fast-reg MR @key of PD @pd (LOCAL_INV, or a peer's SEND_INV
  * on a QP of @pd): withdraw its table entry and ask the peer to sync (on
@@ -723,10 +732,9 @@ int pedma_mr_fast_reg(struct pedma_dev *dev, struct pedma_qp *qp,
 int pedma_mr_withdraw(struct pedma_dev *dev, struct ib_pd *pd, u32 key,
 		      bool remote, struct pedma_mr **mrp)
 {
-	struct pedma_mr *mr = xa_load(&dev->mrs, key >> 8);
+	struct pedma_mr *mr = fr_mr(dev, pd, key);
 
-	if (!mr || mr->type != PEDMA_MR_TYPE_FRWR || mr->key != key ||
-	    mr->ibmr.pd != pd)
+	if (!mr)
 		return -EINVAL;
 	*mrp = mr;
 	if (!mr->valid)
@@ -757,10 +765,9 @@ int pedma_mr_withdraw(struct pedma_dev *dev, struct ib_pd *pd, u32 key,
  */
 bool pedma_mr_inv_ok(struct pedma_dev *dev, struct ib_pd *pd, u32 key)
 {
-	struct pedma_mr *mr = xa_load(&dev->mrs, key >> 8);
+	struct pedma_mr *mr = fr_mr(dev, pd, key);
 
-	return mr && mr->type == PEDMA_MR_TYPE_FRWR && mr->key == key &&
-	       mr->ibmr.pd == pd && mr->valid;
+	return mr && mr->valid;
 }
 
 /*
