@@ -145,7 +145,16 @@ struct pedma_lab_hdr {
 	 * link event.  [0] host, [1] endpoint.
 	 */
 	__le32 gone[2];
-	__le32 reserved[6];
+	/*
+	 * Written by the model: advanced each time it wakes up (at least
+	 * every 100 ms while it runs) and for each piece of guest RAM a
+	 * channel copies.  The model executes a doorbell's chain before it
+	 * consumes the next mailbox entry, so a guest waiting for cons may
+	 * wait as long as the longest chain takes; a beat that moves tells it
+	 * the model is busy, not dead.  0 from a model that predates it.
+	 */
+	__le32 beat;
+	__le32 reserved[5];
 };
 
 #define PEDMA_LAB_MBOX_ENTRIES		256	/* power of two */

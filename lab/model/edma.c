@@ -695,6 +695,7 @@ static enum edma_err edma_xfer(struct edma *e, enum edma_dir dir,
 					       PEDMA_LAB_GUARD_DST, bad);
 		n = m;
 		edma_copy(dst, src, n);
+		edma_beat(e);
 	}
 	return EDMA_OK;
 }
@@ -1166,9 +1167,17 @@ static uint32_t edma_mbox_drain(struct edma *e, enum lab_side side)
 	return avail;
 }
 
+void edma_beat(struct edma *e)
+{
+	__atomic_store_n(&edma_hdr(e)->beat, htole32(++e->beat),
+			 __ATOMIC_RELAXED);
+}
+
 unsigned int edma_process_mailboxes(struct edma *e)
 {
 	unsigned int side, total = 0;
+
+	edma_beat(e);
 
 	for (side = 0; side < LAB_SIDES; side++) {
 		uint32_t n = edma_mbox_drain(e, side);

@@ -89,6 +89,7 @@ struct edma {
 	uint64_t irq_pending[LAB_SIDES];	/* vectors to raise at flush */
 	uint64_t guard_violations;	/* DMA guard violations so far */
 	uint64_t guard_refused[LAB_SIDES];	/* last refused descriptor */
+	uint32_t beat;			/* published as pedma_lab_hdr.beat */
 };
 
 /*
@@ -119,6 +120,9 @@ void edma_flush(struct edma *e);
  * consumed.
  */
 unsigned int edma_process_mailboxes(struct edma *e);
+
+/* Advance the heartbeat guests watch while they wait (pedma_lab_hdr.beat) */
+void edma_beat(struct edma *e);
 
 /*
  * The guest of this side is gone: drop whatever it posted and the model

@@ -14,8 +14,9 @@
  * With pedma_lab_guard.c, the only code that knows the lab; it uses the
  * core (pedma.ko) through pedma_backend.h alone.
  */
+#include <linux/delay.h>
 #include <linux/io.h>
-#include <linux/iopoll.h>
+#include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/spinlock.h>
@@ -29,8 +30,19 @@
 #define IVSHMEM_VENDOR_ID	0x1af4
 #define IVSHMEM_DEVICE_ID	0x1110
 
-/* Longest we wait for the model to take mailbox entries, in microseconds */
-#define PEDMA_LAB_MBOX_TIMEOUT_US	200000
+/*
+ * Waiting for the model to take mailbox entries.  The model is a process:
+ * it executes a doorbell's whole chain before it takes the next entry, and
+ * on a loaded machine it may not run for a while.  It is declared dead
+ * when its heartbeat (pedma_lab_hdr.beat) stood still for
+ * PEDMA_LAB_SILENT_MS, or when one wait exceeded its cap: a read (which
+ * sleeps) PEDMA_LAB_READ_MAX_MS, a full mailbox (busy-waiting with the
+ * mailbox lock held, as a CPU stalls on posted writes when the link has no
+ * credits) PEDMA_LAB_FULL_MAX_MS.
+ */
+#define PEDMA_LAB_SILENT_MS	3000
+#define PEDMA_LAB_READ_MAX_MS	30000
+#define PEDMA_LAB_FULL_MAX_MS	2000
 
 struct pedma_lab {
 	struct pedma_backend be;
@@ -65,33 +77,53 @@ static void lab_kick_model(struct pedma_lab *lab)
 	       lab->regs + IVSHMEM_REG_DOORBELL);
 }
 
-/*
- * Wait until the model has consumed entries up to @target.  Bounded: the
- * model is a process that may die; then the lab is declared dead, as a
- * surprise-removed PCIe device would be, and register writes are dropped.
- * Called with mbox_lock held (atomic context) when the mailbox is full
- * (256 entries outstanding, rare): busy-waits, but only up to
- * PEDMA_LAB_MBOX_TIMEOUT_US.
- */
-static bool lab_mbox_wait(struct pedma_lab *lab, u32 target)
+static void __iomem *lab_beat_reg(struct pedma_lab *lab)
 {
-	u32 cons;
-	int ret;
+	return lab->shm + PEDMA_LAB_HDR_OFF +
+	       offsetof(struct pedma_lab_hdr, beat);
+}
 
-	if (lab->dead)
-		return false;
-	ret = read_poll_timeout_atomic(readl, cons,
-				       (s32)(cons - target) >= 0, 1,
-				       PEDMA_LAB_MBOX_TIMEOUT_US, false,
-				       &lab->mbox->cons);
-	if (ret) {
-		lab->dead = true;
-		dev_err(&lab->pdev->dev,
-			"eDMA model stopped answering (mailbox %u/%u); register access disabled\n",
-			cons, target);
-		return false;
+/*
+ * Wait until the model has consumed entries up to @target (cons counts
+ * what it has applied).  Bounded, see PEDMA_LAB_SILENT_MS.  @atomic: the
+ * caller holds mbox_lock, busy-wait; else sleep between polls.  Returns 0,
+ * or the milliseconds waited when the model is to be declared dead.
+ */
+static u64 lab_mbox_wait(struct pedma_lab *lab, u32 target, bool atomic)
+{
+	u64 start = ktime_get_ns(), heard = start, now;
+	u64 cap = (atomic ? PEDMA_LAB_FULL_MAX_MS : PEDMA_LAB_READ_MAX_MS) *
+		  (u64)NSEC_PER_MSEC;
+	u32 beat = readl(lab_beat_reg(lab)), b;
+
+	for (;;) {
+		if ((s32)(readl(&lab->mbox->cons) - target) >= 0)
+			return 0;
+		now = ktime_get_ns();
+		b = readl(lab_beat_reg(lab));
+		if (b != beat) {
+			beat = b;
+			heard = now;
+		}
+		if (now - heard > PEDMA_LAB_SILENT_MS * (u64)NSEC_PER_MSEC ||
+		    now - start > cap)
+			return max_t(u64, div_u64(now - start, NSEC_PER_MSEC), 1);
+		if (atomic)
+			udelay(2);
+		else
+			usleep_range(20, 100);
 	}
-	return true;
+}
+
+/* Called with mbox_lock held; says so once */
+static void lab_declare_dead(struct pedma_lab *lab, u32 target, u64 ms)
+{
+	if (lab->dead)
+		return;
+	lab->dead = true;
+	dev_err(&lab->pdev->dev,
+		"eDMA model stopped answering (mailbox %u/%u after %llu ms); register access disabled\n",
+		readl(&lab->mbox->cons), target, ms);
 }
 
 /* Several register writes, one kick: the model applies them in order. */
@@ -102,6 +134,8 @@ static void lab_edma_write_batch(struct pedma_backend *be,
 	struct pedma_lab_mbox_ent __iomem *ent;
 	unsigned long flags;
 	unsigned int i;
+	u32 target;
+	u64 ms;
 
 	spin_lock_irqsave(&lab->mbox_lock, flags);
 	for (i = 0; i < n; i++) {
@@ -111,9 +145,12 @@ static void lab_edma_write_batch(struct pedma_backend *be,
 			wmb();
 			writel(lab->mbox_prod, &lab->mbox->prod);
 			lab_kick_model(lab);
-			if (!lab_mbox_wait(lab, lab->mbox_prod -
-					   PEDMA_LAB_MBOX_ENTRIES + 1))
+			target = lab->mbox_prod - PEDMA_LAB_MBOX_ENTRIES + 1;
+			ms = lab->dead ? 1 : lab_mbox_wait(lab, target, true);
+			if (ms) {
+				lab_declare_dead(lab, target, ms);
 				goto out;
+			}
 		}
 		ent = &lab->mbox->ent[lab->mbox_prod % PEDMA_LAB_MBOX_ENTRIES];
 		writel(w[i].off, &ent->off);
@@ -144,8 +181,9 @@ static u32 lab_edma_read(struct pedma_backend *be, u32 off)
 {
 	struct pedma_lab *lab = to_lab(be);
 	unsigned long flags;
-	u32 target, cons;
+	u32 target;
 	bool dead;
+	u64 ms;
 
 	if (WARN_ON_ONCE(off >= EDMA_V0_REGS_SIZE || off & 3))
 		return ~0u;
@@ -154,18 +192,14 @@ static u32 lab_edma_read(struct pedma_backend *be, u32 off)
 	target = lab->mbox_prod;
 	dead = lab->dead;
 	spin_unlock_irqrestore(&lab->mbox_lock, flags);
-	if (dead ||
-	    read_poll_timeout(readl, cons, (s32)(cons - target) >= 0, 20,
-			      PEDMA_LAB_MBOX_TIMEOUT_US, false, &lab->mbox->cons)) {
-		spin_lock_irqsave(&lab->mbox_lock, flags);
-		if (!lab->dead) {
-			lab->dead = true;
-			dev_err(&lab->pdev->dev,
-				"eDMA model stopped answering (mailbox %u/%u); register access disabled\n",
-				readl(&lab->mbox->cons), target);
-		}
-		spin_unlock_irqrestore(&lab->mbox_lock, flags);
+	if (dead)
 		return ~0u;	/* what a read of a dead PCIe device returns */
+	ms = lab_mbox_wait(lab, target, false);
+	if (ms) {
+		spin_lock_irqsave(&lab->mbox_lock, flags);
+		lab_declare_dead(lab, target, ms);
+		spin_unlock_irqrestore(&lab->mbox_lock, flags);
+		return ~0u;
 	}
 	/* The image is read only after cons says it is current. */
 	rmb();
