@@ -7,6 +7,7 @@
  * BAR2 (the ivshmem shared memory, served by the model):
  *
  *   0x00000  struct pedma_lab_hdr         (model writes; one ep field)
+ *   0x00080  struct pedma_lab_events      (model writes; see below)
  *   0x01000  register mailbox of the host  (host produces, model consumes)
  *   0x02000  register mailbox of the ep    (ep produces, model consumes)
  *   0x04000  eDMA register image           (model writes, guests read;
@@ -59,6 +60,43 @@
  * link that is down.  The window and the interrupt aperture are not RAM
  * and are not translated.  With PEDMA_LAB_MF_NO_GUARD in model_flags (the
  * model's --no-guard) the drivers do not arm the guard.
+ *
+ * Events (hardware events, the machine-independent cost): the model counts
+ * what each side made the "hardware" do in struct pedma_lab_events, at
+ * pedma_lab_hdr.events_off (0: a model without events).  Only the model
+ * writes it; every counter is a little-endian u64 that only grows (from 0
+ * when the model starts).  A reader sees each counter whole, not all of
+ * them at one instant: compare them when the side is quiet.  Per side
+ * (side[0] host, side[1] endpoint):
+ *   reg_reads   register reads of that side: its backend posts a read
+ *               marker (PEDMA_LAB_MBOX_READ) for every register read it
+ *               serves from the image, and the model counts the markers
+ *               as it drains the mailbox (no kick is needed for them:
+ *               the next drain counts them, within the model's safety
+ *               poll)
+ *   reg_writes  register writes it posted that the model applied (every
+ *               mailbox entry with a register offset, doorbells included)
+ *   doorbells   of those, writes to a channel doorbell register
+ *               (WR/RD_DOORBELL, STOP included)
+ *   chains      doorbells of that side that started a channel (engine
+ *               enabled, no STOP), LL or not, whatever came of them
+ *   ll_elems    LL data elements those channels executed (the transfer
+ *               done; link elements and the element that stops the chain
+ *               are not counted)
+ *   bytes       payload bytes those channels moved (elements, or the
+ *               non-LL block, that completed)
+ *   imwr        IMWr (done and abort) those channels sent, wherever to
+ *   irqs        interrupts the model raised to that side's guest: one per
+ *               vector per flush (the model raises a vector once for all
+ *               the events of one mailbox drain), all vectors
+ *   irq_vec[v]  the same, per vector v < PEDMA_LAB_VECTORS
+ *   kicks       kicks the guest sent the model (ivshmem doorbells to model
+ *               vector PEDMA_LAB_MODEL_VEC_KICK + side; every one, as the
+ *               kick eventfd counts them)
+ * Peer notifications go from guest to guest (the other QEMU's eventfd):
+ * the model never sees them; the backends count them (debugfs).  A raised
+ * interrupt is a signal of the vector's eventfd: QEMU and the guest may
+ * merge several into one, so a guest takes at most irq_vec[v] interrupts.
  */
 #ifndef PEDMA_LAB_H
 #define PEDMA_LAB_H
@@ -94,7 +132,12 @@
 #define PEDMA_LAB_VEC_SPARE		3	/* DMA guard violation */
 #define PEDMA_LAB_VECTORS		4
 
-/* The model's own vector that guests ring to say "mailbox has entries" */
+/*
+ * The model's own vector that guests ring to say "mailbox has entries".
+ * With events (pedma_lab_hdr.events_off set), each side rings
+ * PEDMA_LAB_MODEL_VEC_KICK + side (0 host, 1 endpoint), so that the model
+ * can count kicks per side; every model vector is a kick.
+ */
 #define PEDMA_LAB_MODEL_VEC_KICK	0
 
 /* IMWr to [MSI_BASE, MSI_BASE + 4 * vectors) interrupts the host */
@@ -154,7 +197,31 @@ struct pedma_lab_hdr {
 	 * the model is busy, not dead.  0 from a model that predates it.
 	 */
 	__le32 beat;
-	__le32 reserved[5];
+	/* struct pedma_lab_events: offset in BAR2 (0: none) and size */
+	__le32 events_off;
+	__le32 events_size;
+	__le32 reserved[3];
+};
+
+#define PEDMA_LAB_EVENTS_OFF		0x00080
+
+/* One side's events; the counting rules are at the top of this file */
+struct pedma_lab_side_events {
+	__le64 reg_reads;
+	__le64 reg_writes;
+	__le64 doorbells;
+	__le64 chains;
+	__le64 ll_elems;
+	__le64 bytes;
+	__le64 imwr;
+	__le64 irqs;
+	__le64 kicks;
+	__le64 irq_vec[PEDMA_LAB_VECTORS];
+	__le64 reserved[3];
+};
+
+struct pedma_lab_events {
+	struct pedma_lab_side_events side[2];	/* [0] host, [1] endpoint */
 };
 
 #define PEDMA_LAB_MBOX_ENTRIES		256	/* power of two */
@@ -163,6 +230,14 @@ struct pedma_lab_mbox_ent {
 	__le32 off;		/* eDMA register offset, 4-byte aligned */
 	__le32 val;
 };
+
+/*
+ * A read marker: an entry whose off is PEDMA_LAB_MBOX_READ | register
+ * offset tells the model that the guest read that register from the
+ * image (val unused).  It changes nothing; the model counts it
+ * (pedma_lab_side_events.reg_reads).  Posted only to a model with events.
+ */
+#define PEDMA_LAB_MBOX_READ		0x80000000u
 
 /*
  * prod and cons are free-running counters; entry i lives in
@@ -244,6 +319,12 @@ struct pedma_lab_guard {
 
 PEDMA_STATIC_ASSERT(sizeof(struct pedma_lab_hdr) == 128, "lab hdr size");
 PEDMA_STATIC_ASSERT(sizeof(struct pedma_lab_guard_viol) == 64, "guard viol size");
+PEDMA_STATIC_ASSERT(sizeof(struct pedma_lab_side_events) == 128, "side events size");
+PEDMA_STATIC_ASSERT(PEDMA_LAB_EVENTS_OFF >= PEDMA_LAB_HDR_OFF +
+		    sizeof(struct pedma_lab_hdr) &&
+		    PEDMA_LAB_EVENTS_OFF + sizeof(struct pedma_lab_events) <=
+		    PEDMA_LAB_MBOX_HOST_OFF, "events between header and mailboxes");
+PEDMA_STATIC_ASSERT(PEDMA_LAB_MBOX_READ >= EDMA_V0_REGS_SIZE, "read marker bit");
 PEDMA_STATIC_ASSERT(sizeof(struct pedma_lab_guard) == PEDMA_LAB_GUARD_PAGE,
 		    "guard descriptor is one page");
 PEDMA_STATIC_ASSERT(sizeof(struct pedma_lab_mbox) <=

@@ -63,9 +63,17 @@
  *   fails validation (logged), uses guest-physical addresses.  With
  *   cfg.no_guard the header carries PEDMA_LAB_MF_NO_GUARD and the drivers
  *   do not arm the guard.
+ * - Events (pedma_lab.h): each is counted where it happens, with
+ *   edma_count(): read markers and register writes in the mailbox drain
+ *   and edma_reg_write(), doorbells in the register decode, chains in
+ *   edma_doorbell(), LL elements in edma_ll_step(), bytes in edma_xfer(),
+ *   IMWr in edma_imwr(), interrupts in edma_raise_pending().  What a
+ *   channel does counts for the side whose doorbell started it
+ *   (e->writer); interrupts for the side they are raised to.
  */
 #include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "edma.h"
@@ -180,6 +188,30 @@ static const char *side_name(enum lab_side side)
 
 static void edma_pend_irq(struct edma *e, enum lab_side side,
 			  unsigned int vector);
+
+/* ------------------------------------------------------------------------ */
+/* Events (pedma_lab.h: struct pedma_lab_events)                            */
+/* ------------------------------------------------------------------------ */
+
+_Static_assert(sizeof(struct pedma_lab_side_events) >= EDMA_EV_COUNT * 8,
+	       "every event has its counter");
+_Static_assert(offsetof(struct pedma_lab_side_events, kicks) ==
+	       EDMA_EV_KICKS * 8 &&
+	       offsetof(struct pedma_lab_side_events, irq_vec) ==
+	       EDMA_EV_IRQ_VEC0 * 8, "enum edma_ev follows the struct");
+
+void edma_count(struct edma *e, enum lab_side side, enum edma_ev ev,
+		uint64_t n)
+{
+	uint64_t *shm = (uint64_t *)(e->cfg.shm + PEDMA_LAB_EVENTS_OFF +
+				     side * sizeof(struct pedma_lab_side_events));
+
+	if (side >= LAB_SIDES || ev >= EDMA_EV_COUNT)
+		return;
+	e->ev[side][ev] += n;
+	/* The shm copy is only published: a guest may scribble on it */
+	__atomic_store_n(&shm[ev], htole64(e->ev[side][ev]), __ATOMIC_RELAXED);
+}
 
 /* ------------------------------------------------------------------------ */
 /* DMA guard: the lab's IOMMU                                               */
@@ -508,7 +540,12 @@ static void edma_raise_pending(struct edma *e)
 
 		e->irq_pending[side] = 0;
 		for (vec = 0; vec < e->cfg.vectors; vec++) {
-			if ((pending & (1ULL << vec)) && e->cfg.raise_irq)
+			if (!(pending & (1ULL << vec)))
+				continue;
+			edma_count(e, side, EDMA_EV_IRQS, 1);
+			if (vec < PEDMA_LAB_VECTORS)
+				edma_count(e, side, EDMA_EV_IRQ_VEC0 + vec, 1);
+			if (e->cfg.raise_irq)
 				e->cfg.raise_irq(e->cfg.opaque, side, vec);
 		}
 	}
@@ -530,6 +567,7 @@ static void edma_imwr(struct edma *e, enum edma_dir dir, unsigned int ch,
 	uint32_t le;
 	uint8_t *p;
 
+	edma_count(e, e->writer, EDMA_EV_IMWR, 1);
 	if (range_inside(addr, 4, PEDMA_LAB_MSI_BASE, 4ULL * e->cfg.vectors,
 			 &off) && !(off & 3)) {
 		edma_pend_irq(e, LAB_SIDE_HOST, off / 4);
@@ -697,6 +735,7 @@ static enum edma_err edma_xfer(struct edma *e, enum edma_dir dir,
 		edma_copy(dst, src, n);
 		edma_beat(e);
 	}
+	edma_count(e, e->writer, EDMA_EV_BYTES, size);
 	return EDMA_OK;
 }
 
@@ -782,6 +821,7 @@ static bool edma_ll_step(struct edma *e, enum edma_dir dir, unsigned int ch,
 		edma_abort(e, dir, ch, err);
 		return false;
 	}
+	edma_count(e, e->writer, EDMA_EV_LL_ELEMS, 1);
 	c->sar = sar + size;
 	c->dar = dar + size;
 	c->xfer_size = 0;
@@ -830,6 +870,7 @@ static void edma_doorbell(struct edma *e, enum edma_dir dir, uint32_t val)
 		 (unsigned long long)c->llp, !!(c->ctrl1 & EDMA_V0_CCS),
 		 (unsigned long long)c->sar, (unsigned long long)c->dar,
 		 c->xfer_size);
+	edma_count(e, e->writer, EDMA_EV_CHAINS, 1);
 	c->status = EDMA_V0_CH_STATUS_RUNNING;
 	if (c->ctrl1 & EDMA_V0_LLE)
 		edma_run_ll(e, dir, ch);
@@ -1020,8 +1061,10 @@ static bool edma_dir_write(struct edma *e, enum edma_dir dir, uint32_t off,
 
 	if (off == r->engine_en)
 		edma_engine_enable(e, dir, val);
-	else if (off == r->doorbell)
+	else if (off == r->doorbell) {
+		edma_count(e, e->writer, EDMA_EV_DOORBELLS, 1);
 		edma_doorbell(e, dir, val);
+	}
 	else if (off == r->int_mask)
 		d->int_mask = val;
 	else if (off == r->int_clear)
@@ -1080,6 +1123,7 @@ void edma_reg_write(struct edma *e, uint32_t off, uint32_t val)
 		mlog_rl("register write %#x to bad offset %#x ignored", val, off);
 		return;
 	}
+	edma_count(e, e->writer, EDMA_EV_REG_WRITES, 1);
 	if (off == EDMA_V0_CTRL_DATA_ARB_PRIOR) {
 		e->arb_prior = val;
 		return;
@@ -1150,12 +1194,20 @@ static uint32_t edma_mbox_drain(struct edma *e, enum lab_side side)
 		}
 		avail = PEDMA_LAB_MBOX_ENTRIES;
 	}
+	e->writer = side;
 	for (i = 0; i < avail; i++) {
 		const struct pedma_lab_mbox_ent *ent =
 			&mb->ent[(cons + i) % PEDMA_LAB_MBOX_ENTRIES];
 		uint32_t off = le32toh(__atomic_load_n(&ent->off, __ATOMIC_RELAXED));
 		uint32_t val = le32toh(__atomic_load_n(&ent->val, __ATOMIC_RELAXED));
 
+		if ((off & PEDMA_LAB_MBOX_READ) &&
+		    !(off & 3) &&
+		    (off & ~PEDMA_LAB_MBOX_READ) < EDMA_V0_REGS_SIZE) {
+			/* The guest read a register from the image */
+			edma_count(e, side, EDMA_EV_REG_READS, 1);
+			continue;
+		}
 		if ((off & 3) || off >= EDMA_V0_REGS_SIZE) {
 			mlog_rl("%s mailbox: bad register offset %#x ignored",
 				side_name(side), off);
@@ -1258,6 +1310,8 @@ static void edma_hdr_init(struct edma *e)
 	h->gone[LAB_SIDE_EP] = 0;
 	h->model_gen = htole32(e->cfg.model_gen);
 	h->model_flags = htole32(e->cfg.no_guard ? PEDMA_LAB_MF_NO_GUARD : 0);
+	h->events_off = htole32(PEDMA_LAB_EVENTS_OFF);
+	h->events_size = htole32(sizeof(struct pedma_lab_events));
 }
 
 int edma_init(struct edma *e, const struct edma_cfg *cfg)

@@ -39,6 +39,24 @@ enum edma_dir {
 #define LAB_HOST_ID		1
 #define LAB_EP_ID		2
 
+/*
+ * The events the model counts per side, in the order of
+ * struct pedma_lab_side_events (pedma_lab.h has the counting rules)
+ */
+enum edma_ev {
+	EDMA_EV_REG_READS,
+	EDMA_EV_REG_WRITES,
+	EDMA_EV_DOORBELLS,
+	EDMA_EV_CHAINS,
+	EDMA_EV_LL_ELEMS,
+	EDMA_EV_BYTES,
+	EDMA_EV_IMWR,
+	EDMA_EV_IRQS,
+	EDMA_EV_KICKS,
+	EDMA_EV_IRQ_VEC0,	/* ... PEDMA_LAB_VECTORS of them */
+	EDMA_EV_COUNT = EDMA_EV_IRQ_VEC0 + PEDMA_LAB_VECTORS
+};
+
 typedef void (*edma_raise_irq_fn)(void *opaque, enum lab_side side,
 				  unsigned int vector);
 
@@ -90,6 +108,13 @@ struct edma {
 	uint64_t guard_violations;	/* DMA guard violations so far */
 	uint64_t guard_refused[LAB_SIDES];	/* last refused descriptor */
 	uint32_t beat;			/* published as pedma_lab_hdr.beat */
+	/*
+	 * The side whose register writes are being applied (set by the
+	 * mailbox drain; a unit test calling edma_reg_write() sets it):
+	 * its doorbells, and what the channels they start do, count for it.
+	 */
+	enum lab_side writer;
+	uint64_t ev[LAB_SIDES][EDMA_EV_COUNT];	/* the model's own copy */
 };
 
 /*
@@ -133,5 +158,13 @@ void edma_beat(struct edma *e);
  * is told (hdr.gone, its peer vector).
  */
 void edma_mbox_drop(struct edma *e, enum lab_side side);
+
+/*
+ * Count n events of this side and publish the counter in the shm's
+ * struct pedma_lab_events.  The engine counts its own events; the
+ * ivshmem server reports kicks through this.
+ */
+void edma_count(struct edma *e, enum lab_side side, enum edma_ev ev,
+		uint64_t n);
 
 #endif /* PEDMA_LAB_EDMA_H */

@@ -381,11 +381,20 @@ bool ivs_handle(struct ivs_server *s, uint64_t tag, uint32_t events)
 			ivs_disconnect(s, idx);
 		return false;
 	case IVS_TAG_KICK:
-		/* Reset the count; the mailbox itself says what to do */
-		if (idx < s->vectors &&
-		    read(s->model.efd[idx], &count, sizeof(count)) < 0 &&
-		    errno != EAGAIN)
+		/*
+		 * Reset the count; the mailbox itself says what to do.  The
+		 * count is how many kicks came in (each is one eventfd write
+		 * of 1); vector 0 is the host's, 1 the endpoint's.
+		 */
+		if (idx >= s->vectors)
+			return true;
+		if (read(s->model.efd[idx], &count, sizeof(count)) ==
+		    sizeof(count)) {
+			if (idx < LAB_SIDES && s->kicked)
+				s->kicked(s->kicked_opaque, idx, count);
+		} else if (errno != EAGAIN) {
 			mlog("kick eventfd: %s", strerror(errno));
+		}
 		return true;
 	default:
 		return false;

@@ -39,6 +39,10 @@ struct ivs_peer {
 /* Called when a guest's connection ends (its QEMU exited or was killed) */
 typedef void (*ivs_gone_fn)(void *opaque, enum lab_side side);
 
+/* Called with how many kicks model vector side (0 host, 1 ep) got */
+typedef void (*ivs_kicked_fn)(void *opaque, enum lab_side side,
+			      uint64_t count);
+
 struct ivs_server {
 	unsigned int vectors;
 	int shm_fd;
@@ -49,6 +53,8 @@ struct ivs_server {
 	struct ivs_peer guest[LAB_SIDES];
 	ivs_gone_fn gone;		/* optional; set after ivs_init() */
 	void *gone_opaque;
+	ivs_kicked_fn kicked;		/* optional; set after ivs_init() */
+	void *kicked_opaque;
 };
 
 /*

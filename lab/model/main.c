@@ -415,6 +415,13 @@ static void model_guest_gone(void *opaque, enum lab_side side)
 	edma_mbox_drop(opaque, side);
 }
 
+/* Kicks a guest sent the model: counted as that side's events */
+static void model_guest_kicked(void *opaque, enum lab_side side,
+			       uint64_t count)
+{
+	edma_count(opaque, side, EDMA_EV_KICKS, count);
+}
+
 struct model {
 	struct model_opts o;
 	struct ram_map host_ram, ep_ram;
@@ -467,6 +474,8 @@ static int model_setup(struct model *m)
 	}
 	m->srv.gone = model_guest_gone;
 	m->srv.gone_opaque = &m->edma;
+	m->srv.kicked = model_guest_kicked;
+	m->srv.kicked_opaque = &m->edma;
 	mlog("serving host %s, ep %s", o->host_sock, o->ep_sock);
 	mlog("shm %" PRIu64 " bytes, %u vectors, %u wr + %u rd channels, gen %#x",
 	     o->shm_size, o->vectors, o->wr_ch, o->rd_ch, cfg.model_gen);

@@ -437,6 +437,15 @@ static void test_reset_state(void)
 		if (off >= offsetof(struct pedma_lab_hdr, reserved))
 			CHECK_EQ(*(uint32_t *)(F.shm + off), 0);
 	}
+	CHECK_EQ(le32toh(hdr()->events_off), PEDMA_LAB_EVENTS_OFF);
+	CHECK_EQ(le32toh(hdr()->events_size), sizeof(struct pedma_lab_events));
+	for (off = 0; off < sizeof(struct pedma_lab_events); off++) {
+		/* every counter starts at 0 (the shm held garbage) */
+		if (F.shm[PEDMA_LAB_EVENTS_OFF + off]) {
+			CHECK_EQ(off, ~0u);
+			break;
+		}
+	}
 	CHECK_EQ(mbox(LAB_SIDE_HOST)->prod, 0);
 	CHECK_EQ(mbox(LAB_SIDE_HOST)->cons, 0);
 	CHECK_EQ(mbox(LAB_SIDE_EP)->prod, 0);
@@ -1823,6 +1832,199 @@ static void test_guard_hostile(void)
 	}
 }
 
+/* ------------------------------------------------------------------------ */
+/* Events                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* A side's counter as a guest reads it from the shm */
+static uint64_t ev(enum lab_side side, enum edma_ev e)
+{
+	const struct pedma_lab_events *evs =
+		(const void *)(F.shm + le32toh(hdr()->events_off));
+
+	return le64toh(((const uint64_t *)&evs->side[side])[e]);
+}
+
+static uint64_t ev_snap[LAB_SIDES][EDMA_EV_COUNT];
+
+static void ev_mark(void)
+{
+	unsigned int side, e;
+
+	for (side = 0; side < LAB_SIDES; side++)
+		for (e = 0; e < EDMA_EV_COUNT; e++)
+			ev_snap[side][e] = ev(side, e);
+}
+
+/* Every counter moved by exactly what want[] says since ev_mark() */
+static void ev_check_at(int line, const uint64_t want[LAB_SIDES][EDMA_EV_COUNT])
+{
+	unsigned int side, e;
+
+	for (side = 0; side < LAB_SIDES; side++) {
+		for (e = 0; e < EDMA_EV_COUNT; e++) {
+			uint64_t d = ev(side, e) - ev_snap[side][e];
+
+			if (d == want[side][e])
+				continue;
+			fprintf(stderr, "FAIL %s (line %d): side %u event %u moved by %" PRIu64 ", expected %" PRIu64 "\n",
+				cur_test, line, side, e, d, want[side][e]);
+			failures++;
+		}
+	}
+	ev_mark();
+}
+
+#define ev_check(w)	ev_check_at(__LINE__, w)
+
+static void test_events(void)
+{
+	uint64_t w[LAB_SIDES][EDMA_EV_COUNT];
+	const enum lab_side H = LAB_SIDE_HOST, E = LAB_SIDE_EP;
+	uint64_t r = ring(WR, 1), r0 = ring(WR, 0);
+
+	setup("events: counted per side, exactly");
+	ev_mark();
+	engines_on();		/* 4 endpoint register writes */
+	memset(w, 0, sizeof(w));
+	w[E][EDMA_EV_REG_WRITES] = 4;
+	ev_check(w);
+
+	/* An endpoint chain of 3 elements, an interrupt at its end */
+	put_payload(F.ep, F.ep_exp, 0x100, 64, 5);
+	put_payload(F.ep, F.ep_exp, 0x200, 100, 6);
+	put_payload(F.ep, F.ep_exp, 0x400, 1000, 7);
+	ll_data(r, EDMA_V0_CB, 64, 0x100, 0x800);
+	ll_data(r + ELEM, EDMA_V0_CB, 100, 0x200, 0x900);
+	ll_data(r + 2 * ELEM, EDMA_V0_CB | EDMA_V0_LIE, 1000, 0x400, 0xa00);
+	ll_end(r + 3 * ELEM, true);
+	memcpy(F.host_exp + 0x800, F.ep + 0x100, 64);
+	memcpy(F.host_exp + 0x900, F.ep + 0x200, 100);
+	memcpy(F.host_exp + 0xa00, F.ep + 0x400, 1000);
+	start_ll(WR, 1, WND(r), true);	/* ctrl1, llp lo, hi, doorbell */
+	check_mem();
+	CHECK_EQ(F.nirq, 1);
+	memset(w, 0, sizeof(w));
+	w[E][EDMA_EV_REG_WRITES] = 4;
+	w[E][EDMA_EV_DOORBELLS] = 1;
+	w[E][EDMA_EV_CHAINS] = 1;
+	w[E][EDMA_EV_LL_ELEMS] = 3;
+	w[E][EDMA_EV_BYTES] = 64 + 100 + 1000;
+	w[E][EDMA_EV_IRQS] = 1;
+	w[E][EDMA_EV_IRQ_VEC0 + PEDMA_LAB_VEC_EDMA_WR] = 1;
+	ev_check(w);
+
+	/* Read markers: counted for their side, nothing else changes */
+	post(H, PEDMA_LAB_MBOX_READ | EDMA_V0_WR_INT_STATUS, 0);
+	post(E, PEDMA_LAB_MBOX_READ | EDMA_V0_CTRL, 0);
+	post(E, PEDMA_LAB_MBOX_READ | EDMA_V0_WR_INT_STATUS, 0xffffffff);
+	kick();
+	CHECK_EQ(int_status(WR), EDMA_V0_INT_DONE(1));
+	CHECK_EQ(F.nirq, 1);
+	check_mem();
+	memset(w, 0, sizeof(w));
+	w[H][EDMA_EV_REG_READS] = 1;
+	w[E][EDMA_EV_REG_READS] = 2;
+	ev_check(w);
+
+	/*
+	 * A host-driven chain: local interrupt masked, done IMWr to the
+	 * host's vector 3.  The channel's work counts for the host, the
+	 * interrupt for the host too; nothing for the endpoint.
+	 */
+	put_payload(F.ep, F.ep_exp, 0x1000, 16, 8);
+	memcpy(F.host_exp + 0x2000, F.ep + 0x1000, 16);
+	ll_data(r0, EDMA_V0_CB | EDMA_V0_LIE | EDMA_V0_RIE, 16, 0x1000, 0x2000);
+	ll_end(r0 + ELEM, true);
+	post(H, EDMA_V0_WR_INT_MASK, EDMA_V0_INT_DONE_MASK);
+	post(H, EDMA_V0_WR_DONE_IMWR_LO, (uint32_t)(PEDMA_LAB_MSI_BASE + 4 * 3));
+	post(H, EDMA_V0_WR_DONE_IMWR_HI, PEDMA_LAB_MSI_BASE >> 32);
+	post(H, EDMA_V0_WR_CH(0) + EDMA_V0_CH_CTRL1, EDMA_V0_LLE | EDMA_V0_CCS);
+	post(H, EDMA_V0_WR_CH(0) + EDMA_V0_CH_LLP_LO, (uint32_t)WND(r0));
+	post(H, EDMA_V0_WR_CH(0) + EDMA_V0_CH_LLP_HI, WND(r0) >> 32);
+	post(H, EDMA_V0_WR_DOORBELL, 0);
+	kick();
+	check_mem();
+	CHECK_EQ(irq_count(H, 3), 1);
+	memset(w, 0, sizeof(w));
+	w[H][EDMA_EV_REG_WRITES] = 7;
+	w[H][EDMA_EV_DOORBELLS] = 1;
+	w[H][EDMA_EV_CHAINS] = 1;
+	w[H][EDMA_EV_LL_ELEMS] = 1;
+	w[H][EDMA_EV_BYTES] = 16;
+	w[H][EDMA_EV_IMWR] = 1;
+	w[H][EDMA_EV_IRQS] = 1;
+	w[H][EDMA_EV_IRQ_VEC0 + 3] = 1;
+	ev_check(w);
+
+	/* Non-LL: a chain with no LL element; its bytes count */
+	put_payload(F.ep, F.ep_exp, 0x3000, 300, 9);
+	memcpy(F.host_exp + 0x4000, F.ep + 0x3000, 300);
+	wr(EDMA_V0_WR_INT_MASK, 0);	/* the host masked it */
+	start_single(WR, 2, EDMA_V0_LIE, 0x3000, 0x4000, 300);
+	check_mem();
+	memset(w, 0, sizeof(w));
+	w[E][EDMA_EV_REG_WRITES] = 8;	/* the mask, 6 channel registers, doorbell */
+	w[E][EDMA_EV_DOORBELLS] = 1;
+	w[E][EDMA_EV_CHAINS] = 1;
+	w[E][EDMA_EV_BYTES] = 300;
+	w[E][EDMA_EV_IRQS] = 1;
+	w[E][EDMA_EV_IRQ_VEC0 + PEDMA_LAB_VEC_EDMA_WR] = 1;
+	ev_check(w);
+
+	/*
+	 * Two done interrupts of one drain: one raise, one irq.  A STOP
+	 * doorbell and one with the engine off start no chain.
+	 */
+	F.nirq = 0;
+	ll_data(r0, EDMA_V0_CB | EDMA_V0_LIE, 0, 0x10, 0x10);
+	ll_end(r0 + ELEM, true);
+	ll_data(ring(WR, 3), EDMA_V0_CB | EDMA_V0_LIE, 0, 0x10, 0x10);
+	ll_end(ring(WR, 3) + ELEM, true);
+	ch_wr(WR, 0, EDMA_V0_CH_CTRL1, EDMA_V0_LLE | EDMA_V0_CCS);
+	ch_wr64(WR, 0, EDMA_V0_CH_LLP_LO, WND(r0));
+	ch_wr(WR, 3, EDMA_V0_CH_CTRL1, EDMA_V0_LLE | EDMA_V0_CCS);
+	ch_wr64(WR, 3, EDMA_V0_CH_LLP_LO, WND(ring(WR, 3)));
+	wr(EDMA_V0_WR_DOORBELL, 0);
+	wr(EDMA_V0_WR_DOORBELL, 3);
+	kick();
+	CHECK_EQ(int_status(WR), EDMA_V0_INT_DONE(0) | EDMA_V0_INT_DONE(1) |
+		 EDMA_V0_INT_DONE(2) | EDMA_V0_INT_DONE(3));
+	CHECK_EQ(F.nirq, 1);
+	memset(w, 0, sizeof(w));
+	w[E][EDMA_EV_REG_WRITES] = 8;
+	w[E][EDMA_EV_DOORBELLS] = 2;
+	w[E][EDMA_EV_CHAINS] = 2;
+	w[E][EDMA_EV_LL_ELEMS] = 2;
+	w[E][EDMA_EV_IRQS] = 1;
+	w[E][EDMA_EV_IRQ_VEC0 + PEDMA_LAB_VEC_EDMA_WR] = 1;
+	ev_check(w);
+	wr(EDMA_V0_WR_DOORBELL, EDMA_V0_DOORBELL_STOP | 1);
+	wr(EDMA_V0_RD_ENGINE_EN, 0);
+	wr(EDMA_V0_RD_DOORBELL, 0);
+	kick();
+	memset(w, 0, sizeof(w));
+	w[E][EDMA_EV_REG_WRITES] = 3;
+	w[E][EDMA_EV_DOORBELLS] = 2;
+	w[E][EDMA_EV_IRQS] = 1;		/* the STOP's abort, unmasked */
+	w[E][EDMA_EV_IRQ_VEC0 + PEDMA_LAB_VEC_EDMA_WR] = 1;
+	ev_check(w);
+
+	/* Kicks come from the ivshmem server */
+	edma_count(&F.e, H, EDMA_EV_KICKS, 3);
+	memset(w, 0, sizeof(w));
+	w[H][EDMA_EV_KICKS] = 3;
+	ev_check(w);
+
+	/* The shm copy is only published: a guest scribbling on it loses */
+	((uint64_t *)(F.shm + PEDMA_LAB_EVENTS_OFF))[EDMA_EV_REG_READS] =
+		htole64(1000);
+	post(H, PEDMA_LAB_MBOX_READ | EDMA_V0_CTRL, 0);
+	kick();
+	CHECK_EQ(ev(H, EDMA_EV_REG_READS), 2);
+	teardown();
+}
+
 int main(void)
 {
 	if (getenv("PEDMA_TEST_VERBOSE"))
@@ -1856,6 +2058,7 @@ int main(void)
 	test_guard_gone();
 	test_guard_off();
 	test_guard_hostile();
+	test_events();
 
 	return check_summary("test_edma");
 }
