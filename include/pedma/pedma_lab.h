@@ -320,8 +320,8 @@ struct pedma_lab_guard {
 PEDMA_STATIC_ASSERT(sizeof(struct pedma_lab_hdr) == 128, "lab hdr size");
 PEDMA_STATIC_ASSERT(sizeof(struct pedma_lab_guard_viol) == 64, "guard viol size");
 PEDMA_STATIC_ASSERT(sizeof(struct pedma_lab_side_events) == 128, "side events size");
-PEDMA_STATIC_ASSERT(PEDMA_LAB_EVENTS_OFF >= PEDMA_LAB_HDR_OFF +
-		    sizeof(struct pedma_lab_hdr) &&
+PEDMA_STATIC_ASSERT(PEDMA_LAB_HDR_OFF + sizeof(struct pedma_lab_hdr) <=
+		    PEDMA_LAB_EVENTS_OFF &&
 		    PEDMA_LAB_EVENTS_OFF + sizeof(struct pedma_lab_events) <=
 		    PEDMA_LAB_MBOX_HOST_OFF, "events between header and mailboxes");
 PEDMA_STATIC_ASSERT(PEDMA_LAB_MBOX_READ >= EDMA_V0_REGS_SIZE, "read marker bit");

@@ -13,12 +13,23 @@
  *
  * With pedma_lab_guard.c, the only code that knows the lab; it uses the
  * core (pedma.ko) through pedma_backend.h alone.
+ *
+ * Events: the backend counts what it did (register reads and writes it
+ * sent through the mailbox, write batches, kicks of the model, peer
+ * notifications, interrupts taken per vector) and, with a model that
+ * counts events (pedma_lab_hdr.events_off), posts a read marker for every
+ * register read and kicks its own model vector.  debugfs
+ * pedma_lab/<pci name>/events prints its counters and the model's
+ * (struct pedma_lab_events) as "name value" lines.
  */
+#include <linux/atomic.h>
+#include <linux/debugfs.h>
 #include <linux/delay.h>
 #include <linux/io.h>
 #include <linux/ktime.h>
 #include <linux/module.h>
 #include <linux/pci.h>
+#include <linux/seq_file.h>
 #include <linux/spinlock.h>
 
 #include <pedma/dw_edma_regs.h>
@@ -58,13 +69,27 @@ struct pedma_lab {
 	spinlock_t mbox_lock;
 	struct pedma_lab_mbox __iomem *mbox;
 	u32 mbox_prod;
+	u32 mbox_wprod;			/* mbox_prod after the last write */
 	void __iomem *regs_image;
 	bool dead;			/* the model stopped answering */
 	bool no_guard;			/* the model runs with --no-guard */
 	struct pedma_guard *guard;	/* NULL: DMA guard off */
 	struct pedma_dev *dev;
 	char desc[16];
+	/* Events: NULL model_ev if the model does not count them */
+	void __iomem *model_ev;		/* struct pedma_lab_events */
+	u32 kick_vec;			/* the model's vector we ring */
+	int irq[PEDMA_LAB_VECTORS];	/* Linux irq of each vector */
+	atomic64_t ev_reg_reads;
+	atomic64_t ev_reg_writes;
+	atomic64_t ev_batches;
+	atomic64_t ev_kicks;
+	atomic64_t ev_peer_notifies;
+	atomic64_t ev_irqs[PEDMA_LAB_VECTORS];
+	struct dentry *dbg_dir;
 };
+
+static struct dentry *lab_dbg_root;
 
 static struct pedma_lab *to_lab(struct pedma_backend *be)
 {
@@ -73,7 +98,8 @@ static struct pedma_lab *to_lab(struct pedma_backend *be)
 
 static void lab_kick_model(struct pedma_lab *lab)
 {
-	writel(lab->model_id << 16 | PEDMA_LAB_MODEL_VEC_KICK,
+	atomic64_inc(&lab->ev_kicks);
+	writel(lab->model_id << 16 | lab->kick_vec,
 	       lab->regs + IVSHMEM_REG_DOORBELL);
 }
 
@@ -126,37 +152,51 @@ static void lab_declare_dead(struct pedma_lab *lab, u32 target, u64 ms)
 		readl(&lab->mbox->cons), target, ms);
 }
 
+/*
+ * Put one entry into the mailbox, unpublished.  Called with mbox_lock
+ * held; false if the mailbox was full and the model did not catch up.
+ */
+static bool lab_mbox_put(struct pedma_lab *lab, u32 off, u32 val)
+{
+	struct pedma_lab_mbox_ent __iomem *ent;
+	u32 target;
+	u64 ms;
+
+	if (lab->mbox_prod - readl(&lab->mbox->cons) >= PEDMA_LAB_MBOX_ENTRIES) {
+		/* Full: publish what we have and let the model catch up. */
+		wmb();
+		writel(lab->mbox_prod, &lab->mbox->prod);
+		lab_kick_model(lab);
+		target = lab->mbox_prod - PEDMA_LAB_MBOX_ENTRIES + 1;
+		ms = lab->dead ? 1 : lab_mbox_wait(lab, target, true);
+		if (ms) {
+			lab_declare_dead(lab, target, ms);
+			return false;
+		}
+	}
+	ent = &lab->mbox->ent[lab->mbox_prod % PEDMA_LAB_MBOX_ENTRIES];
+	writel(off, &ent->off);
+	writel(val, &ent->val);
+	lab->mbox_prod++;
+	return true;
+}
+
 /* Several register writes, one kick: the model applies them in order. */
 static void lab_edma_write_batch(struct pedma_backend *be,
 				 const struct pedma_reg_write *w, unsigned int n)
 {
 	struct pedma_lab *lab = to_lab(be);
-	struct pedma_lab_mbox_ent __iomem *ent;
 	unsigned long flags;
 	unsigned int i;
-	u32 target;
-	u64 ms;
 
 	spin_lock_irqsave(&lab->mbox_lock, flags);
+	atomic64_inc(&lab->ev_batches);
 	for (i = 0; i < n; i++) {
-		if (lab->mbox_prod - readl(&lab->mbox->cons) >=
-		    PEDMA_LAB_MBOX_ENTRIES) {
-			/* Full: publish what we have and let the model catch up. */
-			wmb();
-			writel(lab->mbox_prod, &lab->mbox->prod);
-			lab_kick_model(lab);
-			target = lab->mbox_prod - PEDMA_LAB_MBOX_ENTRIES + 1;
-			ms = lab->dead ? 1 : lab_mbox_wait(lab, target, true);
-			if (ms) {
-				lab_declare_dead(lab, target, ms);
-				goto out;
-			}
-		}
-		ent = &lab->mbox->ent[lab->mbox_prod % PEDMA_LAB_MBOX_ENTRIES];
-		writel(w[i].off, &ent->off);
-		writel(w[i].val, &ent->val);
-		lab->mbox_prod++;
+		if (!lab_mbox_put(lab, w[i].off, w[i].val))
+			goto out;
+		atomic64_inc(&lab->ev_reg_writes);
 	}
+	lab->mbox_wprod = lab->mbox_prod;
 	/* The entries must be visible before the index that publishes them. */
 	wmb();
 	writel(lab->mbox_prod, &lab->mbox->prod);
@@ -173,9 +213,11 @@ static void lab_edma_write(struct pedma_backend *be, u32 off, u32 val)
 }
 
 /*
- * Read after write: the model must have applied what we posted before.
- * Sleeps while it catches up (process or threaded-interrupt context), with
- * no lock held: other writers may post meanwhile, cons only grows.
+ * Read after write: the model must have applied the writes we posted
+ * before.  Sleeps while it catches up (process or threaded-interrupt
+ * context), with no lock held: other writers may post meanwhile, cons only
+ * grows.  With events, a read marker tells the model about the read; it
+ * needs no kick (the model's next drain counts it) and no wait.
  */
 static u32 lab_edma_read(struct pedma_backend *be, u32 off)
 {
@@ -189,8 +231,18 @@ static u32 lab_edma_read(struct pedma_backend *be, u32 off)
 		return ~0u;
 	might_sleep();
 	spin_lock_irqsave(&lab->mbox_lock, flags);
-	target = lab->mbox_prod;
+	target = lab->mbox_wprod;
 	dead = lab->dead;
+	if (!dead) {
+		atomic64_inc(&lab->ev_reg_reads);
+		if (lab->model_ev &&
+		    lab_mbox_put(lab, PEDMA_LAB_MBOX_READ | off, 0)) {
+			/* The marker is visible before the index that publishes it. */
+			wmb();
+			writel(lab->mbox_prod, &lab->mbox->prod);
+		}
+		dead = lab->dead;
+	}
 	spin_unlock_irqrestore(&lab->mbox_lock, flags);
 	if (dead)
 		return ~0u;	/* what a read of a dead PCIe device returns */
@@ -210,6 +262,7 @@ static void lab_peer_notify(struct pedma_backend *be)
 {
 	struct pedma_lab *lab = to_lab(be);
 
+	atomic64_inc(&lab->ev_peer_notifies);
 	writel(lab->peer_id << 16 | PEDMA_LAB_VEC_PEER,
 	       lab->regs + IVSHMEM_REG_DOORBELL);
 }
@@ -236,6 +289,21 @@ static void __iomem *lab_peer_gone_reg(struct pedma_lab *lab)
 
 	return lab->shm + PEDMA_LAB_HDR_OFF +
 	       offsetof(struct pedma_lab_hdr, gone) + peer * sizeof(__le32);
+}
+
+/* Every interrupt of ours, counted as it arrives; the thread handles it */
+static irqreturn_t lab_irq_count(int irq, void *data)
+{
+	struct pedma_lab *lab = data;
+	unsigned int v;
+
+	for (v = 0; v < PEDMA_LAB_VECTORS; v++) {
+		if (lab->irq[v] == irq) {
+			atomic64_inc(&lab->ev_irqs[v]);
+			break;
+		}
+	}
+	return IRQ_WAKE_THREAD;
 }
 
 /*
@@ -281,6 +349,7 @@ static int lab_parse_header(struct pedma_lab *lab, resource_size_t bar_len)
 	struct device *d = &lab->pdev->dev;
 	void __iomem *hdr = lab->shm + PEDMA_LAB_HDR_OFF;
 	u32 version, vectors, wnd_off, wnd_size, host_id, ep_id, shm_size;
+	u32 ev_off, ev_size;
 	u64 magic;
 
 #define HDR32(f) readl(hdr + offsetof(struct pedma_lab_hdr, f))
@@ -300,6 +369,8 @@ static int lab_parse_header(struct pedma_lab *lab, resource_size_t bar_len)
 	ep_id = HDR32(ep_id);
 	lab->model_id = HDR32(model_id);
 	lab->no_guard = HDR32(model_flags) & PEDMA_LAB_MF_NO_GUARD;
+	ev_off = HDR32(events_off);
+	ev_size = HDR32(events_size);
 #undef HDR32
 
 	if (version != PEDMA_LAB_VERSION) {
@@ -331,6 +402,14 @@ static int lab_parse_header(struct pedma_lab *lab, resource_size_t bar_len)
 		return -EPROTO;
 	}
 	lab->regs_image = lab->shm + PEDMA_LAB_REGS_OFF;
+	/* Events: inside the lab area, clear of the header, or none */
+	lab->kick_vec = PEDMA_LAB_MODEL_VEC_KICK;
+	if (ev_off >= sizeof(struct pedma_lab_hdr) && !(ev_off & 7) &&
+	    ev_size >= sizeof(struct pedma_lab_events) &&
+	    ev_off <= PEDMA_LAB_MBOX_HOST_OFF - sizeof(struct pedma_lab_events)) {
+		lab->model_ev = lab->shm + ev_off;
+		lab->kick_vec += lab->be.role == PEDMA_ROLE_HOST ? 0 : 1;
+	}
 	lab->be.wnd = lab->shm + wnd_off;
 	lab->be.wnd_size = wnd_size;
 	return 0;
@@ -390,6 +469,70 @@ static void lab_guard_stop(struct pedma_lab *lab)
 	lab->guard = NULL;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Events: debugfs pedma_lab/<pci name>/events                               */
+/* ------------------------------------------------------------------------ */
+
+static const char * const lab_model_ev_names[] = {
+	"reg_reads", "reg_writes", "doorbells", "chains", "ll_elems",
+	"bytes", "imwr", "irqs", "kicks",
+	"irq_vec0", "irq_vec1", "irq_vec2", "irq_vec3",
+};
+
+static_assert(ARRAY_SIZE(lab_model_ev_names) * sizeof(__le64) ==
+	      offsetof(struct pedma_lab_side_events, reserved));
+
+/* One side's model counters, each line "<prefix><name> <value>" */
+static void lab_show_model_side(struct seq_file *m, struct pedma_lab *lab,
+				unsigned int side, const char *prefix)
+{
+	void __iomem *base = lab->model_ev +
+			     side * sizeof(struct pedma_lab_side_events);
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(lab_model_ev_names); i++)
+		seq_printf(m, "%s%s %llu\n", prefix, lab_model_ev_names[i],
+			   (u64)readq(base + i * sizeof(__le64)));
+}
+
+/*
+ * Our own counters (drv_*), then the model's for our side (model_*) and
+ * for the peer's (model_peer_*).  Each value is read whole, the set not
+ * at one instant: compare them when the device is quiet.
+ */
+static int lab_events_show(struct seq_file *m, void *unused)
+{
+	struct pedma_lab *lab = m->private;
+	unsigned int side = lab->be.role == PEDMA_ROLE_HOST ? 0 : 1;
+
+	seq_printf(m, "drv_reg_reads %lld\n", atomic64_read(&lab->ev_reg_reads));
+	seq_printf(m, "drv_reg_writes %lld\n", atomic64_read(&lab->ev_reg_writes));
+	seq_printf(m, "drv_batches %lld\n", atomic64_read(&lab->ev_batches));
+	seq_printf(m, "drv_kicks %lld\n", atomic64_read(&lab->ev_kicks));
+	seq_printf(m, "drv_peer_notifies %lld\n",
+		   atomic64_read(&lab->ev_peer_notifies));
+	seq_printf(m, "drv_irq_peer %lld\n",
+		   atomic64_read(&lab->ev_irqs[PEDMA_LAB_VEC_PEER]));
+	seq_printf(m, "drv_irq_edma_wr %lld\n",
+		   atomic64_read(&lab->ev_irqs[PEDMA_LAB_VEC_EDMA_WR]));
+	seq_printf(m, "drv_irq_edma_rd %lld\n",
+		   atomic64_read(&lab->ev_irqs[PEDMA_LAB_VEC_EDMA_RD]));
+	if (!lab->model_ev)
+		return 0;
+	lab_show_model_side(m, lab, side, "model_");
+	lab_show_model_side(m, lab, !side, "model_peer_");
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(lab_events);
+
+/* Errors are not fatal: the device works without its debugfs files */
+static void lab_debugfs_add(struct pedma_lab *lab)
+{
+	lab->dbg_dir = debugfs_create_dir(pci_name(lab->pdev), lab_dbg_root);
+	debugfs_create_file("events", 0400, lab->dbg_dir, lab,
+			    &lab_events_fops);
+}
+
 /* A stable EUI-64 per role: 02 (locally administered) "PEDMA" 00 role */
 static __be64 lab_node_guid(u8 role)
 {
@@ -400,6 +543,7 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct pedma_lab *lab;
 	struct pedma_dev *dev;
+	unsigned int i;
 	int ret;
 
 	lab = kzalloc(sizeof(*lab), GFP_KERNEL);
@@ -437,6 +581,7 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_master(pdev);
 
 	lab->mbox_prod = readl(&lab->mbox->cons);
+	lab->mbox_wprod = lab->mbox_prod;
 	writel(lab->mbox_prod, &lab->mbox->prod);
 	lab->be.owner = THIS_MODULE;
 	lab->be.ops = &pedma_lab_ops;
@@ -474,6 +619,8 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 				    PCI_IRQ_MSIX);
 	if (ret < 0)
 		goto err_master;
+	for (i = 0; i < PEDMA_LAB_VECTORS; i++)
+		lab->irq[i] = pci_irq_vector(pdev, i);
 	ret = lab_guard_start(lab);
 	if (ret)
 		goto err_vectors;
@@ -486,22 +633,26 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	lab->dev = dev;
 
 	lab->peer_gone = readl(lab_peer_gone_reg(lab));
-	ret = request_threaded_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_PEER), NULL,
-				   lab_peer_irq, IRQF_ONESHOT, "pedma-peer", lab);
+	ret = request_threaded_irq(lab->irq[PEDMA_LAB_VEC_PEER],
+				   lab_irq_count, lab_peer_irq, IRQF_ONESHOT,
+				   "pedma-peer", lab);
 	if (ret)
 		goto err_dev;
-	ret = request_threaded_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR), NULL,
-				   lab_edma_wr_irq, IRQF_ONESHOT, "pedma-edma-wr", lab);
+	ret = request_threaded_irq(lab->irq[PEDMA_LAB_VEC_EDMA_WR],
+				   lab_irq_count, lab_edma_wr_irq, IRQF_ONESHOT,
+				   "pedma-edma-wr", lab);
 	if (ret)
 		goto err_irq;
-	ret = request_threaded_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_RD), NULL,
-				   lab_edma_rd_irq, IRQF_ONESHOT, "pedma-edma-rd", lab);
+	ret = request_threaded_irq(lab->irq[PEDMA_LAB_VEC_EDMA_RD],
+				   lab_irq_count, lab_edma_rd_irq, IRQF_ONESHOT,
+				   "pedma-edma-rd", lab);
 	if (ret)
 		goto err_irq_wr;
 
 	ret = pedma_dev_register(dev);
 	if (ret)
 		goto err_irq_rd;
+	lab_debugfs_add(lab);
 	dev_info(&pdev->dev, "pedma lab %s (ivshmem id %u, peer %u, window %pa bytes)\n",
 		 lab->be.role == PEDMA_ROLE_HOST ? "host" : "endpoint",
 		 lab->self_id, lab->peer_id, &lab->be.wnd_size);
@@ -541,6 +692,8 @@ static void lab_remove(struct pci_dev *pdev)
 {
 	struct pedma_lab *lab = pci_get_drvdata(pdev);
 
+	/* Waits for readers of the events file */
+	debugfs_remove_recursive(lab->dbg_dir);
 	pedma_dev_unregister(lab->dev);
 	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_RD), lab);
 	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR), lab);
@@ -568,7 +721,25 @@ static struct pci_driver pedma_lab_driver = {
 	.probe = lab_probe,
 	.remove = lab_remove,
 };
-module_pci_driver(pedma_lab_driver);
+
+static int __init pedma_lab_init(void)
+{
+	int ret;
+
+	lab_dbg_root = debugfs_create_dir("pedma_lab", NULL);
+	ret = pci_register_driver(&pedma_lab_driver);
+	if (ret)
+		debugfs_remove_recursive(lab_dbg_root);
+	return ret;
+}
+module_init(pedma_lab_init);
+
+static void __exit pedma_lab_exit(void)
+{
+	pci_unregister_driver(&pedma_lab_driver);
+	debugfs_remove_recursive(lab_dbg_root);
+}
+module_exit(pedma_lab_exit);
 
 MODULE_AUTHOR("The pedma developers");
 MODULE_DESCRIPTION("pedma lab backend: QEMU ivshmem served by the pedma lab's eDMA model");
