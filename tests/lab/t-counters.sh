@@ -13,7 +13,14 @@
 #    P_KeyTable, GUIDInfo, by directed route and to our own LID; the
 #    peer's NodeInfo and PortInfo by directed route and by LID; sminfo;
 #  - rdma resource show qp/cq with pedma's driver attributes;
-#  - the pedma tracepoints fire during the transfers (tracefs).
+#  - the pedma tracepoints fire during the transfers (tracefs);
+#  - hardware events (debugfs pedma_lab/<pci>/events, the backend's own
+#    counts and the eDMA model's, include/pedma/pedma_lab.h): over the
+#    transfers the model applied exactly the register writes, read markers
+#    and kicks the backend sent; doorbells started chains; the channels of
+#    both sides moved at least the bytes the verbs moved; no side took more
+#    eDMA interrupts than the model raised.  The events per message are
+#    printed.
 set -euo pipefail
 source "$PEDMA_REPO/tests/lab/t-perftest-lib.sh"
 
@@ -167,6 +174,33 @@ out=$(rdma -dd resource show cq dev "$DEV") || bad "rdma resource show cq"
 head -5 <<<"$out"
 grep -q "entries" <<<"$out" || bad "rdma resource show cq: no pedma driver attributes"
 
+# --- hardware events (lab backend, debugfs) --------------------------------------
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug ||
+	fail "cannot mount debugfs"
+EVF=
+for f in /sys/kernel/debug/pedma_lab/*/events; do
+	[ -e "$f" ] && EVF=$f
+done
+[ -n "$EVF" ] || fail "no debugfs pedma_lab/*/events"
+head -n 3 "$EVF"
+# ev_quiet: the events file once two reads 200 ms apart agree (the model
+# counts read markers at its next drain, within its 100 ms safety poll)
+ev_quiet() {
+	local a b i
+	a=$(cat "$EVF")
+	for ((i = 0; i < 50; i++)); do
+		sleep 0.2
+		b=$(cat "$EVF")
+		if [ "$a" = "$b" ]; then
+			printf '%s\n' "$b"
+			return 0
+		fi
+		a=$b
+	done
+	bad "events never settled: $b"
+	printf '%s\n' "$b"
+}
+
 # --- before -----------------------------------------------------------------------
 declare -A before after cur
 snap() {	# snap: the counters into cur[]
@@ -185,6 +219,10 @@ snap() {	# snap: the counters into cur[]
 	cur["peer_pma_rcv"]=$(pmaval "$peer_lid" pcx PortRcvData)
 	cur["pq_xmit"]=$(pqval PortXmitData -x)
 	cur["pq_rcv"]=$(pqval PortRcvData -x)
+	local k v
+	while read -r k v; do
+		cur["ev_$k"]=$v
+	done < <(ev_quiet)
 }
 # Let the peer publish what it has moved so far (one heartbeat: 250 ms).
 sleep 1
@@ -263,6 +301,39 @@ moved pma_xmit32 $((N / 4))
 moved peer_pma_rcv $((N / 4))
 moved pq_xmit $((N / 4))
 moved pq_rcv $((N / 4))
+
+# Hardware events: what this side's backend sent, the model applied
+ev() { echo $((after["ev_$1"] - before["ev_$1"])); }
+ev_eq() {	# ev_eq A B: A and B moved by the same amount
+	if [ "$(ev "$1")" -ne "$(ev "$2")" ]; then
+		bad "events: $1 moved by $(ev "$1"), $2 by $(ev "$2")"
+	else
+		lab_log "events: $1 = $2 = $(ev "$1")"
+	fi
+}
+ev_le() {	# ev_le A B: A moved by at most B's amount
+	[ "$(ev "$1")" -le "$(ev "$2")" ] ||
+		bad "events: $1 moved by $(ev "$1"), more than $2 ($(ev "$2"))"
+}
+ev_eq drv_reg_writes model_reg_writes
+ev_eq drv_reg_reads model_reg_reads
+ev_eq drv_kicks model_kicks
+ev_le model_chains model_doorbells
+[ "$(ev model_chains)" -ge 1 ] || bad "events: no chain started on this side"
+ev_le drv_irq_edma_wr model_irq_vec1
+ev_le drv_irq_edma_rd model_irq_vec2
+moved_bytes=$(($(ev model_bytes) + $(ev model_peer_bytes)))
+min_bytes=$((2 * N + SEND_SIZE * SEND_ITERS))
+if [ "$moved_bytes" -lt "$min_bytes" ]; then
+	bad "events: the channels of both sides moved $moved_bytes bytes, the verbs $min_bytes"
+fi
+msgs=$((2 * ITERS + SEND_ITERS))
+lab_log "events per message ($msgs messages, both directions, this side):" \
+	"doorbells $(awk -v a="$(ev model_doorbells)" -v m="$msgs" 'BEGIN { printf "%.2f", a / m }')," \
+	"register writes $(awk -v a="$(ev drv_reg_writes)" -v m="$msgs" 'BEGIN { printf "%.2f", a / m }')," \
+	"register reads $(awk -v a="$(ev drv_reg_reads)" -v m="$msgs" 'BEGIN { printf "%.2f", a / m }')," \
+	"kicks $(awk -v a="$(ev drv_kicks)" -v m="$msgs" 'BEGIN { printf "%.2f", a / m }')," \
+	"interrupts $(awk -v a="$(($(ev drv_irq_edma_wr) + $(ev drv_irq_edma_rd) + $(ev drv_irq_peer)))" -v m="$msgs" 'BEGIN { printf "%.2f", a / m }')"
 
 # Tracepoints
 trace=$(cat "$TR/trace")
