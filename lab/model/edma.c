@@ -664,13 +664,16 @@ static void edma_abort(struct edma *e, enum edma_dir dir, unsigned int ch,
 /* Channel execution                                                        */
 /* ------------------------------------------------------------------------ */
 
-static void edma_copy(uint8_t *dst, const uint8_t *src, uint64_t len)
+/* A heartbeat per slice: a guest waiting meanwhile sees the model alive */
+static void edma_copy(struct edma *e, uint8_t *dst, const uint8_t *src,
+		      uint64_t len)
 {
 	while (len) {
 		size_t n = len < EDMA_COPY_SLICE ? len : EDMA_COPY_SLICE;
 
 		/* memmove: a test may back both sides with one buffer */
 		memmove(dst, src, n);
+		edma_beat(e);
 		dst += n;
 		src += n;
 		len -= n;
@@ -732,8 +735,7 @@ static enum edma_err edma_xfer(struct edma *e, enum edma_dir dir,
 			return edma_xfer_fault(e, &x, ds, r,
 					       PEDMA_LAB_GUARD_DST, bad);
 		n = m;
-		edma_copy(dst, src, n);
-		edma_beat(e);
+		edma_copy(e, dst, src, n);
 	}
 	edma_count(e, e->writer, EDMA_EV_BYTES, size);
 	return EDMA_OK;

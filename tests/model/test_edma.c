@@ -1344,13 +1344,18 @@ static void test_zero_length(void)
 
 static void test_big_transfer(void)
 {
+	uint32_t beat;
+
 	setup("transfer of all host RAM, crossing copy slices");
 	engines_on();
 	put_payload(F.host, F.host_exp, 0, HOST_RAM_SIZE, 70);
 	memcpy(F.ep_exp, F.host, EP_RAM_SIZE);
+	beat = le32toh(hdr()->beat);
 	start_single(RD, 0, EDMA_V0_LIE, 0, 0, HOST_RAM_SIZE);
 	check_mem();
 	CHECK_EQ(int_status(RD), EDMA_V0_INT_DONE(0));
+	/* The heartbeat: one per drain, one per 1 MiB slice copied */
+	CHECK(le32toh(hdr()->beat) - beat >= 1 + HOST_RAM_SIZE / (1u << 20));
 	teardown();
 }
 
