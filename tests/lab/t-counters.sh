@@ -8,7 +8,8 @@
 #    before and after ib_write_bw -s 65536 -n 200 each way and one
 #    ib_send_bw: the requester's tx_write_bytes and the responder's
 #    rx_write_bytes move by at least 65536 x 200, the PMA's data counters
-#    by at least that in 4-byte words, eDMA chains and interrupts move;
+#    by at least that in 4-byte words, eDMA chains and interrupts move,
+#    and some WRITEs ride in the chain of an earlier one (batched_reqs);
 #  - the SMA on QP0: smpquery NodeInfo, PortInfo, NodeDescription,
 #    P_KeyTable, GUIDInfo, by directed route and to our own LID; the
 #    peer's NodeInfo and PortInfo by directed route and by LID; sminfo;
@@ -207,7 +208,7 @@ snap() {	# snap: the counters into cur[]
 	local c
 	for c in tx_write_bytes tx_write_reqs rx_write_bytes rx_write_reqs \
 		tx_send_bytes rx_send_bytes rx_records edma_chains_started \
-		edma_chains_done edma_interrupts; do
+		edma_chains_done edma_interrupts batched_reqs; do
 		cur["$c"]=$(ctr "$c")
 	done
 	cur["hw_tx_write_bytes"]=$(cat "$HW/tx_write_bytes")
@@ -285,6 +286,12 @@ moved rx_write_reqs "$ITERS"
 moved edma_chains_started 1
 moved edma_chains_done 1
 [ "$PEDMA_ROLE" = host ] && moved edma_interrupts 1	# the endpoint's done IRQs are not separate
+# ib_write_bw keeps 128 WRITEs posted: later ones ride in the chain of an
+# earlier one (docs/architecture.md §4a, "Requests sharing a chain")
+moved batched_reqs 1
+lab_log "WRITE requests per chain: $((after[tx_write_reqs] - before[tx_write_reqs])) requests," \
+	"$((after[edma_chains_started] - before[edma_chains_started])) chains (SENDs included)," \
+	"$((after[batched_reqs] - before[batched_reqs])) batched"
 # ib_send_bw: the endpoint sends to the host's receives
 if [ "$PEDMA_ROLE" = ep ]; then
 	moved tx_send_bytes $((SEND_SIZE * SEND_ITERS))

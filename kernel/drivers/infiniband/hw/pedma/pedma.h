@@ -62,6 +62,7 @@
 #define PEDMA_MAX_SRQ		256
 #define PEDMA_MAX_QP_WR		4096
 #define PEDMA_MAX_RD_ATOM	16
+#define PEDMA_MAX_BATCH		64	/* requests sharing one chain */
 #define PEDMA_UD_MTU		4096	/* largest datagram payload */
 #define PEDMA_GRH_BYTES		40	/* a UD receive's GRH space */
 #define PEDMA_MAX_AH		65536
@@ -220,6 +221,7 @@ enum pedma_ctr {
 	PEDMA_CTR_LOOP_REQS,		/* loopback requests completed */
 	PEDMA_CTR_LOOP_BYTES,		/* their payload bytes */
 	PEDMA_CTR_UC_DROPPED,		/* our UC messages dropped (no NAK) */
+	PEDMA_CTR_BATCHED_REQS,		/* requests that rode in another's chain */
 	PEDMA_NCTR
 };
 
@@ -496,6 +498,7 @@ struct pedma_req_state {
 	u32 rq_idx;		/* its index in the peer ring */
 	struct pedma_pub_rqe rqe;	/* our copy of it (untrusted) */
 	u64 done;		/* bytes already moved */
+	u32 batch;		/* later requests riding in its chain */
 	u32 dst_qpn;		/* the peer QP whose receive we use */
 	bool dst_set;		/* UD: dst_qpn is the current target */
 	/* UD: the message is GRH space + payload, delivered per target */

@@ -171,6 +171,7 @@ static void complete_cur(struct pedma_qp *qp, u8 status)
 	inv_wait_stop(qp);
 	qp->req.atomic_wait = false;
 	qp->req.done = 0;
+	qp->req.batch = 0;
 	WRITE_ONCE(qp->sq_cur, qp->sq_cur + 1);
 	if (!qp->req.dropped)	/* a dropped UC message moved nothing */
 		pedma_stats_wc(qp->dev, w->opcode, qp->ud, qp->loop, w->length,
@@ -425,7 +426,7 @@ static int local_seg(struct pedma_qp *qp, struct pedma_swqe *w, u64 off,
 		     u64 len, struct pedma_seg *seg)
 {
 	u32 need = op_to_remote(w->opcode) ? 0 : PEDMA_ACC_LOCAL_WRITE;
-	u32 slot = qp->sq_cur & (qp->sq_entries - 1);
+	u32 slot = w - qp->sq;	/* the current request or one batched with it */
 	int i;
 
 	if (qp->ud) {
@@ -931,6 +932,7 @@ static bool start_cur(struct pedma_qp *qp)
 static bool finish_cur(struct pedma_qp *qp)
 {
 	struct pedma_swqe *w = &qp->sq[qp->sq_cur & (qp->sq_entries - 1)];
+	u32 n;
 
 	if (op_needs_rqe(w->opcode)) {
 		if (!pedma_rec_room(qp->dev)) {
@@ -945,7 +947,10 @@ static bool finish_cur(struct pedma_qp *qp)
 		qp->req.ready = false;
 		return true;
 	}
+	n = qp->req.batch;
 	complete_cur(qp, IB_WC_SUCCESS);
+	while (n--)		/* the requests that rode in its chain */
+		complete_cur(qp, IB_WC_SUCCESS);
 	return true;
 }
 
@@ -984,6 +989,89 @@ static void ud_drop_target(struct pedma_qp *qp)
 	qp->req.ready = false;
 	qp->req.rqe_taken = false;
 	qp->req.dst_set = false;
+}
+
+/*
+ * All of @w in segments, checked as start_cur() checks a WRITE or a READ
+ * (the chain's direction is @w's): with @c, added to the chain; without,
+ * only counted.  Returns how many, or 0 if @w cannot ride in a shared
+ * chain or needs more than @max (it then starts on its own).
+ */
+static u32 batch_segs(struct pedma_qp *qp, struct pedma_swqe *w,
+		      struct pedma_chain *c, u32 max)
+{
+	const struct pedma_mover_ops *mv = qp->dev->mover;
+	bool to_remote = op_to_remote(w->opcode);
+	struct pedma_seg l, r;
+	u64 off = 0, len;
+	u32 n = 0;
+
+	while (off < w->length) {
+		if (n == max || local_seg(qp, w, off, w->length - off, &l) ||
+		    remote_seg(qp, w, off, w->length - off, &r))
+			return 0;
+		len = min3(l.len, r.len, (u64)mv->max_seg);
+		if (c && to_remote)
+			mv->add(c, l.addr, r.addr, len);
+		else if (c)
+			mv->add(c, r.addr, l.addr, len);
+		n++;
+		off += len;
+	}
+	return n;
+}
+
+/*
+ * Requests that follow the current one ride in its chain when it holds
+ * all of it (a busy send queue, or a post list, costs one chain and one
+ * interrupt, not one each): RDMA WRITEs after a WRITE, READs after a READ
+ * (at most max_rd_atomic READs in flight), of a connected QP, not fenced,
+ * none empty, each whole in the chain and with the checks start_cur()
+ * makes (the directory entry read once more here).  finish_cur()
+ * completes them after the current one, in order; an abort fails the
+ * current one and the QP's error state flushes them.  @to_remote: the
+ * chain's direction.  Returns how many joined (req.batch).
+ */
+static u32 batch_more(struct pedma_qp *qp, struct pedma_chain *c,
+		      bool to_remote)
+{
+	u8 op = to_remote ? PEDMA_WQE_OP_RDMA_WRITE : PEDMA_WQE_OP_RDMA_READ;
+	u32 reads = max_t(u32, qp->attr.max_rd_atomic, 1) - 1;
+	u32 idx = qp->sq_cur + 1;
+	struct pedma_qp_dir d;
+
+	if (qp->ud || qp->loop || pedma_peer_dir(qp->dev, qp->req.dst_qpn, &d) ||
+	    d.state != PEDMA_DIR_QPS_RTR || le32_to_cpu(d.dest_qpn) != qp->qpn ||
+	    !(d.flags & PEDMA_DIR_F_UC) != !pedma_qp_uc(qp) ||
+	    !(d.access & (to_remote ? PEDMA_ACC_REMOTE_WRITE :
+				      PEDMA_ACC_REMOTE_READ)))
+		return 0;
+	while (qp->req.batch < PEDMA_MAX_BATCH && (to_remote || reads)) {
+		struct pedma_swqe *w;
+
+		if (idx == qp->sq_tail && qp->usq)
+			pedma_qp_drain_usq(qp);
+		if (idx == qp->sq_tail)
+			break;
+		w = &qp->sq[idx & (qp->sq_entries - 1)];
+		if (w->opcode != op || !w->length || w->status ||
+		    (w->flags & PEDMA_WQE_F_FENCE) || !local_ok(qp, w) ||
+		    !batch_segs(qp, w, NULL, c->room))
+			break;
+		/*
+		 * Counted, now added.  The peer's table may change between
+		 * the two (it is not ours): what was added of a request that
+		 * then fails to translate runs like any chain the peer's
+		 * withdrawal covers, and the request starts on its own.
+		 */
+		if (!batch_segs(qp, w, c, c->room))
+			break;
+		trace_pedma_wr_start(qp, w);
+		qp->req.batch++;
+		reads -= !to_remote;
+		idx++;
+	}
+	return qp->req.batch;
 }
 
 /*
@@ -1035,6 +1123,11 @@ static int run_chain(struct pedma_qp *qp)
 	if (!c.n)
 		return qp->req.done < req_len(qp, w) ? IB_WC_LOC_PROT_ERR :
 						       IB_WC_GENERAL_ERR;
+	if (qp->req.done == req_len(qp, w) && c.room &&
+	    (w->opcode == PEDMA_WQE_OP_RDMA_WRITE ||
+	     w->opcode == PEDMA_WQE_OP_RDMA_READ) &&
+	    batch_more(qp, &c, to_remote))
+		pedma_ctr_add(dev, PEDMA_CTR_BATCHED_REQS, qp->req.batch);
 	qp->chan = c.ch;
 	pedma_ctr_inc(dev, PEDMA_CTR_CHAINS_STARTED);
 	trace_pedma_chain_start(qp, dir, c.ch->idx, c.n, qp->req.done);
