@@ -14,6 +14,12 @@
 #     then pedma_errors' UC scenarios (what UC drops: uc_dropped moves by 8);
 # Until IPoIB is up, our eDMA must start (next to) no chain: nothing of the
 # loopback crosses the link.
+# Last, a link loss: while pedma_xfer runs in loopback on the host, the
+# endpoint unloads its driver (the host's link goes down) and 5 s later
+# loads it again (the link comes back).  The host's loopback QPs do not
+# need the link: the run must pass, every byte checked, and the link must
+# have gone down and come up again while it ran (else the round proved
+# nothing and fails).
 set -euo pipefail
 # shellcheck source=tests/lab/t-ib-lib.sh
 source "$PEDMA_REPO/tests/lab/t-ib-lib.sh"
@@ -100,6 +106,43 @@ if [ "$rc" -ne 0 ]; then
 else
 	r=$(ib_check_rping lo-rping-client.log client) || bad "rping client: $r"
 	lab_log "rping to our own address: $r"
+fi
+
+# A link loss under loopback traffic (see the top)
+if [ "$PEDMA_ROLE" = host ]; then
+	downs0=$(dmesg | grep -c "$DEV: link down" || true)
+	ups0=$(dmesg | grep -c "$DEV: link up" || true)
+	# pair in the background; the endpoint is told once both ends connected
+	pair xfer-linkloss 300 "$XFER" -d "$DEV" -p $((base + 8)) -n 300 -m 4M \
+		--timeout 240 >lo-linkloss.out 2>&1 &
+	ppid=$!
+	for ((i = 0; i < 600; i++)); do
+		grep -q "connected:" lo-xfer-linkloss-client.log 2>/dev/null && break
+		sleep 0.1
+	done
+	lab_signal lo-linkloss-start
+	wait "$ppid" || true
+	cat lo-linkloss.out
+	grep -q "xfer-linkloss: PASS" lo-linkloss.out || bad "xfer-linkloss failed"
+	downs1=$(dmesg | grep -c "$DEV: link down" || true)
+	ups1=$(dmesg | grep -c "$DEV: link up" || true)
+	lab_signal lo-linkloss-done
+	if [ "$downs1" -le "$downs0" ] || [ "$ups1" -le "$ups0" ]; then
+		bad "the link went down $((downs1 - downs0)) and up $((ups1 - ups0)) times while the loopback transfers ran, not both"
+	else
+		lab_log "link loss: the link went down and up during the loopback run, which passed"
+	fi
+	lab_wait_port ACTIVE 120 "$DEV" || bad "$DEV not ACTIVE again after the link loss"
+else
+	lab_wait lo-linkloss-start 300 || fail "the host never started the link-loss round"
+	sleep 1		# the host's transfers are under way
+	pedma_unload || fail "rmmod pedma_lab, pedma"
+	lab_log "link loss: pedma unloaded under the host's loopback traffic"
+	sleep 5
+	pedma_load || fail "insmod pedma, pedma_lab"
+	lab_log "link loss: pedma loaded again"
+	lab_wait lo-linkloss-done 300 || bad "the host's link-loss round never ended"
+	lab_wait_port ACTIVE 120 "$DEV" || bad "$DEV not ACTIVE again after the link loss"
 fi
 
 [ "$errors" -eq 0 ] || fail "$errors problems"

@@ -1403,6 +1403,12 @@ void pedma_xfer_link_down(struct pedma_dev *dev, bool peer_quiet)
 	INIT_LIST_HEAD(&dev->chan_waitq[0]);
 	INIT_LIST_HEAD(&dev->chan_waitq[1]);
 	xa_for_each(&dev->qps, index, qp) {
+		/*
+		 * A loopback QP's responder is on our side and its data never
+		 * crosses the link (no chain, no peer ring): it carries on.
+		 */
+		if (qp->loop)
+			continue;
 		qp->chan = NULL;	/* its chain ended (quiesce) */
 		qp->chan_waiting = false;
 		INIT_LIST_HEAD(&qp->chan_wait);
