@@ -258,8 +258,16 @@ pt_perftest_table() {
 	# report; when the samples do not fit a line (r^2 < 0.9: a busy TCG
 	# host) the rate is 0 and that size's times are inf, its bandwidth 0.
 	# Such rows are counted apart, not as failures of the device.
-	local calib
+	local calib c peer_log
 	calib=$(grep -c 'Correlation coefficient r^2' "$log") || calib=0
+	# A server not bound to print the table (ib_write_bw's, ib_read_bw's)
+	# prints the client's numbers: the client's calibration counts.
+	peer_log=${log%-server-"$PEDMA_ROLE".log}-client-$PEER_ROLE.log
+	if [ "$side" = server ] && [ "$all" -eq 0 ] && [ "$peer_log" != "$log" ] &&
+		[ -e "$peer_log" ]; then
+		c=$(grep -c 'Correlation coefficient r^2' "$peer_log") || c=0
+		calib=$((calib + c))
+	fi
 	out=$(awk -v want="${PT_SIZES:-$PT_ALL_SIZES}" -v all="$all" -v calib="$calib" '
 		/^ *#bytes/ {
 			intable = 1; ntab++
