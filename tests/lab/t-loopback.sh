@@ -113,7 +113,7 @@ if [ "$PEDMA_ROLE" = host ]; then
 	downs0=$(dmesg | grep -c "$DEV: link down" || true)
 	ups0=$(dmesg | grep -c "$DEV: link up" || true)
 	# pair in the background; the endpoint is told once both ends connected
-	pair xfer-linkloss 300 "$XFER" -d "$DEV" -p $((base + 8)) -n 300 -m 4M \
+	pair xfer-linkloss 300 "$XFER" -d "$DEV" -p $((base + 8)) -n 5000 -m 4M \
 		--timeout 240 >lo-linkloss.out 2>&1 &
 	ppid=$!
 	for ((i = 0; i < 600; i++)); do
