@@ -12,7 +12,10 @@
  * - Execution is synchronous: a doorbell runs its channel until the chain
  *   stops, completes or aborts before the next mailbox entry is applied.
  *   So no channel is RUNNING between entries, and a guest never sees
- *   RUNNING in the image.  Copies go in slices of EDMA_COPY_SLICE.
+ *   RUNNING in the image.  Copies go in slices of EDMA_COPY_SLICE.  Under
+ *   a link profile (cfg.pace, pace.h) the channel stays RUNNING instead
+ *   and moves each data element at its deadline; a doorbell on a RUNNING
+ *   channel is then ignored.
  * - Work per doorbell is bounded: more than EDMA_LL_MAX_ELEMS elements,
  *   more than EDMA_LL_MAX_BYTES bytes, or more than EDMA_LL_MAX_LINKS link
  *   elements in a row abort the channel with a linked-list fetch error.
@@ -78,6 +81,7 @@
 
 #include "edma.h"
 #include "log.h"
+#include "pace.h"
 
 #define EDMA_COPY_SLICE		(1u << 20)
 #define EDMA_LL_MAX_ELEMS	(1u << 20)
@@ -742,8 +746,7 @@ static enum edma_err edma_xfer(struct edma *e, enum edma_dir dir,
 }
 
 /* Non-LL mode: one block of xfer_size bytes, as programmed in the registers */
-static void edma_run_single(struct edma *e, enum edma_dir dir,
-			    unsigned int ch)
+void edma_run_single(struct edma *e, enum edma_dir dir, unsigned int ch)
 {
 	struct edma_chan *c = &e->dir[dir].ch[ch];
 	enum edma_err err;
@@ -833,17 +836,56 @@ static bool edma_ll_step(struct edma *e, enum edma_dir dir, unsigned int ch,
 	return true;
 }
 
-static void edma_run_ll(struct edma *e, enum edma_dir dir, unsigned int ch)
+bool edma_ll_advance(struct edma *e, enum edma_dir dir, unsigned int ch,
+		     struct edma_ll_run *r, bool one)
 {
-	unsigned int links = 0, n;
-	uint64_t bytes = 0;
-
-	for (n = 0; n < EDMA_LL_MAX_ELEMS; n++) {
-		if (!edma_ll_step(e, dir, ch, &links, &bytes))
-			return;
+	while (r->elems < EDMA_LL_MAX_ELEMS) {
+		r->elems++;
+		if (!edma_ll_step(e, dir, ch, &r->links, &r->bytes))
+			return false;
+		if (one && !r->links)
+			return true;	/* a data element moved */
 	}
 	/* A chain this long is a loop: do not let it hold the model */
 	edma_abort(e, dir, ch, EDMA_ERR_LL_FETCH);
+	return false;
+}
+
+static void edma_run_ll(struct edma *e, enum edma_dir dir, unsigned int ch)
+{
+	struct edma_ll_run r = { 0 };
+
+	edma_ll_advance(e, dir, ch, &r, false);
+}
+
+bool edma_ll_peek(struct edma *e, enum edma_dir dir, unsigned int ch,
+		  uint32_t *size, unsigned int *links)
+{
+	const struct edma_chan *c = &e->dir[dir].ch[ch];
+	bool ccs = c->ctrl1 & EDMA_V0_CCS;
+	union edma_ll_elem el;
+	uint64_t llp = c->llp, bad;
+	unsigned int n;
+	uint32_t ctl;
+
+	/* As edma_ll_step() would find them, up to its bound on links */
+	for (n = 0; n <= EDMA_LL_MAX_LINKS; n++) {
+		if (edma_side_copy(e, LAB_SIDE_EP, llp, &el, sizeof(el), false,
+				   &bad) != EDMA_XL_OK)
+			return false;
+		ctl = le32toh(el.lli.control);
+		if (!(ctl & EDMA_V0_CB) != !ccs)
+			return false;
+		if (!(ctl & EDMA_V0_LLP)) {
+			*size = le32toh(el.lli.transfer_size);
+			*links = n;
+			return true;
+		}
+		llp = le64toh(el.llp.llp);
+		if (ctl & EDMA_V0_TCB)
+			ccs = !ccs;
+	}
+	return false;
 }
 
 static void edma_doorbell(struct edma *e, enum edma_dir dir, uint32_t val)
@@ -873,6 +915,9 @@ static void edma_doorbell(struct edma *e, enum edma_dir dir, uint32_t val)
 		 (unsigned long long)c->sar, (unsigned long long)c->dar,
 		 c->xfer_size);
 	edma_count(e, e->writer, EDMA_EV_CHAINS, 1);
+	/* A link profile: the chain runs until its deadlines (pace.c) */
+	if (e->cfg.pace && edma_pace_doorbell(e, dir, ch))
+		return;
 	c->status = EDMA_V0_CH_STATUS_RUNNING;
 	if (c->ctrl1 & EDMA_V0_LLE)
 		edma_run_ll(e, dir, ch);
@@ -891,8 +936,8 @@ static void edma_engine_enable(struct edma *e, enum edma_dir dir, uint32_t val)
 	if (d->engine_en)
 		return;
 	/*
-	 * Disabling the engine aborts its running channels.  Execution is
-	 * synchronous, so none is running here; kept for when it is not.
+	 * Disabling the engine aborts its running channels.  Without a link
+	 * profile execution is synchronous and none is running here.
 	 */
 	for (ch = 0; ch < d->ch_cnt; ch++) {
 		if (d->ch[ch].status == EDMA_V0_CH_STATUS_RUNNING)

@@ -60,6 +60,8 @@ enum edma_ev {
 typedef void (*edma_raise_irq_fn)(void *opaque, enum lab_side side,
 				  unsigned int vector);
 
+struct edma_pace;	/* pace.h */
+
 struct edma_cfg {
 	uint8_t *shm;			/* the ivshmem BAR2 memory */
 	uint64_t shm_size;		/* >= PEDMA_LAB_WND_OFF + PEDMA_WND_MIN_SIZE */
@@ -72,6 +74,7 @@ struct edma_cfg {
 	bool no_guard;			/* do not check DMA guard tables */
 	edma_raise_irq_fn raise_irq;
 	void *opaque;
+	struct edma_pace *pace;		/* NULL: unlimited, chains run at once */
 };
 
 struct edma_chan {
@@ -166,5 +169,33 @@ void edma_mbox_drop(struct edma *e, enum lab_side side);
  */
 void edma_count(struct edma *e, enum lab_side side, enum edma_ev ev,
 		uint64_t n);
+
+/*
+ * For pace.c: a chain's progress since its doorbell (the work bounds), and
+ * the channel execution it steps through.
+ */
+struct edma_ll_run {
+	unsigned int links;	/* link elements in a row */
+	unsigned int elems;	/* elements fetched */
+	uint64_t bytes;		/* bytes moved */
+};
+
+/*
+ * Run the channel's chain from its LLP: to its end, or (one) until one
+ * data element has moved.  False once the channel has stopped or aborted.
+ */
+bool edma_ll_advance(struct edma *e, enum edma_dir dir, unsigned int ch,
+		     struct edma_ll_run *r, bool one);
+
+/*
+ * Without changing the engine: the size of the data element the channel's
+ * chain moves next and the link elements before it.  False if the chain
+ * would stop or abort before moving data.
+ */
+bool edma_ll_peek(struct edma *e, enum edma_dir dir, unsigned int ch,
+		  uint32_t *size, unsigned int *links);
+
+/* Non-LL mode: the block the channel registers describe */
+void edma_run_single(struct edma *e, enum edma_dir dir, unsigned int ch);
 
 #endif /* PEDMA_LAB_EDMA_H */

@@ -17,14 +17,18 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "edma.h"
 #include "ivshmem.h"
 #include "log.h"
+#include "pace.h"
+#include "profile.h"
 
 /*
  * Guests kick the model after posting mailbox entries.  The mailboxes are
@@ -36,6 +40,7 @@
 #define MODEL_SHM_MIN		(4ULL << 20)
 #define MODEL_SHM_MAX		(1ULL << 30)
 #define MODEL_TAG_SIGNAL	IVS_TAG(IVS_TAG_OTHER, 0)
+#define MODEL_TAG_TIMER		IVS_TAG(IVS_TAG_OTHER, 1)
 
 struct model_opts {
 	const char *host_sock;
@@ -53,12 +58,27 @@ struct model_opts {
 	uint64_t garbage_seed;
 	bool verbose;
 	bool no_guard;
+	bool print_limits;
+	struct link_profile prof;
 };
 
 struct ram_map {
 	void *base;
 	uint64_t size;
 };
+
+/* "unlimited, gen3x4, ..." */
+static const char *profile_names(void)
+{
+	static char names[128];
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < link_profile_count() && n < sizeof(names); i++)
+		n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s",
+				      i ? ", " : "", link_profile_at(i)->name);
+	return names;
+}
 
 static void usage(FILE *f)
 {
@@ -72,11 +92,18 @@ static void usage(FILE *f)
 		"  --fill-garbage SEED   fill the pedma window with pseudo-random bytes\n"
 		"  --no-guard            do not check eDMA accesses against the guests'\n"
 		"                        DMA guard tables\n"
+		"  --link-profile NAME   pace the eDMA at a PCIe link's rate: %s\n"
+		"                        (default unlimited: no pacing)\n"
+		"  --mps N, --mrrs N     Max_Payload_Size, Max_Read_Request_Size of the\n"
+		"                        link profile: 128..4096, a power of two\n"
+		"                        (default %u, %u)\n"
+		"  --print-limits        print the link profile's limits and exit\n"
 		"  --log FILE            log here instead of stderr\n"
 		"  --verbose             trace every doorbell\n"
 		"  --pidfile FILE        write the pid here\n"
 		"  --ready-file FILE     create FILE once both sockets listen\n",
-		PEDMA_LAB_SHM_SIZE, EDMA_MAX_VECTORS, PEDMA_LAB_VECTORS);
+		PEDMA_LAB_SHM_SIZE, EDMA_MAX_VECTORS, PEDMA_LAB_VECTORS,
+		profile_names(), LINK_MPS_DEFAULT, LINK_MRRS_DEFAULT);
 }
 
 static int parse_u64(const char *s, uint64_t *out, bool suffix)
@@ -128,7 +155,7 @@ enum {
 	OPT_HOST_SOCK = 256, OPT_EP_SOCK, OPT_HOST_RAM, OPT_EP_RAM,
 	OPT_SHM_SIZE, OPT_VECTORS, OPT_WR_CH, OPT_RD_CH, OPT_GARBAGE,
 	OPT_LOG, OPT_VERBOSE, OPT_PIDFILE, OPT_READY, OPT_HELP,
-	OPT_NO_GUARD,
+	OPT_NO_GUARD, OPT_LINK_PROFILE, OPT_MPS, OPT_MRRS, OPT_PRINT_LIMITS,
 };
 
 static const struct option model_longopts[] = {
@@ -147,6 +174,10 @@ static const struct option model_longopts[] = {
 	{ "ready-file", required_argument, NULL, OPT_READY },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "no-guard", no_argument, NULL, OPT_NO_GUARD },
+	{ "link-profile", required_argument, NULL, OPT_LINK_PROFILE },
+	{ "mps", required_argument, NULL, OPT_MPS },
+	{ "mrrs", required_argument, NULL, OPT_MRRS },
+	{ "print-limits", no_argument, NULL, OPT_PRINT_LIMITS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -156,8 +187,23 @@ static int bad_arg(const char *opt, const char *val)
 	return -1;
 }
 
+/* The profile called name, with the --mps and --mrrs given before it */
+static int set_profile(struct model_opts *o, const char *name)
+{
+	struct link_profile p;
+
+	if (link_profile_get(name, &p))
+		return -1;
+	p.mps = o->prof.mps;
+	p.mrrs = o->prof.mrrs;
+	o->prof = p;
+	return 0;
+}
+
 static int parse_opt(struct model_opts *o, int c, const char *arg)
 {
+	unsigned int v;
+
 	switch (c) {
 	case OPT_HOST_SOCK:
 		o->host_sock = arg;
@@ -210,6 +256,23 @@ static int parse_opt(struct model_opts *o, int c, const char *arg)
 			return bad_arg("fill-garbage", arg);
 		o->fill_garbage = true;
 		break;
+	case OPT_LINK_PROFILE:
+		if (set_profile(o, arg))
+			return bad_arg("link-profile", arg);
+		break;
+	case OPT_MPS:
+		if (parse_uint(arg, 0, UINT32_MAX, &v) ||
+		    link_profile_set_mps(&o->prof, v))
+			return bad_arg("mps", arg);
+		break;
+	case OPT_MRRS:
+		if (parse_uint(arg, 0, UINT32_MAX, &v) ||
+		    link_profile_set_mrrs(&o->prof, v))
+			return bad_arg("mrrs", arg);
+		break;
+	case OPT_PRINT_LIMITS:
+		o->print_limits = true;
+		break;
 	case OPT_HELP:
 		usage(stdout);
 		exit(0);
@@ -230,6 +293,7 @@ static int parse_args(struct model_opts *o, int argc, char **argv)
 		.wr_ch = 4,
 		.rd_ch = 4,
 	};
+	link_profile_get("unlimited", &o->prof);
 	while ((c = getopt_long(argc, argv, "", model_longopts, NULL)) != -1) {
 		if (parse_opt(o, c, optarg))
 			return -1;
@@ -239,6 +303,8 @@ static int parse_args(struct model_opts *o, int argc, char **argv)
 			argv[optind]);
 		return -1;
 	}
+	if (o->print_limits)
+		return 0;
 	if (!o->host_sock || !o->ep_sock || !o->host_ram || !o->ep_ram) {
 		fprintf(stderr, "pedma-lab-model: --host-sock, --ep-sock, --host-ram and --ep-ram are required\n");
 		usage(stderr);
@@ -376,9 +442,44 @@ static int setup_signals(int epfd)
 	return fd;
 }
 
-static void run_loop(struct edma *e, struct ivs_server *srv, int sigfd)
+/* The clock of the link profile's deadlines */
+static uint64_t model_clock(void *opaque)
+{
+	struct timespec ts;
+
+	(void)opaque;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * Under a link profile: complete the channels that are due, then arm the
+ * timer for the next deadline (*armed: what it is armed for).
+ */
+static void pace_tick(struct edma *e, int timerfd, uint64_t *armed)
+{
+	struct itimerspec its = { 0 };
+	uint64_t next;
+
+	edma_pace_run(e);
+	next = edma_pace_next(e);
+	if (next == *armed)
+		return;
+	if (next != UINT64_MAX) {	/* else all zero: disarmed */
+		its.it_value.tv_sec = (time_t)(next / 1000000000u);
+		its.it_value.tv_nsec = (long)(next % 1000000000u);
+	}
+	if (timerfd_settime(timerfd, TFD_TIMER_ABSTIME, &its, NULL))
+		mlog_rl("timerfd_settime: %s", strerror(errno));
+	else
+		*armed = next;
+}
+
+static void run_loop(struct edma *e, struct ivs_server *srv, int sigfd,
+		     int timerfd)
 {
 	struct epoll_event evs[16];
+	uint64_t armed = UINT64_MAX, ticks;
 	int i, n;
 
 	for (;;) {
@@ -397,11 +498,19 @@ static void run_loop(struct edma *e, struct ivs_server *srv, int sigfd)
 					mlog("signal %u: exiting", si.ssi_signo);
 				return;
 			}
+			if (evs[i].data.u64 == MODEL_TAG_TIMER) {
+				if (read(timerfd, &ticks, sizeof(ticks)) < 0 &&
+				    errno != EAGAIN)
+					mlog_rl("timerfd: %s", strerror(errno));
+				continue;
+			}
 			ivs_handle(srv, evs[i].data.u64, evs[i].events);
 		}
 		/* Kicked or not: a kick may have been lost (see above) */
 		ivs_reap(srv);
 		edma_process_mailboxes(e);
+		if (timerfd >= 0)
+			pace_tick(e, timerfd, &armed);
 	}
 }
 
@@ -426,15 +535,36 @@ struct model {
 	struct model_opts o;
 	struct ram_map host_ram, ep_ram;
 	uint8_t *shm;
-	int shm_fd, epfd, sigfd;
+	int shm_fd, epfd, sigfd, timerfd;
 	FILE *log;
 	struct edma edma;
+	struct edma_pace pace;
 	struct ivs_server srv;
 };
+
+/* A link profile: the engine paced by CLOCK_MONOTONIC, woken by a timer */
+static int pace_setup(struct model *m, struct edma_cfg *cfg)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = MODEL_TAG_TIMER };
+
+	if (link_profile_unlimited(&m->o.prof))
+		return 0;
+	pace_init(&m->pace, &m->o.prof, model_clock, NULL);
+	cfg->pace = &m->pace;
+	m->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (m->timerfd < 0 || epoll_ctl(m->epfd, EPOLL_CTL_ADD, m->timerfd, &ev)) {
+		fprintf(stderr, "pedma-lab-model: timer: %s\n", strerror(errno));
+		return -1;
+	}
+	/* Deadlines are microseconds apart: no 50 us default slack */
+	prctl(PR_SET_TIMERSLACK, 1000UL, 0UL, 0UL, 0UL);
+	return 0;
+}
 
 static int model_setup(struct model *m)
 {
 	struct model_opts *o = &m->o;
+	char desc[512];
 	struct edma_cfg cfg = {
 		.shm_size = o->shm_size,
 		.vectors = o->vectors,
@@ -455,13 +585,13 @@ static int model_setup(struct model *m)
 	cfg.shm = m->shm;
 	guest_ram_layout_q35(&cfg.host_ram, m->host_ram.base, m->host_ram.size);
 	guest_ram_layout_q35(&cfg.ep_ram, m->ep_ram.base, m->ep_ram.size);
+	m->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (m->epfd < 0 || pace_setup(m, &cfg))
+		return -1;
 	if (edma_init(&m->edma, &cfg)) {
 		fprintf(stderr, "pedma-lab-model: bad engine configuration\n");
 		return -1;
 	}
-	m->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (m->epfd < 0)
-		return -1;
 	m->sigfd = setup_signals(m->epfd);
 	if (m->sigfd < 0) {
 		fprintf(stderr, "pedma-lab-model: signals: %s\n", strerror(errno));
@@ -480,14 +610,30 @@ static int model_setup(struct model *m)
 	mlog("shm %" PRIu64 " bytes, %u vectors, %u wr + %u rd channels, gen %#x",
 	     o->shm_size, o->vectors, o->wr_ch, o->rd_ch, cfg.model_gen);
 	mlog("DMA guard %s", o->no_guard ? "off (--no-guard)" : "on");
+	link_profile_describe(&o->prof, desc, sizeof(desc));
+	mlog("%s", desc);
 	if (o->ready_file && write_file(o->ready_file, "ready\n"))
 		return -1;
 	return 0;
 }
 
+/*
+ * --print-limits: the profile as "key value" lines (bench/rdma-bench reads
+ * them).  Limits in payload bytes per second; 0: unlimited.
+ */
+static void print_limits(const struct link_profile *p)
+{
+	printf("profile %s\n", p->name);
+	printf("lanes %u\ngts %u\nmps %u\nmrrs %u\n", p->lanes, p->gts,
+	       p->mps, p->mrrs);
+	printf("raw_Bps %.0f\n", link_raw_Bps(p));
+	printf("write_Bps %.0f\n", link_limit_Bps(p, LINK_OP_WRITE));
+	printf("read_Bps %.0f\n", link_limit_Bps(p, LINK_OP_READ));
+}
+
 int main(int argc, char **argv)
 {
-	struct model m = { .shm_fd = -1, .epfd = -1, .sigfd = -1 };
+	struct model m = { .shm_fd = -1, .epfd = -1, .sigfd = -1, .timerfd = -1 };
 	bool srv_up;
 	char pid[32];
 	int ret = 1;
@@ -495,6 +641,10 @@ int main(int argc, char **argv)
 	m.srv.listen_fd[0] = m.srv.listen_fd[1] = -1;
 	if (parse_args(&m.o, argc, argv))
 		return 2;
+	if (m.o.print_limits) {
+		print_limits(&m.o.prof);
+		return 0;
+	}
 	m.log = stderr;
 	if (m.o.log_path) {
 		m.log = fopen(m.o.log_path, "a");
@@ -510,7 +660,10 @@ int main(int argc, char **argv)
 		goto out;
 
 	if (!model_setup(&m)) {
-		run_loop(&m.edma, &m.srv, m.sigfd);
+		run_loop(&m.edma, &m.srv, m.sigfd, m.timerfd);
+		if (m.timerfd >= 0)
+			mlog("link profile %s: %" PRIu64 " deadlines met, the latest %" PRIu64 " us late",
+			     m.o.prof.name, m.pace.steps, m.pace.late_ns / 1000);
 		ret = 0;
 	}
 out:
@@ -519,6 +672,8 @@ out:
 		ivs_fini(&m.srv);
 	if (m.sigfd >= 0)
 		close(m.sigfd);
+	if (m.timerfd >= 0)
+		close(m.timerfd);
 	if (m.epfd >= 0)
 		close(m.epfd);
 	if (m.shm)

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * Paced execution: the eDMA's channels at the speed of a link profile.
+ *
+ * Without pacing (cfg.pace NULL, the "unlimited" profile) a doorbell runs
+ * its chain to the end at once.  With it, a doorbell leaves the channel
+ * RUNNING and gives it a deadline: the time its next data element has
+ * crossed the link.  edma_pace_run() (the model's event loop, at the
+ * earliest deadline) moves that element then, with its done bit,
+ * interrupt, IMWr and the LLP the guests see, and gives the channel its
+ * next deadline, until the chain stops or aborts.
+ *
+ * Time per data element of n bytes on a channel whose engine is at t:
+ *   ready = t + fetch_ns * (elements fetched: the data element and the
+ *           link elements before it; none in non-LL mode)
+ *           (+ rd_rtt_ns for a read: its first completion is that late)
+ *   start = max(ready, the direction's link free)
+ *   end   = start + link_xfer_ns(n); the direction's link is busy until end
+ *   the engine is at end; the element is visible at end, + wr_lat_ns for
+ *   a write (its last posted write has yet to land)
+ * Each direction of the link is one resource that all channels of that
+ * direction, both sides', share: striping cannot beat the link.  The next
+ * element's size is read ahead of its deadline (the engine prefetches);
+ * an element that stops or aborts the chain takes effect together with
+ * the element before it, so a chain's done and its STOPPED state show
+ * together, as without pacing.
+ */
+#ifndef PEDMA_LAB_PACE_H
+#define PEDMA_LAB_PACE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "edma.h"
+#include "profile.h"
+
+typedef uint64_t (*pace_clock_fn)(void *opaque);	/* ns, monotonic */
+
+struct pace_chan {
+	bool busy;		/* due is set */
+	bool ll;		/* LL mode, as at the doorbell */
+	uint64_t due;		/* when the next element is visible */
+	uint64_t eng;		/* where the channel's engine is in time */
+	struct edma_ll_run run;	/* the chain's work bounds */
+};
+
+struct edma_pace {
+	struct link_profile prof;
+	pace_clock_fn now;
+	void *opaque;
+	uint64_t link_free[EDMA_DIRS];	/* each direction's link busy until */
+	struct pace_chan ch[EDMA_DIRS][EDMA_V0_MAX_WR_CH];
+	uint64_t steps;			/* deadlines met so far */
+	uint64_t late_ns;		/* the latest a step ran after its deadline */
+};
+
+/* Set p up for a (limited) profile with a clock; no channel busy */
+void pace_init(struct edma_pace *p, const struct link_profile *prof,
+	       pace_clock_fn now, void *opaque);
+
+/*
+ * edma.c's doorbell hook, for a channel the doorbell starts (engine on, not
+ * a STOP).  True if pacing took the doorbell: the channel runs until its
+ * deadline (or it was running already: the doorbell is ignored).  False:
+ * the chain would stop or abort before moving data, the caller runs it at
+ * once as without pacing.
+ */
+bool edma_pace_doorbell(struct edma *e, enum edma_dir dir, unsigned int ch);
+
+/*
+ * Complete what is due: each busy channel whose deadline has passed, in
+ * deadline order, and again while new deadlines have passed; then publish
+ * the image and raise the interrupts.  Returns the number of steps.
+ */
+unsigned int edma_pace_run(struct edma *e);
+
+/* The earliest deadline of a busy channel (ns), or UINT64_MAX */
+uint64_t edma_pace_next(const struct edma *e);
+
+#endif /* PEDMA_LAB_PACE_H */
