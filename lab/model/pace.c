@@ -19,6 +19,11 @@ void pace_init(struct edma_pace *p, const struct link_profile *prof,
 	p->opaque = opaque;
 }
 
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
 static enum link_op dir_op(enum edma_dir dir)
 {
 	return dir == EDMA_DIR_WR ? LINK_OP_WRITE : LINK_OP_READ;
@@ -35,12 +40,17 @@ static void pace_schedule(struct edma_pace *p, enum edma_dir dir,
 	struct pace_chan *pc = &p->ch[dir][ch];
 	uint64_t ready, start, end;
 
-	ready = pc->eng + (uint64_t)fetches * lp->fetch_ns;
+	/* One element prefetched ahead of the one moving */
+	pc->fetched = max_u64(pc->fetched, pc->started) +
+		      (uint64_t)fetches * lp->fetch_ns;
+	ready = pc->fetched;
 	if (dir == EDMA_DIR_RD && size)
 		ready += lp->rd_rtt_ns;
-	start = ready > p->link_free[dir] ? ready : p->link_free[dir];
+	ready = max_u64(ready, pc->eng);
+	start = max_u64(ready, p->link_free[dir]);
 	end = start + link_xfer_ns(lp, dir_op(dir), size);
 	p->link_free[dir] = end;
+	pc->started = start;
 	pc->eng = end;
 	pc->due = end + (dir == EDMA_DIR_WR ? lp->wr_lat_ns : 0);
 	pc->busy = true;
@@ -79,6 +89,8 @@ bool edma_pace_doorbell(struct edma *e, enum edma_dir dir, unsigned int ch)
 	}
 	memset(pc, 0, sizeof(*pc));
 	pc->eng = p->now(p->opaque);
+	pc->fetched = pc->eng;
+	pc->started = pc->eng;
 	pc->ll = c->ctrl1 & EDMA_V0_LLE;
 	if (pc->ll && !edma_ll_peek(e, dir, ch, &size, &links))
 		return false;

@@ -10,14 +10,20 @@
  * interrupt, IMWr and the LLP the guests see, and gives the channel its
  * next deadline, until the chain stops or aborts.
  *
- * Time per data element of n bytes on a channel whose engine is at t:
- *   ready = t + fetch_ns * (elements fetched: the data element and the
- *           link elements before it; none in non-LL mode)
- *           (+ rd_rtt_ns for a read: its first completion is that late)
- *   start = max(ready, the direction's link free)
- *   end   = start + link_xfer_ns(n); the direction's link is busy until end
- *   the engine is at end; the element is visible at end, + wr_lat_ns for
- *   a write (its last posted write has yet to land)
+ * Time per data element of n bytes; the engine fetches one element ahead
+ * of the one whose data moves:
+ *   fetched = max(when the previous element was fetched, when its data
+ *             started) + fetch_ns * (elements fetched: the data element and
+ *             the link elements before it; none in non-LL mode)
+ *   ready   = max(fetched (+ rd_rtt_ns for a read: its requests go out
+ *             once it is fetched, its first completion is that late),
+ *             the end of the previous element's data)
+ *   start   = max(ready, the direction's link free)
+ *   end     = start + link_xfer_ns(n); the direction's link is busy until end
+ *   the element is visible at end, + wr_lat_ns for a write (its last posted
+ *   write has yet to land)
+ * So in a chain the fetch and a read's round trip hide behind the previous
+ * element's data when that takes longer; the first element pays them.
  * Each direction of the link is one resource that all channels of that
  * direction, both sides', share: striping cannot beat the link.  The next
  * element's size is read ahead of its deadline (the engine prefetches);
@@ -40,7 +46,9 @@ struct pace_chan {
 	bool busy;		/* due is set */
 	bool ll;		/* LL mode, as at the doorbell */
 	uint64_t due;		/* when the next element is visible */
-	uint64_t eng;		/* where the channel's engine is in time */
+	uint64_t fetched;	/* the last scheduled element fetched */
+	uint64_t started;	/* its data started on the link */
+	uint64_t eng;		/* its data ended on the link */
 	struct edma_ll_run run;	/* the chain's work bounds */
 };
 

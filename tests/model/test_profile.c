@@ -387,16 +387,17 @@ static void test_one_element(void)
  * A chain of three 4096-byte elements, each with LIE, behind a link
  * element: the first waits for two fetches; each element is done at its
  * own deadline and the LLP the guest sees follows.  The engine goes on at
- * the end of an element on the link, not after its posted-write latency:
+ * the end of an element on the link, not after its posted-write latency,
+ * and has fetched the next element meanwhile (150 < 1146):
  *   1st: T0 + 2 * 150 + 1146 = end1;      visible end1 + 300
- *   2nd: end1 + 150 + 1146 = end2;        visible end2 + 300
- *   3rd: end2 + 150 + 1146 = end3;        visible end3 + 300
+ *   2nd: fetched at T0 + 450: end1 + 1146 = end2;   visible end2 + 300
+ *   3rd: fetched at end1 + 150: end2 + 1146 = end3; visible end3 + 300
  */
 static void test_chain(void)
 {
 	const uint64_t end1 = T0 + 2 * FETCH + 1146;
-	const uint64_t end2 = end1 + FETCH + 1146;
-	const uint64_t end3 = end2 + FETCH + 1146;
+	const uint64_t end2 = end1 + 1146;
+	const uint64_t end3 = end2 + 1146;
 	uint64_t r = ring(WR, 1), d = r + 4 * ELEM;
 	unsigned int i;
 
@@ -512,6 +513,49 @@ static void test_mrrs_engine(void)
 			 T0 + FETCH + RD_RTT + (i ? 1219 : 1130));
 		teardown();
 	}
+}
+
+/*
+ * A read chain: the round trip of the 2nd element hides behind the data
+ * of the 1st; small elements are bound by the fetch.
+ *   1st 4096 B: fetched T0 + 150, data from T0 + 850, end1 = T0 + 1980
+ *   2nd 4096 B: fetched T0 + 850 + 150 (one element ahead of the data),
+ *               first completion T0 + 1700 < end1: end2 = end1 + 1130
+ *   3rd 64 B:   1 completion, W = 64 + 22 = 86: 86 * 130 / 512 = 21.8 ->
+ *               22 ns; fetched end1 + 150, data from
+ *               max(end1 + 150 + 700, end2) = end2: end3 = end2 + 22
+ *   4th 64 B:   fetched max(end1 + 150, start3 = end2) + 150 = end2 + 150,
+ *               data from end2 + 850: end4 = end2 + 872
+ */
+static void test_read_chain(void)
+{
+	const uint64_t end1 = T0 + FETCH + RD_RTT + 1130;
+	const uint64_t end2 = end1 + 1130;
+	const uint64_t end3 = end2 + 22;
+	const uint64_t end4 = end2 + FETCH + RD_RTT + 22;
+	uint64_t r = ring(RD, 1);
+
+	setup("read chain", "gen3x4", 0);
+	engines_on();
+	ll_data(r, EDMA_V0_CB | EDMA_V0_LIE, 4096, 0x1000, 0x10000);
+	ll_data(r + ELEM, EDMA_V0_CB | EDMA_V0_LIE, 4096, 0x2000, 0x11000);
+	ll_data(r + 2 * ELEM, EDMA_V0_CB | EDMA_V0_LIE, 64, 0x3000, 0x12000);
+	ll_data(r + 3 * ELEM, EDMA_V0_CB | EDMA_V0_LIE, 64, 0x3040, 0x12040);
+	ll_end(r + 4 * ELEM);
+	post_ll(RD, 1);
+	kick();
+	CHECK_EQ(edma_pace_next(&F.e), end1);
+	CHECK_EQ(at(end1), 1);
+	CHECK_EQ(edma_pace_next(&F.e), end2);
+	CHECK_EQ(at(end2), 1);
+	CHECK_EQ(edma_pace_next(&F.e), end3);
+	CHECK_EQ(at(end3), 1);
+	CHECK_EQ(edma_pace_next(&F.e), end4);
+	CHECK_EQ(status(RD, 1), EDMA_V0_CH_STATUS_RUNNING);
+	CHECK_EQ(at(end4), 1);
+	CHECK_EQ(status(RD, 1), EDMA_V0_CH_STATUS_STOPPED);
+	CHECK_EQ(F.irq[LAB_SIDE_EP][vec(RD)], 4);
+	teardown();
 }
 
 /*
@@ -670,6 +714,7 @@ int main(void)
 	test_chain();
 	test_striping();
 	test_mrrs_engine();
+	test_read_chain();
 	test_imwr();
 	test_stop();
 	test_at_once_and_abort();
