@@ -627,9 +627,9 @@ static void print_limits(const struct link_profile *p)
 	printf("profile %s\n", p->name);
 	printf("lanes %u\ngts %u\nmps %u\nmrrs %u\n", p->lanes, p->gts,
 	       p->mps, p->mrrs);
-	printf("raw_Bps %.0f\n", link_raw_Bps(p));
-	printf("write_Bps %.0f\n", link_limit_Bps(p, LINK_OP_WRITE));
-	printf("read_Bps %.0f\n", link_limit_Bps(p, LINK_OP_READ));
+	printf("raw_Bps %.0f\n", link_raw_rate(p));
+	printf("write_Bps %.0f\n", link_limit_rate(p, LINK_OP_WRITE));
+	printf("read_Bps %.0f\n", link_limit_rate(p, LINK_OP_READ));
 }
 
 int main(int argc, char **argv)
@@ -663,8 +663,9 @@ int main(int argc, char **argv)
 	if (!model_setup(&m)) {
 		run_loop(&m.edma, &m.srv, m.sigfd, m.timerfd);
 		if (m.timerfd >= 0)
-			mlog("link profile %s: %" PRIu64 " deadlines met, the latest %" PRIu64 " us late",
-			     m.o.prof.name, m.pace.steps, m.pace.late_ns / 1000);
+			mlog("link profile %s: %llu deadlines met, the latest %llu us late",
+			     m.o.prof.name, (unsigned long long)m.pace.steps,
+			     (unsigned long long)(m.pace.late_ns / 1000));
 		ret = 0;
 	}
 out:

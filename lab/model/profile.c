@@ -58,9 +58,11 @@ static const struct link_profile link_profiles[] = {
 	LINK_PROFILE("gen4x4", 16, 4),
 };
 
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 unsigned int link_profile_count(void)
 {
-	return sizeof(link_profiles) / sizeof(link_profiles[0]);
+	return ARRAY_SIZE(link_profiles);
 }
 
 const struct link_profile *link_profile_at(unsigned int i)
@@ -114,7 +116,7 @@ unsigned int link_tlp_ovh(const struct link_profile *p, enum link_op op)
 	return op == LINK_OP_WRITE ? p->wr_tlp_ovh : p->cpl_tlp_ovh;
 }
 
-double link_raw_Bps(const struct link_profile *p)
+double link_raw_rate(const struct link_profile *p)
 {
 	if (link_profile_unlimited(p))
 		return 0;
@@ -122,11 +124,11 @@ double link_raw_Bps(const struct link_profile *p)
 	return (double)p->lanes * p->gts * 1e9 * p->enc_den / p->enc_num / 8;
 }
 
-double link_limit_Bps(const struct link_profile *p, enum link_op op)
+double link_limit_rate(const struct link_profile *p, enum link_op op)
 {
 	double pl = link_tlp_payload(p, op);
 
-	return link_raw_Bps(p) * pl / (pl + link_tlp_ovh(p, op));
+	return link_raw_rate(p) * pl / (pl + link_tlp_ovh(p, op));
 }
 
 uint64_t link_wire_bytes(const struct link_profile *p, enum link_op op,
@@ -165,11 +167,11 @@ void link_profile_describe(const struct link_profile *p, char *buf,
 	snprintf(buf, len,
 		 "link profile %s: %u lane(s) x %u GT/s (%u/%u), MPS %u, MRRS %u: raw %.3f GB/s per direction; limits write %.3f GB/s (%.2f Gb/s), read %.3f GB/s (%.2f Gb/s); TLP overhead write %u B, completion %u B; fetch %u ns per LL element, posted write %u ns, read round trip %u ns",
 		 p->name, p->lanes, p->gts, p->enc_den, p->enc_num, p->mps,
-		 p->mrrs, link_raw_Bps(p) / 1e9,
-		 link_limit_Bps(p, LINK_OP_WRITE) / 1e9,
-		 link_limit_Bps(p, LINK_OP_WRITE) * 8 / 1e9,
-		 link_limit_Bps(p, LINK_OP_READ) / 1e9,
-		 link_limit_Bps(p, LINK_OP_READ) * 8 / 1e9,
+		 p->mrrs, link_raw_rate(p) / 1e9,
+		 link_limit_rate(p, LINK_OP_WRITE) / 1e9,
+		 link_limit_rate(p, LINK_OP_WRITE) * 8 / 1e9,
+		 link_limit_rate(p, LINK_OP_READ) / 1e9,
+		 link_limit_rate(p, LINK_OP_READ) * 8 / 1e9,
 		 p->wr_tlp_ovh, p->cpl_tlp_ovh, p->fetch_ns, p->wr_lat_ns,
 		 p->rd_rtt_ns);
 }

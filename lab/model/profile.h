@@ -64,13 +64,13 @@ unsigned int link_tlp_payload(const struct link_profile *p, enum link_op op);
 unsigned int link_tlp_ovh(const struct link_profile *p, enum link_op op);
 
 /* Bytes per second one direction of the link carries, overhead and all */
-double link_raw_Bps(const struct link_profile *p);
+double link_raw_rate(const struct link_profile *p);
 
 /*
  * The profile's limit for op in payload bytes per second: the raw rate
  * times payload / (payload + overhead) of full TLPs.  0 when unlimited.
  */
-double link_limit_Bps(const struct link_profile *p, enum link_op op);
+double link_limit_rate(const struct link_profile *p, enum link_op op);
 
 /* Wire bytes of a transfer of len payload bytes: its TLPs in full */
 uint64_t link_wire_bytes(const struct link_profile *p, enum link_op op,

@@ -81,7 +81,7 @@ static void test_rates(void)
 	p = prof("unlimited");
 	CHECK(link_profile_unlimited(&p));
 	CHECK_EQ(link_xfer_ns(&p, LINK_OP_WRITE, 1 << 20), 0);
-	CHECK_BPS(link_limit_Bps(&p, LINK_OP_READ), 0);
+	CHECK_BPS(link_limit_rate(&p, LINK_OP_READ), 0);
 
 	/* Gen3 x4 and Gen4 x2: the same raw rate, the same limits */
 	for (i = 0; i < 2; i++) {
@@ -89,9 +89,9 @@ static void test_rates(void)
 		CHECK(!link_profile_unlimited(&p));
 		CHECK_EQ(p.mps, 256);
 		CHECK_EQ(p.mrrs, 512);
-		CHECK_BPS(link_raw_Bps(&p), 3938461538.46);
-		CHECK_BPS(link_limit_Bps(&p, LINK_OP_WRITE), 3575340971.09);
-		CHECK_BPS(link_limit_Bps(&p, LINK_OP_READ), 3626784726.07);
+		CHECK_BPS(link_raw_rate(&p), 3938461538.46);
+		CHECK_BPS(link_limit_rate(&p, LINK_OP_WRITE), 3575340971.09);
+		CHECK_BPS(link_limit_rate(&p, LINK_OP_READ), 3626784726.07);
 		CHECK_EQ(link_xfer_ns(&p, LINK_OP_WRITE, 4096), 1146);
 		CHECK_EQ(link_xfer_ns(&p, LINK_OP_READ, 4096), 1130);
 		CHECK_EQ(link_xfer_ns(&p, LINK_OP_WRITE, 65536), 18330);
@@ -102,40 +102,40 @@ static void test_rates(void)
 	}
 
 	p = prof("gen4x4");
-	CHECK_BPS(link_raw_Bps(&p), 7876923076.92);
-	CHECK_BPS(link_limit_Bps(&p, LINK_OP_WRITE), 7150681942.17);
-	CHECK_BPS(link_limit_Bps(&p, LINK_OP_READ), 7253569452.13);
+	CHECK_BPS(link_raw_rate(&p), 7876923076.92);
+	CHECK_BPS(link_limit_rate(&p, LINK_OP_WRITE), 7150681942.17);
+	CHECK_BPS(link_limit_rate(&p, LINK_OP_READ), 7253569452.13);
 	CHECK_EQ(link_xfer_ns(&p, LINK_OP_WRITE, 4096), 573);
 
 	/* The limit is what a long transfer achieves */
 	CHECKF(fabs(1048576 * 1e9 / link_xfer_ns(&p, LINK_OP_WRITE, 1048576) -
-		    link_limit_Bps(&p, LINK_OP_WRITE)) < 1e6,
+		    link_limit_rate(&p, LINK_OP_WRITE)) < 1e6,
 	       "1 MiB write at the limit");
 }
 
 static void test_mps_mrrs(void)
 {
 	struct link_profile p = prof("gen3x4");
-	double rd512 = link_limit_Bps(&p, LINK_OP_READ);
-	double wr = link_limit_Bps(&p, LINK_OP_WRITE);
+	double rd512 = link_limit_rate(&p, LINK_OP_READ);
+	double wr = link_limit_rate(&p, LINK_OP_WRITE);
 
 	cur_test = "MPS and MRRS";
 	/* MRRS 128 (R-Car S4's eDMA): smaller completions, a lower read rate */
 	CHECK_EQ(link_profile_set_mrrs(&p, 128), 0);
 	CHECK_EQ(link_tlp_payload(&p, LINK_OP_READ), 128);
-	CHECK_BPS(link_limit_Bps(&p, LINK_OP_READ), 3360820512.82);
-	CHECK(link_limit_Bps(&p, LINK_OP_READ) < rd512);
+	CHECK_BPS(link_limit_rate(&p, LINK_OP_READ), 3360820512.82);
+	CHECK(link_limit_rate(&p, LINK_OP_READ) < rd512);
 	CHECK_EQ(link_xfer_ns(&p, LINK_OP_READ, 4096), 1219);
 	/* Writes do not depend on MRRS */
-	CHECK_BPS(link_limit_Bps(&p, LINK_OP_WRITE), wr);
+	CHECK_BPS(link_limit_rate(&p, LINK_OP_WRITE), wr);
 
 	/* Completions no larger than MPS: MRRS above it changes nothing */
 	CHECK_EQ(link_profile_set_mrrs(&p, 4096), 0);
-	CHECK_BPS(link_limit_Bps(&p, LINK_OP_READ), rd512);
+	CHECK_BPS(link_limit_rate(&p, LINK_OP_READ), rd512);
 
 	CHECK_EQ(link_profile_set_mps(&p, 128), 0);
-	CHECK_BPS(link_limit_Bps(&p, LINK_OP_WRITE), 3273526473.53);
-	CHECK_BPS(link_limit_Bps(&p, LINK_OP_READ), 3360820512.82);
+	CHECK_BPS(link_limit_rate(&p, LINK_OP_WRITE), 3273526473.53);
+	CHECK_BPS(link_limit_rate(&p, LINK_OP_READ), 3360820512.82);
 
 	CHECK_EQ(link_profile_set_mps(&p, 384), -EINVAL);
 	CHECK_EQ(link_profile_set_mps(&p, 64), -EINVAL);
