@@ -72,7 +72,9 @@
  *   edma_doorbell(), LL elements in edma_ll_step(), bytes in edma_xfer(),
  *   IMWr in edma_imwr(), interrupts in edma_raise_pending().  What a
  *   channel does counts for the side whose doorbell started it
- *   (e->writer); interrupts for the side they are raised to.
+ *   (e->writer; under a link profile pace.c sets it back to that side at
+ *   each deadline of the chain); interrupts for the side they are raised
+ *   to.  A doorbell ignored on a RUNNING channel is no chain.
  */
 #include <endian.h>
 #include <errno.h>
@@ -914,6 +916,11 @@ static void edma_doorbell(struct edma *e, enum edma_dir dir, uint32_t val)
 		 (unsigned long long)c->llp, !!(c->ctrl1 & EDMA_V0_CCS),
 		 (unsigned long long)c->sar, (unsigned long long)c->dar,
 		 c->xfer_size);
+	/* Only under a link profile is a channel RUNNING between entries */
+	if (c->status == EDMA_V0_CH_STATUS_RUNNING) {
+		mlog_rl("%s ch%u doorbell: channel running, ignored", name, ch);
+		return;
+	}
 	edma_count(e, e->writer, EDMA_EV_CHAINS, 1);
 	/* A link profile: the chain runs until its deadlines (pace.c) */
 	if (e->cfg.pace && edma_pace_doorbell(e, dir, ch))

@@ -33,9 +33,14 @@
 /*
  * Guests kick the model after posting mailbox entries.  The mailboxes are
  * also drained on every wakeup, and the wait times out after this long, so
- * that a lost kick delays a guest by one period instead of forever.
+ * that a lost kick delays a guest by one period instead of forever.  Every
+ * wakeup also advances the heartbeat (edma_process_mailboxes()), so the
+ * beat moves at least this often: also while a paced chain waits for its
+ * next deadline, however far that is.
  */
 #define MODEL_SAFETY_POLL_MS	100
+_Static_assert(MODEL_SAFETY_POLL_MS <= 100,
+	       "pedma_lab.h: the beat advances at least every 100 ms");
 
 #define MODEL_SHM_MIN		(4ULL << 20)
 #define MODEL_SHM_MAX		(1ULL << 30)

@@ -82,12 +82,9 @@ bool edma_pace_doorbell(struct edma *e, enum edma_dir dir, unsigned int ch)
 	unsigned int links;
 	uint32_t size;
 
-	if (c->status == EDMA_V0_CH_STATUS_RUNNING) {
-		mlog_rl("%s ch%u doorbell: channel running, ignored",
-			dir == EDMA_DIR_WR ? "wr" : "rd", ch);
-		return true;
-	}
 	memset(pc, 0, sizeof(*pc));
+	/* What the chain does at its deadlines counts for the doorbell's side */
+	pc->writer = e->writer;
 	pc->eng = p->now(p->opaque);
 	pc->fetched = pc->eng;
 	pc->started = pc->eng;
@@ -107,17 +104,19 @@ static void pace_step(struct edma *e, struct edma_pace *p, enum edma_dir dir,
 		      unsigned int ch)
 {
 	struct pace_chan *pc = &p->ch[dir][ch];
+	enum lab_side writer = e->writer;
 
 	pc->busy = false;
 	/* Stopped meanwhile (STOP doorbell, engine disabled): nothing more */
 	if (e->dir[dir].ch[ch].status != EDMA_V0_CH_STATUS_RUNNING)
 		return;
-	if (!pc->ll) {
+	/* Events count for the side whose doorbell started the chain */
+	e->writer = pc->writer;
+	if (!pc->ll)
 		edma_run_single(e, dir, ch);
-		return;
-	}
-	if (edma_ll_advance(e, dir, ch, &pc->run, true))
+	else if (edma_ll_advance(e, dir, ch, &pc->run, true))
 		pace_next(e, p, dir, ch);
+	e->writer = writer;
 }
 
 /* The busy channel due first, if it is due by now */

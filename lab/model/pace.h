@@ -30,6 +30,12 @@
  * an element that stops or aborts the chain takes effect together with
  * the element before it, so a chain's done and its STOPPED state show
  * together, as without pacing.
+ *
+ * Events (pedma_lab.h) are the same as without pacing: they are counted
+ * where the work happens, at the deadlines, for the side whose doorbell
+ * started the chain.  The heartbeat: each element's copy beats as without
+ * pacing, and between deadlines the model's loop wakes at least every
+ * 100 ms and beats (main.c), so a long wait never looks like a dead model.
  */
 #ifndef PEDMA_LAB_PACE_H
 #define PEDMA_LAB_PACE_H
@@ -45,6 +51,7 @@ typedef uint64_t (*pace_clock_fn)(void *opaque);	/* ns, monotonic */
 struct pace_chan {
 	bool busy;		/* due is set */
 	bool ll;		/* LL mode, as at the doorbell */
+	enum lab_side writer;	/* the doorbell's side: its events (edma.h) */
 	uint64_t due;		/* when the next element is visible */
 	uint64_t fetched;	/* the last scheduled element fetched */
 	uint64_t started;	/* its data started on the link */
@@ -68,10 +75,12 @@ void pace_init(struct edma_pace *p, const struct link_profile *prof,
 
 /*
  * edma.c's doorbell hook, for a channel the doorbell starts (engine on, not
- * a STOP).  True if pacing took the doorbell: the channel runs until its
- * deadline (or it was running already: the doorbell is ignored).  False:
- * the chain would stop or abort before moving data, the caller runs it at
- * once as without pacing.
+ * a STOP, the channel not RUNNING: edma.c ignores a doorbell on a running
+ * channel).  True if pacing took the doorbell: the channel runs until its
+ * deadline.  False: the chain would stop or abort before moving data, the
+ * caller runs it at once as without pacing.  Either way the doorbell's
+ * side (e->writer) has the chain's events, at whatever deadline they
+ * happen.
  */
 bool edma_pace_doorbell(struct edma *e, enum edma_dir dir, unsigned int ch);
 

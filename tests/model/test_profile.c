@@ -158,7 +158,7 @@ static struct {
 	struct edma_pace pace;
 	uint64_t now;
 	unsigned int irq[LAB_SIDES][PEDMA_LAB_VECTORS];
-	uint32_t prod;
+	uint32_t prod, host_prod;
 } F;
 
 static uint64_t fake_clock(void *opaque)
@@ -234,6 +234,20 @@ static void wr(uint32_t off, uint32_t val)
 	ent->val = htole32(val);
 	F.prod++;
 	__atomic_store_n(&mb->prod, htole32(F.prod), __ATOMIC_RELEASE);
+}
+
+/* The same in the host's mailbox */
+static void wr_host(uint32_t off, uint32_t val)
+{
+	struct pedma_lab_mbox *mb =
+		(struct pedma_lab_mbox *)(F.shm + PEDMA_LAB_MBOX_HOST_OFF);
+	struct pedma_lab_mbox_ent *ent =
+		&mb->ent[F.host_prod % PEDMA_LAB_MBOX_ENTRIES];
+
+	ent->off = htole32(off);
+	ent->val = htole32(val);
+	F.host_prod++;
+	__atomic_store_n(&mb->prod, htole32(F.host_prod), __ATOMIC_RELEASE);
 }
 
 static void kick(void)
@@ -705,6 +719,149 @@ static void test_single(void)
 	teardown();
 }
 
+/* ------------------------------------------------------------------------ */
+/* Events and the heartbeat under a profile                                 */
+/* ------------------------------------------------------------------------ */
+
+/* A side's event counter as the guests read it (struct pedma_lab_events) */
+static uint64_t ev(enum lab_side side, enum edma_ev i)
+{
+	const uint64_t *c = (const uint64_t *)(F.shm + PEDMA_LAB_EVENTS_OFF +
+		side * sizeof(struct pedma_lab_side_events));
+
+	return le64toh(c[i]);
+}
+
+static uint32_t beat(void)
+{
+	return le32toh(((const struct pedma_lab_hdr *)
+			(F.shm + PEDMA_LAB_HDR_OFF))->beat);
+}
+
+/*
+ * The host starts a chain on wr ch1 (a link element, three 4096-byte data
+ * elements with LIE, the last with RIE and a done IMWr to host vector 2);
+ * paced or not, the chain runs to its end.  Paced, each deadline must
+ * advance the beat (an element copied), and the kick between the doorbell
+ * and the deadlines leaves e->writer at the endpoint (the drain order):
+ * the chain's events must still count for the host.  out: every counter
+ * of both sides at the end.
+ */
+static void events_chain(bool paced, uint64_t out[LAB_SIDES][EDMA_EV_COUNT])
+{
+	uint64_t r = ring(WR, 1), d = r + 4 * ELEM, next;
+	unsigned int i, steps = 0;
+	uint32_t b;
+
+	setup(paced ? "events of a paced chain" : "events of the same chain unpaced",
+	      "gen3x4", 0);
+	if (!paced)
+		F.e.cfg.pace = NULL;	/* "unlimited": no pacing */
+	engines_on();
+	fill(F.ep, 3 * 4096, 7);
+	ll_link(r, EDMA_V0_CB, WND(d));
+	for (i = 0; i < 3; i++)
+		ll_data(d + i * ELEM, EDMA_V0_CB | EDMA_V0_LIE |
+			(i == 2 ? EDMA_V0_RIE : 0), 4096, i * 4096,
+			0x40000 + i * 4096);
+	ll_end(d + 3 * ELEM);
+	wr_host(EDMA_V0_WR_DONE_IMWR_LO, (uint32_t)(PEDMA_LAB_MSI_BASE + 4 * 2));
+	wr_host(EDMA_V0_WR_DONE_IMWR_LO + 4, (PEDMA_LAB_MSI_BASE + 4 * 2) >> 32);
+	wr_host(chb(WR, 1) + EDMA_V0_CH_CTRL1, EDMA_V0_LLE | EDMA_V0_CCS);
+	wr_host(chb(WR, 1) + EDMA_V0_CH_LLP_LO, (uint32_t)WND(r));
+	wr_host(chb(WR, 1) + EDMA_V0_CH_LLP_HI, WND(r) >> 32);
+	wr_host(EDMA_V0_WR_DOORBELL, 1);
+	kick();
+	CHECK_EQ(ev(LAB_SIDE_HOST, EDMA_EV_CHAINS), 1);
+	if (paced) {
+		CHECK_EQ(status(WR, 1), EDMA_V0_CH_STATUS_RUNNING);
+		CHECK_EQ(ev(LAB_SIDE_HOST, EDMA_EV_LL_ELEMS), 0);
+		CHECK_EQ(ev(LAB_SIDE_HOST, EDMA_EV_BYTES), 0);
+		/* The endpoint posts something: the drain ends with its side */
+		wr(EDMA_V0_RD_INT_MASK, 0);
+		kick();
+		CHECK_EQ(F.e.writer, LAB_SIDE_EP);
+	}
+	while ((next = edma_pace_next(&F.e)) != UINT64_MAX) {
+		b = beat();
+		CHECK_EQ(at(next), 1);
+		CHECK(beat() != b);
+		steps++;
+	}
+	CHECK_EQ(steps, paced ? 3 : 0);
+	CHECK_EQ(status(WR, 1), EDMA_V0_CH_STATUS_STOPPED);
+	CHECK(memcmp(F.host + 0x40000, F.ep, 3 * 4096) == 0);
+	/* The interrupts the counters say were raised, were raised */
+	for (i = 0; i < PEDMA_LAB_VECTORS; i++) {
+		CHECK_EQ(ev(LAB_SIDE_HOST, EDMA_EV_IRQ_VEC0 + i),
+			 F.irq[LAB_SIDE_HOST][i]);
+		CHECK_EQ(ev(LAB_SIDE_EP, EDMA_EV_IRQ_VEC0 + i),
+			 F.irq[LAB_SIDE_EP][i]);
+	}
+	for (i = 0; i < EDMA_EV_COUNT; i++) {
+		out[LAB_SIDE_HOST][i] = ev(LAB_SIDE_HOST, i);
+		out[LAB_SIDE_EP][i] = ev(LAB_SIDE_EP, i);
+		CHECK_EQ(out[LAB_SIDE_HOST][i], F.e.ev[LAB_SIDE_HOST][i]);
+		CHECK_EQ(out[LAB_SIDE_EP][i], F.e.ev[LAB_SIDE_EP][i]);
+	}
+	teardown();
+}
+
+/*
+ * Pacing changes when the events happen, not which: the chain's counters
+ * are those of the unpaced run, and they count for the doorbell's side.
+ * Only the interrupts differ: one per vector per flush, and paced each
+ * element is done at its own deadline (three flushes) where unpaced the
+ * whole chain is one.  A doorbell ignored on a running channel is a
+ * doorbell, not a chain.
+ */
+static void test_events(void)
+{
+	uint64_t un[LAB_SIDES][EDMA_EV_COUNT], pa[LAB_SIDES][EDMA_EV_COUNT];
+	const enum lab_side H = LAB_SIDE_HOST, E = LAB_SIDE_EP;
+	unsigned int i;
+
+	events_chain(false, un);
+	events_chain(true, pa);
+
+	CHECK_EQ(un[H][EDMA_EV_REG_WRITES], 6);
+	CHECK_EQ(un[H][EDMA_EV_DOORBELLS], 1);
+	CHECK_EQ(un[H][EDMA_EV_CHAINS], 1);
+	CHECK_EQ(un[H][EDMA_EV_LL_ELEMS], 3);
+	CHECK_EQ(un[H][EDMA_EV_BYTES], 3 * 4096);
+	CHECK_EQ(un[H][EDMA_EV_IMWR], 1);
+	CHECK_EQ(un[H][EDMA_EV_IRQ_VEC0 + 2], 1);
+	CHECK_EQ(un[E][EDMA_EV_IRQ_VEC0 + PEDMA_LAB_VEC_EDMA_WR], 1);
+	CHECK_EQ(pa[E][EDMA_EV_IRQ_VEC0 + PEDMA_LAB_VEC_EDMA_WR], 3);
+	CHECK_EQ(pa[H][EDMA_EV_IRQ_VEC0 + 2], 1);
+	/* The paced run's extra endpoint write (RD_INT_MASK) aside */
+	CHECK_EQ(pa[E][EDMA_EV_REG_WRITES], un[E][EDMA_EV_REG_WRITES] + 1);
+	pa[E][EDMA_EV_REG_WRITES]--;
+	for (i = 0; i < EDMA_EV_COUNT; i++) {
+		if (i == EDMA_EV_IRQS || i >= EDMA_EV_IRQ_VEC0)
+			continue;
+		CHECK_EQ(pa[H][i], un[H][i]);
+		CHECK_EQ(pa[E][i], un[E][i]);
+	}
+	CHECK_EQ(pa[E][EDMA_EV_CHAINS], 0);
+	CHECK_EQ(pa[E][EDMA_EV_BYTES], 0);
+
+	setup("ignored doorbell is no chain", "gen3x4", 0);
+	engines_on();
+	ll_data(ring(WR, 0), EDMA_V0_CB, 4096, 0x1000, 0x2000);
+	ll_end(ring(WR, 0) + ELEM);
+	post_ll(WR, 0);
+	kick();
+	wr(EDMA_V0_WR_DOORBELL, 0);
+	kick();
+	CHECK_EQ(ev(E, EDMA_EV_DOORBELLS), 2);
+	CHECK_EQ(ev(E, EDMA_EV_CHAINS), 1);
+	CHECK_EQ(at(edma_pace_next(&F.e)), 1);
+	CHECK_EQ(ev(E, EDMA_EV_LL_ELEMS), 1);
+	CHECK_EQ(ev(E, EDMA_EV_BYTES), 4096);
+	teardown();
+}
+
 int main(void)
 {
 	mlog_init(NULL, false);
@@ -719,5 +876,6 @@ int main(void)
 	test_stop();
 	test_at_once_and_abort();
 	test_single();
+	test_events();
 	return check_summary("test_profile");
 }
