@@ -6,7 +6,12 @@
 # client side appends to $LAB_OUT/results.csv:
 #   device,test,size,iters,value,unit,status
 # value: BW average (Gb/s) or t_avg (usec); status: ok, or why there is no
-# value.  A device that does not come up or a run that fails is recorded and
+# value.  For pedma0 in the lab the client also appends, per run, the
+# hardware events the eDMA model counted on both sides over the run
+# (debugfs pedma_lab/<pci>/events; docs/observability.md) to
+# $LAB_OUT/events.csv:
+#   device,test,size,iters,qps,doorbells,chains,ll_elems,reg_reads,reg_writes,kicks,irqs,imwr
+# each the sum of both sides divided by iters * qps (per message).  A device that does not come up or a run that fails is recorded and
 # the bench goes on; after a failed size a bandwidth test skips its larger
 # sizes.  The run machinery (pt_pair) is the lab tests' t-perftest-lib.sh.
 set -uo pipefail
@@ -37,6 +42,37 @@ mkdir -p "$PT_LOGDIR" "$LAB_OUT/sync"
 client=host
 [ "$BENCH_SERVER" = host ] && client=ep
 [ "$PEDMA_ROLE" = "$client" ] && echo "device,test,size,iters,value,unit,status" >"$CSV"
+EVCSV=$LAB_OUT/events.csv
+EVF=""
+if [ "$PEDMA_ROLE" = "$client" ]; then
+	echo "device,test,size,iters,qps,doorbells,chains,ll_elems,reg_reads,reg_writes,kicks,irqs,imwr" >"$EVCSV"
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null || true
+	for f in /sys/kernel/debug/pedma_lab/*/events; do
+		[ -e "$f" ] && EVF=$f
+	done
+fi
+
+# ev_sum: both sides' model counters (model_X + model_peer_X) as "X value"
+# lines; the model counts a read marker at its next drain (100 ms at most)
+ev_sum() {
+	sleep 0.3
+	awk '$1 ~ /^model_/ { k = $1; sub(/^model_(peer_)?/, "", k); s[k] += $2 }
+		END { for (k in s) print k, s[k] }' "$EVF"
+}
+
+# ev_row TEST SIZE ITERS QPS BEFORE AFTER: one line of events.csv
+ev_row() {
+	EV0=$5 EV1=$6 awk -v dev="$DEV" -v t="$1" -v s="$2" -v it="$3" -v q="$4" '
+		BEGIN {
+			n = split(ENVIRON["EV0"], x, "\n"); for (i = 1; i <= n; i++) { split(x[i], f, " "); v0[f[1]] = f[2] }
+			n = split(ENVIRON["EV1"], x, "\n"); for (i = 1; i <= n; i++) { split(x[i], f, " "); v1[f[1]] = f[2] }
+			m = it * q
+			printf "%s,%s,%s,%s,%s", dev, t, s, it, q
+			nk = split("doorbells chains ll_elems reg_reads reg_writes kicks irqs imwr", k, " ")
+			for (i = 1; i <= nk; i++) printf ",%.3f", (v1[k[i]] - v0[k[i]]) / m
+			printf "\n"
+		}'
+}
 lab_log "bench: devices [$BENCH_DEVICES], server on $BENCH_SERVER, client on $client"
 
 # csv_rows TEST ITERS STATUS SIZES...: rows without a value (client only).
@@ -75,11 +111,13 @@ bench_table() {
 # the reason.  Fails if either side failed.
 # Once more if perftest could not calibrate its clock (a busy TCG host).
 bench_run() {
-	local t=$1 s=$2 it=$3 why="" mine peer try
+	local t=$1 s=$2 it=$3 why="" mine peer try ev0="" ev1 q=1
 	shift 3
 	BENCH_TEST=$t PT_SIZES=$s
+	case "$t" in *_bw) q=$BENCH_BW_QPS ;; esac
 	for try in 1 2; do
 		rm -f "$ROWS"
+		[ -n "$EVF" ] && [ "$DEV" = pedma0 ] && ev0=$(ev_sum)
 		# shellcheck disable=SC2086
 		pt_pair "$BENCH_SERVER" bench_table "$BENCH_TIMEOUT" "$t" "${common[@]}" \
 			-s "$s" -n "$it" "$@" $BENCH_PERFTEST_ARGS
@@ -90,6 +128,10 @@ bench_run() {
 		fi
 		[ -z "$PT_PEER_WHY" ] || peer="$PEER_ROLE $PT_PEER_WHY"
 		why=${mine:-$peer}
+		if [ -n "$ev0" ] && [ -z "$why" ]; then
+			ev1=$(ev_sum)
+			ev_row "$t" "$s" "$it" "$q" "$ev0" "$ev1" >>"$EVCSV"
+		fi
 		# Both sides see both reasons: they decide alike.
 		case "$mine $peer" in
 		*"could not calibrate"*) [ "$try" -eq 2 ] || lab_log "again: $why" ;;
