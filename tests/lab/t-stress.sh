@@ -109,7 +109,11 @@ count() { echo "$2" >>"$ST/count-$PEDMA_ROLE-$1"; }	# count LOOP ok|fail
 loop_ping() {
 	local out sent got
 	while [ ! -e "$LOOPS/stop" ]; do
-		out=$(ping -n -q -i 0.05 -w 4 -W 1 "$IB_PEER4" 2>&1) || true
+		# in the background, so that loops_stop can end it at once
+		ping -n -q -i 0.05 -w 4 -W 1 "$IB_PEER4" >"$LOOPS/ping.out" 2>&1 &
+		echo $! >"$LOOPS/ping.pid"
+		wait "$!" || true
+		out=$(cat "$LOOPS/ping.out")
 		sent=$(sed -n 's/^\([0-9]*\) packets transmitted.*/\1/p' <<<"$out")
 		got=$(sed -n 's/.* \([0-9]*\) received.*/\1/p' <<<"$out")
 		echo "${sent:-0} ${got:-0}" >>"$ST/count-$PEDMA_ROLE-ping"
@@ -173,6 +177,8 @@ loops_stop() {
 	for n in bw mad; do
 		[ ! -e "$LOOPS/$n.pid" ] || kill "$(cat "$LOOPS/$n.pid")" 2>/dev/null || true
 	done
+	# SIGINT: ping prints its counts and exits (up to 4 s sooner)
+	[ ! -e "$LOOPS/ping.pid" ] || kill -INT "$(cat "$LOOPS/ping.pid")" 2>/dev/null || true
 	for n in ping bw mad; do
 		[ -e "$LOOPS/$n.loop" ] || continue
 		p=$(cat "$LOOPS/$n.loop")
