@@ -6,7 +6,7 @@
 #    PMA's counters (sysfs counters/*; over QP1 by tests/mad/pedma_pma_query,
 #    this port's and the peer's; perfquery)
 #    before and after ib_write_bw -s 65536 -n 200 each way and one
-#    ib_send_bw: the requester's tx_write_bytes and the responder's
+#    ib_send_bw -l 5 (post lists: some SENDs share a chain): the requester's tx_write_bytes and the responder's
 #    rx_write_bytes move by at least 65536 x 200, the PMA's data counters
 #    by at least that in 4-byte words, eDMA chains and interrupts move,
 #    and some WRITEs ride in the chain of an earlier one (batched_reqs);
@@ -256,8 +256,12 @@ done
 PT_SIZES=$SEND_SIZE
 # shellcheck disable=SC2034
 PT_TABLE_ON="server client"
+# post lists of 5: the SENDs of a list share a chain (the host posted
+# receives ahead), counted on the sending side (the endpoint)
+send_batched0=$(ctr batched_reqs)
 pt_pair host pt_perftest_table 240 ib_send_bw "${common[@]}" \
-	-s "$SEND_SIZE" -n "$SEND_ITERS" --report_gbits
+	-s "$SEND_SIZE" -n "$SEND_ITERS" -l 5 --report_gbits
+send_batched=$(($(ctr batched_reqs) - send_batched0))
 
 echo 0 >"$TR/tracing_on"
 sleep 1		# the peer's last numbers published
@@ -295,6 +299,8 @@ lab_log "WRITE requests per chain: $((after[tx_write_reqs] - before[tx_write_req
 # ib_send_bw: the endpoint sends to the host's receives
 if [ "$PEDMA_ROLE" = ep ]; then
 	moved tx_send_bytes $((SEND_SIZE * SEND_ITERS))
+	lab_log "SENDs riding in an earlier SEND's chain: $send_batched of $SEND_ITERS"
+	[ "$send_batched" -ge 1 ] || bad "no SEND of ib_send_bw -l 5 rode in an earlier one's chain (batched_reqs)"
 else
 	moved rx_send_bytes $((SEND_SIZE * SEND_ITERS))
 	moved rx_records "$SEND_ITERS"

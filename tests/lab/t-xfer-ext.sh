@@ -11,6 +11,8 @@
 # ibv_query_device_ex agrees with ibv_query_device (atomic_cap too) and
 # claims no completion clock, and completion timestamps, IGNORE_OVERRUN,
 # atomics and RDMA ops in a UD QP's send_ops_flags are refused (EOPNOTSUPP).
+# Round 3 (pedma0): both sides reloaded with test_rec_room=2, so requests
+# wait for record room (also those that rode in an earlier request's chain).
 #
 # PEDMA_DEV=rxe0 runs the same over soft-RoCE (with --no-pedma) to check
 # the test itself; PEDMA_XFER_ARGS adds options to both sides.
@@ -63,4 +65,21 @@ if [ "$PEDMA_ROLE" = host ] && ! grep -q "received data: first bad byte" <<<"$ou
 	fail "self-check: no 'received data: first bad byte' in the output"
 fi
 lab_log "self-check: detected: $(grep -m1 -o "FAIL.*" <<<"$out" || echo "peer closed")"
+
+# Round 3 (pedma only): both sides reload pedma with test_rec_room=2
+# (testing only): the record ring counts as full with 2 records the peer
+# has not taken, so SENDs and WRITEs with immediate wait for record room,
+# before they start and after a chain they rode in (finish_cur()); every
+# byte is still checked, and each side must have waited (rec_room_waits).
+if [ "$DEV" = pedma0 ]; then
+	pedma_unload || fail "rmmod before round 3"
+	pedma_load test_rec_room=2 || fail "insmod test_rec_room=2"
+	lab_signal "recroom-$PEDMA_ROLE"
+	lab_wait "recroom-$PEER_ROLE" 120 || fail "the $PEER_ROLE side never reloaded"
+	lab_wait_port ACTIVE 60 "$DEV" || fail "$DEV not ACTIVE after the reload"
+	xfer_round 3 host -s 13
+	waits=$(cat "/sys/class/infiniband/$DEV/ports/1/hw_counters/rec_room_waits")
+	lab_log "round 3: $waits waits for record room"
+	[ "$waits" -gt 0 ] || fail "round 3: no request waited for record room (rec_room_waits 0)"
+fi
 finish

@@ -222,6 +222,7 @@ enum pedma_ctr {
 	PEDMA_CTR_LOOP_BYTES,		/* their payload bytes */
 	PEDMA_CTR_UC_DROPPED,		/* our UC messages dropped (no NAK) */
 	PEDMA_CTR_BATCHED_REQS,		/* requests that rode in another's chain */
+	PEDMA_CTR_REC_WAITS,		/* waits for room in our record ring */
 	PEDMA_NCTR
 };
 
@@ -487,7 +488,13 @@ struct pedma_swqe {
 	struct pedma_mr *mr;
 	u32 key;
 	int access;
-	struct ib_sge sge[PEDMA_MAX_SGE];
+	/*
+	 * A SEND or WRITE_IMM riding in an earlier request's chain: the peer
+	 * receive it took (its record follows the chain)
+	 */
+	bool rqe_taken;
+	u32 rq_idx;
+	struct ib_sge sge[PEDMA_MAX_SGE];	/* last: not cleared per post */
 };
 
 /* Where the requester is inside the current work request */
@@ -637,6 +644,7 @@ static inline struct pedma_srq *to_psrq(struct ib_srq *ibsrq)
  */
 extern bool pedma_test_early_free_rq;
 extern bool pedma_test_atomic_unchecked;
+extern unsigned int pedma_test_rec_room;
 
 /* pedma_link.c */
 int pedma_link_init(struct pedma_dev *dev);
@@ -685,7 +693,9 @@ void __iomem *pedma_in(struct pedma_dev *dev, u32 off, u64 len);
 void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp);
 void pedma_dir_clear(struct pedma_dev *dev, u32 qpn);
 int pedma_peer_dir(struct pedma_dev *dev, u32 qpn, struct pedma_qp_dir *d);
+u32 pedma_rec_free(struct pedma_dev *dev);
 bool pedma_rec_room(struct pedma_dev *dev);
+void pedma_rec_put(struct pedma_dev *dev, struct pedma_rec *rec);
 void pedma_rec_post(struct pedma_dev *dev, struct pedma_rec *rec);
 void pedma_rnr_waiting(struct pedma_dev *dev, int delta);
 bool pedma_peer_rnr_waiting(struct pedma_dev *dev);

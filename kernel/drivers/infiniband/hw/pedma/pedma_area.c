@@ -218,20 +218,31 @@ int pedma_peer_dir(struct pedma_dev *dev, u32 qpn, struct pedma_qp_dir *d)
 }
 
 /* Room for one more record in our ring?  xlock held. */
-bool pedma_rec_room(struct pedma_dev *dev)
+/* Free slots of our record ring (one read of the peer's consumer index) */
+u32 pedma_rec_free(struct pedma_dev *dev)
 {
 	u32 used = dev->rec_prod - in_ctrl(dev, CTRL_OFF(peer_rec_cons));
+	u32 size = PEDMA_REC_ENTRIES;
 
+	if (pedma_test_rec_room && pedma_test_rec_room < size)
+		size = pedma_test_rec_room;
 	/* A peer_rec_cons ahead of us is garbage: treat the ring as full. */
-	return used < PEDMA_REC_ENTRIES;
+	return used < size ? size - used : 0;
+}
+
+bool pedma_rec_room(struct pedma_dev *dev)
+{
+	return pedma_rec_free(dev) > 0;
 }
 
 /*
- * Publish @rec and ring the peer.  The caller checked pedma_rec_room() and
- * the data the record announces is complete (its chain finished), so the
- * peer sees the record only after the data.  xlock held.
+ * Publish @rec without ringing the peer (pedma_rec_post() rings; several
+ * records then one ring: pedma_rec_put() each, pedma_peer_notify() once).
+ * The caller checked for room, and the data the record announces is
+ * complete (its chain finished), so the peer sees the record only after
+ * the data.  xlock held.
  */
-void pedma_rec_post(struct pedma_dev *dev, struct pedma_rec *rec)
+void pedma_rec_put(struct pedma_dev *dev, struct pedma_rec *rec)
 {
 	u32 slot = dev->rec_prod & (PEDMA_REC_ENTRIES - 1);
 
@@ -241,6 +252,12 @@ void pedma_rec_post(struct pedma_dev *dev, struct pedma_rec *rec)
 	dev->rec_prod++;
 	wmb();	/* record before the index that publishes it */
 	out_ctrl(dev, CTRL_OFF(rec_prod), dev->rec_prod);
+}
+
+/* Publish @rec and ring the peer (pedma_rec_put()). */
+void pedma_rec_post(struct pedma_dev *dev, struct pedma_rec *rec)
+{
+	pedma_rec_put(dev, rec);
 	pedma_peer_notify(dev);
 }
 

@@ -34,6 +34,11 @@ module_param_named(test_atomic_unchecked, pedma_test_atomic_unchecked, bool,
 MODULE_PARM_DESC(test_atomic_unchecked,
 		 "Testing only: send atomics without checking the peer's key, rights and alignment first, so that the peer's responder must refuse them");
 
+unsigned int pedma_test_rec_room;
+module_param_named(test_rec_room, pedma_test_rec_room, uint, 0444);
+MODULE_PARM_DESC(test_rec_room,
+		 "Testing only: our record ring counts as full with this many records not yet taken by the peer (0: the ring's size), so that requests wait for record room");
+
 /**
  * pedma_dev_create() - allocate a pedma device for one side of a link
  * @be: the backend's description of that side; it must stay valid until

@@ -68,6 +68,7 @@ static const struct rdma_stat_desc pedma_stat_descs[] = {
 	[PEDMA_CTR_LOOP_BYTES].name = "loopback_bytes",
 	[PEDMA_CTR_UC_DROPPED].name = "uc_dropped",
 	[PEDMA_CTR_BATCHED_REQS].name = "batched_reqs",
+	[PEDMA_CTR_REC_WAITS].name = "rec_room_waits",
 	[PEER_RX_REQS + PEDMA_CLS_SEND].name = "rx_send_reqs",
 	[PEER_RX_REQS + PEDMA_CLS_WRITE].name = "rx_write_reqs",
 	[PEER_RX_REQS + PEDMA_CLS_READ].name = "rx_read_reqs",

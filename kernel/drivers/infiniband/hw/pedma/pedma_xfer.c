@@ -120,6 +120,8 @@ static u8 wqe_cqe_opcode(u8 op)
 	}
 }
 
+static void put_record(struct pedma_qp *qp, struct pedma_swqe *w, u32 rq_idx,
+		       u8 status, bool ring);
 static void post_record(struct pedma_qp *qp, struct pedma_swqe *w, u8 status);
 
 static void inv_wait_start(struct pedma_qp *qp, struct pedma_mr *mr)
@@ -164,6 +166,10 @@ static void complete_cur(struct pedma_qp *qp, u8 status)
 	if (qp->req.rqe_taken && status != IB_WC_SUCCESS &&
 	    pedma_rec_room(qp->dev))
 		post_record(qp, w, PEDMA_REC_ST_PROT_ERR);
+	/* one that rode in a failed chain (batch_one()) */
+	if (w->rqe_taken && status != IB_WC_SUCCESS && pedma_rec_room(qp->dev))
+		put_record(qp, w, w->rq_idx, PEDMA_REC_ST_PROT_ERR, true);
+	w->rqe_taken = false;
 	qp->req.active = false;
 	qp->req.ready = false;
 	qp->req.rqe_taken = false;
@@ -249,6 +255,19 @@ static void wait_peer(struct pedma_qp *qp)
 	pedma_rnr_waiting(qp->dev, 1);
 }
 
+/*
+ * Wait for room in our record ring.  The peer takes our records at its
+ * doorbell, which wait_peer() rings, but rings us back only to say it
+ * posted receives: so the QP also retries on its timer, one tick later.
+ * A rare path (4096 records in flight; test_rec_room forces it).
+ */
+static void rec_wait(struct pedma_qp *qp)
+{
+	pedma_ctr_inc(qp->dev, PEDMA_CTR_REC_WAITS);
+	wait_peer(qp);
+	mod_timer(&qp->rnr_timer, jiffies + 1);
+}
+
 static void rnr_start(struct pedma_qp *qp, u8 timer)
 {
 	pedma_ctr_inc(qp->dev, PEDMA_CTR_RNR_RETRIES);
@@ -330,10 +349,12 @@ void pedma_peer_ring_put(struct pedma_dev *dev, struct pedma_peer_ring *r)
 }
 
 /*
- * Take the next receive the peer published for our target QP.  Returns 1
- * with a receive, 0 if none is posted (RNR), <0 if the ring is unusable.
+ * Take the next receive the peer published for our target QP: our copy in
+ * @q, its ring index in @idx.  Returns 1 with a receive, 0 if none is
+ * posted (RNR), <0 if the ring is unusable.
  */
-static int take_rqe(struct pedma_qp *qp, const struct pedma_qp_dir *d)
+static int take_rqe(struct pedma_qp *qp, const struct pedma_qp_dir *d,
+		    struct pedma_pub_rqe *q, u32 *idx)
 {
 	struct pedma_dev *dev = qp->dev;
 	struct pedma_peer_ring *r = qp->peer_ring;
@@ -366,28 +387,42 @@ static int take_rqe(struct pedma_qp *qp, const struct pedma_qp_dir *d)
 			return -EINVAL;
 		slot = dev->in + r->off + sizeof(*h) +
 		       (r->cons & (r->entries - 1)) * sizeof(struct pedma_pub_rqe);
-		memcpy_fromio(&qp->req.rqe, slot, sizeof(qp->req.rqe));
-		if (le32_to_cpu(qp->req.rqe.idx) != r->cons)
+		memcpy_fromio(q, slot, sizeof(*q));
+		if (le32_to_cpu(q->idx) != r->cons)
 			return 0;	/* not visible yet */
-		if (qp->req.rqe.flags & PEDMA_RQE_F_SKIP) {
+		if (q->flags & PEDMA_RQE_F_SKIP) {
 			r->cons++;	/* completed under an earlier sender */
 			continue;
 		}
-		if (qp->req.rqe.num_sge > PEDMA_MAX_SGE)
+		if (q->num_sge > PEDMA_MAX_SGE)
 			return -EINVAL;
-		qp->req.rq_idx = r->cons++;
-		qp->req.rqe_taken = true;
+		*idx = r->cons++;
 		return 1;
 	}
 	return 0;
 }
 
-static void post_record(struct pedma_qp *qp, struct pedma_swqe *w, u8 status)
+/*
+ * Give back the receive take_rqe() just took at @idx (nothing else took
+ * one since: xlock held throughout); the next take finds it again.
+ */
+static void untake_rqe(struct pedma_qp *qp, u32 idx)
+{
+	if (!WARN_ON_ONCE(!qp->peer_ring || qp->peer_ring->cons != idx + 1))
+		qp->peer_ring->cons = idx;
+}
+
+/*
+ * Publish the record of @w for the peer receive @rq_idx; @ring: ring the
+ * peer now (else the caller does, once for several).
+ */
+static void put_record(struct pedma_qp *qp, struct pedma_swqe *w, u32 rq_idx,
+		       u8 status, bool ring)
 {
 	struct pedma_rec rec = {
 		.dst_qpn = cpu_to_le32(qp->req.dst_qpn),
 		.src_qpn = cpu_to_le32(qp->qpn),
-		.rq_idx = cpu_to_le32(qp->req.rq_idx),
+		.rq_idx = cpu_to_le32(rq_idx),
 		.byte_len = cpu_to_le32(req_len(qp, w)),
 		.imm = w->imm,
 		.status = status,
@@ -417,7 +452,16 @@ static void post_record(struct pedma_qp *qp, struct pedma_swqe *w, u8 status)
 		if (w->av.grh)
 			rec.flags |= PEDMA_REC_F_GRH;
 	}
-	pedma_rec_post(qp->dev, &rec);
+	if (ring)
+		pedma_rec_post(qp->dev, &rec);
+	else
+		pedma_rec_put(qp->dev, &rec);
+}
+
+/* The record of the current request's receive */
+static void post_record(struct pedma_qp *qp, struct pedma_swqe *w, u8 status)
+{
+	put_record(qp, w, qp->req.rq_idx, status, true);
 	qp->req.rqe_taken = false;
 }
 
@@ -456,11 +500,14 @@ static int local_seg(struct pedma_qp *qp, struct pedma_swqe *w, u64 off,
 	return -EINVAL;
 }
 
-/* Remote bytes [off, off + len): the rkey range, or the peer's receive */
-static int remote_seg(struct pedma_qp *qp, struct pedma_swqe *w, u64 off,
-		      u64 len, struct pedma_seg *seg)
+/*
+ * Remote bytes [off, off + len): the rkey range, or the peer's receive @q
+ * (a SEND's)
+ */
+static int remote_seg(struct pedma_qp *qp, struct pedma_swqe *w,
+		      const struct pedma_pub_rqe *q, u64 off, u64 len,
+		      struct pedma_seg *seg)
 {
-	const struct pedma_pub_rqe *q = &qp->req.rqe;
 	int i;
 
 	switch (w->opcode) {
@@ -507,10 +554,10 @@ static bool local_ok(struct pedma_qp *qp, struct pedma_swqe *w)
 	return true;
 }
 
-/* The peer receive we took: long enough, every SGE usable? */
-static int rqe_check(struct pedma_qp *qp, struct pedma_swqe *w)
+/* The peer receive @q we took for @w: long enough, every SGE usable? */
+static int rqe_check(struct pedma_qp *qp, struct pedma_swqe *w,
+		     const struct pedma_pub_rqe *q)
 {
-	const struct pedma_pub_rqe *q = &qp->req.rqe;
 	struct pedma_seg seg;
 	u64 cap = 0, left;
 	int i;
@@ -582,15 +629,16 @@ static bool ud_start(struct pedma_qp *qp, struct pedma_swqe *w)
 		}
 		/* Every receive we take gets a record: room first. */
 		if (!pedma_rec_room(dev)) {
-			wait_peer(qp);
+			rec_wait(qp);
 			return false;
 		}
 		ret = pedma_peer_dir(dev, qp->req.dst_qpn, &d);
 		if (!ret && (d.flags & PEDMA_DIR_F_UD) &&
 		    d.state == PEDMA_DIR_QPS_RTR && le32_to_cpu(d.qkey) == qkey) {
-			ret = take_rqe(qp, &d);
+			ret = take_rqe(qp, &d, &qp->req.rqe, &qp->req.rq_idx);
 			if (ret > 0) {
-				ret = rqe_check(qp, w);
+				qp->req.rqe_taken = true;
+				ret = rqe_check(qp, w, &qp->req.rqe);
 				if (!ret) {
 					qp->req.done = w->av.grh ? 0 :
 						       PEDMA_GRH_BYTES;
@@ -711,7 +759,7 @@ static bool atomic_start(struct pedma_qp *qp, struct pedma_swqe *w,
 	}
 post:
 	if (!pedma_rec_room(qp->dev)) {
-		wait_peer(qp);
+		rec_wait(qp);
 		return false;
 	}
 	pedma_atomic_post(qp, w);
@@ -892,10 +940,10 @@ static bool start_cur(struct pedma_qp *qp)
 	if (op_needs_rqe(w->opcode) && !qp->req.rqe_taken) {
 		/* Every receive we take gets a record: room first. */
 		if (!pedma_rec_room(dev)) {
-			wait_peer(qp);
+			rec_wait(qp);
 			return false;
 		}
-		ret = take_rqe(qp, &d);
+		ret = take_rqe(qp, &d, &qp->req.rqe, &qp->req.rq_idx);
 		if (ret < 0)
 			return refused(qp, IB_WC_REM_OP_ERR);
 		if (!ret) {
@@ -904,7 +952,8 @@ static bool start_cur(struct pedma_qp *qp)
 				return uc_drop(qp, 0);
 			return rnr_or_fail(qp, d.min_rnr_timer);
 		}
-		ret = rqe_check(qp, w);
+		qp->req.rqe_taken = true;
+		ret = rqe_check(qp, w, &qp->req.rqe);
 		/*
 		 * SEND_WITH_INV: a key the receiver would refuse (no valid
 		 * fast-reg MR of its QP's PD) is an invalid request; its
@@ -928,20 +977,34 @@ static bool start_cur(struct pedma_qp *qp)
 	return true;
 }
 
-/* The request's bytes all moved: post its record, complete it. */
+/*
+ * The request's bytes all moved: post its record, complete it, and the
+ * requests that rode in its chain after it, in order, their records (the
+ * peer rung once for all).  Without record room (other QPs used what
+ * batch_more() saw), the first request still owing one becomes the
+ * current request, moved and ready, with the rest of the batch behind it,
+ * and waits for the peer.
+ */
 static bool finish_cur(struct pedma_qp *qp)
 {
 	struct pedma_swqe *w = &qp->sq[qp->sq_cur & (qp->sq_entries - 1)];
-	u32 n;
+	struct pedma_dev *dev = qp->dev;
+	u32 n, free = 0, nput = 0;
 
 	if (op_needs_rqe(w->opcode)) {
-		if (!pedma_rec_room(qp->dev)) {
-			wait_peer(qp);
+		free = pedma_rec_free(dev);
+		if (!free) {
+			rec_wait(qp);
 			return false;
 		}
-		post_record(qp, w, PEDMA_REC_ST_OK);
+		put_record(qp, w, qp->req.rq_idx, PEDMA_REC_ST_OK, false);
+		qp->req.rqe_taken = false;
+		free--;
+		nput++;
 	}
 	if (qp->ud) {
+		if (nput)
+			pedma_peer_notify(dev);
 		/* this target has its copy: ud_start() picks the next */
 		qp->req.dst_set = false;
 		qp->req.ready = false;
@@ -949,9 +1012,32 @@ static bool finish_cur(struct pedma_qp *qp)
 	}
 	n = qp->req.batch;
 	complete_cur(qp, IB_WC_SUCCESS);
-	while (n--)		/* the requests that rode in its chain */
+	while (n--) {		/* the requests that rode in its chain */
+		w = &qp->sq[qp->sq_cur & (qp->sq_entries - 1)];
+		if (w->rqe_taken && !free)
+			free = pedma_rec_free(dev);
+		if (w->rqe_taken && !free) {
+			qp->req.active = true;
+			qp->req.ready = true;
+			qp->req.done = req_len(qp, w);
+			qp->req.batch = n;
+			qp->req.rqe_taken = true;
+			qp->req.rq_idx = w->rq_idx;
+			w->rqe_taken = false;
+			rec_wait(qp);
+			break;
+		}
+		if (w->rqe_taken) {
+			put_record(qp, w, w->rq_idx, PEDMA_REC_ST_OK, false);
+			w->rqe_taken = false;
+			free--;
+			nput++;
+		}
 		complete_cur(qp, IB_WC_SUCCESS);
-	return true;
+	}
+	if (nput)
+		pedma_peer_notify(dev);
+	return !qp->req.active;
 }
 
 /*
@@ -992,13 +1078,15 @@ static void ud_drop_target(struct pedma_qp *qp)
 }
 
 /*
- * All of @w in segments, checked as start_cur() checks a WRITE or a READ
- * (the chain's direction is @w's): with @c, added to the chain; without,
- * only counted.  Returns how many, or 0 if @w cannot ride in a shared
- * chain or needs more than @max (it then starts on its own).
+ * All of @w in segments (@q: the peer receive of a SEND), checked as
+ * start_cur() checks a WRITE or a READ (the chain's direction is @w's):
+ * with @c, added to the chain; without, only counted.  Returns how many,
+ * or 0 if @w cannot ride in a shared chain or needs more than @max (it
+ * then starts on its own).
  */
 static u32 batch_segs(struct pedma_qp *qp, struct pedma_swqe *w,
-		      struct pedma_chain *c, u32 max)
+		      const struct pedma_pub_rqe *q, struct pedma_chain *c,
+		      u32 max)
 {
 	const struct pedma_mover_ops *mv = qp->dev->mover;
 	bool to_remote = op_to_remote(w->opcode);
@@ -1008,7 +1096,7 @@ static u32 batch_segs(struct pedma_qp *qp, struct pedma_swqe *w,
 
 	while (off < w->length) {
 		if (n == max || local_seg(qp, w, off, w->length - off, &l) ||
-		    remote_seg(qp, w, off, w->length - off, &r))
+		    remote_seg(qp, w, q, off, w->length - off, &r))
 			return 0;
 		len = min3(l.len, r.len, (u64)mv->max_seg);
 		if (c && to_remote)
@@ -1022,29 +1110,104 @@ static u32 batch_segs(struct pedma_qp *qp, struct pedma_swqe *w,
 }
 
 /*
+ * Which requests may share a chain: those moving data to the peer (RDMA
+ * WRITE, WRITE with immediate, SEND, SEND with immediate), or READs.
+ * SEND_WITH_INV (its key check), atomics and local work run alone.
+ */
+static int batch_class(u8 op)
+{
+	switch (op) {
+	case PEDMA_WQE_OP_RDMA_WRITE:
+	case PEDMA_WQE_OP_RDMA_WRITE_IMM:
+	case PEDMA_WQE_OP_SEND:
+	case PEDMA_WQE_OP_SEND_IMM:
+		return 1;
+	case PEDMA_WQE_OP_RDMA_READ:
+		return 2;
+	}
+	return 0;
+}
+
+/*
+ * One more request @w for the chain @c (batch_more()): its checks, the
+ * peer receive of a SEND or WRITE_IMM taken (@nrec: records the chain
+ * needs so far, @free: record room) and its segments added.  True if it
+ * joined; false leaves everything as it was.
+ */
+static bool batch_one(struct pedma_qp *qp, struct pedma_chain *c,
+		      const struct pedma_qp_dir *d, struct pedma_swqe *w,
+		      u32 *nrec, u32 free)
+{
+	struct pedma_pub_rqe q;
+	bool rqe = op_needs_rqe(w->opcode);
+	u32 idx = 0;
+
+	if (!w->length || w->status || (w->flags & PEDMA_WQE_F_FENCE) ||
+	    ((w->opcode == PEDMA_WQE_OP_RDMA_WRITE ||
+	      w->opcode == PEDMA_WQE_OP_RDMA_WRITE_IMM) &&
+	     !(d->access & PEDMA_ACC_REMOTE_WRITE)) ||
+	    (w->opcode == PEDMA_WQE_OP_RDMA_READ &&
+	     !(d->access & PEDMA_ACC_REMOTE_READ)) ||
+	    !local_ok(qp, w))
+		return false;
+	if (rqe) {
+		/* its record, and the receive it fills, both there now */
+		if (*nrec >= free || take_rqe(qp, d, &q, &idx) <= 0)
+			return false;
+		if (rqe_check(qp, w, &q) || !batch_segs(qp, w, &q, NULL, c->room)) {
+			untake_rqe(qp, idx);
+			return false;
+		}
+	} else if (!batch_segs(qp, w, NULL, NULL, c->room)) {
+		return false;
+	}
+	/*
+	 * Counted, now added.  The peer's table may change between the two
+	 * (it is not ours): what was added of a request that then fails to
+	 * translate runs like any chain the peer's withdrawal covers, and
+	 * the request starts on its own.
+	 */
+	if (!batch_segs(qp, w, rqe ? &q : NULL, c, c->room)) {
+		if (rqe)
+			untake_rqe(qp, idx);
+		return false;
+	}
+	if (rqe) {
+		w->rqe_taken = true;
+		w->rq_idx = idx;
+		(*nrec)++;
+	}
+	return true;
+}
+
+/*
  * Requests that follow the current one ride in its chain when it holds
  * all of it (a busy send queue, or a post list, costs one chain and one
- * interrupt, not one each): RDMA WRITEs after a WRITE, READs after a READ
+ * interrupt, not one each): requests of the current one's batch_class()
  * (at most max_rd_atomic READs in flight), of a connected QP, not fenced,
  * none empty, each whole in the chain and with the checks start_cur()
- * makes (the directory entry read once more here).  finish_cur()
- * completes them after the current one, in order; an abort fails the
- * current one and the QP's error state flushes them.  @to_remote: the
- * chain's direction.  Returns how many joined (req.batch).
+ * makes (the directory entry read once more here).  A SEND or WRITE_IMM
+ * takes its peer receive here (record room for all of them first);
+ * finish_cur() posts their records after the chain, in order, and
+ * completes them after the current one; an abort fails the current one
+ * and the QP's error state flushes them (their receives given back as
+ * failed, complete_cur()).  @to_remote: the chain's direction.  Returns
+ * how many joined (req.batch).
  */
 static u32 batch_more(struct pedma_qp *qp, struct pedma_chain *c,
 		      bool to_remote)
 {
-	u8 op = to_remote ? PEDMA_WQE_OP_RDMA_WRITE : PEDMA_WQE_OP_RDMA_READ;
+	struct pedma_swqe *cur = &qp->sq[qp->sq_cur & (qp->sq_entries - 1)];
+	int class = batch_class(cur->opcode);
 	u32 reads = max_t(u32, qp->attr.max_rd_atomic, 1) - 1;
-	u32 idx = qp->sq_cur + 1;
+	u32 idx = qp->sq_cur + 1, nrec = op_needs_rqe(cur->opcode), free = 0;
+	bool free_read = false;
 	struct pedma_qp_dir d;
 
-	if (qp->ud || qp->loop || pedma_peer_dir(qp->dev, qp->req.dst_qpn, &d) ||
+	if (!class || qp->ud || qp->loop ||
+	    pedma_peer_dir(qp->dev, qp->req.dst_qpn, &d) ||
 	    d.state != PEDMA_DIR_QPS_RTR || le32_to_cpu(d.dest_qpn) != qp->qpn ||
-	    !(d.flags & PEDMA_DIR_F_UC) != !pedma_qp_uc(qp) ||
-	    !(d.access & (to_remote ? PEDMA_ACC_REMOTE_WRITE :
-				      PEDMA_ACC_REMOTE_READ)))
+	    !(d.flags & PEDMA_DIR_F_UC) != !pedma_qp_uc(qp))
 		return 0;
 	while (qp->req.batch < PEDMA_MAX_BATCH && (to_remote || reads)) {
 		struct pedma_swqe *w;
@@ -1054,17 +1217,13 @@ static u32 batch_more(struct pedma_qp *qp, struct pedma_chain *c,
 		if (idx == qp->sq_tail)
 			break;
 		w = &qp->sq[idx & (qp->sq_entries - 1)];
-		if (w->opcode != op || !w->length || w->status ||
-		    (w->flags & PEDMA_WQE_F_FENCE) || !local_ok(qp, w) ||
-		    !batch_segs(qp, w, NULL, c->room))
+		if (batch_class(w->opcode) != class)
 			break;
-		/*
-		 * Counted, now added.  The peer's table may change between
-		 * the two (it is not ours): what was added of a request that
-		 * then fails to translate runs like any chain the peer's
-		 * withdrawal covers, and the request starts on its own.
-		 */
-		if (!batch_segs(qp, w, c, c->room))
+		if (op_needs_rqe(w->opcode) && !free_read) {
+			free = pedma_rec_free(qp->dev);	/* a read across the link */
+			free_read = true;
+		}
+		if (!batch_one(qp, c, &d, w, &nrec, free))
 			break;
 		trace_pedma_wr_start(qp, w);
 		qp->req.batch++;
@@ -1108,7 +1267,7 @@ static int run_chain(struct pedma_qp *qp)
 
 		if (local_seg(qp, w, qp->req.done, left, &l))
 			break;
-		if (remote_seg(qp, w, qp->req.done, left, &r)) {
+		if (remote_seg(qp, w, &qp->req.rqe, qp->req.done, left, &r)) {
 			if (!c.n)
 				return IB_WC_REM_ACCESS_ERR;
 			break;
@@ -1124,8 +1283,6 @@ static int run_chain(struct pedma_qp *qp)
 		return qp->req.done < req_len(qp, w) ? IB_WC_LOC_PROT_ERR :
 						       IB_WC_GENERAL_ERR;
 	if (qp->req.done == req_len(qp, w) && c.room &&
-	    (w->opcode == PEDMA_WQE_OP_RDMA_WRITE ||
-	     w->opcode == PEDMA_WQE_OP_RDMA_READ) &&
 	    batch_more(qp, &c, to_remote))
 		pedma_ctr_add(dev, PEDMA_CTR_BATCHED_REQS, qp->req.batch);
 	qp->chan = c.ch;
