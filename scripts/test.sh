@@ -2,9 +2,20 @@
 # The whole test suite: install what is missing, build, run every test
 # (unit, kernel build checks, lab tests in two QEMU guests).
 #   scripts/test.sh [ctest arguments, e.g. -L unit or -R lab-link]
+# When a test fails, the last lines printed are a digest of the lab runs
+# of this invocation that did not pass (scripts/lib/lab-digest.sh): CI
+# keeps only the tail of the output.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 "$repo/scripts/deps.sh"
 "$repo/scripts/build.sh"
 cd "$repo/build"
-exec ctest --output-on-failure -j2 "$@"
+mkdir -p lab/runs
+stamp=$(mktemp lab/runs/.start.XXXXXX)
+rc=0
+ctest --output-on-failure -j2 "$@" || rc=$?
+if [ "$rc" -ne 0 ]; then
+	"$repo/scripts/lib/lab-digest.sh" "$stamp" || true
+fi
+rm -f "$stamp"
+exit "$rc"
