@@ -12,10 +12,8 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$repo/build"
 mkdir -p lab/runs
 stamp=$(mktemp lab/runs/.start.XXXXXX)
+trap 'rm -f "$stamp"' EXIT
 rc=0
 ctest --output-on-failure -j2 "$@" || rc=$?
-if [ "$rc" -ne 0 ]; then
-	"$repo/scripts/lib/lab-digest.sh" "$stamp" || true
-fi
-rm -f "$stamp"
+[ "$rc" -eq 0 ] || "$repo/scripts/lib/lab-digest.sh" "$stamp" || true
 exit "$rc"
