@@ -4,6 +4,8 @@
 # (OUT/verdict, lab/pedma-lab; "no verdict" when the launcher was killed,
 # e.g. by ctest's timeout), then each side's FAIL lines (at most 6) or,
 # for a side without any that did not exit 0, its last 3 output lines.
+# Runs whose test wanted them to fail and saw the failure it wanted leave
+# an "expected-fail" file in their directory and are not listed.
 # At most 40 lines in all, printed last so that a CI log's tail says which
 # program of which run failed.
 set -uo pipefail
@@ -13,6 +15,7 @@ runs=$(dirname "$stamp")
 	find "$runs" -mindepth 1 -maxdepth 1 -type d -newer "$stamp" | sort |
 	while read -r d; do
 		v="$d/verdict"
+		[ -e "$d/expected-fail" ] && continue
 		[ -e "$v" ] && [ "$(tail -n 1 "$v")" = "pedma-lab: PASS" ] && continue
 		echo "== ${d#"$runs"/}"
 		if [ -e "$v" ]; then

@@ -21,6 +21,12 @@
 #                       (default 24; issue 9's acceptance runs use 50)
 # PEDMA_STRESS_KILLS    kill/reboot events per side (default 1: a reboot
 #                       costs about 20-30 s under TCG)
+# PEDMA_STRESS_BW_EVERY before every this many events (default 8), each
+#                       side waits (up to 90 s) until its ib_write_bw loop
+#                       completed a run since the last such gate: events
+#                       come every few seconds and an ib_write_bw -D 3 run
+#                       needs about 5 s under TCG, so without the gate
+#                       whether any run fits between events is luck
 # PEDMA_STRESS_INJECT=1 the endpoint loads pedma with test_early_free_rq=1
 #                       (gives published receives back early): the run must
 #                       then FAIL by the DMA guard ("DMA guard violation");
@@ -32,6 +38,7 @@ source "$PEDMA_REPO/tests/lab/t-ib-lib.sh"
 
 CYCLES=${PEDMA_STRESS_CYCLES:-24}
 KILLS=${PEDMA_STRESS_KILLS:-1}
+BW_EVERY=${PEDMA_STRESS_BW_EVERY:-8}
 INJECT=${PEDMA_STRESS_INJECT:-0}
 ST=$LAB_OUT/stress		# shared state, survives a guest's restart
 LOOPS=/tmp/stress-loops		# this boot's traffic loops
@@ -149,6 +156,21 @@ loop_mad() {	# SA queries through QP1; the host's SA answers its own too
 		wait "$(cat "$LOOPS/mad.pid")" || rc=$?
 		if [ "$rc" -eq 0 ]; then count mad ok; else count mad fail; sleep 0.2; fi
 	done
+}
+
+# bw_gate E: wait until this side's ib_write_bw loop passed a run since
+# the previous gate (the RC stream works again after the events between).
+bw_gate() {
+	local e=$1 n0 n t0=$SECONDS
+	n0=$(cat "$ST/bwgate-$PEDMA_ROLE" 2>/dev/null || echo 0)
+	while n=$(grep -c '^ok$' "$ST/count-$PEDMA_ROLE-bw" 2>/dev/null || true)
+		[ "${n:-0}" -le "$n0" ]; do
+		[ $((SECONDS - t0)) -lt 90 ] ||
+			die "before event $e: no ib_write_bw run passed in 90 s of waiting"
+		sleep 0.5
+	done
+	echo "$n" >"$ST/bwgate-$PEDMA_ROLE"
+	log "before event $e: an ib_write_bw run passed (after $((SECONDS - t0)) s of waiting; $n in all)"
 }
 
 loops_start() {
@@ -357,6 +379,9 @@ fi
 T0=$SECONDS
 for ((e = NEXT; e <= ${#EV[@]}; e++)); do
 	read -r kind side <<<"${EV[$((e - 1))]}"
+	if [ "$e" -gt 1 ] && [ $(((e - 1) % BW_EVERY)) -eq 0 ]; then
+		bw_gate "$e"
+	fi
 	if [ "$e" -gt 1 ]; then
 		st_wait "e$((e - 1))-done-$PEER_ROLE" 300 ||
 			die "event $((e - 1)): the $PEER_ROLE side never finished it"
