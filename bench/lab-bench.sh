@@ -10,7 +10,9 @@
 # hardware events the eDMA model counted on both sides over the run
 # (debugfs pedma_lab/<pci>/events; docs/observability.md) to
 # $LAB_OUT/events.csv:
-#   device,test,size,iters,qps,doorbells,chains,ll_elems,reg_reads,reg_writes,kicks,irqs,imwr
+#   device,test,size,iters,qps,doorbells,chains,ll_elems,reg_reads,reg_writes,kicks,irqs,imwr,wnd_loads
+# (wnd_loads: the client's own window loads, its hw counter: on the host
+# each is a read across the link in the shared window; docs/observability.md)
 # each the sum of both sides divided by iters * qps (per message).  A device that does not come up or a run that fails is recorded and
 # the bench goes on; after a failed size a bandwidth test skips its larger
 # sizes.  The run machinery (pt_pair) is the lab tests' t-perftest-lib.sh.
@@ -45,7 +47,7 @@ client=host
 EVCSV=$LAB_OUT/events.csv
 EVF=""
 if [ "$PEDMA_ROLE" = "$client" ]; then
-	echo "device,test,size,iters,qps,doorbells,chains,ll_elems,reg_reads,reg_writes,kicks,irqs,imwr" >"$EVCSV"
+	echo "device,test,size,iters,qps,doorbells,chains,ll_elems,reg_reads,reg_writes,kicks,irqs,imwr,wnd_loads" >"$EVCSV"
 	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug 2>/dev/null || true
 	for f in /sys/kernel/debug/pedma_lab/*/events; do
 		[ -e "$f" ] && EVF=$f
@@ -53,11 +55,13 @@ if [ "$PEDMA_ROLE" = "$client" ]; then
 fi
 
 # ev_sum: both sides' model counters (model_X + model_peer_X) as "X value"
-# lines; the model counts a read marker at its next drain (100 ms at most)
+# lines; the model counts a read marker at its next drain (100 ms at most);
+# then this side's window loads (hw counter wnd_loads)
 ev_sum() {
 	sleep 0.3
 	awk '$1 ~ /^model_/ { k = $1; sub(/^model_(peer_)?/, "", k); s[k] += $2 }
 		END { for (k in s) print k, s[k] }' "$EVF"
+	echo "wnd_loads $(cat "/sys/class/infiniband/$DEV/ports/1/hw_counters/wnd_loads" 2>/dev/null || echo 0)"
 }
 
 # ev_row TEST SIZE ITERS QPS BEFORE AFTER: one line of events.csv
@@ -68,7 +72,7 @@ ev_row() {
 			n = split(ENVIRON["EV1"], x, "\n"); for (i = 1; i <= n; i++) { split(x[i], f, " "); v1[f[1]] = f[2] }
 			m = it * q
 			printf "%s,%s,%s,%s,%s", dev, t, s, it, q
-			nk = split("doorbells chains ll_elems reg_reads reg_writes kicks irqs imwr", k, " ")
+			nk = split("doorbells chains ll_elems reg_reads reg_writes kicks irqs imwr wnd_loads", k, " ")
 			for (i = 1; i <= nk; i++) printf ",%.3f", (v1[k[i]] - v0[k[i]]) / m
 			printf "\n"
 		}'

@@ -208,7 +208,8 @@ snap() {	# snap: the counters into cur[]
 	local c
 	for c in tx_write_bytes tx_write_reqs rx_write_bytes rx_write_reqs \
 		tx_send_bytes rx_send_bytes rx_records edma_chains_started \
-		edma_chains_done edma_interrupts batched_reqs; do
+		edma_chains_done edma_interrupts batched_reqs wnd_loads \
+		wnd_loads_hb; do
 		cur["$c"]=$(ctr "$c")
 	done
 	cur["hw_tx_write_bytes"]=$(cat "$HW/tx_write_bytes")
@@ -346,7 +347,12 @@ lab_log "events per message ($msgs messages, both directions, this side):" \
 	"register writes $(awk -v a="$(ev drv_reg_writes)" -v m="$msgs" 'BEGIN { printf "%.2f", a / m }')," \
 	"register reads $(awk -v a="$(ev drv_reg_reads)" -v m="$msgs" 'BEGIN { printf "%.2f", a / m }')," \
 	"kicks $(awk -v a="$(ev drv_kicks)" -v m="$msgs" 'BEGIN { printf "%.2f", a / m }')," \
-	"interrupts $(awk -v a="$(($(ev drv_irq_edma_wr) + $(ev drv_irq_edma_rd) + $(ev drv_irq_peer)))" -v m="$msgs" 'BEGIN { printf "%.2f", a / m }')"
+	"interrupts $(awk -v a="$(($(ev drv_irq_edma_wr) + $(ev drv_irq_edma_rd) + $(ev drv_irq_peer)))" -v m="$msgs" 'BEGIN { printf "%.2f", a / m }')," \
+	"window loads $(awk -v a="$((after[wnd_loads] - before[wnd_loads]))" -v m="$msgs" 'BEGIN { printf "%.2f", a / m }')" \
+	"(and $((after[wnd_loads_hb] - before[wnd_loads_hb])) by the heartbeat meanwhile)"
+# The data path loads from the window (directory entries, published
+# receive rings, records): it cannot have moved 500 messages with none.
+[ "$((after[wnd_loads] - before[wnd_loads]))" -ge 1 ] || bad "wnd_loads did not move over $msgs messages"
 
 # Tracepoints
 trace=$(cat "$TR/trace")

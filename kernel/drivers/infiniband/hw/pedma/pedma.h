@@ -223,6 +223,8 @@ enum pedma_ctr {
 	PEDMA_CTR_UC_DROPPED,		/* our UC messages dropped (no NAK) */
 	PEDMA_CTR_BATCHED_REQS,		/* requests that rode in another's chain */
 	PEDMA_CTR_REC_WAITS,		/* waits for room in our record ring */
+	PEDMA_CTR_WND_LOADS,		/* CPU loads from the window (below) */
+	PEDMA_CTR_WND_LOADS_HB,		/* the same by the heartbeat's polls */
 	PEDMA_NCTR
 };
 
@@ -352,6 +354,51 @@ static inline void pedma_ctr_add(struct pedma_dev *dev, enum pedma_ctr c,
 static inline void pedma_ctr_inc(struct pedma_dev *dev, enum pedma_ctr c)
 {
 	this_cpu_inc(dev->stats->c[c]);
+}
+
+/*
+ * CPU loads from the window (either outbound area, the handshake blocks,
+ * the LL rings), counted as wnd_loads: the window is endpoint memory, so
+ * on the host each load is a PCIe read round trip across the link (on
+ * the endpoint a local load; in the lab both sides load through a BAR).
+ * A copy counts one load per 8 bytes, as a 64-bit memcpy_fromio() makes.
+ * Stores are posted and not counted.  The heartbeat's polls (the peer's
+ * handshake block and counters, 4 times a second whatever the traffic)
+ * count apart, as wnd_loads_hb, so that wnd_loads per message means what
+ * the data path costs.
+ */
+static inline u32 pedma_wnd_readl_ctr(struct pedma_dev *dev,
+				      const void __iomem *a, enum pedma_ctr c)
+{
+	pedma_ctr_inc(dev, c);
+	return readl(a);
+}
+
+static inline u32 pedma_wnd_readl(struct pedma_dev *dev,
+				  const void __iomem *a)
+{
+	return pedma_wnd_readl_ctr(dev, a, PEDMA_CTR_WND_LOADS);
+}
+
+static inline u64 pedma_wnd_readq(struct pedma_dev *dev,
+				  const void __iomem *a)
+{
+	pedma_ctr_inc(dev, PEDMA_CTR_WND_LOADS);
+	return readq(a);
+}
+
+static inline void pedma_wnd_copy_ctr(struct pedma_dev *dev, void *dst,
+				      const void __iomem *src, size_t n,
+				      enum pedma_ctr c)
+{
+	pedma_ctr_add(dev, c, DIV_ROUND_UP(n, 8));
+	memcpy_fromio(dst, src, n);
+}
+
+static inline void pedma_wnd_copy(struct pedma_dev *dev, void *dst,
+				  const void __iomem *src, size_t n)
+{
+	pedma_wnd_copy_ctr(dev, dst, src, n, PEDMA_CTR_WND_LOADS);
 }
 
 /* Ring the peer's doorbell (and count it) */
@@ -691,6 +738,8 @@ void pedma_heap_free(struct pedma_dev *dev, u32 off, size_t size);
 void __iomem *pedma_out(struct pedma_dev *dev, u32 off);
 void __iomem *pedma_in(struct pedma_dev *dev, u32 off, u64 len);
 void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp);
+void pedma_rqe_copy(struct pedma_dev *dev, struct pedma_pub_rqe *q,
+		    const void __iomem *slot);
 void pedma_dir_clear(struct pedma_dev *dev, u32 qpn);
 int pedma_peer_dir(struct pedma_dev *dev, u32 qpn, struct pedma_qp_dir *d);
 u32 pedma_rec_free(struct pedma_dev *dev);

@@ -38,7 +38,7 @@ void __iomem *pedma_in(struct pedma_dev *dev, u32 off, u64 len)
 
 static u32 in_ctrl(struct pedma_dev *dev, size_t off)
 {
-	return readl(dev->in + off);
+	return pedma_wnd_readl(dev, dev->in + off);
 }
 
 static void out_ctrl(struct pedma_dev *dev, size_t off, u32 val)
@@ -205,13 +205,32 @@ void pedma_dir_clear(struct pedma_dev *dev, u32 qpn)
 			    qpn * sizeof(struct pedma_qp_dir)));
 }
 
+/*
+ * Copy the published receive at @slot (either side's ring): its header,
+ * then only the SGEs it names; the rest of @q is zeroed.  A slot is 272
+ * bytes and a receive with one SGE needs 32 of them, which counts where
+ * each load crosses the link.  A header naming more than PEDMA_MAX_SGE
+ * copies none (the caller refuses it by num_sge).
+ */
+void pedma_rqe_copy(struct pedma_dev *dev, struct pedma_pub_rqe *q,
+		    const void __iomem *slot)
+{
+	const size_t hdr = offsetof(struct pedma_pub_rqe, sge);
+	u8 n;
+
+	pedma_wnd_copy(dev, q, slot, hdr);
+	n = q->num_sge <= PEDMA_MAX_SGE ? q->num_sge : 0;
+	pedma_wnd_copy(dev, q->sge, slot + hdr, n * sizeof(q->sge[0]));
+	memset(q->sge + n, 0, (PEDMA_MAX_SGE - n) * sizeof(q->sge[0]));
+}
+
 /* The peer's directory entry of its QP @qpn, validated.  xlock held. */
 int pedma_peer_dir(struct pedma_dev *dev, u32 qpn, struct pedma_qp_dir *d)
 {
 	if (qpn >= PEDMA_MAX_QP)
 		return -EINVAL;
-	memcpy_fromio(d, dev->in + PEDMA_AREA_QPDIR_OFF + qpn * sizeof(*d),
-		      sizeof(*d));
+	pedma_wnd_copy(dev, d, dev->in + PEDMA_AREA_QPDIR_OFF + qpn * sizeof(*d),
+		       sizeof(*d));
 	if (le32_to_cpu(d->qpn) != (qpn ? qpn : PEDMA_DIR_QP0_MARK))
 		return -ENOENT;
 	return 0;
@@ -404,8 +423,8 @@ void pedma_data_event(struct pedma_dev *dev)
 	while (n--) {
 		u32 slot = dev->rec_cons & (PEDMA_REC_ENTRIES - 1);
 
-		memcpy_fromio(&rec, dev->in + PEDMA_AREA_REC_OFF +
-			      slot * sizeof(rec), sizeof(rec));
+		pedma_wnd_copy(dev, &rec, dev->in + PEDMA_AREA_REC_OFF +
+			       slot * sizeof(rec), sizeof(rec));
 		if (dev->rinv_pending) {
 			/* the held SEND_INV: its first reading is delivered */
 			if (!pedma_recv_inv_held(dev, &rec))

@@ -140,10 +140,11 @@ void pedma_atomic_recv(struct pedma_dev *dev, const struct pedma_rec *rec)
 	if (src >= PEDMA_MAX_QP || !dev->atomic_res || dev->leaving)
 		return;		/* names no slot, or we left: no answer */
 	req = dev->in + PEDMA_AREA_ATOMIC_REQ_OFF + src * sizeof(r);
-	memcpy_fromio(&r, req, sizeof(r));
+	pedma_wnd_copy(dev, &r, req, sizeof(r));
 	rmb();	/* the body before the seq read again: not a torn request */
 	if (le32_to_cpu(r.seq) != seq ||
-	    readl(req + offsetof(struct pedma_atomic_req, seq)) != seq)
+	    pedma_wnd_readl(dev, req + offsetof(struct pedma_atomic_req,
+						seq)) != seq)
 		st = PEDMA_ATOMIC_ST_INVALID;
 	else
 		st = atomic_check_exec(dev, le32_to_cpu(rec->dst_qpn), src,
@@ -210,11 +211,12 @@ int pedma_atomic_answer(struct pedma_qp *qp, u8 *status)
 			  qp->qpn * sizeof(struct pedma_atomic_resp);
 	u32 st;
 
-	if (readl(a + offsetof(struct pedma_atomic_resp, seq)) !=
+	if (pedma_wnd_readl(dev, a + offsetof(struct pedma_atomic_resp, seq)) !=
 	    qp->req.atomic_seq)
 		return 0;
 	rmb();	/* the seq before the status it publishes */
-	st = readl(a + offsetof(struct pedma_atomic_resp, status));
+	st = pedma_wnd_readl(dev, a + offsetof(struct pedma_atomic_resp,
+					       status));
 	switch (st) {
 	case PEDMA_ATOMIC_ST_OK:
 		*status = IB_WC_SUCCESS;
@@ -239,8 +241,8 @@ int pedma_atomic_answer(struct pedma_qp *qp, u8 *status)
 int pedma_atomic_res_seg(struct pedma_qp *qp, u64 off, struct pedma_seg *seg)
 {
 	struct pedma_dev *dev = qp->dev;
-	u64 base = readq(dev->in + PEDMA_AREA_CTRL_OFF +
-			 offsetof(struct pedma_area_ctrl, atomic_res));
+	u64 base = pedma_wnd_readq(dev, dev->in + PEDMA_AREA_CTRL_OFF +
+				   offsetof(struct pedma_area_ctrl, atomic_res));
 
 	if (!base || off >= 8)
 		return -EINVAL;

@@ -360,7 +360,7 @@ static void ll_start(struct pedma_dev *dev, struct pedma_chain *c,
 	 * for a remote engine).
 	 */
 	if (is_host(dev))
-		readl(dev->be->wnd + ch->ll_off);
+		pedma_wnd_readl(dev, dev->be->wnd + ch->ll_off);
 	dev->be->ops->edma_write_batch(dev->be, w, ARRAY_SIZE(w));
 }
 

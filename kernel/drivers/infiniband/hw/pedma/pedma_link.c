@@ -234,7 +234,8 @@ static void link_eval(struct pedma_dev *dev)
 		link_set_down(dev, "peer's link reset", true);
 		write_self(dev);
 	}
-	memcpy_fromio(&peer, hs_block(dev, peer_role(dev)), sizeof(peer));
+	pedma_wnd_copy_ctr(dev, &peer, hs_block(dev, peer_role(dev)),
+			   sizeof(peer), PEDMA_CTR_WND_LOADS_HB);
 	why = check_peer(dev, &peer, &val);
 	report_refusal(dev, why, val);
 	if (why != PEDMA_REFUSE_NONE) {
@@ -314,7 +315,9 @@ static void link_hb_work(struct work_struct *work)
 	       hs_block(dev, dev->be->role) +
 	       offsetof(struct pedma_hs_block, heartbeat));
 
-	hb = readl(peer + offsetof(struct pedma_hs_block, heartbeat));
+	hb = pedma_wnd_readl_ctr(dev, peer + offsetof(struct pedma_hs_block,
+						      heartbeat),
+				 PEDMA_CTR_WND_LOADS_HB);
 	if (hb != link->peer_hb) {
 		link->peer_hb = hb;
 		link->peer_hb_jiffies = jiffies;

@@ -408,8 +408,8 @@ static struct ib_mr *pedma_rereg_user_mr(struct ib_mr *ibmr, int flags,
 	wmb();	/* the page array before the entry that names it */
 	mr_publish(dev, mr);
 	/* flush the posted writes: the peer may be told the key next */
-	readl(pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
-			mr->index * sizeof(struct pedma_mr_ent)));
+	pedma_wnd_readl(dev, pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
+				       mr->index * sizeof(struct pedma_mr_ent)));
 	spin_unlock_irqrestore(&dev->xlock, irqf);
 
 	if (trans)
@@ -498,6 +498,7 @@ int pedma_local_seg(struct pedma_dev *dev, struct ib_pd *pd, u32 lkey,
 }
 
 struct peer_pages {
+	struct pedma_dev *dev;
 	void __iomem *base;
 };
 
@@ -505,7 +506,7 @@ static u64 peer_page(const void *ctx, u32 i)
 {
 	const struct peer_pages *pp = ctx;
 
-	return readq(pp->base + (size_t)i * 8);
+	return pedma_wnd_readq(pp->dev, pp->base + (size_t)i * 8);
 }
 
 /*
@@ -525,8 +526,8 @@ static int peer_seg(struct pedma_dev *dev, u32 key, u32 pd, u64 addr,
 
 	if (!index || index >= PEDMA_MAX_MR)
 		return -EACCES;
-	memcpy_fromio(&e, pedma_in(dev, PEDMA_AREA_MRTAB_OFF, 0) +
-		      index * sizeof(e), sizeof(e));
+	pedma_wnd_copy(dev, &e, pedma_in(dev, PEDMA_AREA_MRTAB_OFF, 0) +
+		       index * sizeof(e), sizeof(e));
 	if (le32_to_cpu(e.key) != key ||
 	    (le32_to_cpu(e.access) & need) != need ||
 	    (pd && le32_to_cpu(e.pd) != pd))
@@ -554,6 +555,7 @@ static int peer_seg(struct pedma_dev *dev, u32 key, u32 pd, u64 addr,
 		return -EACCES;
 	blocks = ((iova & ((1ULL << shift) - 1)) + length + (1ULL << shift) - 1)
 		 >> shift;
+	pp.dev = dev;
 	pp.base = pedma_in(dev, off, (u64)npages * 8);
 	if (!pp.base || blocks > npages)
 		return -EACCES;
@@ -705,8 +707,8 @@ int pedma_mr_fast_reg(struct pedma_dev *dev, struct pedma_qp *qp,
 	wmb();	/* the page array before the entry that names it */
 	mr_publish(dev, mr);
 	/* flush the posted writes: the peer may be told the key next */
-	readl(pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
-			mr->index * sizeof(struct pedma_mr_ent)));
+	pedma_wnd_readl(dev, pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
+				       mr->index * sizeof(struct pedma_mr_ent)));
 	return 0;
 }
 
@@ -833,8 +835,8 @@ bool pedma_peer_inv_ok(struct pedma_dev *dev, u32 key, u32 pd)
 
 	if (!index || index >= PEDMA_MAX_MR || !pd)
 		return false;
-	memcpy_fromio(&e, pedma_in(dev, PEDMA_AREA_MRTAB_OFF, 0) +
-		      index * sizeof(e), sizeof(e));
+	pedma_wnd_copy(dev, &e, pedma_in(dev, PEDMA_AREA_MRTAB_OFF, 0) +
+		       index * sizeof(e), sizeof(e));
 	return le32_to_cpu(e.key) == key && e.type == PEDMA_MR_TYPE_FRWR &&
 	       le32_to_cpu(e.pd) == pd;
 }

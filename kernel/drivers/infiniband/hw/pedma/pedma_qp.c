@@ -256,8 +256,8 @@ static void flush_cancel(struct pedma_qp *qp)
  */
 void pedma_flush_acked(struct pedma_dev *dev, bool all)
 {
-	u32 ack = readl(dev->in + PEDMA_AREA_CTRL_OFF +
-			offsetof(struct pedma_area_ctrl, mr_sync_ack));
+	u32 ack = pedma_wnd_readl(dev, dev->in + PEDMA_AREA_CTRL_OFF +
+				  offsetof(struct pedma_area_ctrl, mr_sync_ack));
 	struct pedma_qp *qp, *tmp;
 
 	list_for_each_entry_safe(qp, tmp, &dev->flush_qps, flush_node) {

@@ -69,6 +69,8 @@ static const struct rdma_stat_desc pedma_stat_descs[] = {
 	[PEDMA_CTR_UC_DROPPED].name = "uc_dropped",
 	[PEDMA_CTR_BATCHED_REQS].name = "batched_reqs",
 	[PEDMA_CTR_REC_WAITS].name = "rec_room_waits",
+	[PEDMA_CTR_WND_LOADS].name = "wnd_loads",
+	[PEDMA_CTR_WND_LOADS_HB].name = "wnd_loads_hb",
 	[PEER_RX_REQS + PEDMA_CLS_SEND].name = "rx_send_reqs",
 	[PEER_RX_REQS + PEDMA_CLS_WRITE].name = "rx_write_reqs",
 	[PEER_RX_REQS + PEDMA_CLS_READ].name = "rx_read_reqs",
@@ -231,6 +233,12 @@ void pedma_stats_wc(struct pedma_dev *dev, u8 wqe_op, bool ud, bool loop,
  * again (its area has a new gen) counts from zero: what it had counted
  * before is kept in base.
  */
+/* A load of the heartbeat's (wnd_loads_hb) */
+static u32 wnd_readl_hb(struct pedma_dev *dev, const void __iomem *a)
+{
+	return pedma_wnd_readl_ctr(dev, a, PEDMA_CTR_WND_LOADS_HB);
+}
+
 /*
  * A 64-bit count the peer writes low half first: read high, low, high
  * again until the high halves agree (a few tries), so that a read racing
@@ -238,18 +246,21 @@ void pedma_stats_wc(struct pedma_dev *dev, u8 wqe_op, bool ud, bool loop,
  * 4 GiB too high.  One that comes out too low (or 0, when the halves
  * never agreed) is dropped by the caller's "never backwards" rule.
  */
-static u64 peer_read64(void __iomem *p)
+static u64 peer_read64(struct pedma_dev *dev, void __iomem *p)
 {
-	u32 hi, lo, again = readl(p + 4);
+	u32 hi, lo, again = wnd_readl_hb(dev, p + 4);
 	unsigned int tries = 4;
 
 	do {
 		hi = again;
-		lo = readl(p);
-		again = readl(p + 4);
+		lo = wnd_readl_hb(dev, p);
+		again = wnd_readl_hb(dev, p + 4);
 	} while (again != hi && --tries);
 	return again == hi ? (u64)hi << 32 | lo : 0;	/* 0: never taken */
 }
+
+#define in_ctrl_addr(dev, f) \
+	((dev)->in + PEDMA_AREA_CTRL_OFF + offsetof(struct pedma_area_ctrl, f))
 
 void pedma_stats_hb(struct pedma_dev *dev)
 {
@@ -270,13 +281,11 @@ void pedma_stats_hb(struct pedma_dev *dev)
 		lo_hi_writeq(v[i], out + i * sizeof(u64));
 
 	if (!pedma_link_up(dev) ||
-	    readl(dev->in + PEDMA_AREA_CTRL_OFF +
-		  offsetof(struct pedma_area_ctrl, magic)) != PEDMA_AREA_MAGIC)
+	    wnd_readl_hb(dev, in_ctrl_addr(dev, magic)) != PEDMA_AREA_MAGIC)
 		return;
-	gen = readl(dev->in + PEDMA_AREA_CTRL_OFF +
-		    offsetof(struct pedma_area_ctrl, gen));
+	gen = wnd_readl_hb(dev, in_ctrl_addr(dev, gen));
 	for (i = 0; i < PEDMA_NPUB; i++) {
-		u64 val = peer_read64(in + i * sizeof(u64));
+		u64 val = peer_read64(dev, in + i * sizeof(u64));
 
 		if (gen != ps->gen) {
 			WRITE_ONCE(ps->base[i], ps->base[i] + ps->last[i]);

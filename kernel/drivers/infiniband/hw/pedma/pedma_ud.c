@@ -588,14 +588,15 @@ int pedma_ud_next_target(struct pedma_qp *qp, struct pedma_swqe *w)
 		qp->req.ud_more = false;
 		return 0;
 	}
-	hwm = readl(dev->in + PEDMA_AREA_CTRL_OFF +
-		    offsetof(struct pedma_area_ctrl, mc_hwm));
+	hwm = pedma_wnd_readl(dev, dev->in + PEDMA_AREA_CTRL_OFF +
+			      offsetof(struct pedma_area_ctrl, mc_hwm));
 	hwm = min_t(u32, hwm, PEDMA_MAX_MC);
 	for (i = qp->req.mc_next; i < hwm; i++) {
 		struct pedma_mc_ent e;
 
-		memcpy_fromio(&e, dev->in + PEDMA_AREA_MC_OFF + i * sizeof(e),
-			      sizeof(e));
+		pedma_wnd_copy(dev, &e,
+			       dev->in + PEDMA_AREA_MC_OFF + i * sizeof(e),
+			       sizeof(e));
 		if (!e.qpn || !mc_match(le16_to_cpu(e.mlid), e.mgid, &w->av))
 			continue;
 		qp->req.mc_next = i + 1;

@@ -310,24 +310,25 @@ static struct pedma_peer_ring *peer_ring_get(struct pedma_dev *dev,
 		     (u64)entries * sizeof(struct pedma_pub_rqe));
 	if (!h)
 		return NULL;
-	gen = readl(&h->ring_gen);
+	gen = pedma_wnd_readl(dev, &h->ring_gen);
 	if (!gen)
 		return NULL;
 	list_for_each_entry_safe(r, tmp, &dev->peer_rings, node) {
 		if (r->off == off && r->entries == entries && r->gen == gen) {
 			found = r;
 		} else if (!r->refs &&
-			   readl(dev->in + r->off +
-				 offsetof(struct pedma_pub_ring_hdr, ring_gen)) != r->gen) {
+			   pedma_wnd_readl(dev, dev->in + r->off +
+					   offsetof(struct pedma_pub_ring_hdr,
+						    ring_gen)) != r->gen) {
 			list_del(&r->node);
 			kfree(r);
 		}
 	}
 	if (!found) {
 		/* A new sender on this ring starts where the owner says. */
-		u32 first = readl(&h->first);
+		u32 first = pedma_wnd_readl(dev, &h->first);
 
-		if (readl(&h->prod) - first > entries)
+		if (pedma_wnd_readl(dev, &h->prod) - first > entries)
 			return NULL;
 		found = kzalloc(sizeof(*found), GFP_ATOMIC);
 		if (!found)
@@ -365,8 +366,9 @@ static int take_rqe(struct pedma_qp *qp, const struct pedma_qp_dir *d,
 	/* The receiver reset or replaced its ring: start on the new one. */
 	if (r && (r->off != le32_to_cpu(d->rq_off) ||
 		  r->entries != le32_to_cpu(d->rq_entries) ||
-		  readl(dev->in + r->off + offsetof(struct pedma_pub_ring_hdr,
-						    ring_gen)) != r->gen)) {
+		  pedma_wnd_readl(dev, dev->in + r->off +
+				  offsetof(struct pedma_pub_ring_hdr,
+					   ring_gen)) != r->gen)) {
 		pedma_peer_ring_put(dev, r);
 		r = NULL;
 	}
@@ -377,17 +379,17 @@ static int take_rqe(struct pedma_qp *qp, const struct pedma_qp_dir *d,
 			return -EINVAL;
 	}
 	h = dev->in + r->off;
-	if (readl(&h->ring_gen) != r->gen)
+	if (pedma_wnd_readl(dev, &h->ring_gen) != r->gen)
 		return -EINVAL;
 	for (n = 0; n < r->entries; n++) {
-		prod = readl(&h->prod);
+		prod = pedma_wnd_readl(dev, &h->prod);
 		if (prod == r->cons)
 			return 0;
 		if (prod - r->cons > r->entries)
 			return -EINVAL;
 		slot = dev->in + r->off + sizeof(*h) +
 		       (r->cons & (r->entries - 1)) * sizeof(struct pedma_pub_rqe);
-		memcpy_fromio(q, slot, sizeof(*q));
+		pedma_rqe_copy(dev, q, slot);
 		if (le32_to_cpu(q->idx) != r->cons)
 			return 0;	/* not visible yet */
 		if (q->flags & PEDMA_RQE_F_SKIP) {
