@@ -544,6 +544,25 @@ struct pedma_swqe {
 	struct ib_sge sge[PEDMA_MAX_SGE];	/* last: not cleared per post */
 };
 
+/*
+ * The peer's MR table entry of one key and the last page address read
+ * from its page array, kept while one call of pedma_xfer_progress() runs
+ * (emptied when it starts and when it returns), so that the segments of
+ * a chain and the checks before it load each from the window once.  It
+ * never outlives that xlock section, inside which the peer's withdrawal
+ * of an MR cannot be acknowledged: a chain built there is among the
+ * chains the acknowledgment waits for (pedma_chains_snap()), exactly as
+ * if each segment had read the entry again.  Every check (key, rights,
+ * PD, range) still runs per call on the copy.
+ */
+struct pedma_rkey_view {
+	u32 key;		/* 0: empty */
+	bool page_valid;
+	u32 page_idx;
+	u64 page;
+	struct pedma_mr_ent e;
+};
+
 /* Where the requester is inside the current work request */
 struct pedma_req_state {
 	bool active;		/* sq[sq_cur] started */
@@ -572,6 +591,7 @@ struct pedma_req_state {
 	unsigned long inv_end;	/* jiffies: the peer is taken as dead */
 	struct pedma_rec loop_rec;
 	u32 dst_pd;		/* target QP's PD id (from its directory entry) */
+	struct pedma_rkey_view rkv;	/* see struct pedma_rkey_view */
 	/* atomics: posted to the peer, waiting for its answer until end */
 	bool atomic_wait;
 	u32 atomic_seq;
@@ -765,10 +785,11 @@ struct pedma_seg {
 
 int pedma_local_seg(struct pedma_dev *dev, struct ib_pd *pd, u32 lkey,
 		    u64 addr, u64 len, u32 need, struct pedma_seg *seg);
-int pedma_peer_seg(struct pedma_dev *dev, u32 key, u64 addr, u64 len,
-		   u32 need, struct pedma_seg *seg);
-int pedma_peer_rseg(struct pedma_dev *dev, u32 key, u32 pd, u64 addr,
-		    u64 len, u32 need, struct pedma_seg *seg);
+int pedma_peer_seg(struct pedma_dev *dev, struct pedma_rkey_view *v, u32 key,
+		   u64 addr, u64 len, u32 need, struct pedma_seg *seg);
+int pedma_peer_rseg(struct pedma_dev *dev, struct pedma_rkey_view *v,
+		    u32 key, u32 pd, u64 addr, u64 len, u32 need,
+		    struct pedma_seg *seg);
 int pedma_mr_fast_reg(struct pedma_dev *dev, struct pedma_qp *qp,
 		      struct pedma_swqe *w);
 int pedma_mr_withdraw(struct pedma_dev *dev, struct ib_pd *pd, u32 key,

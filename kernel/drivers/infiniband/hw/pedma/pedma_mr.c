@@ -499,14 +499,25 @@ int pedma_local_seg(struct pedma_dev *dev, struct ib_pd *pd, u32 lkey,
 
 struct peer_pages {
 	struct pedma_dev *dev;
+	struct pedma_rkey_view *v;	/* or NULL */
 	void __iomem *base;
 };
 
 static u64 peer_page(const void *ctx, u32 i)
 {
 	const struct peer_pages *pp = ctx;
+	struct pedma_rkey_view *v = pp->v;
+	u64 a;
 
-	return pedma_wnd_readq(pp->dev, pp->base + (size_t)i * 8);
+	if (v && v->page_valid && v->page_idx == i)
+		return v->page;
+	a = pedma_wnd_readq(pp->dev, pp->base + (size_t)i * 8);
+	if (v) {
+		v->page_valid = true;
+		v->page_idx = i;
+		v->page = a;
+	}
+	return a;
 }
 
 /*
@@ -515,8 +526,9 @@ static u64 peer_page(const void *ctx, u32 i)
  * array bounded by the area.  @pd nonzero: the MR must belong to that
  * protection domain of the peer (the target QP's).  xlock held.
  */
-static int peer_seg(struct pedma_dev *dev, u32 key, u32 pd, u64 addr,
-		    u64 len, u32 need, struct pedma_seg *seg)
+static int peer_seg(struct pedma_dev *dev, struct pedma_rkey_view *v,
+		    u32 key, u32 pd, u64 addr, u64 len, u32 need,
+		    struct pedma_seg *seg)
 {
 	u32 index = key >> 8, npages, off;
 	struct pedma_mr_ent e;
@@ -526,8 +538,17 @@ static int peer_seg(struct pedma_dev *dev, u32 key, u32 pd, u64 addr,
 
 	if (!index || index >= PEDMA_MAX_MR)
 		return -EACCES;
-	pedma_wnd_copy(dev, &e, pedma_in(dev, PEDMA_AREA_MRTAB_OFF, 0) +
-		       index * sizeof(e), sizeof(e));
+	if (v && v->key == key) {
+		e = v->e;
+	} else {
+		pedma_wnd_copy(dev, &e, pedma_in(dev, PEDMA_AREA_MRTAB_OFF, 0) +
+			       index * sizeof(e), sizeof(e));
+		if (v) {
+			v->key = key;
+			v->e = e;
+			v->page_valid = false;
+		}
+	}
 	if (le32_to_cpu(e.key) != key ||
 	    (le32_to_cpu(e.access) & need) != need ||
 	    (pd && le32_to_cpu(e.pd) != pd))
@@ -556,6 +577,7 @@ static int peer_seg(struct pedma_dev *dev, u32 key, u32 pd, u64 addr,
 	blocks = ((iova & ((1ULL << shift) - 1)) + length + (1ULL << shift) - 1)
 		 >> shift;
 	pp.dev = dev;
+	pp.v = v;
 	pp.base = pedma_in(dev, off, (u64)npages * 8);
 	if (!pp.base || blocks > npages)
 		return -EACCES;
@@ -571,19 +593,20 @@ static int peer_seg(struct pedma_dev *dev, u32 key, u32 pd, u64 addr,
 }
 
 /* A receive SGE the peer published (it checked the PD when posting) */
-int pedma_peer_seg(struct pedma_dev *dev, u32 key, u64 addr, u64 len,
-		   u32 need, struct pedma_seg *seg)
+int pedma_peer_seg(struct pedma_dev *dev, struct pedma_rkey_view *v, u32 key,
+		   u64 addr, u64 len, u32 need, struct pedma_seg *seg)
 {
-	return peer_seg(dev, key, 0, addr, len, need, seg);
+	return peer_seg(dev, v, key, 0, addr, len, need, seg);
 }
 
 /* An rkey of the peer, used on a target QP of PD @pd (its id, nonzero) */
-int pedma_peer_rseg(struct pedma_dev *dev, u32 key, u32 pd, u64 addr,
-		    u64 len, u32 need, struct pedma_seg *seg)
+int pedma_peer_rseg(struct pedma_dev *dev, struct pedma_rkey_view *v,
+		    u32 key, u32 pd, u64 addr, u64 len, u32 need,
+		    struct pedma_seg *seg)
 {
 	if (!pd)
 		return -EACCES;
-	return peer_seg(dev, key, pd, addr, len, need, seg);
+	return peer_seg(dev, v, key, pd, addr, len, need, seg);
 }
 
 static struct ib_mr *pedma_alloc_mr(struct ib_pd *pd, enum ib_mr_type type,

@@ -515,13 +515,13 @@ static int remote_seg(struct pedma_qp *qp, struct pedma_swqe *w,
 	switch (w->opcode) {
 	case PEDMA_WQE_OP_RDMA_WRITE:
 	case PEDMA_WQE_OP_RDMA_WRITE_IMM:
-		return pedma_peer_rseg(qp->dev, w->rkey, qp->req.dst_pd,
-				       w->remote_addr + off, len,
-				       PEDMA_ACC_REMOTE_WRITE, seg);
+		return pedma_peer_rseg(qp->dev, &qp->req.rkv, w->rkey,
+				       qp->req.dst_pd, w->remote_addr + off,
+				       len, PEDMA_ACC_REMOTE_WRITE, seg);
 	case PEDMA_WQE_OP_RDMA_READ:
-		return pedma_peer_rseg(qp->dev, w->rkey, qp->req.dst_pd,
-				       w->remote_addr + off, len,
-				       PEDMA_ACC_REMOTE_READ, seg);
+		return pedma_peer_rseg(qp->dev, &qp->req.rkv, w->rkey,
+				       qp->req.dst_pd, w->remote_addr + off,
+				       len, PEDMA_ACC_REMOTE_READ, seg);
 	case PEDMA_WQE_OP_ATOMIC_CMP_SWP:
 	case PEDMA_WQE_OP_ATOMIC_FETCH_ADD:
 		return pedma_atomic_res_seg(qp, off, seg);
@@ -530,7 +530,7 @@ static int remote_seg(struct pedma_qp *qp, struct pedma_swqe *w,
 		u32 l = le32_to_cpu(q->sge[i].length);
 
 		if (off < l)
-			return pedma_peer_seg(qp->dev,
+			return pedma_peer_seg(qp->dev, &qp->req.rkv,
 					      le32_to_cpu(q->sge[i].lkey),
 					      le64_to_cpu(q->sge[i].addr) + off,
 					      min_t(u64, l - off, len),
@@ -574,7 +574,8 @@ static int rqe_check(struct pedma_qp *qp, struct pedma_swqe *w,
 	for (i = 0; i < q->num_sge && left; i++) {
 		u64 l = min_t(u64, le32_to_cpu(q->sge[i].length), left);
 
-		if (pedma_peer_seg(qp->dev, le32_to_cpu(q->sge[i].lkey),
+		if (pedma_peer_seg(qp->dev, &qp->req.rkv,
+				   le32_to_cpu(q->sge[i].lkey),
 				   le64_to_cpu(q->sge[i].addr), l,
 				   PEDMA_ACC_LOCAL_WRITE, &seg))
 			return PEDMA_REC_ST_PROT_ERR;
@@ -750,7 +751,7 @@ static bool atomic_start(struct pedma_qp *qp, struct pedma_swqe *w,
 	if (pedma_test_atomic_unchecked)
 		goto post;
 	if (!(d->access & PEDMA_ACC_REMOTE_ATOMIC) ||
-	    pedma_peer_rseg(qp->dev, w->rkey, qp->req.dst_pd,
+	    pedma_peer_rseg(qp->dev, &qp->req.rkv, w->rkey, qp->req.dst_pd,
 			    w->remote_addr, 8, PEDMA_ACC_REMOTE_ATOMIC, &seg)) {
 		complete_cur(qp, IB_WC_REM_ACCESS_ERR);
 		return false;
@@ -920,14 +921,14 @@ static bool start_cur(struct pedma_qp *qp)
 	case PEDMA_WQE_OP_RDMA_WRITE:
 	case PEDMA_WQE_OP_RDMA_WRITE_IMM:
 		if (!(d.access & PEDMA_ACC_REMOTE_WRITE) ||
-		    pedma_peer_rseg(dev, w->rkey, qp->req.dst_pd,
+		    pedma_peer_rseg(dev, &qp->req.rkv, w->rkey, qp->req.dst_pd,
 				    w->remote_addr, w->length,
 				    PEDMA_ACC_REMOTE_WRITE, &seg))
 			return refused(qp, IB_WC_REM_ACCESS_ERR);
 		break;
 	case PEDMA_WQE_OP_RDMA_READ:
 		if (!(d.access & PEDMA_ACC_REMOTE_READ) ||
-		    pedma_peer_rseg(dev, w->rkey, qp->req.dst_pd,
+		    pedma_peer_rseg(dev, &qp->req.rkv, w->rkey, qp->req.dst_pd,
 				    w->remote_addr, w->length,
 				    PEDMA_ACC_REMOTE_READ, &seg)) {
 			complete_cur(qp, IB_WC_REM_ACCESS_ERR);
@@ -1294,8 +1295,7 @@ static int run_chain(struct pedma_qp *qp)
 	return 0;
 }
 
-/* Drive @qp's send queue as far as it goes.  xlock held. */
-void pedma_xfer_progress(struct pedma_qp *qp)
+static void progress(struct pedma_qp *qp)
 {
 	struct pedma_dev *dev = qp->dev;
 	int ret;
@@ -1376,6 +1376,19 @@ void pedma_xfer_progress(struct pedma_qp *qp)
 		/* A key vanished before the first element of this chain. */
 		complete_cur(qp, ret);
 	}
+}
+
+/*
+ * Drive @qp's send queue as far as it goes.  xlock held.  The peer MR
+ * entries read meanwhile serve only this call (struct pedma_rkey_view).
+ */
+void pedma_xfer_progress(struct pedma_qp *qp)
+{
+	qp->req.rkv.key = 0;
+	qp->req.rkv.page_valid = false;
+	progress(qp);
+	qp->req.rkv.key = 0;
+	qp->req.rkv.page_valid = false;
 }
 
 /*
