@@ -69,6 +69,31 @@ kmalloc_bytes() {
 	awk '/^kmalloc-/ { sum += $2 * $4 } END { print sum }' /proc/slabinfo
 }
 
+# kmalloc_settled [SNAP]: the smallest of 5 kmalloc_bytes readings 0.5 s
+# apart (objects freed late, e.g. after an RCU grace period or by a
+# process still exiting, count in one reading and not the next; a leak
+# stays in all of them); with SNAP, that reading's bytes per kmalloc cache
+# ("name bytes" lines) go to the file SNAP.
+kmalloc_settled() {
+	local i v min="" snap=${1:-}
+	for ((i = 0; i < 5; i++)); do
+		((i == 0)) || sleep 0.5
+		v=$(kmalloc_bytes)
+		if [ -z "$min" ] || [ "$v" -lt "$min" ]; then
+			min=$v
+			[ -z "$snap" ] || awk '/^kmalloc-/ { print $1, $2 * $4 }' /proc/slabinfo >"$snap"
+		fi
+	done
+	echo "$min"
+}
+
+# kmalloc_growth BEFORE AFTER: the kmalloc caches that grew between two
+# kmalloc_settled snapshots, largest first (at most 8)
+kmalloc_growth() {
+	awk 'NR == FNR { b[$1] = $2; next } $2 > b[$1] { print $1, "+" ($2 - b[$1]) }' "$1" "$2" |
+		sort -t+ -k2 -n -r | head -n 8 | tr '\n' ' '
+}
+
 # Wait (bounded) until dmesg contains a pattern.
 wait_dmesg() {
 	local pat=$1 limit=$2 i

@@ -1,18 +1,22 @@
 #!/bin/bash
 # Unload pedma on one side: the other side's port goes DOWN within a second,
 # with IB port events and pedma_link trace events, and comes back ACTIVE
-# after reload.  10 cycles with the endpoint unloading, 3 with the host
+# after reload.  10 cycles with the endpoint unloading, 10 with the host
 # unloading; odd cycles unload the lab backend alone (rmmod pedma_lab: the
 # core stays), even ones both modules; the first with two processes holding
 # pedma0 open (they are disassociated).  Before them: the core does not
 # unload while the backend is loaded.  The unloading side checks kmalloc slab usage and
-# module reference counts for leaks.  Ends with unloads while the peer is
-# absent.
+# module reference counts for leaks: at most 16 KiB of kmalloc growth per
+# cycle (the settled readings of kmalloc_settled; the caches that grew are
+# named when it fails).  The host ran 3 cycles until 2026-12-06: the
+# one-time growth of the first cycles (docs/status.md, up to 75 KiB seen)
+# then failed 1 run in 20 against its 48 KiB; with 10 it has the endpoint's
+# allowance.  Ends with unloads while the peer is absent.
 set -euo pipefail
 source "$PEDMA_REPO/tests/lab/common.sh"
 
 EP_CYCLES=10
-HOST_CYCLES=3
+HOST_CYCLES=10
 TR=/sys/kernel/tracing
 
 # rmmod pedma_lab while processes have pedma0 open, one of them with a PD,
@@ -63,7 +67,7 @@ unloader() {
 	# One warm-up cycle so lazily created caches do not count as leaks.
 	pedma_unload && pedma_load
 	lab_wait_port ACTIVE 30 || fail "not ACTIVE after warm-up"
-	before=$(kmalloc_bytes)
+	before=$(kmalloc_settled /tmp/kmalloc-before)
 	for ((i = 1; i <= n; i++)); do
 		if ((i == 1)); then
 			unload_in_use "$tag"
@@ -83,13 +87,14 @@ unloader() {
 		lab_wait_port ACTIVE 30 || fail "not ACTIVE after reload $i"
 		lab_wait "$tag-saw-up-$i" 30 || fail "peer never saw ACTIVE ($i)"
 	done
-	after=$(kmalloc_bytes)
+	after=$(kmalloc_settled /tmp/kmalloc-after)
 	refs1=$(cat /sys/module/ib_core/refcnt /sys/module/ib_uverbs/refcnt | tr '\n' ' ')
 	echo "$tag: kmalloc bytes before $before after $after (delta $((after - before))) over $n cycles"
 	echo "$tag: ib_core/ib_uverbs refcnt before [$refs0] after [$refs1]"
 	[ "$refs0" = "$refs1" ] || fail "module reference counts changed"
 	# One leaked ib_device with its port data is well above 16 KiB.
-	[ $((after - before)) -lt $((16 * 1024 * n)) ] || fail "kmalloc usage grew by $((after - before)) bytes"
+	[ $((after - before)) -lt $((16 * 1024 * n)) ] ||
+		fail "kmalloc usage grew by $((after - before)) bytes (caches: $(kmalloc_growth /tmp/kmalloc-before /tmp/kmalloc-after))"
 }
 
 # The side that watches its port while the peer unloads.
