@@ -9,7 +9,8 @@ if [ ! -f "$cp" ]; then
 	exit 1
 fi
 cd "$repo"
-files=$(ls kernel/drivers/infiniband/hw/pedma/*.[ch] kernel/compat/probes/*.c)
+files=$(ls kernel/drivers/infiniband/hw/pedma/*.[ch] kernel/drivers/ntb/hw/*/*.c \
+	kernel/compat/probes/*.c)
 out=$(perl "$cp" --no-tree --strict --terse -f $files 2>&1 || true)
 # TRACE_EVENT() layout: the kernel's own trace headers (e.g.
 # include/trace/events/rdma_core.h, 56 of them) get these two checks.
