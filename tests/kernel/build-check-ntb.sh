@@ -1,0 +1,28 @@
+#!/bin/bash
+# Build the NTB modules (kernel/build-ntb.sh: upstream's from Debian's
+# linux-source-6.1, and ntb_hw_pedma_lab.ko) against one kernel; fail on any
+# compiler or sparse warning (the make arguments, e.g. W=1 C=1, apply to
+# ntb_hw_pedma_lab.ko only) or a missing module.
+# Usage: build-check-ntb.sh KDIR OUTDIR [make args...]
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+kdir=$1 out=$2
+shift 2
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+echo "building the NTB modules against $kdir with: $*"
+rc=0
+"$repo/kernel/build-ntb.sh" -k "$kdir" -o "$out" "$@" >"$log" 2>&1 || rc=$?
+cat "$log"
+if [ "$rc" -ne 0 ]; then
+	echo "FAIL: build failed ($rc)"
+	exit 1
+fi
+if grep -E "warning:|error:" "$log"; then
+	echo "FAIL: the build printed warnings"
+	exit 1
+fi
+for m in ntb ntb_transport ntb_tool ntb_pingpong ntb_perf ntb_netdev ntb_hw_pedma_lab; do
+	[ -f "$out/$m.ko" ] || { echo "FAIL: no $m.ko"; exit 1; }
+done
+echo "PASS: the NTB modules built warning-free against $kdir"
