@@ -7,9 +7,11 @@
 #
 # Installs with apt-get whatever is missing (also what building libibverbs
 # from rdma-core's sources needs, for the provider-abi tests, and the Debian
-# packaging tools and dkms, for the package test), unpacks the 6.1 kernel source
-# (for checkpatch), and adds the bookworm-backports 6.12 kernel headers for a
-# compile-only check (a failure there is a warning: that check then skips).
+# packaging tools and dkms, for the package test, and the arm64 cross compiler
+# and kernel build tools, for the board build checks), unpacks the 6.1 kernel
+# source (for checkpatch and the board build checks), and adds the
+# bookworm-backports 6.12 kernel headers for a compile-only check (a failure
+# there is a warning: that check then skips).
 # The apt source for bookworm-backports is derived from the machine's own
 # sources: same archive, same key.
 set -euo pipefail
@@ -33,6 +35,9 @@ PKGS=(
 	dpkg-dev debhelper dh-dkms dkms lintian mmdebstrap
 	nfs-kernel-server	# lab-nfs: the guests run this machine's nfsd tools and mount.nfs
 	jq			# bench/storage-bench: reads fio's JSON output in the guests
+	# kernel-build-board-*: scripts/kernel-tree.sh configures and prepares
+	# linux-source-6.1 (x86_64, and arm64 cross-compiled)
+	gcc-aarch64-linux-gnu flex bison bc libelf-dev libssl-dev
 )
 SRC_TAR=/usr/src/linux-source-6.1.tar.xz
 SRC_DIR=/usr/src/linux-source-6.1
