@@ -4,6 +4,10 @@
 # then for each round and each link of $IPB_LINKS in turn (ib0 in datagram
 # mode, ib0 in connected mode with MTU 65520, the guests' virtio-net link)
 # runs iperf3 TCP in both directions, the sender as iperf3's client.  The
+# link "ntb" (ntb_netdev over ntb_transport on the lab's NTB device, the
+# same emulated link without pedma: kernel/build-ntb.sh) needs the lab
+# device to itself, so all its rounds come first: pedma unloaded, the NTB
+# stack loaded, measured, unloaded, pedma loaded again.  The
 # sending side appends a row to $LAB_OUT/results-<role>.csv:
 #   round,link,mtu,direction,seconds,streams,mbps,status
 # mbps: the receiver's rate (Mbit/s); status: ok, or why there is no value.
@@ -104,8 +108,99 @@ measure() {
 	done
 }
 
+# ---- ntb_netdev: the NTB stack on the lab device, pedma off meanwhile ----
+NTB=$PEDMA_BUILD/ntb
+NTB_NET4=10.77.0
+NTB_IF=""
+NTB_MODS=(ntb ntb_hw_pedma_lab ntb_transport ntb_netdev)
+
+ntb_find_if() {
+	local n
+	for n in /sys/class/net/*; do
+		[ "$(basename "$(readlink -f "$n/device/driver" 2>/dev/null)")" = ntb_netdev ] || continue
+		NTB_IF=${n##*/}
+		return 0
+	done
+	return 1
+}
+
+# ntb_up: this side's part; prints why not, else nothing.
+ntb_up() {
+	local m i n
+	for m in "${NTB_MODS[@]}"; do
+		[ -f "$NTB/$m.ko" ] || { echo "$NTB/$m.ko not built (kernel/build-ntb.sh)"; return 1; }
+	done
+	if [ -e /sys/module/pedma_lab ]; then
+		pedma_unload || { echo "pedma would not unload"; return 1; }
+	fi
+	for m in "${NTB_MODS[@]}"; do
+		insmod "$NTB/$m.ko" || { echo "insmod $m.ko failed"; return 1; }
+	done
+	for ((i = 0; i < 300; i++)); do
+		ntb_find_if && break
+		sleep 0.1
+	done
+	[ -n "$NTB_IF" ] || { echo "no ntb_netdev interface"; return 1; }
+	n=1
+	[ "$PEDMA_ROLE" = host ] || n=2
+	if ! ip addr add "$NTB_NET4.$n/24" dev "$NTB_IF" || ! ip link set "$NTB_IF" up; then
+		echo "$NTB_IF would not come up"
+		return 1
+	fi
+	for ((i = 0; i < 600; i++)); do
+		[ "$(cat "/sys/class/net/$NTB_IF/carrier" 2>/dev/null)" = 1 ] && return 0
+		sleep 0.1
+	done
+	echo "$NTB_IF has no carrier after 60 s"
+	return 1
+}
+
+# ntb_down WANT_PEDMA: the NTB stack out, pedma back in (if the bench uses
+# ib0: WANT_PEDMA 1).
+ntb_down() {
+	local want=$1 i
+	shift
+	[ -n "$NTB_IF" ] && ip link set "$NTB_IF" down
+	for ((i = ${#NTB_MODS[@]} - 1; i >= 0; i--)); do
+		[ -e "/sys/module/${NTB_MODS[i]}" ] && rmmod "${NTB_MODS[i]}"
+	done
+	if [ "$want" = 1 ] && [ ! -e /sys/module/pedma_lab ]; then
+		pedma_load "$@" || lab_log "ntb: pedma would not load again"
+	fi
+}
+
+# ntb_phase: every round of the ntb link; both sides agree it is usable.
+ntb_phase() {
+	local mine=ok peer why round log=$PT_LOGDIR/ntb-up-$PEDMA_ROLE.log
+	ntb_up >"$log" 2>&1 || mine=$(tail -n 1 "$log")
+	printf '%s\n' "$mine" >"$LAB_OUT/sync/ntb-state-$PEDMA_ROLE"
+	lab_signal "ntb-state-done-$PEDMA_ROLE"
+	if lab_wait "ntb-state-done-$PEER_ROLE" 180; then
+		peer=$(cat "$LAB_OUT/sync/ntb-state-$PEER_ROLE")
+		why=""
+		[ "$mine" = ok ] || why="$mine on $PEDMA_ROLE"
+		[ "$peer" = ok ] || why="${why:+$why; }$peer on $PEER_ROLE"
+	else
+		why="the $PEER_ROLE side never reported"
+	fi
+	lab_log "ntb: ${why:-$NTB_IF usable on both sides}"
+	for ((round = 1; round <= IPB_ROUNDS; round++)); do
+		lab_log "round $round: ntb"
+		if [ -n "$why" ]; then
+			[ "$PEDMA_ROLE" = host ] && row "$round" ntb_netdev "" "host->ep" "" "$why"
+			[ "$PEDMA_ROLE" = ep ] && row "$round" ntb_netdev "" "ep->host" "" "$why"
+			continue
+		fi
+		measure "$round" ntb_netdev "$NTB_NET4.1" "$NTB_NET4.2" "$(cat "/sys/class/net/$NTB_IF/mtu")"
+	done
+	lab_signal "ntb-measured-$PEDMA_ROLE"
+	lab_wait "ntb-measured-$PEER_ROLE" 300 || true
+	ntb_down "$ib_wanted"
+}
+
 ib_wanted=0
 case " $IPB_LINKS " in *" datagram "* | *" connected "*) ib_wanted=1 ;; esac
+case " $IPB_LINKS " in *" ntb "*) ntb_phase ;; esac
 if [ "$ib_wanted" = 1 ]; then
 	ib_bringup
 fi
@@ -129,6 +224,7 @@ for ((IPB_ROUND = 1; IPB_ROUND <= IPB_ROUNDS; IPB_ROUND++)); do
 			fi
 			measure "$IPB_ROUND" "ib0-$link" "$IB_NET4.1" "$IB_NET4.2" "$(cat "/sys/class/net/$IB_IF/mtu")"
 			;;
+		ntb) ;;	# measured first, in ntb_phase
 		*) lab_log "unknown link '$link'" ;;
 		esac
 	done
