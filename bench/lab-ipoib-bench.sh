@@ -110,7 +110,7 @@ measure() {
 
 # ---- ntb_netdev: the NTB stack on the lab device, pedma off meanwhile ----
 NTB=$PEDMA_BUILD/ntb
-NTB_NET4=10.77.0
+NTB_NET4=10.78.0
 NTB_IF=""
 NTB_MODS=(ntb ntb_hw_pedma_lab ntb_transport ntb_netdev)
 
