@@ -18,8 +18,16 @@
 #      (debugfs run): "copied N bytes ... MBytes/s", N = 2^total_order;
 #   5. ntb_transport + ntb_netdev: the netdev with 10.77.0.{1,2}/24; ping
 #      (no loss), a 4 MiB random file (tcp_xfer) with its SHA-256 compared,
-#      iperf3 5 s (server ep, client host); then everything unloaded;
-#   6. dmesg checked (also after every step), finish.
+#      iperf3 5 s (server ep, client host);
+#   6. the link down and up again: (a) the endpoint unloads ntb_netdev,
+#      ntb_transport and ntb_hw_pedma_lab: the host's interface loses its
+#      carrier; it loads them again: carrier, ping; (b) the endpoint's guest
+#      is killed (nothing unloads; the model's departure count is all the
+#      host learns): the host's carrier goes, the endpoint boots again
+#      (LAB_BOOT 2 runs only its part of this step), loads the stack:
+#      carrier, ping; then everything unloaded;
+#   7. dmesg checked (also after every step), finish.
+# Needs --max-restarts 1 (6b).
 set -euo pipefail
 source "$PEDMA_REPO/tests/lab/common.sh"
 
@@ -97,12 +105,100 @@ is_yes() { [ "$(cat "$1" 2>/dev/null)" = Y ]; }
 listening() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }
 
+find_if() {
+	local n
+	for n in /sys/class/net/*; do
+		[ "$(basename "$(readlink -f "$n/device/driver" 2>/dev/null)")" = ntb_netdev ] || continue
+		IF=${n##*/}
+		return 0
+	done
+	return 1
+}
+has_carrier() { [ "$(cat "/sys/class/net/$IF/carrier" 2>/dev/null)" = 1 ]; }
+
+ping_check() {	# ping_check COUNT [ping args...]
+	local n=$1 out rx
+	shift
+	out=$(ping -c "$n" -i 0.2 -W 5 "$@" "$PEER4" 2>&1) || true
+	printf '%s\n' "$out" | tail -n 2 | sed 's/^/    /'
+	rx=$(printf '%s\n' "$out" | sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\2/p')
+	[ "$rx" = "$n" ] || fail "ping $* $PEER4 over $IF: ${rx:-no} replies of $n"
+}
+
+# net_up: the NTB stack up to ntb_netdev (whatever of it is not loaded yet),
+# the interface with this side's address, up, with carrier.
+net_up() {
+	local m
+	for m in ntb ntb_hw_pedma_lab ntb_transport ntb_netdev; do
+		[ -e "/sys/module/$m" ] || insmod "$NTB/$m.ko" || fail "insmod $m.ko"
+	done
+	IF=""
+	wait_for 30 find_if || fail "no net device of driver ntb_netdev"
+	ip addr add "$SELF4/24" dev "$IF" || fail "ip addr add $SELF4/24 dev $IF"
+	ip link set "$IF" up || fail "ip link set $IF up"
+	wait_for 60 has_carrier || fail "$IF has no carrier 60 s after up"
+}
+
+# carrier_ms WANT SEC: milliseconds until $IF's carrier is WANT (0/1).
+carrier_ms() {
+	local t0
+	t0=$(now_ms)
+	while [ "$(cat "/sys/class/net/$IF/carrier" 2>/dev/null)" != "$1" ]; do
+		[ $(($(now_ms) - t0)) -lt $(($2 * 1000)) ] || return 1
+		sleep 0.05
+	done
+	echo $(($(now_ms) - t0))
+}
+
+# The lab's ivshmem device bound to ntb_hw_pedma_lab: its PCI name in PCI.
+find_pci() {
+	local d
+	PCI=""
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(basename "$(readlink -f "$d/driver" 2>/dev/null)")" = ntb_hw_pedma_lab ] || continue
+		PCI=${d##*/}
+	done
+	[ -n "$PCI" ]
+}
+
+# final_unload: everything out, in lockstep.
+final_unload() {
+	ip link set "$IF" down || fail "ip link set $IF down"
+	rmmod ntb_netdev || fail "rmmod ntb_netdev"
+	both netdev-unloaded
+	rmmod ntb_transport || fail "rmmod ntb_transport"
+	both transport-unloaded
+	rmmod ntb_hw_pedma_lab || fail "rmmod ntb_hw_pedma_lab"
+	rmmod ntb || fail "rmmod ntb"
+	[ ! -e "/sys/bus/pci/devices/$PCI/driver" ] || fail "$PCI still has a driver after rmmod"
+	echo "all NTB modules unloaded"
+	both all-unloaded
+}
+
 for m in ntb ntb_hw_pedma_lab ntb_tool ntb_pingpong ntb_perf ntb_transport ntb_netdev; do
 	[ -f "$NTB/$m.ko" ] || fail "$NTB/$m.ko not built (kernel/build-ntb.sh)"
 done
 [ -x "$XFER" ] || fail "$XFER not built"
 if [ "${LAB_PEDMA_LOADED:-0}" = 1 ] || [ -e /sys/module/pedma_lab ]; then
 	fail "pedma_lab is loaded: run this test with --no-pedma"
+fi
+
+# ---- the endpoint's boot after the kill of step 6 ----
+if [ "${LAB_BOOT:-1}" -gt 1 ]; then
+	[ "$PEDMA_ROLE" = ep ] || fail "boot $LAB_BOOT: only the endpoint is restarted"
+	step "6b. boot $LAB_BOOT after the kill: the NTB stack again"
+	net_up
+	find_pci || fail "no PCI device bound to ntb_hw_pedma_lab"
+	echo "$IF up again on boot $LAB_BOOT, carrier 1"
+	lab_signal ntb-ep-back
+	both killed-back 240
+	ping_check 10
+	echo "ping $PEER4 over $IF after the reboot: 10 of 10"
+	both killed-ping
+	final_unload
+	step "7. end"
+	finish
+	exit 0
 fi
 
 # ---- 1. the lab NTB device ----
@@ -321,34 +417,16 @@ both perf-unloaded
 step "5. ntb_transport, ntb_netdev"
 insmod "$NTB/ntb_transport.ko" || fail "insmod ntb_transport.ko"
 insmod "$NTB/ntb_netdev.ko" || fail "insmod ntb_netdev.ko"
-find_if() {
-	local n
-	for n in /sys/class/net/*; do
-		[ "$(basename "$(readlink -f "$n/device/driver" 2>/dev/null)")" = ntb_netdev ] || continue
-		IF=${n##*/}
-		return 0
-	done
-	return 1
-}
 IF=""
 wait_for 30 find_if || fail "no net device of driver ntb_netdev"
 echo "ntb_netdev interface $IF ($(readlink -f "/sys/class/net/$IF/device"))"
 ip addr add "$SELF4/24" dev "$IF" || fail "ip addr add $SELF4/24 dev $IF"
 ip link set "$IF" up || fail "ip link set $IF up"
-has_carrier() { [ "$(cat "/sys/class/net/$IF/carrier" 2>/dev/null)" = 1 ]; }
 wait_for 60 has_carrier || fail "$IF has no carrier 60 s after up"
 ip -br addr show dev "$IF"
 echo "$IF mtu $(cat "/sys/class/net/$IF/mtu"), carrier 1"
 both net-up
 
-ping_check() {	# ping_check COUNT [ping args...]
-	local n=$1 out rx
-	shift
-	out=$(ping -c "$n" -i 0.2 -W 5 "$@" "$PEER4" 2>&1) || true
-	printf '%s\n' "$out" | tail -n 2 | sed 's/^/    /'
-	rx=$(printf '%s\n' "$out" | sed -n 's/^\([0-9]*\) packets transmitted, \([0-9]*\) received.*/\2/p')
-	[ "$rx" = "$n" ] || fail "ping $* $PEER4 over $IF: ${rx:-no} replies of $n"
-}
 ping_check 20
 ping_check 5 -s 8000
 echo "ping $PEER4 over $IF: 20 of 20, and 5 of 5 with 8000 bytes"
@@ -403,18 +481,50 @@ else
 fi
 both iperf-done 90
 
-ip link set "$IF" down || fail "ip link set $IF down"
-rmmod ntb_netdev || fail "rmmod ntb_netdev"
-both netdev-unloaded
-rmmod ntb_transport || fail "rmmod ntb_transport"
-both transport-unloaded
-rmmod ntb_hw_pedma_lab || fail "rmmod ntb_hw_pedma_lab"
-rmmod ntb || fail "rmmod ntb"
-[ ! -e "/sys/bus/pci/devices/$PCI/driver" ] || fail "$PCI still has a driver after rmmod"
-echo "all NTB modules unloaded"
-both all-unloaded
+# ---- 6. the link goes down and comes back ----
+step "6a. the endpoint's NTB driver unloaded and loaded again"
+if [ "$PEDMA_ROLE" = ep ]; then
+	ip link set "$IF" down || fail "ip link set $IF down"
+	for m in ntb_netdev ntb_transport ntb_hw_pedma_lab; do
+		rmmod "$m" || fail "rmmod $m"
+	done
+	lab_signal ntb-ep-unloaded
+	lab_wait ntb-host-saw-down 60 || fail "the host never saw the link go down"
+	net_up
+	echo "ntb_hw_pedma_lab, ntb_transport, ntb_netdev loaded again: $IF, carrier 1"
+else
+	lab_wait ntb-ep-unloaded 60 || fail "the endpoint never unloaded"
+	ms=$(carrier_ms 0 10) || fail "$IF still has carrier 10 s after the endpoint's rmmod"
+	echo "$IF lost its carrier ${ms} ms after the endpoint's rmmod"
+	lab_signal ntb-host-saw-down
+	ms=$(carrier_ms 1 90) || fail "$IF has no carrier 90 s after the endpoint's reload"
+	echo "$IF has carrier again"
+fi
+both reloaded 150
+ping_check 10
+echo "ping $PEER4 over $IF after the reload: 10 of 10"
+both reload-ping
 
-# ---- 6. ----
-step "6. end"
+step "6b. the endpoint's guest killed (nothing unloads) and booted again"
+if [ "$PEDMA_ROLE" = ep ]; then
+	lab_signal ntb-ep-kill
+	lab_restart_self "lab-ntb: the host must see the link go down, then up"
+	fail "the launcher did not restart this guest"
+fi
+lab_wait ntb-ep-kill 60 || fail "the endpoint never asked to be killed"
+ms=$(carrier_ms 0 30) || fail "$IF still has carrier 30 s after the endpoint's kill request"
+echo "$IF lost its carrier ${ms} ms after the endpoint's kill request"
+lab_wait ntb-ep-back 300 || fail "the endpoint never came back"
+ms=$(carrier_ms 1 90) || fail "$IF has no carrier 90 s after the endpoint came back"
+echo "$IF has carrier again after the endpoint's reboot"
+both killed-back 240
+ping_check 10
+echo "ping $PEER4 over $IF after the endpoint's reboot: 10 of 10"
+both killed-ping
+
+final_unload
+
+# ---- 7. ----
+step "7. end"
 lab_dmesg_check || fail "kernel reported a problem"
 finish
