@@ -10,8 +10,9 @@
 # packaging tools and dkms, for the package test, and the arm64 cross compiler
 # and kernel build tools, for the board build checks), unpacks the 6.1 kernel
 # source (for checkpatch and the board build checks), and adds the
-# bookworm-backports 6.12 kernel headers for a compile-only check (a failure
-# there is a warning: that check then skips).
+# bookworm-backports 6.12 kernel headers for a compile-only check and the
+# bookworm-backports 6.12 kernel source, unpacked, for the 6.12 board build
+# checks (a failure there is a warning: those checks then skip).
 # The apt source for bookworm-backports is derived from the machine's own
 # sources: same archive, same key.
 set -euo pipefail
@@ -41,6 +42,9 @@ PKGS=(
 )
 SRC_TAR=/usr/src/linux-source-6.1.tar.xz
 SRC_DIR=/usr/src/linux-source-6.1
+SRC612_PKG=linux-source-6.12
+SRC612_TAR=/usr/src/linux-source-6.12.tar.xz
+SRC612_DIR=/usr/src/linux-source-6.12
 BPO_LIST=/etc/apt/sources.list.d/pedma-bookworm-backports.sources
 
 log() { printf 'deps: %s\n' "$*"; }
@@ -107,23 +111,29 @@ check_kernel_pair() {
 	apt_install "linux-headers-$newest" || warn "could not install linux-headers-$newest"
 }
 
+# Unpacks TAR (holding one directory, DIR's name) to DIR: into a temporary
+# directory beside it first, so that DIR is whole or absent.
+unpack_tar() {
+	local tar=$1 dir=$2 tmp
+	need_root "unpacking $tar"
+	log "unpacking $tar to $dir"
+	tmp=$(mktemp -d /usr/src/.pedma-linux-source.XXXXXX)
+	if ! tar -xJf "$tar" -C "$tmp" || [ ! -d "$tmp/$(basename "$dir")" ]; then
+		rm -rf "$tmp"
+		return 1
+	fi
+	rm -rf "$dir"
+	mv "$tmp/$(basename "$dir")" "$dir"
+	rm -rf "$tmp"
+}
+
 unpack_source() {
 	if [ -f "$SRC_DIR/scripts/checkpatch.pl" ] && [ -f "$SRC_DIR/scripts/spelling.txt" ] &&
 		[ -f "$SRC_DIR/scripts/const_structs.checkpatch" ]; then
 		return 0
 	fi
 	[ -f "$SRC_TAR" ] || die "$SRC_TAR missing (package linux-source-6.1)"
-	need_root "unpacking $SRC_TAR"
-	log "unpacking $SRC_TAR to $SRC_DIR"
-	local tmp
-	tmp=$(mktemp -d /usr/src/.pedma-linux-source.XXXXXX)
-	if ! tar -xJf "$SRC_TAR" -C "$tmp"; then
-		rm -rf "$tmp"
-		die "could not unpack $SRC_TAR"
-	fi
-	rm -rf "$SRC_DIR"
-	mv "$tmp/linux-source-6.1" "$SRC_DIR"
-	rm -rf "$tmp"
+	unpack_tar "$SRC_TAR" "$SRC_DIR" || die "could not unpack $SRC_TAR"
 }
 
 # Adds the bookworm-backports source; returns 1 if it could not be derived.
@@ -192,6 +202,28 @@ install_headers_612() {
 	pedma_headers_612 >/dev/null
 }
 
+# The 6.12 source for the 6.12 board build checks (scripts/kernel-tree.sh
+# -s): bookworm-backports' linux-source-6.12, unpacked like the 6.1 one.
+install_source_612() {
+	if [ -f "$SRC612_DIR/Makefile" ] && [ -f "$SRC612_DIR/scripts/config" ]; then
+		return 0
+	fi
+	if [ ! -f "$SRC612_TAR" ]; then
+		need_root "$SRC612_PKG"
+		add_backports_source || return 1
+		apt_update
+		if ! apt_install -t bookworm-backports "$SRC612_PKG"; then
+			warn "could not install $SRC612_PKG"
+			return 1
+		fi
+		[ -f "$SRC612_TAR" ] || { warn "$SRC612_PKG has no $SRC612_TAR"; return 1; }
+	fi
+	if ! unpack_tar "$SRC612_TAR" "$SRC612_DIR"; then
+		warn "could not unpack $SRC612_TAR"
+		return 1
+	fi
+}
+
 main() {
 	install_packages
 	check_kernel_pair
@@ -199,12 +231,20 @@ main() {
 	if ! install_headers_612; then
 		warn "bookworm-backports 6.12 headers not installed: the 6.12 build check will skip"
 	fi
+	if ! install_source_612; then
+		warn "bookworm-backports $SRC612_PKG not unpacked: the 6.12 board build checks will skip"
+	fi
 
 	local kver h612
 	kver=$(pedma_lab_kver) || die "no 6.1 kernel with headers found for the lab"
 	h612=$(pedma_headers_612) || h612="(none: the 6.12 build check will skip)"
 	log "kernel source for checkpatch: $SRC_DIR"
 	log "6.12 headers: $h612"
+	if [ -f "$SRC612_DIR/Makefile" ]; then
+		log "6.12 kernel source for the board build checks: $SRC612_DIR"
+	else
+		log "6.12 kernel source: (none: the 6.12 board build checks will skip)"
+	fi
 	log "lab guest kernel: $kver (/boot/vmlinuz-$kver, build against /lib/modules/$kver/build)"
 }
 

@@ -6,7 +6,8 @@
 #
 # ARCH is x86_64 or arm64 (cross-built with aarch64-linux-gnu-gcc).  DIR gets
 # an out-of-source (make O=DIR) tree of SRCDIR (default Debian's unpacked
-# /usr/src/linux-source-6.1): the architecture's defconfig, the options below
+# /usr/src/linux-source-6.1; bookworm-backports' /usr/src/linux-source-6.12
+# works the same way): the architecture's defconfig, the options below
 # switched on with scripts/config, olddefconfig, a check that every option
 # really ended up set (the script fails naming those that did not), then
 # "make modules_prepare" only (no vmlinux, no modules), and DIR/exports.symvers,
@@ -21,7 +22,8 @@
 # needs), and for arm64 the DesignWare PCIe endpoint/host drivers of the SoCs
 # in view (R-Car Gen4, Rockchip; "?" marks an option only set when the
 # source's Kconfig has it: 6.1 has neither PCIE_RCAR_GEN4_EP nor a Rockchip
-# DW endpoint driver).
+# DW endpoint driver; 6.12 has both, and arm64's defconfig there has the
+# ARCH_RENESAS and ARCH_ROCKCHIP they depend on).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,11 +32,11 @@ srcdir=/usr/src/linux-source-6.1
 while getopts "s:h" opt; do
 	case $opt in
 	s) srcdir=$OPTARG ;;
-	*) sed -n '2,25p' "$0"; exit 2 ;;
+	*) sed -n '2,26p' "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
-[ $# -eq 2 ] || { sed -n '2,25p' "$0"; exit 2; }
+[ $# -eq 2 ] || { sed -n '2,26p' "$0"; exit 2; }
 arch=$1 dir=$2
 
 common=(
@@ -69,7 +71,7 @@ esac
 die() { echo "kernel-tree.sh: $*" >&2; exit 1; }
 
 if [ ! -f "$srcdir/Makefile" ] || [ ! -d "$srcdir/arch/$srcarch" ]; then
-	die "no kernel source at $srcdir (install linux-source-6.1: scripts/deps.sh)"
+	die "no kernel source at $srcdir (install $(basename "$srcdir"): scripts/deps.sh)"
 fi
 [ ! -f "$srcdir/.config" ] ||
 	die "$srcdir has a .config: an out-of-source build needs a clean source tree"
@@ -90,7 +92,8 @@ jobs=$(nproc 2>/dev/null || echo 2)
 unset MAKEFLAGS MFLAGS MAKELEVEL
 
 version=$(make -s -C "$srcdir" kernelversion 2>/dev/null)
-# The Debian package's version too: a new upload of 6.1.x changes sources.
+# The Debian package's version too: a new upload of 6.1.x changes sources
+# (the package is named like the directory: linux-source-6.1, -6.12).
 pkgver=$(dpkg-query -W -f='${Version}' "$(basename "$srcdir")" 2>/dev/null || true)
 stamp_text=$(printf 'source %s %s %s\narch %s\ncompiler %s\noptions %s\nexports %s\n' \
 	"$srcdir" "$version" "${pkgver:-unknown}" "$arch" "$("$cc" --version | head -n 1)" \

@@ -20,6 +20,12 @@ up to the top must be entered the same way.  Conditionals (ifdef/ifeq) in the
 makefiles are not evaluated, and an object or directory that no makefile
 names is taken as built: the list can only be too long, never too short, so
 a symbol that modpost still reports undefined with it is undefined indeed.
+Exports made through macros are followed within one file: a macro whose
+body exports, invoked in the file, and a "list header" (like x86's
+asm/GEN-for-each-reg.h, one GEN(reg) per register) included under a
+"#define GEN(reg) ..." that exports, directly or through the file's other
+macros (arch/x86/lib/retpoline.S's indirect thunks, kernel/cgroup's
+per-subsystem static keys).
 The module column is "vmlinux" for built-in objects and DIR/NAME for objects
 of an =m module, as a real Module.symvers would have it.
 """
@@ -33,6 +39,8 @@ EXPORT_RE = re.compile(
     r'PER_CPU_SYMBOL|PER_CPU_SYMBOL_GPL|STATIC_CALL|STATIC_CALL_GPL|'
     r'STATIC_CALL_TRAMP|STATIC_CALL_TRAMP_GPL|THUNK|INDIRECT_CALLABLE)\s*\(\s*(\w+)\s*'
     r'(?:,\s*"?(\w+)"?\s*)?\)', re.M)
+# The same anywhere in a line (after macro expansion, e.g. "x; EXPORT_SYMBOL(y)").
+EXPORT_ANY_RE = re.compile(r'\b' + EXPORT_RE.pattern[len(r'^\s*'):])
 # Exports inside a macro's body: "#define NAME(params) ... EXPORT_SYMBOL(x)"
 # where x is made of the parameters (e.g. ibdev_err, _dev_err, get_random_u32).
 DEFINE_RE = re.compile(r'^[ \t]*#[ \t]*define[ \t]+(\w+)\(([^)]*)\)((?:[^\n]*\\\n)*[^\n]*)',
@@ -40,8 +48,6 @@ DEFINE_RE = re.compile(r'^[ \t]*#[ \t]*define[ \t]+(\w+)\(([^)]*)\)((?:[^\n]*\\\
 MACRO_EXPORT_RE = re.compile(
     r'\b(?:EXPORT_|ACPI_EXPORT_)(SYMBOL|SYMBOL_GPL|SYMBOL_NS|SYMBOL_NS_GPL)'
     r'\s*\(\s*([\w\s#]+?)\s*(?:,\s*"?(\w+)"?\s*)?\)')
-X86_THUNK_REGS = ('rax', 'rbx', 'rcx', 'rdx', 'rsi', 'rdi', 'rbp', 'rsp',
-                  'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15')
 ASSIGN_RE = re.compile(r'^\s*([\w$()\-./]+)\s*(?:\+=|:=|\?=|=)\s*(.*)$')
 CONFIG_RE = re.compile(r'\$\(CONFIG_(\w+)\)')
 SKIP_TOP = {'Documentation', 'tools', 'samples', 'scripts', 'usr', 'LICENSES',
@@ -176,6 +182,99 @@ def macro_exports(text):
     return found
 
 
+def strip_conditionals(text, conf):
+    """text with "#ifdef/#ifndef CONFIG_X", "#if IS_ENABLED(CONFIG_X)" and
+    "#if defined(CONFIG_X)" ... #else ... #endif resolved against the
+    configuration (other conditionals are kept whole: too long, not short)."""
+    out, stack = [], []
+    for line in text.split('\n'):
+        m = re.match(r'^\s*#\s*(ifdef|ifndef|if|else|endif)\b\s*(.*?)\s*$', line)
+        if m:
+            d, arg = m.groups()
+            if d == 'if':
+                c = re.fullmatch(r'(?:IS_ENABLED|defined)\s*\(\s*(CONFIG_\w+)\s*\)', arg)
+                arg = c.group(1) if c else ''
+            if d in ('ifdef', 'ifndef', 'if'):
+                known = arg.startswith('CONFIG_')
+                val = conf.get(arg[7:]) in ('y', 'm') if known else True
+                stack.append((known, val if d != 'ifndef' else not val))
+            elif d == 'else' and stack:
+                known, val = stack[-1]
+                stack[-1] = (known, not val if known else True)
+            elif d == 'endif' and stack:
+                stack.pop()
+            continue
+        if all(val for _, val in stack):
+            out.append(line)
+    return '\n'.join(out)
+
+
+def expand(text, macros, depth=0):
+    """text with the function-like macros of macros ({name: (params, body)})
+    expanded (arguments without parentheses), "##" pasted."""
+    if depth > 6 or not macros:
+        return text
+    call = re.compile(r'\b(' + '|'.join(map(re.escape, macros)) + r')\s*\(([^()]*)\)')
+
+    def sub(m):
+        params, body = macros[m.group(1)]
+        args = [a.strip() for a in m.group(2).split(',')]
+        if len(args) != len(params):
+            return m.group(0)
+        val = dict(zip(params, args))
+        body = re.sub(r'\b\w+\b', lambda t: val.get(t.group(0), t.group(0)), body)
+        return re.sub(r'\s*##\s*', '', body)
+
+    new = call.sub(sub, text)
+    return new if new == text else expand(new, macros, depth + 1)
+
+
+def list_exports(text, src, srcarch, conf):
+    """Exports made by a "list header": a header of NAME(arg) lines included
+    right after "#define NAME(param) ..." whose body exports, maybe through
+    other macros of the same file, e.g. arch/x86/lib/retpoline.S:
+        #define GEN(reg) __EXPORT_THUNK(__x86_indirect_thunk_ ## reg)
+        #include <asm/GEN-for-each-reg.h>
+    with asm/GEN-for-each-reg.h listing GEN(rax) ... GEN(r15) (under
+    CONFIG_64BIT; its #ifdef CONFIG_ are resolved against the configuration).
+    """
+    if '#include' not in text or 'define' not in text:
+        return []
+    macros, found = {}, []
+    lines = text.replace('\\\n', ' ').split('\n')
+    for line in lines:
+        m = re.match(r'^\s*#\s*define\s+(\w+)\(([^)]*)\)(.*)$', line)
+        if m:
+            macros[m.group(1)] = ([p.strip() for p in m.group(2).split(',')],
+                                  m.group(3).strip())
+            continue
+        m = re.match(r'^\s*#\s*undef\s+(\w+)', line)
+        if m:
+            macros.pop(m.group(1), None)
+            continue
+        m = re.match(r'^\s*#\s*include\s*<([\w/.\-]+)>', line)
+        if not m or not macros:
+            continue
+        for inc in ('arch/%s/include' % srcarch, 'include'):
+            path = os.path.join(src, inc, m.group(1))
+            if os.path.isfile(path):
+                break
+        else:
+            continue
+        with open(path, encoding='utf-8', errors='replace') as f:
+            body = strip_conditionals(f.read(), conf)
+        body = re.sub(r'/\*.*?\*/', '', body, flags=re.S)
+        calls = [ln.strip() for ln in body.split('\n') if ln.strip()]
+        # a list header: nothing but invocations of one macro
+        names = {re.match(r'^(\w+)\s*\(', c).group(1) if re.match(r'^\w+\s*\(\s*\w+\s*\)$', c)
+                 else None for c in calls}
+        if len(names) != 1 or None in names or next(iter(names)) not in macros:
+            continue
+        for kind, sym, ns in EXPORT_ANY_RE.findall(expand('\n'.join(calls), macros)):
+            found.append((kind, sym, ns))
+    return found
+
+
 def exported_names(kind, sym, srcarch):
     """The symbols one export macro defines (x86 alone has static calls)."""
     static_call = srcarch == 'x86'
@@ -189,12 +288,6 @@ def exported_names(kind, sym, srcarch):
         return ['__SCT__' + sym] if static_call else []
     if kind.startswith('STATIC_CALL'):
         return ['__SCK__' + sym] + (['__SCT__' + sym] if static_call else [])
-    if kind == 'THUNK':
-        # arch/x86/lib/retpoline.S: EXPORT_THUNK(reg) for each register, and
-        # __EXPORT_THUNK(sym) for the untraining thunks.
-        if sym == 'reg':
-            return ['__x86_indirect_thunk_' + r for r in X86_THUNK_REGS]
-        return [sym]
     return [sym]
 
 
@@ -217,10 +310,8 @@ def main():
                 text = f.read()
             if 'EXPORT_' not in text:
                 continue
-            exports = EXPORT_RE.findall(text) + macro_exports(text)
-            if srcarch == 'x86' and 'GEN-for-each-reg.h' in text and \
-                    'EXPORT_THUNK(reg)' in text:
-                exports.append(('THUNK', 'reg', ''))
+            exports = (EXPORT_RE.findall(text) + macro_exports(text) +
+                       list_exports(text, src, srcarch, tree.conf))
             if not exports:
                 continue
             d = '' if rel == '.' else rel

@@ -3,7 +3,7 @@
 # sparse or modpost warning.
 #
 #   build-check.sh KDIR|612 OUTDIR [make args...]
-#   build-check.sh -b ARCH TREEDIR OUTDIR [make args...]
+#   build-check.sh -b ARCH [-s SRCDIR] TREEDIR OUTDIR [make args...]
 #
 # "612" means: the bookworm-backports 6.12 headers, skipped (exit 77) when
 # they are not installed.  -b ARCH (x86_64, arm64) is a board build: TREEDIR
@@ -15,13 +15,20 @@
 # exports from that list, and its one warning that Module.symvers is missing
 # is the only warning allowed.  Then, when kernel/drivers/ntb/hw/pedma_lab
 # exists, ntb_hw_pedma_lab.ko is built against the same tree (whose
-# configuration has CONFIG_NTB=m) the same way.
+# configuration has CONFIG_NTB=m) the same way.  -s SRCDIR prepares the tree
+# from another unpacked source (kernel-tree.sh -s), e.g. Debian's
+# bookworm-backports /usr/src/linux-source-6.12; a SRCDIR that is not there
+# is a skip (exit 77), except under CI=true, where it is a failure.
 set -euo pipefail
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-board=
+board='' srcdir=''
 if [ "${1:-}" = -b ]; then
 	board=$2
 	shift 2
+	if [ "${1:-}" = -s ]; then
+		srcdir=$2
+		shift 2
+	fi
 fi
 kdir=$1 out=$2
 shift 2
@@ -39,9 +46,15 @@ if [ "$kdir" = 612 ]; then
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+if [ -n "$srcdir" ] && [ ! -f "$srcdir/Makefile" ]; then
+	echo "no kernel source at $srcdir (scripts/deps.sh unpacks it)"
+	[ "${CI:-}" = true ] && { echo "FAIL: required in CI"; exit 1; }
+	echo "SKIP"
+	exit 77
+fi
 if [ -n "$board" ]; then
 	t0=$(date +%s)
-	if ! "$repo/scripts/kernel-tree.sh" "$board" "$kdir"; then
+	if ! "$repo/scripts/kernel-tree.sh" ${srcdir:+-s "$srcdir"} "$board" "$kdir"; then
 		echo "FAIL: could not prepare the $board tree in $kdir"
 		exit 1
 	fi
