@@ -678,7 +678,6 @@ static int lab_ntb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENOMEM;
 	ln->pdev = pdev;
 	spin_lock_init(&ln->lock);
-	ln->db_mask = 0;
 	pci_set_drvdata(pdev, ln);
 
 	ret = pci_enable_device(pdev);
