@@ -111,15 +111,24 @@ for m in ib_core ib_uverbs rdma_ucm; do
 	modprobe "$m" || say "warning: modprobe $m failed"
 done
 
+# pedma-lab run --env NAME=VALUE (before the modules: PEDMA_LAB_ARGS)
+# shellcheck disable=SC1091
+[ -f "$LAB_OUT/lab.env" ] && . "$LAB_OUT/lab.env"
+
 # pedma.ko (the core), then pedma_lab.ko (the lab backend, binds the
-# ivshmem device the model marked).
+# ivshmem device the model marked) with $PEDMA_LAB_ARGS (pedma-lab
+# --ep-dmaengine: ep_dmaengine=1).
 pedma_loaded=0
 if [ "$nopedma" != 1 ]; then
 	for ko in "$build/kernel/pedma.ko" "$build/kernel/pedma_lab.ko"; do
+		args=()
+		if [ "$ko" = "$build/kernel/pedma_lab.ko" ]; then
+			read -r -a args <<<"${PEDMA_LAB_ARGS:-}"
+		fi
 		if [ ! -f "$ko" ]; then
 			say "ERROR: $ko not found (build it, or run with --no-pedma)"
 			break
-		elif out=$(insmod "$ko" 2>&1); then
+		elif out=$(insmod "$ko" "${args[@]}" 2>&1); then
 			say "insmod $ko: ok"
 		else
 			say "ERROR: insmod $ko failed: $out"
@@ -139,9 +148,6 @@ export PEDMA_ROLE=$ROLE LAB_OUT PEDMA_BUILD=$build PEDMA_REPO=$repo
 export LAB_SELF_IP=$self_ip LAB_PEER_IP=$peer_ip LAB_NETDEV=$netdev
 export LAB_PEDMA_LOADED=$pedma_loaded PEDMA_TIMEOUT=$timeout LAB_SHELL_ROLE=$shell
 export LAB_BOOT=$boot
-# pedma-lab run --env NAME=VALUE
-# shellcheck disable=SC1091
-[ -f "$LAB_OUT/lab.env" ] && . "$LAB_OUT/lab.env"
 # shellcheck source=lab/guest/lablib.sh
 . "$repo/lab/guest/lablib.sh"
 export -f lab_log lab_signal lab_wait lab_port_state lab_wait_port lab_dmesg_check

@@ -8,10 +8,12 @@ PEDMA_KO=$PEDMA_BUILD/kernel/pedma.ko		# the core
 PEDMA_LAB_KO=$PEDMA_BUILD/kernel/pedma_lab.ko	# the lab backend
 
 # pedma_load [CORE_PARAMS...]: the core with those parameters, then the lab
-# backend (which binds the lab's device: pedma0 appears).
+# backend (which binds the lab's device: pedma0 appears) with the run's
+# $PEDMA_LAB_ARGS (pedma-lab --ep-dmaengine).
 pedma_load() {
 	insmod "$PEDMA_KO" "$@" || return 1
-	insmod "$PEDMA_LAB_KO" || { rmmod pedma; return 1; }
+	# shellcheck disable=SC2086 # the parameters, word-split
+	insmod "$PEDMA_LAB_KO" ${PEDMA_LAB_ARGS:-} || { rmmod pedma; return 1; }
 }
 
 # pedma_unload: the backend first (pedma0 goes), then the core.

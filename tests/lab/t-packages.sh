@@ -20,7 +20,8 @@ lsmod | grep -q '^pedma ' && fail "pedma already loaded (run with --no-pedma)"
 
 PKG_LAB_KO=$(dirname "$PEDMA_PKG_KO")/pedma_lab.${PEDMA_PKG_KO##*/pedma.}
 insmod "$PEDMA_PKG_KO" || fail "insmod $PEDMA_PKG_KO"
-insmod "$PKG_LAB_KO" || fail "insmod $PKG_LAB_KO"
+# shellcheck disable=SC2086 # the run's pedma_lab parameters, word-split
+insmod "$PKG_LAB_KO" ${PEDMA_LAB_ARGS:-} || fail "insmod $PKG_LAB_KO"
 lab_log "loaded $PEDMA_PKG_KO, $PKG_LAB_KO ($(modinfo -F vermagic "$PEDMA_PKG_KO"))"
 out=$(dpkg -i "$PEDMA_PKG_PROVIDER" 2>&1) || { printf '%s\n' "$out"; fail "dpkg -i $PEDMA_PKG_PROVIDER"; }
 printf '%s\n' "$out" | tail -n 2

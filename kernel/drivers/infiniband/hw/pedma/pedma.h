@@ -264,6 +264,7 @@ struct pedma_dev {
 	bool peer_quiet;
 	bool leaving;			/* pedma_dev_leave(): publish nothing */
 	const struct pedma_mover_ops *mover;	/* pedma_mover.h */
+	void *mover_priv;		/* the mover's own state */
 	u64 ll_base;			/* LL mover: eDMA address of the window */
 	struct pedma_chan chan[2][PEDMA_MAX_CHAN];
 	unsigned int nchan[2];

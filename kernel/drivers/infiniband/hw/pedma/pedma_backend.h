@@ -102,6 +102,12 @@ struct pedma_ident {
  *	eDMA interrupt for write ([0]) and read ([1]) channels (its MSI
  *	addresses); the host points the engine's done/abort IMWr there
  * @ident: vendor, part, versions and system GUID (query_device)
+ * @dma_chan_dev: optional: move data with the dmaengine slave channels
+ *	of this device (DMA_MEM_TO_DEV for write, DMA_DEV_TO_MEM for read:
+ *	the endpoint's own dw-edma channels on a stock kernel, the lab's
+ *	dmaengine driver) instead of writing eDMA linked lists (NULL).
+ *	Every channel of the device the core can take becomes this side's;
+ *	the provider must exist before pedma_dev_create().
  */
 struct pedma_backend {
 	struct module *owner;
@@ -115,6 +121,7 @@ struct pedma_backend {
 	const char *desc;
 	u64 imwr_addr[2];
 	struct pedma_ident ident;
+	struct device *dma_chan_dev;
 };
 
 struct pedma_dev *pedma_dev_create(struct pedma_backend *be);

@@ -107,37 +107,6 @@ static u32 own_mask(struct pedma_dev *dev, int dir)
 	return is_host(dev) ? p->host_rd : p->ep_rd;
 }
 
-void pedma_chains_snap(struct pedma_dev *dev, u32 snap[2][PEDMA_MAX_CHAN])
-{
-	int d, i;
-
-	for (d = 0; d < 2; d++)
-		for (i = 0; i < PEDMA_MAX_CHAN; i++)
-			snap[d][i] = dev->chan[d][i].started;
-}
-
-/*
- * Have all chains started before @snap ended?  Lockless read is fine:
- * counters only grow and a stale value only delays the answer.
- */
-bool pedma_chains_done(struct pedma_dev *dev,
-		       const u32 snap[2][PEDMA_MAX_CHAN])
-{
-	int d, i;
-
-	for (d = 0; d < 2; d++)
-		for (i = 0; i < PEDMA_MAX_CHAN; i++)
-			if ((s32)(READ_ONCE(dev->chan[d][i].completed) -
-				  snap[d][i]) < 0)
-				return false;
-	return true;
-}
-
-void pedma_chain_forget(struct pedma_chan *ch)
-{
-	ch->cookie = NULL;
-}
-
 /*
  * Link up: take our channels from the partition and set up what we own of
  * the engine.  The endpoint owns the interrupt masks (host channels
@@ -168,11 +137,7 @@ static void ll_link_up(struct pedma_dev *dev)
 			if (!(mask & BIT(i)))
 				continue;
 			ch = &dev->chan[dir][dev->nchan[dir]++];
-			ch->dir = dir;
-			ch->idx = i;
-			ch->busy = false;
-			ch->cookie = NULL;
-			ch->done = NULL;
+			pedma_chan_init(ch, dir, i);
 			ch->ll_off = dir == PEDMA_DIR_WR ? PEDMA_WND_LL_WR_RING(i) :
 							   PEDMA_WND_LL_RD_RING(i);
 		}
@@ -255,7 +220,6 @@ static void ll_quiesce(struct pedma_dev *dev, const u8 busy[2])
 
 static void ll_reset(struct pedma_dev *dev, const u8 busy[2])
 {
-	unsigned int i;
 	int dir;
 
 	for (dir = 0; dir < 2; dir++) {
@@ -268,15 +232,8 @@ static void ll_reset(struct pedma_dev *dev, const u8 busy[2])
 						 EDMA_V0_WR_INT_CLEAR :
 						 EDMA_V0_RD_INT_CLEAR,
 						 mask | mask << 16);
-		for (i = 0; i < dev->nchan[dir]; i++) {
-			struct pedma_chan *ch = &dev->chan[dir][i];
-
-			ch->busy = false;
-			ch->cookie = NULL;
-			ch->done = NULL;
-			WRITE_ONCE(ch->completed, ch->started);
-		}
 	}
+	pedma_chains_reset(dev);
 }
 
 static int ll_begin(struct pedma_dev *dev, int dir, struct pedma_chain *c)
@@ -350,10 +307,7 @@ static void ll_start(struct pedma_dev *dev, struct pedma_chain *c,
 	ll_write(c->ll + c->n * EDMA_V0_LL_ELEM_SIZE, 0, 0, 0, 0);
 	ll_write(c->prev, EDMA_V0_CB | last, c->prev_size, c->prev_sar,
 		 c->prev_dar);
-	ch->busy = true;
-	ch->done = done;
-	ch->cookie = cookie;
-	ch->started++;
+	pedma_chain_started(ch, done, cookie);
 	/*
 	 * The host wrote the elements through the window: a read flushes its
 	 * posted writes before the engine fetches them (dw-edma does the same
@@ -389,31 +343,16 @@ static u32 ll_irq_status(struct pedma_dev *dev, int dir)
  */
 static void ll_irq(struct pedma_dev *dev, int dir, u32 st)
 {
-	unsigned int i;
-
 	if (!st)
 		return;
 	dev->be->ops->edma_write(dev->be, dir == PEDMA_DIR_WR ?
 				 EDMA_V0_WR_INT_CLEAR : EDMA_V0_RD_INT_CLEAR,
 				 st);
-	for (i = 0; i < dev->nchan[dir]; i++) {
-		struct pedma_chan *ch = &dev->chan[dir][i];
-		bool abort = st & EDMA_V0_INT_ABORT(ch->idx);
-		pedma_chain_done_fn done = ch->done;
-		void *cookie = ch->cookie;
-
-		if (!ch->busy || !(abort || (st & EDMA_V0_INT_DONE(ch->idx))))
-			continue;
-		ch->busy = false;
-		ch->cookie = NULL;
-		ch->done = NULL;
-		WRITE_ONCE(ch->completed, ch->completed + 1);
-		if (done)
-			done(dev, dir, cookie, abort);
-	}
+	pedma_chains_end(dev, dir, st);
 }
 
 const struct pedma_mover_ops pedma_edma_ll_mover = {
+	.name = "ll",
 	.max_seg = PEDMA_ELEM_MAX,
 	.link_up = ll_link_up,
 	.quiesce = ll_quiesce,

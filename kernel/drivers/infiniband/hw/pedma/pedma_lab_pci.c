@@ -36,7 +36,13 @@
 #include <pedma/pedma_lab.h>
 
 #include "pedma_backend.h"
+#include "pedma_lab_dma.h"
 #include "pedma_lab_guard.h"
+
+static bool ep_dmaengine;
+module_param(ep_dmaengine, bool, 0444);
+MODULE_PARM_DESC(ep_dmaengine,
+		 "Endpoint: offer its share of the model's eDMA channels as a dmaengine provider and move data through it (the core's dmaengine mover, as on a board with dw-edma) instead of the LL mover");
 
 #define IVSHMEM_VENDOR_ID	0x1af4
 #define IVSHMEM_DEVICE_ID	0x1110
@@ -74,6 +80,7 @@ struct pedma_lab {
 	bool dead;			/* the model stopped answering */
 	bool no_guard;			/* the model runs with --no-guard */
 	struct pedma_guard *guard;	/* NULL: DMA guard off */
+	struct pedma_lab_dma *dma;	/* ep_dmaengine: our dmaengine provider */
 	struct pedma_dev *dev;
 	char desc[16];
 	/* Events: NULL model_ev if the model does not count them */
@@ -283,6 +290,62 @@ static const struct pedma_backend_ops pedma_lab_ops = {
 	.dma_page = lab_dma_page,
 };
 
+static u32 lab_dma_read(void *priv, u32 off)
+{
+	return lab_edma_read(priv, off);
+}
+
+static void lab_dma_write_batch(void *priv, const struct pedma_reg_write *w,
+				unsigned int n)
+{
+	lab_edma_write_batch(priv, w, n);
+}
+
+static const struct pedma_lab_dma_ops lab_dma_ops = {
+	.read = lab_dma_read,
+	.write_batch = lab_dma_write_batch,
+};
+
+/*
+ * Endpoint with ep_dmaengine: offer the channels the core's partition
+ * gives the endpoint (the lower half of each direction, rounded up), as a
+ * board's dw-edma offers the channels its glue hands it.
+ */
+static int lab_dma_start(struct pedma_lab *lab)
+{
+	u32 ctrl = lab_edma_read(&lab->be, EDMA_V0_CTRL);
+	unsigned int wr = (ctrl >> EDMA_V0_CTRL_WR_CH_CNT_SHIFT) &
+			  EDMA_V0_CTRL_CH_CNT_MASK;
+	unsigned int rd = (ctrl >> EDMA_V0_CTRL_RD_CH_CNT_SHIFT) &
+			  EDMA_V0_CTRL_CH_CNT_MASK;
+	struct pedma_lab_dma *ld;
+
+	if (!ep_dmaengine || lab->be.role != PEDMA_ROLE_EP)
+		return 0;
+	if (ctrl == ~0u || !wr || !rd || wr > EDMA_V0_MAX_WR_CH ||
+	    rd > EDMA_V0_MAX_RD_CH) {
+		dev_err(&lab->pdev->dev, "eDMA ctrl %#x: no channels to offer\n",
+			ctrl);
+		return -ENODEV;
+	}
+	ld = pedma_lab_dma_create(&lab->pdev->dev, &lab_dma_ops, &lab->be,
+				  GENMASK((wr + 1) / 2 - 1, 0),
+				  GENMASK((rd + 1) / 2 - 1, 0));
+	if (IS_ERR(ld))
+		return PTR_ERR(ld);
+	lab->dma = ld;
+	lab->be.dma_chan_dev = &lab->pdev->dev;
+	return 0;
+}
+
+static void lab_dma_stop(struct pedma_lab *lab)
+{
+	if (lab->dma)
+		pedma_lab_dma_destroy(lab->dma);
+	lab->dma = NULL;
+	lab->be.dma_chan_dev = NULL;
+}
+
 static void __iomem *lab_peer_gone_reg(struct pedma_lab *lab)
 {
 	int peer = lab->be.role == PEDMA_ROLE_HOST ? 1 : 0;
@@ -324,19 +387,23 @@ static irqreturn_t lab_peer_irq(int irq, void *data)
 }
 
 /* eDMA interrupts: local (LIE) on the endpoint, IMWr on the host */
+static void lab_edma_irq(struct pedma_lab *lab, int dir)
+{
+	if (lab->dma)
+		pedma_lab_dma_irq(lab->dma, dir);
+	else
+		pedma_edma_irq(lab->dev, dir);
+}
+
 static irqreturn_t lab_edma_wr_irq(int irq, void *data)
 {
-	struct pedma_lab *lab = data;
-
-	pedma_edma_irq(lab->dev, PEDMA_DIR_WR);
+	lab_edma_irq(data, PEDMA_DIR_WR);
 	return IRQ_HANDLED;
 }
 
 static irqreturn_t lab_edma_rd_irq(int irq, void *data)
 {
-	struct pedma_lab *lab = data;
-
-	pedma_edma_irq(lab->dev, PEDMA_DIR_RD);
+	lab_edma_irq(data, PEDMA_DIR_RD);
 	return IRQ_HANDLED;
 }
 
@@ -517,6 +584,8 @@ static int lab_events_show(struct seq_file *m, void *unused)
 		   atomic64_read(&lab->ev_irqs[PEDMA_LAB_VEC_EDMA_WR]));
 	seq_printf(m, "drv_irq_edma_rd %lld\n",
 		   atomic64_read(&lab->ev_irqs[PEDMA_LAB_VEC_EDMA_RD]));
+	if (lab->dma)
+		pedma_lab_dma_show(lab->dma, m);
 	if (!lab->model_ev)
 		return 0;
 	lab_show_model_side(m, lab, side, "model_");
@@ -624,11 +693,14 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = lab_guard_start(lab);
 	if (ret)
 		goto err_vectors;
+	ret = lab_dma_start(lab);
+	if (ret)
+		goto err_guard_stop;
 
 	dev = pedma_dev_create(&lab->be);
 	if (IS_ERR(dev)) {
 		ret = PTR_ERR(dev);
-		goto err_guard_stop;
+		goto err_dma;
 	}
 	lab->dev = dev;
 
@@ -666,6 +738,8 @@ err_irq:
 	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_PEER), lab);
 err_dev:
 	pedma_dev_destroy(dev);
+err_dma:
+	lab_dma_stop(lab);
 err_guard_stop:
 	lab_guard_stop(lab);
 err_vectors:
@@ -699,6 +773,7 @@ static void lab_remove(struct pci_dev *pdev)
 	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR), lab);
 	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_PEER), lab);
 	pedma_dev_destroy(lab->dev);
+	lab_dma_stop(lab);
 	lab_guard_stop(lab);
 	pci_free_irq_vectors(pdev);
 	pci_clear_master(pdev);

@@ -180,9 +180,10 @@ static void link_set_up(struct pedma_dev *dev, const struct pedma_hs_block *peer
 	pedma_ctr_inc(dev, PEDMA_CTR_LINK_UP);
 	trace_pedma_link(dev, true, dev->be->desc);
 	ibdev_info(&dev->ibdev,
-		   "link up: %s, eDMA channels wr %#x/%#x rd %#x/%#x (host/ep)\n",
+		   "link up: %s, eDMA channels wr %#x/%#x rd %#x/%#x (host/ep), mover %s (%u+%u channels)\n",
 		   dev->be->desc, link->part.host_wr, link->part.ep_wr,
-		   link->part.host_rd, link->part.ep_rd);
+		   link->part.host_rd, link->part.ep_rd, dev->mover->name,
+		   dev->nchan[PEDMA_DIR_WR], dev->nchan[PEDMA_DIR_RD]);
 	port_event(dev, IB_EVENT_PORT_ACTIVE);
 }
 

@@ -65,7 +65,7 @@ struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 		return ERR_PTR(-ENOMEM);
 	dev->be = be;
 	atomic_set(&dev->npd, 0);
-	dev->mover = &pedma_edma_ll_mover;
+	dev->mover = be->dma_chan_dev ? &pedma_dmae_mover : &pedma_edma_ll_mover;
 	pedma_xfer_init(dev);
 	xa_init_flags(&dev->qps, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
 	xa_init_flags(&dev->mrs, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
@@ -76,9 +76,14 @@ struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 	INIT_LIST_HEAD(&dev->event_list);
 	INIT_WORK(&dev->notify_work, pedma_notify_work);
 
+	if (dev->mover->init) {
+		ret = dev->mover->init(dev);
+		if (ret)
+			goto err_free;
+	}
 	ret = pedma_stats_init(dev);
 	if (ret)
-		goto err_free;
+		goto err_mover;
 	dev->notify_wq = alloc_workqueue("pedma_notify",
 					 WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
 	if (!dev->notify_wq) {
@@ -102,6 +107,9 @@ err:
 	destroy_workqueue(dev->notify_wq);
 err_stats:
 	pedma_stats_destroy(dev);
+err_mover:
+	if (dev->mover->fini)
+		dev->mover->fini(dev);
 err_free:
 	ib_dealloc_device(&dev->ibdev);
 	return ERR_PTR(ret);
@@ -228,6 +236,8 @@ void pedma_dev_destroy(struct pedma_dev *dev)
 	pedma_link_destroy(dev);
 	destroy_workqueue(dev->notify_wq);	/* drains it */
 	pedma_stats_destroy(dev);
+	if (dev->mover->fini)
+		dev->mover->fini(dev);
 	ib_dealloc_device(&dev->ibdev);
 }
 EXPORT_SYMBOL_GPL(pedma_dev_destroy);

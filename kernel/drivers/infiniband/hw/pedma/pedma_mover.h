@@ -16,12 +16,14 @@
  *                  elements into the window's LL ring and rings the
  *                  doorbell (the lab; boards whose eDMA registers are
  *                  reachable and unclaimed).
- * A dmaengine mover (the endpoint's own dw-edma channels on a stock
- * kernel) fits the same ops: begin takes a channel from its pool, add
- * appends to a scatterlist pair, start preps one descriptor per engine
- * limit, submits them with one callback and issues them; irq is not used
- * (the dmaengine callback reports the end).  docs/architecture.md, "The
- * mover interface".
+ *   pedma_dmae.c   the dmaengine mover: slave channels of a dmaengine
+ *                  provider (the endpoint's own dw-edma channels on a
+ *                  stock kernel; the lab's dmaengine driver), one
+ *                  descriptor per contiguous PCI-side run; the
+ *                  descriptor callbacks feed pedma_edma_irq() with an
+ *                  interrupt status of their own making.
+ * pedma_chain.c holds the chain bookkeeping both share.
+ * docs/architecture.md, "The mover interface".
  *
  * Channels.  Each side owns a set of channels per direction
  * (PEDMA_DIR_WR: endpoint memory -> PCIe, PEDMA_DIR_RD: the reverse), in
@@ -49,6 +51,7 @@ struct pedma_chain {
 	struct pedma_chan *ch;
 	u32 room;		/* segments add() still takes */
 	u32 n;			/* segments added */
+	void *priv;		/* the mover's per-channel state */
 	/* the LL mover's state */
 	void __iomem *ll;
 	void __iomem *prev;
@@ -58,7 +61,11 @@ struct pedma_chain {
 
 /**
  * struct pedma_mover_ops - one kind of data mover
+ * @name: for messages ("ll", "dmaengine")
  * @max_seg: largest segment add() takes, in bytes
+ * @init: optional: take the engine's channels when the device is created.
+ *	Process context; an error fails pedma_dev_create().
+ * @fini: optional: give them back when it is destroyed.  Process context.
  * @link_up: take this side's channels of the partition in dev->link.part
  *	and set up what this side owns of the engine.  xlock held.
  * @quiesce: process context, no locks: wait (bounded) until none of the
@@ -75,7 +82,10 @@ struct pedma_chain {
  * @irq: end the chains @st (from irq_status) reports.  xlock held.
  */
 struct pedma_mover_ops {
+	const char *name;
 	u32 max_seg;
+	int (*init)(struct pedma_dev *dev);
+	void (*fini)(struct pedma_dev *dev);
 	void (*link_up)(struct pedma_dev *dev);
 	void (*quiesce)(struct pedma_dev *dev, const u8 busy[2]);
 	void (*reset)(struct pedma_dev *dev, const u8 busy[2]);
@@ -88,6 +98,14 @@ struct pedma_mover_ops {
 };
 
 extern const struct pedma_mover_ops pedma_edma_ll_mover;
+extern const struct pedma_mover_ops pedma_dmae_mover;
+
+/* Chain bookkeeping (pedma_chain.c), xlock held */
+void pedma_chan_init(struct pedma_chan *ch, int dir, u8 idx);
+void pedma_chain_started(struct pedma_chan *ch, pedma_chain_done_fn done,
+			 void *cookie);
+void pedma_chains_end(struct pedma_dev *dev, int dir, u32 st);
+void pedma_chains_reset(struct pedma_dev *dev);
 
 /* Chains started and ended per channel: the MR/peer sync snapshots */
 void pedma_chains_snap(struct pedma_dev *dev, u32 snap[2][PEDMA_MAX_CHAN]);
