@@ -26,6 +26,10 @@
  *   7  UC QPs: PEDMA_DIR_F_UC in directory entries, PEDMA_REC_F_UC in
  *      records (a side of version 6 would ignore both bits and let its RC
  *      QPs talk to our UC QPs)
+ *   8  the endpoint-driven mode: PEDMA_CAP_EP_DRIVEN, a partition without
+ *      host channels, the proxy region of each area (the host's chain
+ *      requests, the endpoint's answers) and ctrl.px_cancel; the heap at
+ *      0x78000
  */
 #ifndef PEDMA_WINDOW_H
 #define PEDMA_WINDOW_H
@@ -59,7 +63,7 @@
  * version is checked in the handshake; a side that sees any other version
  * refuses the link.
  */
-#define PEDMA_WND_LAYOUT_VERSION	7
+#define PEDMA_WND_LAYOUT_VERSION	8
 #define PEDMA_WND_MIN_SIZE		0x600000	/* 6 MiB */
 
 #define PEDMA_WND_CTRL_OFF		0x000000
@@ -87,8 +91,15 @@
 
 #define PEDMA_HS_MAGIC			0x414d4450u	/* "PDMA" */
 
-/* Capability bits exchanged in the handshake (none defined yet) */
+/* Capability bits exchanged in the handshake */
 #define PEDMA_CAP_NONE			0u
+/*
+ * Endpoint: the endpoint-driven mode.  The partition gives the host no
+ * channel; the host's chains run on the endpoint's channels through the
+ * proxy rings (PEDMA_AREA_PROXY_OFF).  A host accepts a partition without
+ * host channels only with this bit.
+ */
+#define PEDMA_CAP_EP_DRIVEN		0x1u
 
 /*
  * Handshake block: written only by its owner side, read by the peer.
@@ -147,7 +158,11 @@ PEDMA_STATIC_ASSERT(PEDMA_WND_LL_RD_RING(EDMA_V0_MAX_RD_CH) <= PEDMA_WND_AREAS_O
  *            pedma_atomic_req, by the requesting QP's number (version 6)
  *   0x63000  atomic answers of the owner (the responder): PEDMA_MAX_QP x
  *            struct pedma_atomic_resp, by the peer's requesting QP number
- *   0x68000  heap, owner-managed in 64-byte units: MR page arrays and
+ *   0x68000  proxy region (layout 8, the endpoint-driven mode): the host's
+ *            chain requests (PEDMA_XQ_ENTRIES x struct pedma_xreq) in the
+ *            host's area, the endpoint's answers (PEDMA_XC_ENTRIES x struct
+ *            pedma_xcpl) in the endpoint's
+ *   0x78000  heap, owner-managed in 64-byte units: MR page arrays and
  *            published receive rings
  */
 #define PEDMA_AREA_MAGIC		0x41455241u	/* "AREA" */
@@ -162,7 +177,8 @@ PEDMA_STATIC_ASSERT(PEDMA_WND_LL_RD_RING(EDMA_V0_MAX_RD_CH) <= PEDMA_WND_AREAS_O
 #define PEDMA_MAX_MC			1024
 #define PEDMA_AREA_ATOMIC_REQ_OFF	0x59000
 #define PEDMA_AREA_ATOMIC_RESP_OFF	0x63000
-#define PEDMA_AREA_HEAP_OFF		0x68000
+#define PEDMA_AREA_PROXY_OFF		0x68000
+#define PEDMA_AREA_HEAP_OFF		0x78000
 #define PEDMA_AREA_HEAP_ALIGN		64
 #define PEDMA_AREA_MIN_SIZE		0x100000
 
@@ -210,7 +226,13 @@ struct pedma_area_ctrl {
 	 * original value of an atomic the owner executed (version 6)
 	 */
 	__le64 atomic_res;
-	__le32 reserved[34];
+	/*
+	 * Proxy (layout 8): entries of the owner's proxy ring below this
+	 * index are void (the owner's link went down with them unanswered or
+	 * unconsumed); the peer starts there at its next link
+	 */
+	__le32 px_cancel;
+	__le32 reserved[33];
 };
 
 /* Completion record: a SEND or WRITE_WITH_IMM reached a receive queue */
@@ -399,7 +421,62 @@ struct pedma_pub_rqe {
 	struct pedma_pub_sge sge[PEDMA_MAX_SGE];
 };
 
+/*
+ * The endpoint-driven mode (layout 8): the host's chains run on the
+ * endpoint's channels.  The host names its own memory by DMA address and
+ * the endpoint's only by what allowed it (the authority): the endpoint
+ * translates every segment itself from its own state.  Indices are free
+ * running; an entry is valid while its seq is its number in the stream
+ * (its index + 1, so a zeroed slot is never valid), written last.
+ */
+#define PEDMA_XQ_ENTRIES		64	/* power of two */
+#define PEDMA_XQ_SEGS			31
+#define PEDMA_XC_ENTRIES		64	/* power of two */
+
+/* Authority kinds: what the host was allowed to reach at the endpoint */
+#define PEDMA_AUTH_NONE			0
+#define PEDMA_AUTH_MR			1	/* key: rkey, iova: address in it */
+#define PEDMA_AUTH_RECV			2	/* key: receive index, iova: byte offset */
+#define PEDMA_AUTH_ATOMIC		3	/* iova: byte offset in the result buffer */
+
+struct pedma_xseg {
+	__le64 host_addr;	/* the host's DMA address */
+	__le64 iova;		/* see the kinds */
+	__le32 len;
+	__le32 key;		/* see the kinds */
+	__le32 qpn;		/* the endpoint's target QP (MR, RECV) */
+	__u8 kind;		/* PEDMA_AUTH_* */
+	__u8 reserved[3];
+};
+
+struct pedma_xreq {
+	__le32 seq;		/* its index in the host's stream + 1; written last */
+	__u8 dir;		/* PEDMA_DIR_WR: endpoint -> host; _RD: host -> endpoint */
+	__u8 nseg;		/* 1..PEDMA_XQ_SEGS */
+	__u8 tag;		/* the host's proxy channel */
+	__u8 reserved0;
+	__le32 reserved[5];
+	struct pedma_xseg seg[PEDMA_XQ_SEGS];
+};
+
+#define PEDMA_XST_OK			0
+#define PEDMA_XST_ABORT			1	/* the engine aborted the chain */
+#define PEDMA_XST_REFUSED		2	/* a segment did not translate: nothing moved */
+
+struct pedma_xcpl {
+	__le32 seq;		/* its index in the endpoint's stream + 1; written last */
+	__le32 req_seq;		/* the request answered */
+	__u8 tag;
+	__u8 status;		/* PEDMA_XST_* */
+	__u8 reserved[6];
+};
+
 PEDMA_STATIC_ASSERT(sizeof(struct pedma_area_ctrl) == 256, "area ctrl size");
+PEDMA_STATIC_ASSERT(sizeof(struct pedma_xseg) == 32, "proxy segment size");
+PEDMA_STATIC_ASSERT(sizeof(struct pedma_xreq) == 1024, "proxy request size");
+PEDMA_STATIC_ASSERT(sizeof(struct pedma_xcpl) == 16, "proxy answer size");
+PEDMA_STATIC_ASSERT(PEDMA_AREA_PROXY_OFF + PEDMA_XQ_ENTRIES * 1024 <= PEDMA_AREA_HEAP_OFF,
+		    "proxy requests fit");
 PEDMA_STATIC_ASSERT(sizeof(struct pedma_rec) == 32, "record size");
 PEDMA_STATIC_ASSERT(sizeof(struct pedma_qp_dir) == 32, "qp dir size");
 PEDMA_STATIC_ASSERT(sizeof(struct pedma_mr_ent) == 40, "mr entry size");
@@ -417,7 +494,7 @@ PEDMA_STATIC_ASSERT(sizeof(struct pedma_atomic_req) == 40, "atomic request size"
 PEDMA_STATIC_ASSERT(sizeof(struct pedma_atomic_resp) == 8, "atomic answer size");
 PEDMA_STATIC_ASSERT(PEDMA_AREA_ATOMIC_REQ_OFF + PEDMA_MAX_QP * 40 <= PEDMA_AREA_ATOMIC_RESP_OFF,
 		    "atomic requests fit");
-PEDMA_STATIC_ASSERT(PEDMA_AREA_ATOMIC_RESP_OFF + PEDMA_MAX_QP * 8 <= PEDMA_AREA_HEAP_OFF,
+PEDMA_STATIC_ASSERT(PEDMA_AREA_ATOMIC_RESP_OFF + PEDMA_MAX_QP * 8 <= PEDMA_AREA_PROXY_OFF,
 		    "atomic answers fit");
 PEDMA_STATIC_ASSERT(PEDMA_WND_AREAS_OFF + 2 * PEDMA_AREA_MIN_SIZE <= PEDMA_WND_MIN_SIZE,
 		    "areas fit the minimum window");

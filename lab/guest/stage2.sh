@@ -116,11 +116,14 @@ done
 [ -f "$LAB_OUT/lab.env" ] && . "$LAB_OUT/lab.env"
 
 # pedma.ko (the core), then pedma_lab.ko (the lab backend, binds the
-# ivshmem device the model marked) with $PEDMA_LAB_ARGS (pedma-lab
-# --ep-dmaengine: ep_dmaengine=1).
+# ivshmem device the model marked) with $PEDMA_LAB_ARGS; with pedma-lab
+# --ep-dmaengine (LAB_EP_MOVER=dmaengine) first pedma_lab_dma.ko, the lab's
+# dmaengine driver, which stays loaded (the tests reload the other two).
 pedma_loaded=0
 if [ "$nopedma" != 1 ]; then
-	for ko in "$build/kernel/pedma.ko" "$build/kernel/pedma_lab.ko"; do
+	kos=("$build/kernel/pedma.ko" "$build/kernel/pedma_lab.ko")
+	[ "${LAB_EP_MOVER:-ll}" = dmaengine ] && kos=("$build/kernel/pedma_lab_dma.ko" "${kos[@]}")
+	for ko in "${kos[@]}"; do
 		args=()
 		if [ "$ko" = "$build/kernel/pedma_lab.ko" ]; then
 			read -r -a args <<<"${PEDMA_LAB_ARGS:-}"

@@ -96,9 +96,15 @@ if ! check_log; then
 	echo "FAIL: the build printed warnings"
 	exit 1
 fi
-for m in pedma pedma_lab; do
+for m in pedma pedma_lab pedma_lab_dma; do
 	[ -f "$out/$m.ko" ] || { echo "FAIL: no $m.ko"; exit 1; }
 done
+# The lab's dmaengine driver is a provider like any other: it needs no
+# symbol of pedma's (the core holds its channels; it must not pin them).
+if [ -n "$(modinfo -F depends "$out/pedma_lab_dma.ko")" ]; then
+	echo "FAIL: pedma_lab_dma.ko depends on $(modinfo -F depends "$out/pedma_lab_dma.ko")"
+	exit 1
+fi
 # The core knows no backend: nothing of pedma_lab's is in pedma.ko.
 if nm "$out/pedma.ko" | awk '{ print $NF }' | grep -E '^(pedma_lab|lab_)'; then
 	echo "FAIL: pedma.ko (the core) has lab symbols"
@@ -113,7 +119,7 @@ if [ -n "$board" ]; then
 	grep PEDMA_HAVE_ "$out/pedma_compat.h"
 	readelf -h "$out/pedma.ko" | grep -E 'Machine:'
 fi
-echo "PASS: pedma.ko and pedma_lab.ko built warning-free against $kdir"
+echo "PASS: pedma.ko, pedma_lab.ko and pedma_lab_dma.ko built warning-free against $kdir"
 
 ntb_src=$repo/kernel/drivers/ntb/hw/pedma_lab
 if [ -n "$board" ] && [ -f "$ntb_src/Kbuild" ]; then

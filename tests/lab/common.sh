@@ -9,7 +9,8 @@ PEDMA_LAB_KO=$PEDMA_BUILD/kernel/pedma_lab.ko	# the lab backend
 
 # pedma_load [CORE_PARAMS...]: the core with those parameters, then the lab
 # backend (which binds the lab's device: pedma0 appears) with the run's
-# $PEDMA_LAB_ARGS (pedma-lab --ep-dmaengine).
+# $PEDMA_LAB_ARGS (pedma-lab --ep-dmaengine; stage2.sh loaded the dmaengine
+# driver, pedma_lab_dma.ko, then).
 pedma_load() {
 	insmod "$PEDMA_KO" "$@" || return 1
 	# shellcheck disable=SC2086 # the parameters, word-split

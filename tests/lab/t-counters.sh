@@ -295,7 +295,9 @@ moved rx_write_bytes "$N"
 moved rx_write_reqs "$ITERS"
 moved edma_chains_started 1
 moved edma_chains_done 1
-[ "$PEDMA_ROLE" = host ] && moved edma_interrupts 1	# the endpoint's done IRQs are not separate
+# the endpoint's done IRQs are not separate; endpoint-driven, the host has no
+# channel (its chains end by the endpoint's answers, at doorbells)
+[ "$PEDMA_ROLE" = host ] && [ "${LAB_EP_MODE:-shared}" = shared ] && moved edma_interrupts 1
 # ib_write_bw keeps 128 WRITEs posted: later ones ride in the chain of an
 # earlier one (docs/architecture.md §4a, "Requests sharing a chain")
 moved batched_reqs 1
@@ -338,13 +340,30 @@ ev_eq drv_reg_writes model_reg_writes
 ev_eq drv_reg_reads model_reg_reads
 ev_eq drv_kicks model_kicks
 ev_le model_chains model_doorbells
-[ "$(ev model_chains)" -ge 1 ] || bad "events: no chain started on this side"
+if [ "$PEDMA_ROLE" = host ] && [ "${LAB_EP_MODE:-shared}" = endpoint-driven ]; then
+	# endpoint-driven: the endpoint ran every chain, the host rang no engine
+	[ "$(ev model_chains)" -eq 0 ] || bad "events: $(ev model_chains) chains started by the host, endpoint-driven"
+	[ "$(ev model_peer_chains)" -ge 1 ] || bad "events: no chain started by the endpoint"
+	lab_log "endpoint-driven: the endpoint's engine ran $(ev model_peer_chains) chains, the host's none"
+else
+	[ "$(ev model_chains)" -ge 1 ] || bad "events: no chain started on this side"
+fi
 ev_le drv_irq_edma_wr model_irq_vec1
 ev_le drv_irq_edma_rd model_irq_vec2
 moved_bytes=$(($(ev model_bytes) + $(ev model_peer_bytes)))
 min_bytes=$((2 * N + SEND_SIZE * SEND_ITERS))
 if [ "$moved_bytes" -lt "$min_bytes" ]; then
 	bad "events: the channels of both sides moved $moved_bytes bytes, the verbs $min_bytes"
+fi
+# The endpoint on the dmaengine mover (--ep-dmaengine): its chains ran as
+# descriptors of the lab's dmaengine driver, at least one each, none aborted
+if [ "$PEDMA_ROLE" = ep ] && [ "${LAB_EP_MOVER:-ll}" = dmaengine ]; then
+	chains=$((after[edma_chains_started] - before[edma_chains_started]))
+	[ "$(ev drv_dma_descs)" -ge "$chains" ] ||
+		bad "events: $chains chains but only $(ev drv_dma_descs) dmaengine descriptors"
+	[ "$(ev drv_dma_aborts)" -eq 0 ] || bad "events: $(ev drv_dma_aborts) dmaengine descriptors aborted"
+	lab_log "dmaengine mover: $chains chains, $(ev drv_dma_descs) descriptors," \
+		"$(ev drv_dma_elems) LL elements"
 fi
 msgs=$((2 * ITERS + SEND_ITERS))
 lab_log "events per message ($msgs messages, both directions, this side):" \

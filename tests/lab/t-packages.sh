@@ -19,6 +19,10 @@ rm -f /etc/libibverbs.d/pedma.driver
 lsmod | grep -q '^pedma ' && fail "pedma already loaded (run with --no-pedma)"
 
 PKG_LAB_KO=$(dirname "$PEDMA_PKG_KO")/pedma_lab.${PEDMA_PKG_KO##*/pedma.}
+PKG_DMA_KO=$(dirname "$PEDMA_PKG_KO")/pedma_lab_dma.${PEDMA_PKG_KO##*/pedma.}
+if [ "${LAB_EP_MOVER:-ll}" = dmaengine ]; then
+	insmod "$PKG_DMA_KO" || fail "insmod $PKG_DMA_KO"
+fi
 insmod "$PEDMA_PKG_KO" || fail "insmod $PEDMA_PKG_KO"
 # shellcheck disable=SC2086 # the run's pedma_lab parameters, word-split
 insmod "$PKG_LAB_KO" ${PEDMA_LAB_ARGS:-} || fail "insmod $PKG_LAB_KO"

@@ -63,6 +63,13 @@ unloader() {
 	refs0=$(cat /sys/module/ib_core/refcnt /sys/module/ib_uverbs/refcnt | tr '\n' ' ')
 	# The backend pins the core.
 	rmmod pedma 2>/dev/null && fail "rmmod pedma with pedma_lab loaded"
+	# --ep-dmaengine: the core holds the dmaengine driver's channels, which
+	# pin that driver's module (not the backend's: the cycles below unload it)
+	if [ "$tag" = ep ] && [ "${LAB_EP_MOVER:-ll}" = dmaengine ]; then
+		rmmod pedma_lab_dma 2>/dev/null && fail "rmmod pedma_lab_dma with its channels held"
+		[ -e /sys/class/infiniband/pedma0 ] || fail "pedma0 gone after a refused rmmod pedma_lab_dma"
+		echo "$tag: rmmod pedma_lab_dma refused while pedma0 holds its channels"
+	fi
 	[ -e /sys/class/infiniband/pedma0 ] || fail "pedma0 gone after a refused unload"
 	# One warm-up cycle so lazily created caches do not count as leaks.
 	pedma_unload && pedma_load
@@ -80,7 +87,8 @@ unloader() {
 		lab_signal "$tag-unloaded-$i"
 		lab_wait "$tag-saw-down-$i" 30 || fail "peer never saw DOWN ($i)"
 		if [ -e /sys/module/pedma ]; then
-			insmod "$PEDMA_LAB_KO" || fail "insmod pedma_lab $i"
+			# shellcheck disable=SC2086 # the run's pedma_lab parameters
+			insmod "$PEDMA_LAB_KO" ${PEDMA_LAB_ARGS:-} || fail "insmod pedma_lab $i"
 		else
 			pedma_load || fail "insmod $i"
 		fi

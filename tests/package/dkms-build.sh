@@ -39,6 +39,8 @@ for m in "$ko" "$labko"; do
 	esac
 done
 [ "$(modinfo -F depends "$labko")" = pedma ] || fail "$labko does not depend on pedma"
+dmako=$(dirname "$ko")/pedma_lab_dma.${ko##*/pedma.}
+[ -f "$dmako" ] || fail "dkms install put no $dmako beside $ko"
 "${d[@]}" status -m pedma -v "$version" >&2
 echo "dkms: built and installed $ko for $kver in $((SECONDS - t)) s" >&2
 printf '%s\n' "$ko"

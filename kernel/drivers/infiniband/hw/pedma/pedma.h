@@ -83,6 +83,7 @@ struct pedma_chan_part {
 	u8 host_wr, host_rd;
 	u8 ep_wr, ep_rd;
 	u8 wr_cnt, rd_cnt;
+	bool ep_driven;		/* PEDMA_CAP_EP_DRIVEN: no host channel */
 };
 
 /*
@@ -158,6 +159,13 @@ struct pedma_rq {
 	u32 avail;		/* published and not yet used by the peer */
 	u64 *wr_id;
 	u8 *done;		/* SRQ: slot completed out of order */
+	/*
+	 * Endpoint: a private copy of each published receive's scatter list
+	 * (PEDMA_MAX_SGE per slot), against which the host's proxied SENDs
+	 * are checked (pedma_proxy.c), never the window's copy
+	 */
+	struct ib_sge *psge;
+	u8 *pnsge;
 	u32 pub_off;		/* area offset of the published ring */
 	u32 max_sge;
 	u32 ring_gen;		/* identifies this ring to the peer */
@@ -263,8 +271,10 @@ struct pedma_dev {
 	 */
 	bool peer_quiet;
 	bool leaving;			/* pedma_dev_leave(): publish nothing */
-	const struct pedma_mover_ops *mover;	/* pedma_mover.h */
-	void *mover_priv;		/* the mover's own state */
+	const struct pedma_mover_ops *mover;	/* pedma_mover.h, this link's */
+	const struct pedma_mover_ops *base_mover;	/* of our own engine */
+	void *mover_priv;		/* the base mover's own state */
+	struct pedma_proxy *proxy;	/* pedma_proxy.c */
 	u64 ll_base;			/* LL mover: eDMA address of the window */
 	struct pedma_chan chan[2][PEDMA_MAX_CHAN];
 	unsigned int nchan[2];
@@ -775,6 +785,14 @@ void pedma_flush_acked(struct pedma_dev *dev, bool all);
 void pedma_peer_sync_check(struct pedma_dev *dev);
 void pedma_data_event(struct pedma_dev *dev);
 
+/* pedma_proxy.c: the endpoint-driven mode */
+int pedma_proxy_init(struct pedma_dev *dev);
+void pedma_proxy_destroy(struct pedma_dev *dev);
+void pedma_proxy_host_event(struct pedma_dev *dev);
+void pedma_proxy_serve(struct pedma_dev *dev);
+void pedma_proxy_link_up(struct pedma_dev *dev);
+void pedma_proxy_link_down(struct pedma_dev *dev);
+
 /* pedma_mr.c */
 extern const struct ib_device_ops pedma_mr_ops;
 
@@ -782,6 +800,7 @@ extern const struct ib_device_ops pedma_mr_ops;
 struct pedma_seg {
 	u64 addr;
 	u64 len;
+	struct pedma_auth auth;	/* a peer-side segment: what allowed it */
 };
 
 int pedma_local_seg(struct pedma_dev *dev, struct ib_pd *pd, u32 lkey,

@@ -440,6 +440,10 @@ void pedma_data_event(struct pedma_dev *dev)
 	}
 	out_ctrl(dev, CTRL_OFF(peer_rec_cons), dev->rec_cons);
 
+	/* Endpoint-driven: the endpoint's answers, the host's requests */
+	pedma_proxy_host_event(dev);
+	pedma_proxy_serve(dev);
+
 	req = in_ctrl(dev, CTRL_OFF(mr_sync_req));
 	if (req != dev->peer_sync_seen) {
 		dev->peer_sync_seen = req;

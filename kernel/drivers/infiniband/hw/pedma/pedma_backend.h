@@ -108,6 +108,9 @@ struct pedma_ident {
  *	dmaengine driver) instead of writing eDMA linked lists (NULL).
  *	Every channel of the device the core can take becomes this side's;
  *	the provider must exist before pedma_dev_create().
+ * @ep_driven: endpoint only: the host cannot reach the engine; the
+ *	endpoint takes every channel and runs the host's chains for it (the
+ *	endpoint-driven mode, PEDMA_CAP_EP_DRIVEN)
  */
 struct pedma_backend {
 	struct module *owner;
@@ -122,6 +125,7 @@ struct pedma_backend {
 	u64 imwr_addr[2];
 	struct pedma_ident ident;
 	struct device *dma_chan_dev;
+	bool ep_driven;
 };
 
 struct pedma_dev *pedma_dev_create(struct pedma_backend *be);

@@ -214,11 +214,13 @@ static int dmae_init(struct pedma_dev *dev)
 		}
 		if (!n) {
 			dev_err(dev->be->dma_dev,
-				"no dmaengine %s channel of %s (DMA_SLAVE, %s)\n",
+				"no dmaengine %s channel of %s (DMA_SLAVE, %s)%s\n",
 				dir == PEDMA_DIR_WR ? "write" : "read",
 				dev_name(dev->be->dma_chan_dev),
 				dir == PEDMA_DIR_WR ? "DMA_MEM_TO_DEV" :
-						      "DMA_DEV_TO_MEM");
+						      "DMA_DEV_TO_MEM",
+				dev->be->dma_chan_dev->driver ? "" :
+				": no driver bound to it");
 			dmae_release(m);
 			kfree(m);
 			dev->mover_priv = NULL;
@@ -341,7 +343,8 @@ static int dmae_begin(struct pedma_dev *dev, int dir, struct pedma_chain *c)
 	return -EBUSY;
 }
 
-static void dmae_add(struct pedma_chain *c, u64 src, u64 dst, u32 len)
+static void dmae_add(struct pedma_chain *c, u64 src, u64 dst, u32 len,
+		     const struct pedma_auth *peer)
 {
 	struct pedma_dmae_chan *dc = c->priv;
 	struct pedma_dmae_seg *s = &dc->seg[c->n];

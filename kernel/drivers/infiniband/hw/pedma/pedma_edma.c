@@ -27,7 +27,8 @@ static u8 low_mask(unsigned int n)
 
 /*
  * Endpoint: split the engine's channels.  The endpoint takes the lower
- * half (rounded up) of each direction, the host the rest.
+ * half (rounded up) of each direction, the host the rest; in the
+ * endpoint-driven mode (be->ep_driven) the endpoint takes them all.
  */
 int pedma_edma_propose_partition(struct pedma_dev *dev,
 				 struct pedma_chan_part *part)
@@ -46,14 +47,19 @@ int pedma_edma_propose_partition(struct pedma_dev *dev,
 	}
 	part->wr_cnt = wr;
 	part->rd_cnt = rd;
-	part->ep_wr = low_mask((wr + 1) / 2);
-	part->ep_rd = low_mask((rd + 1) / 2);
+	part->ep_driven = dev->be->ep_driven;
+	/* Endpoint-driven: every channel is ours; we run the host's chains. */
+	part->ep_wr = part->ep_driven ? low_mask(wr) : low_mask((wr + 1) / 2);
+	part->ep_rd = part->ep_driven ? low_mask(rd) : low_mask((rd + 1) / 2);
 	part->host_wr = low_mask(wr) & ~part->ep_wr;
 	part->host_rd = low_mask(rd) & ~part->ep_rd;
 	return pedma_edma_check_partition(part);
 }
 
-/* Host: a partition read from the peer's block is untrusted. */
+/*
+ * Host: a partition read from the peer's block is untrusted.  Without
+ * host channels only in the endpoint-driven mode (PEDMA_CAP_EP_DRIVEN).
+ */
 int pedma_edma_check_partition(const struct pedma_chan_part *part)
 {
 	if (!part->wr_cnt || part->wr_cnt > EDMA_V0_MAX_WR_CH ||
@@ -64,9 +70,12 @@ int pedma_edma_check_partition(const struct pedma_chan_part *part)
 		return -EINVAL;
 	if (part->host_wr & part->ep_wr || part->host_rd & part->ep_rd)
 		return -EINVAL;
-	if (!part->host_wr || !part->ep_wr || !part->host_rd || !part->ep_rd)
+	if (!part->ep_wr || !part->ep_rd)
 		return -EINVAL;
-	return 0;
+	/* The host has channels of both kinds, or none (endpoint-driven). */
+	if (part->ep_driven)
+		return part->host_wr || part->host_rd ? -EINVAL : 0;
+	return !part->host_wr || !part->host_rd ? -EINVAL : 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -269,7 +278,8 @@ static void ll_write(void __iomem *e, u32 control, u32 size, u64 sar, u64 dar)
  * Elements are written one behind: the last one gets its interrupt bits
  * in ll_start(), so each is written once.
  */
-static void ll_add(struct pedma_chain *c, u64 src, u64 dst, u32 len)
+static void ll_add(struct pedma_chain *c, u64 src, u64 dst, u32 len,
+		   const struct pedma_auth *peer)
 {
 	if (c->prev)
 		ll_write(c->prev, EDMA_V0_CB, c->prev_size, c->prev_sar,

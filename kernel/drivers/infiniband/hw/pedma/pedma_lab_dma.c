@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The lab's dmaengine driver: the endpoint's share of the model's eDMA
- * channels registered as a dmaengine provider, the way the DWC endpoint
- * driver registers a board's eDMA through dw-edma (DMA_SLAVE, DMA_PRIVATE;
- * write channels DMA_MEM_TO_DEV, read channels DMA_DEV_TO_MEM; the PCI
- * side from dma_slave_config, the memory side a scatterlist of DMA
- * addresses).  So the core's dmaengine mover runs in the lab exactly as
- * on a board.  The registers are reached through the owner's ops (the
- * lab's register mailbox); nothing here knows the pedma core.
+ * pedma_lab_dma.ko, the lab's dmaengine driver: the endpoint's share of
+ * the model's eDMA channels registered as a dmaengine provider, the way
+ * the DWC endpoint driver registers a board's eDMA through dw-edma
+ * (DMA_SLAVE, DMA_PRIVATE; write channels DMA_MEM_TO_DEV, read channels
+ * DMA_DEV_TO_MEM; the PCI side from dma_slave_config, the memory side a
+ * scatterlist of DMA addresses).  So the core's dmaengine mover runs in
+ * the lab exactly as on a board.  It binds the auxiliary device the lab
+ * device's owner creates (pedma_lab_dma.h) and reaches the registers
+ * through the owner's ops (the lab's register mailbox); nothing here
+ * knows the pedma core.
  *
  * Each channel runs one descriptor at a time: its segments become the LL
  * elements of the channel's ring (our coherent memory, which the model
@@ -26,9 +28,9 @@
 #include <linux/dmaengine.h>
 #include <linux/dma-mapping.h>
 #include <linux/iopoll.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
-#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sizes.h>
 
@@ -72,14 +74,12 @@ struct ld_chan {
 
 struct pedma_lab_dma {
 	struct dma_device dd;
+	struct pedma_lab_edma *e;	/* the device, its ops and counters */
+	struct device *dma_dev;		/* whose mappings the engine uses */
 	const struct pedma_lab_dma_ops *ops;
 	void *priv;
 	u8 mask[2];
 	struct mutex irq_lock[2];	/* per direction: see "Locking" above */
-	/* Events: descriptors put on the engine, their elements, aborts */
-	atomic64_t ev_descs;
-	atomic64_t ev_elems;
-	atomic64_t ev_aborts;
 	unsigned int nch;
 	struct ld_chan ch[];
 };
@@ -139,8 +139,8 @@ static void ld_run(struct ld_chan *c, struct ld_desc *d)
 	/* The terminator: its cycle bit differs from CCS, the engine stops. */
 	memset(&c->ll[d->n], 0, sizeof(c->ll[d->n]));
 	c->active = d;
-	atomic64_inc(&c->ld->ev_descs);
-	atomic64_add(d->n, &c->ld->ev_elems);
+	atomic64_inc(&c->ld->e->ev_descs);
+	atomic64_add(d->n, &c->ld->e->ev_elems);
 	/* The elements are in memory before the doorbell reaches the model. */
 	dma_wmb();
 	c->ld->ops->write_batch(c->ld->priv, w, ARRAY_SIZE(w));
@@ -366,17 +366,15 @@ static void ld_callback(struct ld_desc *d, bool abort)
 		d->tx.callback(d->tx.callback_param);
 }
 
-/**
- * pedma_lab_dma_irq() - the engine's interrupt of direction @dir
- * @ld: the provider
- * @dir: PEDMA_DIR_WR or PEDMA_DIR_RD
- *
- * Completes the active descriptor of each of our channels the status
- * reports, starts the next, then runs the callbacks.  Threaded interrupt
- * or process context (the status read sleeps).
+/*
+ * The engine's interrupt of direction @dir (e->irq): completes the active
+ * descriptor of each of our channels the status reports, starts the next,
+ * then runs the callbacks.  The owner's threaded handler, under e->lock
+ * (the status read sleeps).
  */
-void pedma_lab_dma_irq(struct pedma_lab_dma *ld, int dir)
+static void ld_irq(struct pedma_lab_edma *e, int dir)
 {
+	struct pedma_lab_dma *ld = auxiliary_get_drvdata(&e->adev);
 	u32 mine = ld->mask[dir], st;
 	unsigned int i;
 
@@ -409,7 +407,7 @@ void pedma_lab_dma_irq(struct pedma_lab_dma *ld, int dir)
 		spin_unlock_irqrestore(&c->lock, flags);
 		if (d) {
 			if (abort)
-				atomic64_inc(&ld->ev_aborts);
+				atomic64_inc(&ld->e->ev_aborts);
 			ld_callback(d, abort);
 			kfree(d);
 		}
@@ -418,60 +416,48 @@ out:
 	mutex_unlock(&ld->irq_lock[dir]);
 }
 
-/* Its counters as "name value" lines of the owner's events file */
-void pedma_lab_dma_show(struct pedma_lab_dma *ld, struct seq_file *m)
-{
-	seq_printf(m, "drv_dma_descs %lld\n", atomic64_read(&ld->ev_descs));
-	seq_printf(m, "drv_dma_elems %lld\n", atomic64_read(&ld->ev_elems));
-	seq_printf(m, "drv_dma_aborts %lld\n", atomic64_read(&ld->ev_aborts));
-}
-
 static void ld_free(struct pedma_lab_dma *ld)
 {
 	unsigned int i;
 
 	for (i = 0; i < ld->nch; i++)
 		if (ld->ch[i].ll)
-			dma_free_coherent(ld->dd.dev, LD_RING_SIZE,
+			dma_free_coherent(ld->dma_dev, LD_RING_SIZE,
 					  ld->ch[i].ll, ld->ch[i].ll_dma);
 	kfree(ld);
 }
 
-/**
- * pedma_lab_dma_create() - register the channels @wr_mask and @rd_mask
- * @dev: the lab device (its DMA mappings are the engine's addresses)
- * @ops: register access
- * @priv: passed to @ops
- * @wr_mask: the write channels to offer, bit n = channel n
- * @rd_mask: the read channels
- *
- * Enables both engines, masks the local interrupts of the channels not
- * offered (the host's: theirs reach the host by IMWr) and clears ours.
- * Process context.
- *
- * Return: the provider, or an ERR_PTR().
+/*
+ * Register the channels the device offers.  Enables both engines, masks
+ * the local interrupts of the channels not offered (the host's: theirs
+ * reach the host by IMWr) and clears ours.
  */
-struct pedma_lab_dma *pedma_lab_dma_create(struct device *dev,
-					   const struct pedma_lab_dma_ops *ops,
-					   void *priv, u8 wr_mask, u8 rd_mask)
+static int ld_probe(struct auxiliary_device *adev,
+		    const struct auxiliary_device_id *id)
 {
-	unsigned int n = hweight8(wr_mask) + hweight8(rd_mask), i = 0;
+	struct pedma_lab_edma *e = container_of(adev, struct pedma_lab_edma,
+						adev);
+	unsigned int n = hweight8(e->mask[0]) + hweight8(e->mask[1]), i = 0;
+	struct device *dma_dev = adev->dev.parent;
 	struct pedma_lab_dma *ld;
 	int dir, ret;
 
-	if (!n)
-		return ERR_PTR(-EINVAL);
+	if (!n || !e->ops || !dma_dev)
+		return -EINVAL;
 	ld = kzalloc(struct_size(ld, ch, n), GFP_KERNEL);
 	if (!ld)
-		return ERR_PTR(-ENOMEM);
-	ld->ops = ops;
-	ld->priv = priv;
-	ld->mask[PEDMA_DIR_WR] = wr_mask;
-	ld->mask[PEDMA_DIR_RD] = rd_mask;
+		return -ENOMEM;
+	ld->e = e;
+	ld->dma_dev = dma_dev;
+	ld->ops = e->ops;
+	ld->priv = e->priv;
+	ld->mask[PEDMA_DIR_WR] = e->mask[PEDMA_DIR_WR];
+	ld->mask[PEDMA_DIR_RD] = e->mask[PEDMA_DIR_RD];
 	mutex_init(&ld->irq_lock[0]);
 	mutex_init(&ld->irq_lock[1]);
 	INIT_LIST_HEAD(&ld->dd.channels);
-	ld->dd.dev = dev;
+	/* Our device: channels pin this module, not the lab device's owner. */
+	ld->dd.dev = &adev->dev;
 	for (dir = 0; dir < 2; dir++) {
 		unsigned long m = ld->mask[dir];
 		unsigned int idx;
@@ -486,8 +472,8 @@ struct pedma_lab_dma *pedma_lab_dma_create(struct device *dev,
 			INIT_LIST_HEAD(&c->allocated);
 			INIT_LIST_HEAD(&c->submitted);
 			INIT_LIST_HEAD(&c->issued);
-			c->ll = dma_alloc_coherent(dev, LD_RING_SIZE, &c->ll_dma,
-						   GFP_KERNEL);
+			c->ll = dma_alloc_coherent(dma_dev, LD_RING_SIZE,
+						   &c->ll_dma, GFP_KERNEL);
 			ld->nch = i;
 			if (!c->ll) {
 				ret = -ENOMEM;
@@ -528,22 +514,51 @@ struct pedma_lab_dma *pedma_lab_dma_create(struct device *dev,
 			  ld->mask[dir] | (u32)ld->mask[dir] << 16 },
 		};
 
-		ops->write_batch(priv, w, ARRAY_SIZE(w));
+		ld->ops->write_batch(ld->priv, w, ARRAY_SIZE(w));
 	}
+	auxiliary_set_drvdata(adev, ld);
 	ret = dma_async_device_register(&ld->dd);
 	if (ret)
 		goto err;
-	dev_info(dev, "lab dmaengine: write channels %#x, read channels %#x\n",
-		 wr_mask, rd_mask);
-	return ld;
+	mutex_lock(&e->lock);
+	e->irq = ld_irq;
+	mutex_unlock(&e->lock);
+	dev_info(&adev->dev, "lab dmaengine: write channels %#x, read channels %#x\n",
+		 ld->mask[PEDMA_DIR_WR], ld->mask[PEDMA_DIR_RD]);
+	return 0;
 err:
 	ld_free(ld);
-	return ERR_PTR(ret);
+	return ret;
 }
 
-/* After every client released its channels (pedma_dev_destroy()) */
-void pedma_lab_dma_destroy(struct pedma_lab_dma *ld)
+/* Every client released its channels: they pin this module until then. */
+static void ld_remove(struct auxiliary_device *adev)
 {
+	struct pedma_lab_edma *e = container_of(adev, struct pedma_lab_edma,
+						adev);
+	struct pedma_lab_dma *ld = auxiliary_get_drvdata(adev);
+
+	mutex_lock(&e->lock);
+	e->irq = NULL;
+	mutex_unlock(&e->lock);
 	dma_async_device_unregister(&ld->dd);
 	ld_free(ld);
 }
+
+static const struct auxiliary_device_id ld_ids[] = {
+	{ .name = "pedma_lab." PEDMA_LAB_EDMA_DEVNAME },
+	{ }
+};
+MODULE_DEVICE_TABLE(auxiliary, ld_ids);
+
+static struct auxiliary_driver ld_driver = {
+	.name = "edma",
+	.probe = ld_probe,
+	.remove = ld_remove,
+	.id_table = ld_ids,
+};
+module_auxiliary_driver(ld_driver);
+
+MODULE_AUTHOR("The pedma developers");
+MODULE_DESCRIPTION("pedma lab: the lab model's eDMA channels as a dmaengine provider");
+MODULE_LICENSE("Dual BSD/GPL");

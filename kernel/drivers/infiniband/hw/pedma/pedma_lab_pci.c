@@ -39,10 +39,15 @@
 #include "pedma_lab_dma.h"
 #include "pedma_lab_guard.h"
 
+static bool ep_driven;
+module_param(ep_driven, bool, 0444);
+MODULE_PARM_DESC(ep_driven,
+		 "Endpoint: the endpoint-driven mode, as on a board with a stock kernel: the endpoint takes every eDMA channel and runs the host's chains for it (the host then programs no channel)");
+
 static bool ep_dmaengine;
 module_param(ep_dmaengine, bool, 0444);
 MODULE_PARM_DESC(ep_dmaengine,
-		 "Endpoint: offer its share of the model's eDMA channels as a dmaengine provider and move data through it (the core's dmaengine mover, as on a board with dw-edma) instead of the LL mover");
+		 "Endpoint: offer its share of the model's eDMA channels as a dmaengine provider (pedma_lab_dma.ko binds it) and move data through it (the core's dmaengine mover, as on a board with dw-edma) instead of the LL mover");
 
 #define IVSHMEM_VENDOR_ID	0x1af4
 #define IVSHMEM_DEVICE_ID	0x1110
@@ -80,7 +85,7 @@ struct pedma_lab {
 	bool dead;			/* the model stopped answering */
 	bool no_guard;			/* the model runs with --no-guard */
 	struct pedma_guard *guard;	/* NULL: DMA guard off */
-	struct pedma_lab_dma *dma;	/* ep_dmaengine: our dmaengine provider */
+	struct pedma_lab_edma *edma;	/* ep_dmaengine: offered as dmaengine */
 	struct pedma_dev *dev;
 	char desc[16];
 	/* Events: NULL model_ev if the model does not count them */
@@ -306,10 +311,17 @@ static const struct pedma_lab_dma_ops lab_dma_ops = {
 	.write_batch = lab_dma_write_batch,
 };
 
+static void lab_edma_release(struct device *d)
+{
+	kfree(container_of(to_auxiliary_dev(d), struct pedma_lab_edma, adev));
+}
+
 /*
  * Endpoint with ep_dmaengine: offer the channels the core's partition
  * gives the endpoint (the lower half of each direction, rounded up), as a
- * board's dw-edma offers the channels its glue hands it.
+ * board's dw-edma offers the channels its glue hands it, through the
+ * auxiliary device "pedma_lab.edma" that pedma_lab_dma.ko binds
+ * (pedma_lab_dma.h).  The core then takes them with its dmaengine mover.
  */
 static int lab_dma_start(struct pedma_lab *lab)
 {
@@ -318,7 +330,8 @@ static int lab_dma_start(struct pedma_lab *lab)
 			  EDMA_V0_CTRL_CH_CNT_MASK;
 	unsigned int rd = (ctrl >> EDMA_V0_CTRL_RD_CH_CNT_SHIFT) &
 			  EDMA_V0_CTRL_CH_CNT_MASK;
-	struct pedma_lab_dma *ld;
+	struct pedma_lab_edma *e;
+	int ret;
 
 	if (!ep_dmaengine || lab->be.role != PEDMA_ROLE_EP)
 		return 0;
@@ -328,21 +341,42 @@ static int lab_dma_start(struct pedma_lab *lab)
 			ctrl);
 		return -ENODEV;
 	}
-	ld = pedma_lab_dma_create(&lab->pdev->dev, &lab_dma_ops, &lab->be,
-				  GENMASK((wr + 1) / 2 - 1, 0),
-				  GENMASK((rd + 1) / 2 - 1, 0));
-	if (IS_ERR(ld))
-		return PTR_ERR(ld);
-	lab->dma = ld;
-	lab->be.dma_chan_dev = &lab->pdev->dev;
+	e = kzalloc(sizeof(*e), GFP_KERNEL);
+	if (!e)
+		return -ENOMEM;
+	e->ops = &lab_dma_ops;
+	e->priv = &lab->be;
+	/* endpoint-driven: every channel, else the endpoint's half */
+	e->mask[PEDMA_DIR_WR] = GENMASK((ep_driven ? wr : (wr + 1) / 2) - 1, 0);
+	e->mask[PEDMA_DIR_RD] = GENMASK((ep_driven ? rd : (rd + 1) / 2) - 1, 0);
+	mutex_init(&e->lock);
+	e->adev.name = PEDMA_LAB_EDMA_DEVNAME;
+	e->adev.id = pci_dev_id(lab->pdev);
+	e->adev.dev.parent = &lab->pdev->dev;
+	e->adev.dev.release = lab_edma_release;
+	ret = auxiliary_device_init(&e->adev);
+	if (ret) {
+		kfree(e);
+		return ret;
+	}
+	ret = auxiliary_device_add(&e->adev);
+	if (ret) {
+		auxiliary_device_uninit(&e->adev);
+		return ret;
+	}
+	lab->edma = e;
+	lab->be.dma_chan_dev = &e->adev.dev;
 	return 0;
 }
 
+/* After the core released the channels (pedma_dev_destroy()) */
 static void lab_dma_stop(struct pedma_lab *lab)
 {
-	if (lab->dma)
-		pedma_lab_dma_destroy(lab->dma);
-	lab->dma = NULL;
+	if (lab->edma) {
+		auxiliary_device_delete(&lab->edma->adev);
+		auxiliary_device_uninit(&lab->edma->adev);
+	}
+	lab->edma = NULL;
 	lab->be.dma_chan_dev = NULL;
 }
 
@@ -389,10 +423,16 @@ static irqreturn_t lab_peer_irq(int irq, void *data)
 /* eDMA interrupts: local (LIE) on the endpoint, IMWr on the host */
 static void lab_edma_irq(struct pedma_lab *lab, int dir)
 {
-	if (lab->dma)
-		pedma_lab_dma_irq(lab->dma, dir);
-	else
+	struct pedma_lab_edma *e = lab->edma;
+
+	if (!e) {
 		pedma_edma_irq(lab->dev, dir);
+		return;
+	}
+	mutex_lock(&e->lock);
+	if (e->irq)
+		e->irq(e, dir);
+	mutex_unlock(&e->lock);
 }
 
 static irqreturn_t lab_edma_wr_irq(int irq, void *data)
@@ -584,8 +624,14 @@ static int lab_events_show(struct seq_file *m, void *unused)
 		   atomic64_read(&lab->ev_irqs[PEDMA_LAB_VEC_EDMA_WR]));
 	seq_printf(m, "drv_irq_edma_rd %lld\n",
 		   atomic64_read(&lab->ev_irqs[PEDMA_LAB_VEC_EDMA_RD]));
-	if (lab->dma)
-		pedma_lab_dma_show(lab->dma, m);
+	if (lab->edma) {
+		seq_printf(m, "drv_dma_descs %lld\n",
+			   atomic64_read(&lab->edma->ev_descs));
+		seq_printf(m, "drv_dma_elems %lld\n",
+			   atomic64_read(&lab->edma->ev_elems));
+		seq_printf(m, "drv_dma_aborts %lld\n",
+			   atomic64_read(&lab->edma->ev_aborts));
+	}
 	if (!lab->model_ev)
 		return 0;
 	lab_show_model_side(m, lab, side, "model_");
@@ -675,6 +721,7 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (lab->be.role == PEDMA_ROLE_EP) {
 		u64 base = pci_resource_start(pdev, 2);
 
+		lab->be.ep_driven = ep_driven;
 		/* Tell the model where the eDMA finds the window. */
 		writeq(base, lab->shm + PEDMA_LAB_HDR_OFF +
 		       offsetof(struct pedma_lab_hdr, ep_bar2_base));

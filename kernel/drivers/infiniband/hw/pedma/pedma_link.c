@@ -76,6 +76,7 @@ static void part_from_block(struct pedma_chan_part *p,
 	p->ep_rd = b->ep_rd_mask;
 	p->wr_cnt = b->wr_ch_cnt;
 	p->rd_cnt = b->rd_ch_cnt;
+	p->ep_driven = le32_to_cpu(b->caps) & PEDMA_CAP_EP_DRIVEN;
 }
 
 static void part_to_block(struct pedma_hs_block *b,
@@ -87,6 +88,8 @@ static void part_to_block(struct pedma_hs_block *b,
 	b->ep_rd_mask = p->ep_rd;
 	b->wr_ch_cnt = p->wr_cnt;
 	b->rd_ch_cnt = p->rd_cnt;
+	b->caps = cpu_to_le32(p->ep_driven ? PEDMA_CAP_EP_DRIVEN :
+				 PEDMA_CAP_NONE);
 }
 
 /*
@@ -180,8 +183,10 @@ static void link_set_up(struct pedma_dev *dev, const struct pedma_hs_block *peer
 	pedma_ctr_inc(dev, PEDMA_CTR_LINK_UP);
 	trace_pedma_link(dev, true, dev->be->desc);
 	ibdev_info(&dev->ibdev,
-		   "link up: %s, eDMA channels wr %#x/%#x rd %#x/%#x (host/ep), mover %s (%u+%u channels)\n",
-		   dev->be->desc, link->part.host_wr, link->part.ep_wr,
+		   "link up: %s, %s mode, eDMA channels wr %#x/%#x rd %#x/%#x (host/ep), mover %s (%u+%u channels)\n",
+		   dev->be->desc,
+		   link->part.ep_driven ? "endpoint-driven" : "shared",
+		   link->part.host_wr, link->part.ep_wr,
 		   link->part.host_rd, link->part.ep_rd, dev->mover->name,
 		   dev->nchan[PEDMA_DIR_WR], dev->nchan[PEDMA_DIR_RD]);
 	port_event(dev, IB_EVENT_PORT_ACTIVE);

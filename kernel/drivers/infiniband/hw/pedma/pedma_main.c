@@ -65,7 +65,9 @@ struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 		return ERR_PTR(-ENOMEM);
 	dev->be = be;
 	atomic_set(&dev->npd, 0);
-	dev->mover = be->dma_chan_dev ? &pedma_dmae_mover : &pedma_edma_ll_mover;
+	dev->base_mover = be->dma_chan_dev ? &pedma_dmae_mover :
+					     &pedma_edma_ll_mover;
+	dev->mover = dev->base_mover;
 	pedma_xfer_init(dev);
 	xa_init_flags(&dev->qps, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
 	xa_init_flags(&dev->mrs, XA_FLAGS_ALLOC | XA_FLAGS_LOCK_IRQ);
@@ -76,10 +78,13 @@ struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 	INIT_LIST_HEAD(&dev->event_list);
 	INIT_WORK(&dev->notify_work, pedma_notify_work);
 
-	if (dev->mover->init) {
-		ret = dev->mover->init(dev);
+	ret = pedma_proxy_init(dev);
+	if (ret)
+		goto err_free;
+	if (dev->base_mover->init) {
+		ret = dev->base_mover->init(dev);
 		if (ret)
-			goto err_free;
+			goto err_proxy;
 	}
 	ret = pedma_stats_init(dev);
 	if (ret)
@@ -108,8 +113,10 @@ err:
 err_stats:
 	pedma_stats_destroy(dev);
 err_mover:
-	if (dev->mover->fini)
-		dev->mover->fini(dev);
+	if (dev->base_mover->fini)
+		dev->base_mover->fini(dev);
+err_proxy:
+	pedma_proxy_destroy(dev);
 err_free:
 	ib_dealloc_device(&dev->ibdev);
 	return ERR_PTR(ret);
@@ -236,8 +243,9 @@ void pedma_dev_destroy(struct pedma_dev *dev)
 	pedma_link_destroy(dev);
 	destroy_workqueue(dev->notify_wq);	/* drains it */
 	pedma_stats_destroy(dev);
-	if (dev->mover->fini)
-		dev->mover->fini(dev);
+	if (dev->base_mover->fini)
+		dev->base_mover->fini(dev);
+	pedma_proxy_destroy(dev);
 	ib_dealloc_device(&dev->ibdev);
 }
 EXPORT_SYMBOL_GPL(pedma_dev_destroy);

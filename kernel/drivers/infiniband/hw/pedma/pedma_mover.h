@@ -22,6 +22,9 @@
  *                  descriptor per contiguous PCI-side run; the
  *                  descriptor callbacks feed pedma_edma_irq() with an
  *                  interrupt status of their own making.
+ *   pedma_proxy.c  the host's proxy mover of the endpoint-driven mode:
+ *                  chains become requests the endpoint's kernel runs on
+ *                  its own channels (and that service).
  * pedma_chain.c holds the chain bookkeeping both share.
  * docs/architecture.md, "The mover interface".
  *
@@ -45,6 +48,18 @@ struct pedma_chan;
 /* Called when a chain ended (xlock held); @cookie as given to start() */
 typedef void (*pedma_chain_done_fn)(struct pedma_dev *dev, int dir,
 				    void *cookie, bool aborted);
+
+/*
+ * What a segment's peer-side address was translated from (PEDMA_AUTH_*,
+ * pedma_window.h): the proxy mover sends it to the endpoint, which
+ * translates it again from its own state; other movers ignore it.
+ */
+struct pedma_auth {
+	u8 kind;
+	u32 key;		/* MR: the rkey; RECV: the receive's index */
+	u32 qpn;		/* the peer's target QP */
+	u64 iova;		/* MR: address; RECV, ATOMIC: byte offset */
+};
 
 /* A chain being built, on the caller's stack; valid until start() */
 struct pedma_chain {
@@ -74,7 +89,9 @@ struct pedma_chain {
  * @reset: after quiesce, xlock held: every channel idle, every chain
  *	counted as ended, no callback for them (the caller flushes).
  * @begin: a free channel of @dir for a new chain in @c; -EBUSY if none.
- * @add: append @len bytes from @src to @dst.  The caller checks c->room.
+ * @add: append @len bytes from @src to @dst; @peer: what the peer-side
+ *	address was translated from, or NULL on the endpoint's own service
+ *	(pedma_proxy.c).  The caller checks c->room.
  * @start: the chain (at least one segment) runs; @done(@cookie) follows.
  * @irq_status: an engine interrupt of direction @dir arrived (the
  *	backend's threaded handler calls pedma_edma_irq()): which of our
@@ -90,7 +107,8 @@ struct pedma_mover_ops {
 	void (*quiesce)(struct pedma_dev *dev, const u8 busy[2]);
 	void (*reset)(struct pedma_dev *dev, const u8 busy[2]);
 	int (*begin)(struct pedma_dev *dev, int dir, struct pedma_chain *c);
-	void (*add)(struct pedma_chain *c, u64 src, u64 dst, u32 len);
+	void (*add)(struct pedma_chain *c, u64 src, u64 dst, u32 len,
+		    const struct pedma_auth *peer);
 	void (*start)(struct pedma_dev *dev, struct pedma_chain *c,
 		      pedma_chain_done_fn done, void *cookie);
 	u32 (*irq_status)(struct pedma_dev *dev, int dir);
@@ -99,6 +117,7 @@ struct pedma_mover_ops {
 
 extern const struct pedma_mover_ops pedma_edma_ll_mover;
 extern const struct pedma_mover_ops pedma_dmae_mover;
+extern const struct pedma_mover_ops pedma_proxy_mover;
 
 /* Chain bookkeeping (pedma_chain.c), xlock held */
 void pedma_chan_init(struct pedma_chan *ch, int dir, u8 idx);

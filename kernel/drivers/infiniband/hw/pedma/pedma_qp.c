@@ -50,6 +50,13 @@ static int rq_init(struct pedma_dev *dev, struct pedma_rq *rq, u32 entries,
 		if (!rq->done)
 			goto err;
 	}
+	if (dev->be->role == PEDMA_ROLE_EP) {	/* pedma_proxy.c checks them */
+		rq->psge = kvcalloc(array_size(entries, PEDMA_MAX_SGE),
+				    sizeof(*rq->psge), GFP_KERNEL);
+		rq->pnsge = kvcalloc(entries, 1, GFP_KERNEL);
+		if (!rq->psge || !rq->pnsge)
+			goto err;
+	}
 	rq->pub_off = pedma_heap_alloc(dev, pub_ring_size(entries));
 	if (!rq->pub_off)
 		goto err;
@@ -59,6 +66,8 @@ static int rq_init(struct pedma_dev *dev, struct pedma_rq *rq, u32 entries,
 	writel(rq->ring_gen, h + offsetof(struct pedma_pub_ring_hdr, ring_gen));
 	return 0;
 err:
+	kvfree(rq->pnsge);
+	kvfree(rq->psge);
 	kvfree(rq->done);
 	kvfree(rq->wr_id);
 	return -ENOMEM;
@@ -71,6 +80,8 @@ static void rq_free(struct pedma_dev *dev, struct pedma_rq *rq)
 	writel(0, pedma_out(dev, rq->pub_off +
 			    offsetof(struct pedma_pub_ring_hdr, ring_gen)));
 	pedma_heap_free(dev, rq->pub_off, pub_ring_size(rq->entries));
+	kvfree(rq->pnsge);
+	kvfree(rq->psge);
 	kvfree(rq->done);
 	kvfree(rq->wr_id);
 }
@@ -127,6 +138,11 @@ static void rq_publish_one(struct pedma_dev *dev, struct pedma_rq *rq,
 		e.sge[i].lkey = cpu_to_le32(sge[i].lkey);
 	}
 	rq->wr_id[slot] = wr_id;
+	if (rq->psge) {
+		memcpy(&rq->psge[(size_t)slot * PEDMA_MAX_SGE], sge,
+		       n * sizeof(*sge));
+		rq->pnsge[slot] = n;
+	}
 	memcpy_toio(pedma_out(dev, rq->pub_off + pub_ring_size(slot)), &e,
 		    offsetof(struct pedma_pub_rqe, sge[n]));
 	rq->prod++;

@@ -510,34 +510,51 @@ static int remote_seg(struct pedma_qp *qp, struct pedma_swqe *w,
 		      const struct pedma_pub_rqe *q, u64 off, u64 len,
 		      struct pedma_seg *seg)
 {
-	int i;
+	struct pedma_auth a = { .qpn = qp->req.dst_qpn };
+	u64 at = off;
+	int i, ret = -EINVAL;
 
 	switch (w->opcode) {
 	case PEDMA_WQE_OP_RDMA_WRITE:
 	case PEDMA_WQE_OP_RDMA_WRITE_IMM:
-		return pedma_peer_rseg(qp->dev, &qp->req.rkv, w->rkey,
-				       qp->req.dst_pd, w->remote_addr + off,
-				       len, PEDMA_ACC_REMOTE_WRITE, seg);
 	case PEDMA_WQE_OP_RDMA_READ:
-		return pedma_peer_rseg(qp->dev, &qp->req.rkv, w->rkey,
-				       qp->req.dst_pd, w->remote_addr + off,
-				       len, PEDMA_ACC_REMOTE_READ, seg);
+		a.kind = PEDMA_AUTH_MR;
+		a.key = w->rkey;
+		a.iova = w->remote_addr + off;
+		ret = pedma_peer_rseg(qp->dev, &qp->req.rkv, w->rkey,
+				      qp->req.dst_pd, w->remote_addr + off, len,
+				      w->opcode == PEDMA_WQE_OP_RDMA_READ ?
+				      PEDMA_ACC_REMOTE_READ :
+				      PEDMA_ACC_REMOTE_WRITE, seg);
+		break;
 	case PEDMA_WQE_OP_ATOMIC_CMP_SWP:
 	case PEDMA_WQE_OP_ATOMIC_FETCH_ADD:
-		return pedma_atomic_res_seg(qp, off, seg);
-	}
-	for (i = 0; i < q->num_sge; i++) {
-		u32 l = le32_to_cpu(q->sge[i].length);
+		a.kind = PEDMA_AUTH_ATOMIC;
+		a.iova = (u64)qp->qpn * sizeof(__le64) + off;
+		ret = pedma_atomic_res_seg(qp, off, seg);
+		break;
+	default:
+		a.kind = PEDMA_AUTH_RECV;
+		a.key = le32_to_cpu(q->idx);
+		a.iova = at;
+		for (i = 0; i < q->num_sge; i++) {
+			u32 l = le32_to_cpu(q->sge[i].length);
 
-		if (off < l)
-			return pedma_peer_seg(qp->dev, &qp->req.rkv,
-					      le32_to_cpu(q->sge[i].lkey),
-					      le64_to_cpu(q->sge[i].addr) + off,
-					      min_t(u64, l - off, len),
-					      PEDMA_ACC_LOCAL_WRITE, seg);
-		off -= l;
+			if (off < l) {
+				ret = pedma_peer_seg(qp->dev, &qp->req.rkv,
+						     le32_to_cpu(q->sge[i].lkey),
+						     le64_to_cpu(q->sge[i].addr) + off,
+						     min_t(u64, l - off, len),
+						     PEDMA_ACC_LOCAL_WRITE, seg);
+				break;
+			}
+			off -= l;
+		}
+		break;
 	}
-	return -EINVAL;
+	if (!ret)
+		seg->auth = a;
+	return ret;
 }
 
 /* Check every local SGE before anything moves. */
@@ -1103,9 +1120,9 @@ static u32 batch_segs(struct pedma_qp *qp, struct pedma_swqe *w,
 			return 0;
 		len = min3(l.len, r.len, (u64)mv->max_seg);
 		if (c && to_remote)
-			mv->add(c, l.addr, r.addr, len);
+			mv->add(c, l.addr, r.addr, len, &r.auth);
 		else if (c)
-			mv->add(c, r.addr, l.addr, len);
+			mv->add(c, r.addr, l.addr, len, &r.auth);
 		n++;
 		off += len;
 	}
@@ -1277,9 +1294,9 @@ static int run_chain(struct pedma_qp *qp)
 		}
 		len = min3(l.len, r.len, (u64)mv->max_seg);
 		if (to_remote)
-			mv->add(&c, l.addr, r.addr, len);
+			mv->add(&c, l.addr, r.addr, len, &r.auth);
 		else
-			mv->add(&c, r.addr, l.addr, len);
+			mv->add(&c, r.addr, l.addr, len, &r.auth);
 		qp->req.done += len;
 	}
 	if (!c.n)
@@ -1451,6 +1468,7 @@ void pedma_edma_irq(struct pedma_dev *dev, int dir)
 	/* bits read on an earlier link must not end this link's chains */
 	if (dev->xfer_up && dev->xfer_epoch == epoch) {
 		dev->mover->irq(dev, dir, st);
+		pedma_proxy_serve(dev);	/* channels freed: the host's chains */
 		pedma_peer_sync_check(dev);
 	}
 	spin_unlock_irqrestore(&dev->xlock, flags);
@@ -1521,7 +1539,12 @@ void pedma_xfer_link_up(struct pedma_dev *dev)
 	unsigned long flags;
 
 	spin_lock_irqsave(&dev->xlock, flags);
+	/* Endpoint-driven, the host's chains are the endpoint's to run. */
+	dev->mover = dev->be->role == PEDMA_ROLE_HOST &&
+		     dev->link.part.ep_driven ? &pedma_proxy_mover :
+						dev->base_mover;
 	dev->mover->link_up(dev);
+	pedma_proxy_link_up(dev);
 	WRITE_ONCE(dev->xfer_epoch, dev->xfer_epoch + 1);
 	pedma_area_link_up(dev);
 	WRITE_ONCE(dev->peer_quiet, false);
@@ -1531,6 +1554,7 @@ void pedma_xfer_link_up(struct pedma_dev *dev)
 	pedma_mr_inv_rearm(dev);
 	list_for_each_entry(qp, &dev->inv_qps, inv_node)
 		qp->req.inv_end = jiffies + PEDMA_PEER_SYNC_TIMEOUT;
+	pedma_proxy_serve(dev);
 	spin_unlock_irqrestore(&dev->xlock, flags);
 }
 
@@ -1572,6 +1596,7 @@ void pedma_xfer_link_down(struct pedma_dev *dev, bool peer_quiet)
 
 	spin_lock_irqsave(&dev->xlock, flags);
 	dev->mover->reset(dev, busy);
+	pedma_proxy_link_down(dev);
 	INIT_LIST_HEAD(&dev->chan_waitq[0]);
 	INIT_LIST_HEAD(&dev->chan_waitq[1]);
 	xa_for_each(&dev->qps, index, qp) {
