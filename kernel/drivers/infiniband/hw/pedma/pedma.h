@@ -849,6 +849,7 @@ void pedma_flush_rearm(struct pedma_dev *dev);
 /* pedma_xfer.c */
 void pedma_xfer_init(struct pedma_dev *dev);
 void pedma_xfer_link_up(struct pedma_dev *dev);
+void pedma_xfer_chan_wake(struct pedma_dev *dev, int dir);
 void pedma_xfer_link_down(struct pedma_dev *dev, bool peer_quiet);
 void pedma_xfer_peer_quiet(struct pedma_dev *dev);
 void pedma_xfer_progress(struct pedma_qp *qp);

@@ -312,6 +312,8 @@ static void ep_chain_done(struct pedma_dev *dev, int dir, void *cookie,
 				     PEDMA_CTR_CHAINS_DONE);
 	ep_answer(dev, j->tag, j->req_seq,
 		  aborted ? PEDMA_XST_ABORT : PEDMA_XST_OK);
+	/* our own QPs may wait for the channel (the host's requests next) */
+	pedma_xfer_chan_wake(dev, dir);
 }
 
 /* Our receive @idx of @rq, by its private copy: byte @off of it */

@@ -1415,7 +1415,7 @@ void pedma_xfer_progress(struct pedma_qp *qp)
 static void chain_done(struct pedma_dev *dev, int dir, void *cookie,
 		       bool aborted)
 {
-	struct pedma_qp *qp = cookie, *waiter;
+	struct pedma_qp *qp = cookie;
 
 	pedma_ctr_inc(dev, aborted ? PEDMA_CTR_CHAINS_ABORTED :
 				     PEDMA_CTR_CHAINS_DONE);
@@ -1435,7 +1435,18 @@ static void chain_done(struct pedma_dev *dev, int dir, void *cookie,
 		pedma_xfer_progress(qp);
 		wake_up(&qp->idle_wq);
 	}
-	/* Hand the free channel to the waiting QPs, in order. */
+	pedma_xfer_chan_wake(dev, dir);
+}
+
+/*
+ * A channel of @dir is free: hand it to the QPs waiting for one, in order
+ * (also after a chain the endpoint ran for the host, pedma_proxy.c).
+ * xlock held.
+ */
+void pedma_xfer_chan_wake(struct pedma_dev *dev, int dir)
+{
+	struct pedma_qp *waiter;
+
 	while ((waiter = list_first_entry_or_null(&dev->chan_waitq[dir],
 						  struct pedma_qp, chan_wait))) {
 		list_del_init(&waiter->chan_wait);
