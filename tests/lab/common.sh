@@ -9,9 +9,13 @@ PEDMA_LAB_KO=$PEDMA_BUILD/kernel/pedma_lab.ko	# the lab backend
 
 # pedma_load [CORE_PARAMS...]: the core with those parameters, then the lab
 # backend (which binds the lab's device: pedma0 appears) with the run's
-# $PEDMA_LAB_ARGS (pedma-lab --ep-dmaengine; stage2.sh loaded the dmaengine
-# driver, pedma_lab_dma.ko, then).
+# $PEDMA_LAB_ARGS (pedma-lab --ep-dmaengine: the lab's dmaengine driver,
+# pedma_lab_dma.ko, is loaded first and stays).
 pedma_load() {
+	# its dmaengine driver first, unless stage2.sh loaded it (--no-pedma-on)
+	if [ "${LAB_EP_MOVER:-ll}" = dmaengine ] && [ ! -e /sys/module/pedma_lab_dma ]; then
+		insmod "$PEDMA_BUILD/kernel/pedma_lab_dma.ko" || return 1
+	fi
 	insmod "$PEDMA_KO" "$@" || return 1
 	# shellcheck disable=SC2086 # the parameters, word-split
 	insmod "$PEDMA_LAB_KO" ${PEDMA_LAB_ARGS:-} || { rmmod pedma; return 1; }

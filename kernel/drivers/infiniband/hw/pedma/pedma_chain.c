@@ -19,6 +19,17 @@ void pedma_chan_init(struct pedma_chan *ch, int dir, u8 idx)
 	ch->done = NULL;
 }
 
+/* The first channel of @dir with no chain running, or NULL */
+struct pedma_chan *pedma_chan_free(struct pedma_dev *dev, int dir)
+{
+	unsigned int i;
+
+	for (i = 0; i < dev->nchan[dir]; i++)
+		if (!dev->chan[dir][i].busy)
+			return &dev->chan[dir][i];
+	return NULL;
+}
+
 void pedma_chain_started(struct pedma_chan *ch, pedma_chain_done_fn done,
 			 void *cookie)
 {

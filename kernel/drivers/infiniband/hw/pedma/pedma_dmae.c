@@ -327,20 +327,15 @@ static void dmae_reset(struct pedma_dev *dev, const u8 busy[2])
 
 static int dmae_begin(struct pedma_dev *dev, int dir, struct pedma_chain *c)
 {
-	unsigned int i;
+	struct pedma_chan *ch = pedma_chan_free(dev, dir);
 
-	for (i = 0; i < dev->nchan[dir]; i++) {
-		struct pedma_chan *ch = &dev->chan[dir][i];
-
-		if (ch->busy)
-			continue;
-		c->ch = ch;
-		c->room = PEDMA_DMAE_SEGS;
-		c->n = 0;
-		c->priv = &to_dmae(dev)->ch[dir][i];
-		return 0;
-	}
-	return -EBUSY;
+	if (!ch)
+		return -EBUSY;
+	c->ch = ch;
+	c->room = PEDMA_DMAE_SEGS;
+	c->n = 0;
+	c->priv = &to_dmae(dev)->ch[dir][ch->idx];
+	return 0;
 }
 
 static void dmae_add(struct pedma_chain *c, u64 src, u64 dst, u32 len,

@@ -247,21 +247,16 @@ static void ll_reset(struct pedma_dev *dev, const u8 busy[2])
 
 static int ll_begin(struct pedma_dev *dev, int dir, struct pedma_chain *c)
 {
-	unsigned int i;
+	struct pedma_chan *ch = pedma_chan_free(dev, dir);
 
-	for (i = 0; i < dev->nchan[dir]; i++) {
-		struct pedma_chan *ch = &dev->chan[dir][i];
-
-		if (ch->busy)
-			continue;
-		c->ch = ch;
-		c->room = PEDMA_LL_MAX_DATA;
-		c->n = 0;
-		c->ll = dev->be->wnd + ch->ll_off;
-		c->prev = NULL;
-		return 0;
-	}
-	return -EBUSY;
+	if (!ch)
+		return -EBUSY;
+	c->ch = ch;
+	c->room = PEDMA_LL_MAX_DATA;
+	c->n = 0;
+	c->ll = dev->be->wnd + ch->ll_off;
+	c->prev = NULL;
+	return 0;
 }
 
 static void ll_write(void __iomem *e, u32 control, u32 size, u64 sar, u64 dar)

@@ -121,6 +121,7 @@ extern const struct pedma_mover_ops pedma_proxy_mover;
 
 /* Chain bookkeeping (pedma_chain.c), xlock held */
 void pedma_chan_init(struct pedma_chan *ch, int dir, u8 idx);
+struct pedma_chan *pedma_chan_free(struct pedma_dev *dev, int dir);
 void pedma_chain_started(struct pedma_chan *ch, pedma_chain_done_fn done,
 			 void *cookie);
 void pedma_chains_end(struct pedma_dev *dev, int dir, u32 st);

@@ -105,22 +105,19 @@ static void px_link_up(struct pedma_dev *dev)
 
 static int px_begin(struct pedma_dev *dev, int dir, struct pedma_chain *c)
 {
-	unsigned int i;
+	struct pedma_chan *ch = pedma_chan_free(dev, dir);
+	struct pedma_proxy_vch *v;
 
-	for (i = 0; i < PEDMA_PROXY_CHAN; i++) {
-		struct pedma_proxy_vch *v = &dev->proxy->vch[dir][i];
-
-		if (dev->chan[dir][i].busy)
-			continue;
-		c->ch = &dev->chan[dir][i];
-		c->room = PEDMA_XQ_SEGS;
-		c->n = 0;
-		c->priv = v;
-		v->req.dir = dir;
-		v->req.tag = dir * PEDMA_PROXY_CHAN + i;
-		return 0;
-	}
-	return -EBUSY;
+	if (!ch)
+		return -EBUSY;
+	v = &dev->proxy->vch[dir][ch->idx];
+	c->ch = ch;
+	c->room = PEDMA_XQ_SEGS;
+	c->n = 0;
+	c->priv = v;
+	v->req.dir = dir;
+	v->req.tag = dir * PEDMA_PROXY_CHAN + ch->idx;
+	return 0;
 }
 
 static void px_add(struct pedma_chain *c, u64 src, u64 dst, u32 len,
