@@ -451,7 +451,7 @@ struct pedma_xseg {
 
 struct pedma_xreq {
 	__le32 seq;		/* its index in the host's stream + 1; written last */
-	__u8 dir;		/* PEDMA_DIR_WR: endpoint -> host; _RD: host -> endpoint */
+	__u8 dir;		/* 0: endpoint -> host (a write channel), 1: host -> endpoint */
 	__u8 nseg;		/* 1..PEDMA_XQ_SEGS */
 	__u8 tag;		/* the host's proxy channel */
 	__u8 reserved0;

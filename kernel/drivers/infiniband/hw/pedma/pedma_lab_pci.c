@@ -11,8 +11,9 @@
  * guest boots; any other ivshmem device (another user's shared memory) is
  * left alone.
  *
- * With pedma_lab_guard.c, the only code that knows the lab; it uses the
- * core (pedma.ko) through pedma_backend.h alone.
+ * With pedma_lab_guard.c (and pedma_lab_dma.c, the lab's dmaengine driver,
+ * a module of its own), the only code that knows the lab; it uses the core
+ * (pedma.ko) through pedma_backend.h alone.
  *
  * Events: the backend counts what it did (register reads and writes it
  * sent through the mailbox, write batches, kicks of the model, peer
