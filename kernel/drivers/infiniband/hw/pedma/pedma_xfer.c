@@ -1474,7 +1474,8 @@ void pedma_edma_irq(struct pedma_dev *dev, int dir)
 	pedma_ctr_inc(dev, PEDMA_CTR_EDMA_IRQS);
 	if (!READ_ONCE(dev->xfer_up))
 		return;
-	st = dev->mover->irq_status(dev, dir);
+	/* the mover of this link (link-up swaps it under xlock: epoch) */
+	st = READ_ONCE(dev->mover)->irq_status(dev, dir);
 	spin_lock_irqsave(&dev->xlock, flags);
 	/* bits read on an earlier link must not end this link's chains */
 	if (dev->xfer_up && dev->xfer_epoch == epoch) {
@@ -1546,14 +1547,15 @@ void pedma_xfer_init(struct pedma_dev *dev)
 /* Link up (link workqueue): the mover takes our channels. */
 void pedma_xfer_link_up(struct pedma_dev *dev)
 {
+	const struct pedma_mover_ops *mv;
 	struct pedma_qp *qp;
 	unsigned long flags;
 
 	spin_lock_irqsave(&dev->xlock, flags);
 	/* Endpoint-driven, the host's chains are the endpoint's to run. */
-	dev->mover = dev->be->role == PEDMA_ROLE_HOST &&
-		     dev->link.part.ep_driven ? &pedma_proxy_mover :
-						dev->base_mover;
+	mv = dev->be->role == PEDMA_ROLE_HOST && dev->link.part.ep_driven ?
+	     &pedma_proxy_mover : dev->base_mover;
+	WRITE_ONCE(dev->mover, mv);
 	dev->mover->link_up(dev);
 	pedma_proxy_link_up(dev);
 	WRITE_ONCE(dev->xfer_epoch, dev->xfer_epoch + 1);
