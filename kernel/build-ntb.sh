@@ -97,10 +97,18 @@ make -C "$kdir" M="$up" -j"$jobs" modules
 # The lab hardware driver, with the caller's make arguments (W=1).
 lab=$out/lab
 find "$lab" -maxdepth 1 -type l -delete
-for f in "$lab_src"/*.c "$lab_src"/*.h "$lab_src"/Kbuild; do
-	[ -e "$f" ] || continue
+pedma_src=$here/drivers/infiniband/hw/pedma
+# The lab's register mailbox and eDMA offer, shared with pedma_lab.ko
+lab_shared=(pedma_lab_regs.c pedma_lab_regs.h pedma_lab_edma.c
+	    pedma_lab_edma.h pedma_lab_dma.h pedma_backend.h)
+shopt -s nullglob
+for f in "$lab_src"/*.c "$lab_src"/*.h "$lab_src"/Kbuild \
+	 "${lab_shared[@]/#/$pedma_src/}"; do
+	[ -e "$f" ] || { echo "build-ntb.sh: $f missing" >&2; exit 1; }
 	ln -s "$f" "$lab/$(basename "$f")"
 done
+shopt -u nullglob
+rm -f "$lab"/ntb_hw_pedma_lab.o "$lab"/.ntb_hw_pedma_lab.o.cmd
 make -C "$kdir" M="$lab" PEDMA_INCLUDE="$repo/include" \
 	KBUILD_EXTRA_SYMBOLS="$up/Module.symvers" -j"$jobs" "$@" modules
 

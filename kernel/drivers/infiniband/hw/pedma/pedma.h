@@ -413,6 +413,17 @@ static inline void pedma_wnd_copy(struct pedma_dev *dev, void *dst,
 }
 
 /* Ring the peer's doorbell (and count it) */
+/*
+ * The backend reaches the engine's registers (the LL mover, the shared
+ * mode); one that does not (pedma_ntb.ko on a stock kernel) leaves the
+ * three register operations NULL.
+ */
+static inline bool pedma_be_regs(const struct pedma_backend *be)
+{
+	return be->ops->edma_read && be->ops->edma_write &&
+	       be->ops->edma_write_batch;
+}
+
 static inline void pedma_peer_notify(struct pedma_dev *dev)
 {
 	pedma_ctr_inc(dev, PEDMA_CTR_DOORBELLS);

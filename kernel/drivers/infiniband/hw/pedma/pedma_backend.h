@@ -43,6 +43,14 @@ struct pedma_reg_write {
 
 /**
  * struct pedma_backend_ops - what differs from one backend to another
+ *
+ * The three register operations are NULL together for a backend that
+ * cannot reach the engine's registers (pedma_ntb.ko: on a stock kernel the
+ * endpoint's eDMA belongs to dw-edma).  Its endpoint must then move data
+ * with dmaengine channels (struct pedma_backend.dma_chan_dev) in the
+ * endpoint-driven mode, and its host refuses an endpoint that offers the
+ * shared mode.
+ *
  * @edma_read: read a 32-bit eDMA register (offset from the eDMA block).
  *	May be slow (an MMIO read over PCIe on the host, a model round trip
  *	in the lab); never on a fast path.  Process or threaded-interrupt

@@ -250,6 +250,11 @@ static unsigned int dmae_count(struct pedma_dmae *m, int dir)
 	return n;
 }
 
+static unsigned int dmae_channels(struct pedma_dev *dev, int dir)
+{
+	return dmae_count(to_dmae(dev), dir);
+}
+
 /*
  * Link up: our channels are the provider's; the partition must give this
  * side at least as many (the lab's provider offers exactly the endpoint's
@@ -451,6 +456,7 @@ const struct pedma_mover_ops pedma_dmae_mover = {
 	.max_seg = PEDMA_DMAE_SEG_MAX,
 	.init = dmae_init,
 	.fini = dmae_fini,
+	.channels = dmae_channels,
 	.link_up = dmae_link_up,
 	.quiesce = dmae_quiesce,
 	.reset = dmae_reset,

@@ -28,29 +28,44 @@ static u8 low_mask(unsigned int n)
 /*
  * Endpoint: split the engine's channels.  The endpoint takes the lower
  * half (rounded up) of each direction, the host the rest; in the
- * endpoint-driven mode (be->ep_driven) the endpoint takes them all.
+ * endpoint-driven mode (be->ep_driven) the endpoint takes them all.  A
+ * mover that owns its channels (dmaengine) counts them in that mode: a
+ * board's backend may have no register access at all; else the engine's
+ * control register tells.
  */
 int pedma_edma_propose_partition(struct pedma_dev *dev,
 				 struct pedma_chan_part *part)
 {
-	u32 ctrl = edma_read(dev, EDMA_V0_CTRL);
-	unsigned int wr = (ctrl >> EDMA_V0_CTRL_WR_CH_CNT_SHIFT) &
-			  EDMA_V0_CTRL_CH_CNT_MASK;
-	unsigned int rd = (ctrl >> EDMA_V0_CTRL_RD_CH_CNT_SHIFT) &
-			  EDMA_V0_CTRL_CH_CNT_MASK;
+	const struct pedma_mover_ops *mv = dev->base_mover;
+	bool ep_driven = dev->be->ep_driven;
+	bool counted = ep_driven && mv->channels;
+	unsigned int wr, rd, min = ep_driven ? 1 : 2;
+	u32 ctrl = 0;
 
-	if (wr < 2 || rd < 2 || wr > EDMA_V0_MAX_WR_CH || rd > EDMA_V0_MAX_RD_CH) {
+	if (counted) {
+		wr = mv->channels(dev, PEDMA_DIR_WR);
+		rd = mv->channels(dev, PEDMA_DIR_RD);
+	} else {
+		ctrl = edma_read(dev, EDMA_V0_CTRL);
+		wr = (ctrl >> EDMA_V0_CTRL_WR_CH_CNT_SHIFT) &
+		     EDMA_V0_CTRL_CH_CNT_MASK;
+		rd = (ctrl >> EDMA_V0_CTRL_RD_CH_CNT_SHIFT) &
+		     EDMA_V0_CTRL_CH_CNT_MASK;
+	}
+	if (wr < min || rd < min || wr > EDMA_V0_MAX_WR_CH ||
+	    rd > EDMA_V0_MAX_RD_CH) {
 		dev_err(dev->be->dma_dev,
-			"eDMA reports %u write and %u read channels (ctrl %#x); pedma needs 2 to 8 of each\n",
-			wr, rd, ctrl);
+			"%s reports %u write and %u read channels (ctrl %#x); the %s mode needs %u to 8 of each\n",
+			counted ? mv->name : "eDMA", wr, rd, ctrl,
+			ep_driven ? "endpoint-driven" : "shared", min);
 		return -ENODEV;
 	}
 	part->wr_cnt = wr;
 	part->rd_cnt = rd;
-	part->ep_driven = dev->be->ep_driven;
+	part->ep_driven = ep_driven;
 	/* Endpoint-driven: every channel is ours; we run the host's chains. */
-	part->ep_wr = part->ep_driven ? low_mask(wr) : low_mask((wr + 1) / 2);
-	part->ep_rd = part->ep_driven ? low_mask(rd) : low_mask((rd + 1) / 2);
+	part->ep_wr = ep_driven ? low_mask(wr) : low_mask((wr + 1) / 2);
+	part->ep_rd = ep_driven ? low_mask(rd) : low_mask((rd + 1) / 2);
 	part->host_wr = low_mask(wr) & ~part->ep_wr;
 	part->host_rd = low_mask(rd) & ~part->ep_rd;
 	return pedma_edma_check_partition(part);

@@ -547,6 +547,7 @@ static void ld_remove(struct auxiliary_device *adev)
 
 static const struct auxiliary_device_id ld_ids[] = {
 	{ .name = "pedma_lab." PEDMA_LAB_EDMA_DEVNAME },
+	{ .name = "ntb_hw_pedma_lab." PEDMA_LAB_EDMA_DEVNAME },
 	{ }
 };
 MODULE_DEVICE_TABLE(auxiliary, ld_ids);

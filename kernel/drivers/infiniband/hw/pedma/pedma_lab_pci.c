@@ -37,7 +37,7 @@
 #include <pedma/pedma_lab.h>
 
 #include "pedma_backend.h"
-#include "pedma_lab_dma.h"
+#include "pedma_lab_edma.h"
 #include "pedma_lab_guard.h"
 
 static bool ep_driven;
@@ -53,50 +53,20 @@ MODULE_PARM_DESC(ep_dmaengine,
 #define IVSHMEM_VENDOR_ID	0x1af4
 #define IVSHMEM_DEVICE_ID	0x1110
 
-/*
- * Waiting for the model to take mailbox entries.  The model is a process:
- * it executes a doorbell's whole chain before it takes the next entry, and
- * on a loaded machine it may not run for a while.  It is declared dead
- * when its heartbeat (pedma_lab_hdr.beat) stood still for
- * PEDMA_LAB_SILENT_MS, or when one wait exceeded its cap: a read (which
- * sleeps) PEDMA_LAB_READ_MAX_MS, a full mailbox (busy-waiting with the
- * mailbox lock held, as a CPU stalls on posted writes when the link has no
- * credits) PEDMA_LAB_FULL_MAX_MS.
- */
-#define PEDMA_LAB_SILENT_MS	3000
-#define PEDMA_LAB_READ_MAX_MS	30000
-#define PEDMA_LAB_FULL_MAX_MS	2000
-
 struct pedma_lab {
 	struct pedma_backend be;
 	struct pci_dev *pdev;
 	void __iomem *regs;		/* BAR0: ivshmem registers */
 	void __iomem *shm;		/* BAR2: lab area + window */
-	u32 self_id, peer_id, model_id;
+	u32 self_id, peer_id;
 	u32 peer_gone;			/* the model's count of the peer leaving */
-	/*
-	 * Register mailbox.  mbox_lock serialises producers and covers
-	 * mbox_prod, our private copy of the published producer index.
-	 */
-	spinlock_t mbox_lock;
-	struct pedma_lab_mbox __iomem *mbox;
-	u32 mbox_prod;
-	u32 mbox_wprod;			/* mbox_prod after the last write */
-	void __iomem *regs_image;
-	bool dead;			/* the model stopped answering */
+	struct pedma_lab_regs mbox;	/* the model's eDMA registers */
 	bool no_guard;			/* the model runs with --no-guard */
 	struct pedma_guard *guard;	/* NULL: DMA guard off */
 	struct pedma_lab_edma *edma;	/* ep_dmaengine: offered as dmaengine */
 	struct pedma_dev *dev;
 	char desc[16];
-	/* Events: NULL model_ev if the model does not count them */
-	void __iomem *model_ev;		/* struct pedma_lab_events */
-	u32 kick_vec;			/* the model's vector we ring */
 	int irq[PEDMA_LAB_VECTORS];	/* Linux irq of each vector */
-	atomic64_t ev_reg_reads;
-	atomic64_t ev_reg_writes;
-	atomic64_t ev_batches;
-	atomic64_t ev_kicks;
 	atomic64_t ev_peer_notifies;
 	atomic64_t ev_irqs[PEDMA_LAB_VECTORS];
 	struct dentry *dbg_dir;
@@ -109,166 +79,20 @@ static struct pedma_lab *to_lab(struct pedma_backend *be)
 	return container_of(be, struct pedma_lab, be);
 }
 
-static void lab_kick_model(struct pedma_lab *lab)
-{
-	atomic64_inc(&lab->ev_kicks);
-	writel(lab->model_id << 16 | lab->kick_vec,
-	       lab->regs + IVSHMEM_REG_DOORBELL);
-}
-
-static void __iomem *lab_beat_reg(struct pedma_lab *lab)
-{
-	return lab->shm + PEDMA_LAB_HDR_OFF +
-	       offsetof(struct pedma_lab_hdr, beat);
-}
-
-/*
- * Wait until the model has consumed entries up to @target (cons counts
- * what it has applied).  Bounded, see PEDMA_LAB_SILENT_MS.  @atomic: the
- * caller holds mbox_lock, busy-wait; else sleep between polls.  Returns 0,
- * or the milliseconds waited when the model is to be declared dead.
- */
-static u64 lab_mbox_wait(struct pedma_lab *lab, u32 target, bool atomic)
-{
-	u64 start = ktime_get_ns(), heard = start, now;
-	u64 cap = (atomic ? PEDMA_LAB_FULL_MAX_MS : PEDMA_LAB_READ_MAX_MS) *
-		  (u64)NSEC_PER_MSEC;
-	u32 beat = readl(lab_beat_reg(lab)), b;
-
-	for (;;) {
-		if ((s32)(readl(&lab->mbox->cons) - target) >= 0)
-			return 0;
-		now = ktime_get_ns();
-		b = readl(lab_beat_reg(lab));
-		if (b != beat) {
-			beat = b;
-			heard = now;
-		}
-		if (now - heard > PEDMA_LAB_SILENT_MS * (u64)NSEC_PER_MSEC ||
-		    now - start > cap)
-			return max_t(u64, div_u64(now - start, NSEC_PER_MSEC), 1);
-		if (atomic)
-			udelay(2);
-		else
-			usleep_range(20, 100);
-	}
-}
-
-/* Called with mbox_lock held; says so once */
-static void lab_declare_dead(struct pedma_lab *lab, u32 target, u64 ms)
-{
-	if (lab->dead)
-		return;
-	lab->dead = true;
-	dev_err(&lab->pdev->dev,
-		"eDMA model stopped answering (mailbox %u/%u after %llu ms); register access disabled\n",
-		readl(&lab->mbox->cons), target, ms);
-}
-
-/*
- * Put one entry into the mailbox, unpublished.  Called with mbox_lock
- * held; false if the mailbox was full and the model did not catch up.
- */
-static bool lab_mbox_put(struct pedma_lab *lab, u32 off, u32 val)
-{
-	struct pedma_lab_mbox_ent __iomem *ent;
-	u32 target;
-	u64 ms;
-
-	if (lab->mbox_prod - readl(&lab->mbox->cons) >= PEDMA_LAB_MBOX_ENTRIES) {
-		/* Full: publish what we have and let the model catch up. */
-		wmb();
-		writel(lab->mbox_prod, &lab->mbox->prod);
-		lab_kick_model(lab);
-		target = lab->mbox_prod - PEDMA_LAB_MBOX_ENTRIES + 1;
-		ms = lab->dead ? 1 : lab_mbox_wait(lab, target, true);
-		if (ms) {
-			lab_declare_dead(lab, target, ms);
-			return false;
-		}
-	}
-	ent = &lab->mbox->ent[lab->mbox_prod % PEDMA_LAB_MBOX_ENTRIES];
-	writel(off, &ent->off);
-	writel(val, &ent->val);
-	lab->mbox_prod++;
-	return true;
-}
-
-/* Several register writes, one kick: the model applies them in order. */
 static void lab_edma_write_batch(struct pedma_backend *be,
 				 const struct pedma_reg_write *w, unsigned int n)
 {
-	struct pedma_lab *lab = to_lab(be);
-	unsigned long flags;
-	unsigned int i;
-
-	spin_lock_irqsave(&lab->mbox_lock, flags);
-	atomic64_inc(&lab->ev_batches);
-	for (i = 0; i < n; i++) {
-		if (!lab_mbox_put(lab, w[i].off, w[i].val))
-			goto out;
-		atomic64_inc(&lab->ev_reg_writes);
-	}
-	lab->mbox_wprod = lab->mbox_prod;
-	/* The entries must be visible before the index that publishes them. */
-	wmb();
-	writel(lab->mbox_prod, &lab->mbox->prod);
-	lab_kick_model(lab);
-out:
-	spin_unlock_irqrestore(&lab->mbox_lock, flags);
+	pedma_lab_regs_write_batch(&to_lab(be)->mbox, w, n);
 }
 
 static void lab_edma_write(struct pedma_backend *be, u32 off, u32 val)
 {
-	const struct pedma_reg_write w = { off, val };
-
-	lab_edma_write_batch(be, &w, 1);
+	pedma_lab_regs_write(&to_lab(be)->mbox, off, val);
 }
 
-/*
- * Read after write: the model must have applied the writes we posted
- * before.  Sleeps while it catches up (process or threaded-interrupt
- * context), with no lock held: other writers may post meanwhile, cons only
- * grows.  With events, a read marker tells the model about the read; it
- * needs no kick (the model's next drain counts it) and no wait.
- */
 static u32 lab_edma_read(struct pedma_backend *be, u32 off)
 {
-	struct pedma_lab *lab = to_lab(be);
-	unsigned long flags;
-	u32 target;
-	bool dead;
-	u64 ms;
-
-	if (WARN_ON_ONCE(off >= EDMA_V0_REGS_SIZE || off & 3))
-		return ~0u;
-	might_sleep();
-	spin_lock_irqsave(&lab->mbox_lock, flags);
-	target = lab->mbox_wprod;
-	dead = lab->dead;
-	if (!dead) {
-		atomic64_inc(&lab->ev_reg_reads);
-		if (lab->model_ev &&
-		    lab_mbox_put(lab, PEDMA_LAB_MBOX_READ | off, 0)) {
-			/* The marker is visible before the index that publishes it. */
-			wmb();
-			writel(lab->mbox_prod, &lab->mbox->prod);
-		}
-		dead = lab->dead;
-	}
-	spin_unlock_irqrestore(&lab->mbox_lock, flags);
-	if (dead)
-		return ~0u;	/* what a read of a dead PCIe device returns */
-	ms = lab_mbox_wait(lab, target, false);
-	if (ms) {
-		spin_lock_irqsave(&lab->mbox_lock, flags);
-		lab_declare_dead(lab, target, ms);
-		spin_unlock_irqrestore(&lab->mbox_lock, flags);
-		return ~0u;
-	}
-	/* The image is read only after cons says it is current. */
-	rmb();
-	return readl(lab->regs_image + off);
+	return pedma_lab_regs_read(&to_lab(be)->mbox, off);
 }
 
 static void lab_peer_notify(struct pedma_backend *be)
@@ -296,75 +120,34 @@ static const struct pedma_backend_ops pedma_lab_ops = {
 	.dma_page = lab_dma_page,
 };
 
-static u32 lab_dma_read(void *priv, u32 off)
-{
-	return lab_edma_read(priv, off);
-}
-
-static void lab_dma_write_batch(void *priv, const struct pedma_reg_write *w,
-				unsigned int n)
-{
-	lab_edma_write_batch(priv, w, n);
-}
-
-static const struct pedma_lab_dma_ops lab_dma_ops = {
-	.read = lab_dma_read,
-	.write_batch = lab_dma_write_batch,
-};
-
-static void lab_edma_release(struct device *d)
-{
-	kfree(container_of(to_auxiliary_dev(d), struct pedma_lab_edma, adev));
-}
-
 /*
  * Endpoint with ep_dmaengine: offer the channels the core's partition
- * gives the endpoint (the lower half of each direction, rounded up), as a
- * board's dw-edma offers the channels its glue hands it, through the
- * auxiliary device "pedma_lab.edma" that pedma_lab_dma.ko binds
- * (pedma_lab_dma.h).  The core then takes them with its dmaengine mover.
+ * gives the endpoint (the lower half of each direction, rounded up; all
+ * of them in the endpoint-driven mode), as a board's dw-edma offers the
+ * channels its glue hands it, through the auxiliary device
+ * "pedma_lab.edma" that pedma_lab_dma.ko binds (pedma_lab_edma.c).  The
+ * core then takes them with its dmaengine mover.
  */
 static int lab_dma_start(struct pedma_lab *lab)
 {
-	u32 ctrl = lab_edma_read(&lab->be, EDMA_V0_CTRL);
-	unsigned int wr = (ctrl >> EDMA_V0_CTRL_WR_CH_CNT_SHIFT) &
-			  EDMA_V0_CTRL_CH_CNT_MASK;
-	unsigned int rd = (ctrl >> EDMA_V0_CTRL_RD_CH_CNT_SHIFT) &
-			  EDMA_V0_CTRL_CH_CNT_MASK;
 	struct pedma_lab_edma *e;
+	unsigned int wr, rd;
 	int ret;
 
 	if (!ep_dmaengine || lab->be.role != PEDMA_ROLE_EP)
 		return 0;
-	if (ctrl == ~0u || !wr || !rd || wr > EDMA_V0_MAX_WR_CH ||
-	    rd > EDMA_V0_MAX_RD_CH) {
-		dev_err(&lab->pdev->dev, "eDMA ctrl %#x: no channels to offer\n",
-			ctrl);
-		return -ENODEV;
-	}
-	e = kzalloc(sizeof(*e), GFP_KERNEL);
-	if (!e)
-		return -ENOMEM;
-	e->ops = &lab_dma_ops;
-	e->priv = &lab->be;
-	/* endpoint-driven: every channel, else the endpoint's half */
-	e->mask[PEDMA_DIR_WR] = GENMASK((ep_driven ? wr : (wr + 1) / 2) - 1, 0);
-	e->mask[PEDMA_DIR_RD] = GENMASK((ep_driven ? rd : (rd + 1) / 2) - 1, 0);
-	mutex_init(&e->lock);
-	e->adev.name = PEDMA_LAB_EDMA_DEVNAME;
-	e->adev.id = pci_dev_id(lab->pdev);
-	e->adev.dev.parent = &lab->pdev->dev;
-	e->adev.dev.release = lab_edma_release;
-	ret = auxiliary_device_init(&e->adev);
-	if (ret) {
-		kfree(e);
+	ret = pedma_lab_edma_count(&lab->mbox, &wr, &rd);
+	if (ret)
 		return ret;
+	if (!ep_driven) {
+		wr = (wr + 1) / 2;
+		rd = (rd + 1) / 2;
 	}
-	ret = auxiliary_device_add(&e->adev);
-	if (ret) {
-		auxiliary_device_uninit(&e->adev);
-		return ret;
-	}
+	e = pedma_lab_edma_add(&lab->pdev->dev, pci_dev_id(lab->pdev),
+			       &lab->mbox, GENMASK(wr - 1, 0),
+			       GENMASK(rd - 1, 0));
+	if (IS_ERR(e))
+		return PTR_ERR(e);
 	lab->edma = e;
 	lab->be.dma_chan_dev = &e->adev.dev;
 	return 0;
@@ -373,10 +156,7 @@ static int lab_dma_start(struct pedma_lab *lab)
 /* After the core released the channels (pedma_dev_destroy()) */
 static void lab_dma_stop(struct pedma_lab *lab)
 {
-	if (lab->edma) {
-		auxiliary_device_delete(&lab->edma->adev);
-		auxiliary_device_uninit(&lab->edma->adev);
-	}
+	pedma_lab_edma_del(lab->edma);
 	lab->edma = NULL;
 	lab->be.dma_chan_dev = NULL;
 }
@@ -424,16 +204,10 @@ static irqreturn_t lab_peer_irq(int irq, void *data)
 /* eDMA interrupts: local (LIE) on the endpoint, IMWr on the host */
 static void lab_edma_irq(struct pedma_lab *lab, int dir)
 {
-	struct pedma_lab_edma *e = lab->edma;
-
-	if (!e) {
+	if (lab->edma)
+		pedma_lab_edma_irq(lab->edma, dir);
+	else
 		pedma_edma_irq(lab->dev, dir);
-		return;
-	}
-	mutex_lock(&e->lock);
-	if (e->irq)
-		e->irq(e, dir);
-	mutex_unlock(&e->lock);
 }
 
 static irqreturn_t lab_edma_wr_irq(int irq, void *data)
@@ -457,7 +231,7 @@ static int lab_parse_header(struct pedma_lab *lab, resource_size_t bar_len)
 	struct device *d = &lab->pdev->dev;
 	void __iomem *hdr = lab->shm + PEDMA_LAB_HDR_OFF;
 	u32 version, vectors, wnd_off, wnd_size, host_id, ep_id, shm_size;
-	u32 ev_off, ev_size;
+	u32 model_id;
 	u64 magic;
 
 #define HDR32(f) readl(hdr + offsetof(struct pedma_lab_hdr, f))
@@ -475,10 +249,8 @@ static int lab_parse_header(struct pedma_lab *lab, resource_size_t bar_len)
 	wnd_size = HDR32(wnd_size);
 	host_id = HDR32(host_id);
 	ep_id = HDR32(ep_id);
-	lab->model_id = HDR32(model_id);
+	model_id = HDR32(model_id);
 	lab->no_guard = HDR32(model_flags) & PEDMA_LAB_MF_NO_GUARD;
-	ev_off = HDR32(events_off);
-	ev_size = HDR32(events_size);
 #undef HDR32
 
 	if (version != PEDMA_LAB_VERSION) {
@@ -489,7 +261,7 @@ static int lab_parse_header(struct pedma_lab *lab, resource_size_t bar_len)
 	if (vectors < PEDMA_LAB_VECTORS || shm_size > bar_len ||
 	    wnd_off < PEDMA_LAB_AREA_SIZE || wnd_off > shm_size ||
 	    wnd_size > shm_size - wnd_off ||
-	    lab->model_id > 0xffff || host_id > 0xffff || ep_id > 0xffff) {
+	    model_id > 0xffff || host_id > 0xffff || ep_id > 0xffff) {
 		dev_err(d, "lab header inconsistent (vectors %u, shm %#x, window %#x+%#x)\n",
 			vectors, shm_size, wnd_off, wnd_size);
 		return -EPROTO;
@@ -499,25 +271,16 @@ static int lab_parse_header(struct pedma_lab *lab, resource_size_t bar_len)
 	if (lab->self_id == host_id) {
 		lab->be.role = PEDMA_ROLE_HOST;
 		lab->peer_id = ep_id;
-		lab->mbox = lab->shm + PEDMA_LAB_MBOX_HOST_OFF;
 	} else if (lab->self_id == ep_id) {
 		lab->be.role = PEDMA_ROLE_EP;
 		lab->peer_id = host_id;
-		lab->mbox = lab->shm + PEDMA_LAB_MBOX_EP_OFF;
 	} else {
 		dev_err(d, "ivshmem peer id %u is neither the lab host (%u) nor endpoint (%u)\n",
 			lab->self_id, host_id, ep_id);
 		return -EPROTO;
 	}
-	lab->regs_image = lab->shm + PEDMA_LAB_REGS_OFF;
-	/* Events: inside the lab area, clear of the header, or none */
-	lab->kick_vec = PEDMA_LAB_MODEL_VEC_KICK;
-	if (ev_off >= sizeof(struct pedma_lab_hdr) && !(ev_off & 7) &&
-	    ev_size >= sizeof(struct pedma_lab_events) &&
-	    ev_off <= PEDMA_LAB_MBOX_HOST_OFF - sizeof(struct pedma_lab_events)) {
-		lab->model_ev = lab->shm + ev_off;
-		lab->kick_vec += lab->be.role == PEDMA_ROLE_HOST ? 0 : 1;
-	}
+	pedma_lab_regs_init(&lab->mbox, d, lab->regs, lab->shm,
+			    lab->be.role == PEDMA_ROLE_HOST);
 	lab->be.wnd = lab->shm + wnd_off;
 	lab->be.wnd_size = wnd_size;
 	return 0;
@@ -573,35 +336,13 @@ static void lab_guard_stop(struct pedma_lab *lab)
 	lab_edma_write(&lab->be, EDMA_V0_CTRL, 0);
 	lab_edma_read(&lab->be, EDMA_V0_CTRL);
 	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_SPARE), lab->guard);
-	pedma_lab_guard_fini(lab->guard, !lab->dead);
+	pedma_lab_guard_fini(lab->guard, !pedma_lab_regs_dead(&lab->mbox));
 	lab->guard = NULL;
 }
 
 /* ------------------------------------------------------------------------ */
 /* Events: debugfs pedma_lab/<pci name>/events                               */
 /* ------------------------------------------------------------------------ */
-
-static const char * const lab_model_ev_names[] = {
-	"reg_reads", "reg_writes", "doorbells", "chains", "ll_elems",
-	"bytes", "imwr", "irqs", "kicks",
-	"irq_vec0", "irq_vec1", "irq_vec2", "irq_vec3",
-};
-
-static_assert(ARRAY_SIZE(lab_model_ev_names) * sizeof(__le64) ==
-	      offsetof(struct pedma_lab_side_events, reserved));
-
-/* One side's model counters, each line "<prefix><name> <value>" */
-static void lab_show_model_side(struct seq_file *m, struct pedma_lab *lab,
-				unsigned int side, const char *prefix)
-{
-	void __iomem *base = lab->model_ev +
-			     side * sizeof(struct pedma_lab_side_events);
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(lab_model_ev_names); i++)
-		seq_printf(m, "%s%s %llu\n", prefix, lab_model_ev_names[i],
-			   (u64)readq(base + i * sizeof(__le64)));
-}
 
 /*
  * Our own counters (drv_*), then the model's for our side (model_*) and
@@ -611,12 +352,8 @@ static void lab_show_model_side(struct seq_file *m, struct pedma_lab *lab,
 static int lab_events_show(struct seq_file *m, void *unused)
 {
 	struct pedma_lab *lab = m->private;
-	unsigned int side = lab->be.role == PEDMA_ROLE_HOST ? 0 : 1;
 
-	seq_printf(m, "drv_reg_reads %lld\n", atomic64_read(&lab->ev_reg_reads));
-	seq_printf(m, "drv_reg_writes %lld\n", atomic64_read(&lab->ev_reg_writes));
-	seq_printf(m, "drv_batches %lld\n", atomic64_read(&lab->ev_batches));
-	seq_printf(m, "drv_kicks %lld\n", atomic64_read(&lab->ev_kicks));
+	pedma_lab_regs_show_drv(m, &lab->mbox);
 	seq_printf(m, "drv_peer_notifies %lld\n",
 		   atomic64_read(&lab->ev_peer_notifies));
 	seq_printf(m, "drv_irq_peer %lld\n",
@@ -625,18 +362,9 @@ static int lab_events_show(struct seq_file *m, void *unused)
 		   atomic64_read(&lab->ev_irqs[PEDMA_LAB_VEC_EDMA_WR]));
 	seq_printf(m, "drv_irq_edma_rd %lld\n",
 		   atomic64_read(&lab->ev_irqs[PEDMA_LAB_VEC_EDMA_RD]));
-	if (lab->edma) {
-		seq_printf(m, "drv_dma_descs %lld\n",
-			   atomic64_read(&lab->edma->ev_descs));
-		seq_printf(m, "drv_dma_elems %lld\n",
-			   atomic64_read(&lab->edma->ev_elems));
-		seq_printf(m, "drv_dma_aborts %lld\n",
-			   atomic64_read(&lab->edma->ev_aborts));
-	}
-	if (!lab->model_ev)
-		return 0;
-	lab_show_model_side(m, lab, side, "model_");
-	lab_show_model_side(m, lab, !side, "model_peer_");
+	if (lab->edma)
+		pedma_lab_edma_show(m, lab->edma);
+	pedma_lab_regs_show_model(m, &lab->mbox, lab->be.role == PEDMA_ROLE_HOST);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(lab_events);
@@ -666,7 +394,6 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!lab)
 		return -ENOMEM;
 	lab->pdev = pdev;
-	spin_lock_init(&lab->mbox_lock);
 	pci_set_drvdata(pdev, lab);
 
 	ret = pci_enable_device(pdev);
@@ -696,9 +423,6 @@ static int lab_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_guard;
 	pci_set_master(pdev);
 
-	lab->mbox_prod = readl(&lab->mbox->cons);
-	lab->mbox_wprod = lab->mbox_prod;
-	writel(lab->mbox_prod, &lab->mbox->prod);
 	lab->be.owner = THIS_MODULE;
 	lab->be.ops = &pedma_lab_ops;
 	lab->be.dma_dev = &pdev->dev;

@@ -35,6 +35,7 @@ enum pedma_refusal {
 	PEDMA_REFUSE_STATE,
 	PEDMA_REFUSE_PARTITION,
 	PEDMA_REFUSE_WND_SIZE,
+	PEDMA_REFUSE_MODE,
 };
 
 static const char * const pedma_refusal_text[] = {
@@ -45,6 +46,7 @@ static const char * const pedma_refusal_text[] = {
 	[PEDMA_REFUSE_STATE] = "invalid state",
 	[PEDMA_REFUSE_PARTITION] = "invalid eDMA channel partition",
 	[PEDMA_REFUSE_WND_SIZE] = "window size differs (KiB)",
+	[PEDMA_REFUSE_MODE] = "shared mode offered, this host cannot reach the eDMA (endpoint-driven mode needed)",
 };
 
 static void __iomem *hs_block(struct pedma_dev *dev, u8 role)
@@ -127,6 +129,8 @@ static int check_peer(struct pedma_dev *dev, const struct pedma_hs_block *b,
 		       part.ep_rd << 24;
 		if (pedma_edma_check_partition(&part))
 			return PEDMA_REFUSE_PARTITION;
+		if (!part.ep_driven && !pedma_be_regs(dev->be))
+			return PEDMA_REFUSE_MODE;
 	}
 	*val = 0;
 	return PEDMA_REFUSE_NONE;

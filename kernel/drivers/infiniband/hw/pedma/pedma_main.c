@@ -60,6 +60,17 @@ struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 		return ERR_PTR(-EINVAL);
 	}
 
+	/*
+	 * Without register access: an endpoint moves data with dmaengine
+	 * channels in the endpoint-driven mode; a host lets the endpoint run
+	 * its chains (a shared-mode endpoint is refused at the handshake).
+	 */
+	if (!pedma_be_regs(be) && be->role == PEDMA_ROLE_EP &&
+	    (!be->dma_chan_dev || !be->ep_driven)) {
+		dev_err(be->dma_dev, "backend without eDMA register access: the endpoint needs dmaengine channels and the endpoint-driven mode\n");
+		return ERR_PTR(-EINVAL);
+	}
+
 	dev = ib_alloc_device(pedma_dev, ibdev);
 	if (!dev)
 		return ERR_PTR(-ENOMEM);

@@ -81,6 +81,9 @@ struct pedma_chain {
  * @init: optional: take the engine's channels when the device is created.
  *	Process context; an error fails pedma_dev_create().
  * @fini: optional: give them back when it is destroyed.  Process context.
+ * @channels: optional: how many channels of direction @dir @init took (a
+ *	mover that owns its channels; the partition of a backend without
+ *	register access, pedma_edma_propose_partition()).  Process context.
  * @link_up: take this side's channels of the partition in dev->link.part
  *	and set up what this side owns of the engine.  xlock held.
  * @quiesce: process context, no locks: wait (bounded) until none of the
@@ -103,6 +106,7 @@ struct pedma_mover_ops {
 	u32 max_seg;
 	int (*init)(struct pedma_dev *dev);
 	void (*fini)(struct pedma_dev *dev);
+	unsigned int (*channels)(struct pedma_dev *dev, int dir);
 	void (*link_up)(struct pedma_dev *dev);
 	void (*quiesce)(struct pedma_dev *dev, const u8 busy[2]);
 	void (*reset)(struct pedma_dev *dev, const u8 busy[2]);

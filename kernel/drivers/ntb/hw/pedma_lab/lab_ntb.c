@@ -42,9 +42,20 @@
  *   shm_size / 4           the host's inbound window   (shm_size / 4 bytes)
  *   shm_size / 2           the endpoint's inbound window (shm_size / 4)
  *
- * The lab model is needed for the ivshmem connections and the mark, not for
- * its eDMA: this driver programs no engine.  pedma_lab.ko and this driver
- * match the same device; whichever loads first binds it.
+ * The engine: on the endpoint this driver offers the model's eDMA channels
+ * (all of them) as the auxiliary device "ntb_hw_pedma_lab.edma" that the
+ * lab's dmaengine driver pedma_lab_dma.ko binds, reaching the registers
+ * through the endpoint's register mailbox (pedma_lab_edma.c and
+ * pedma_lab_regs.c, shared with pedma_lab.ko), and hands it the engine's
+ * interrupts (ivshmem vectors PEDMA_LAB_VEC_EDMA_WR/RD): what a board's
+ * DWC endpoint driver does with dw-edma.  It tells the model where its
+ * BAR2 is (pedma_lab_hdr.ep_bar2_base), so that the engine reaches the
+ * endpoint's inbound window, device memory, at the addresses its buffer
+ * has.  The host side programs no engine.  No DMA guard is armed: the
+ * model sees guest-physical addresses (docs/lab.md).
+ *
+ * pedma_lab.ko and this driver match the same device; whichever loads
+ * first binds it.
  */
 #include <linux/dma-map-ops.h>
 #include <linux/interrupt.h>
@@ -53,9 +64,17 @@
 #include <linux/module.h>
 #include <linux/ntb.h>
 #include <linux/pci.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 
 #include <pedma/pedma_lab.h>
+
+#include "pedma_lab_edma.h"
+
+static bool ep_edma = true;
+module_param(ep_edma, bool, 0444);
+MODULE_PARM_DESC(ep_edma,
+		 "Endpoint: offer the model's eDMA channels as the auxiliary device ntb_hw_pedma_lab.edma, for pedma_lab_dma.ko (default on)");
 
 #define IVSHMEM_VENDOR_ID	0x1af4
 #define IVSHMEM_DEVICE_ID	0x1110
@@ -66,6 +85,12 @@
 #define LAB_NTB_DB_MASK		GENMASK_ULL(LAB_NTB_DB_BITS - 1, 0)
 /* BAR2 [0, LAB_NTB_CTL_LEN) holds the lab header and the control blocks */
 #define LAB_NTB_CTL_LEN		(PEDMA_LAB_WND_OFF + PAGE_SIZE)
+/*
+ * A coherent allocation this large gets the inbound window (a memory
+ * window buffer: upstream's clients and pedma_ntb allocate the whole
+ * window); smaller ones are RAM, which the engine can reach.
+ */
+#define LAB_NTB_MW_MIN_ALLOC	SZ_1M
 
 /*
  * One side's control block in BAR2.  magic, incarnation and link are
@@ -93,6 +118,9 @@ struct lab_ntb {
 	u32 self_id, peer_id;
 	unsigned int side;		/* 0 host, 1 endpoint */
 	int irq;
+	/* Endpoint with ep_edma: the engine, offered to pedma_lab_dma.ko */
+	struct pedma_lab_regs mbox;
+	struct pedma_lab_edma *edma;
 
 	/* Memory windows: ours (inbound) and the peer's, in BAR2 */
 	phys_addr_t mw_phys[2];		/* [0] ours, [1] the peer's */
@@ -504,7 +532,8 @@ static void *lab_ntb_dma_alloc(struct device *dev, size_t size,
 	void *va;
 
 	spin_lock_irqsave(&ln->lock, flags);
-	if (!ln->mw_taken && size <= ln->mw_size) {
+	if (!ln->mw_taken && size >= LAB_NTB_MW_MIN_ALLOC &&
+	    size <= ln->mw_size) {
 		ln->mw_taken = true;
 		window = true;
 	}
@@ -668,6 +697,80 @@ static void lab_ntb_publish(struct lab_ntb *ln)
 	writel(LAB_NTB_MAGIC, &ln->self->magic);
 }
 
+/* ---- the endpoint's engine, offered to pedma_lab_dma.ko ---- */
+
+static irqreturn_t lab_ntb_edma_wr_irq(int irq, void *data)
+{
+	pedma_lab_edma_irq(data, PEDMA_DIR_WR);
+	return IRQ_HANDLED;
+}
+
+static irqreturn_t lab_ntb_edma_rd_irq(int irq, void *data)
+{
+	pedma_lab_edma_irq(data, PEDMA_DIR_RD);
+	return IRQ_HANDLED;
+}
+
+/*
+ * Endpoint: tell the model where our BAR2 is (its engine then reaches the
+ * inbound window at the addresses our buffer has), and offer every channel
+ * of the engine.  Process context; nothing to undo on failure but what
+ * lab_ntb_edma_stop() undoes.
+ */
+static int lab_ntb_edma_start(struct lab_ntb *ln)
+{
+	struct pci_dev *pdev = ln->pdev;
+	struct pedma_lab_edma *e;
+	unsigned int wr, rd;
+	int ret;
+
+	if (!ln->side || !ep_edma)
+		return 0;
+	writeq(pci_resource_start(pdev, 2), ln->ctl + PEDMA_LAB_HDR_OFF +
+	       offsetof(struct pedma_lab_hdr, ep_bar2_base));
+	pedma_lab_regs_init(&ln->mbox, &pdev->dev, ln->regs, ln->ctl, false);
+	ret = pedma_lab_edma_count(&ln->mbox, &wr, &rd);
+	if (ret)
+		return ret;
+	e = pedma_lab_edma_add(&pdev->dev, pci_dev_id(pdev), &ln->mbox,
+			       GENMASK(wr - 1, 0), GENMASK(rd - 1, 0));
+	if (IS_ERR(e))
+		return PTR_ERR(e);
+	ret = request_threaded_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR),
+				   NULL, lab_ntb_edma_wr_irq, IRQF_ONESHOT,
+				   "ntb-pedma-lab-edma-wr", e);
+	if (ret)
+		goto err_del;
+	ret = request_threaded_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_RD),
+				   NULL, lab_ntb_edma_rd_irq, IRQF_ONESHOT,
+				   "ntb-pedma-lab-edma-rd", e);
+	if (ret)
+		goto err_wr;
+	ln->edma = e;
+	dev_info(&pdev->dev, "eDMA offered as %s: %u write, %u read channels\n",
+		 dev_name(&e->adev.dev), wr, rd);
+	return 0;
+
+err_wr:
+	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR), e);
+err_del:
+	pedma_lab_edma_del(e);
+	return ret;
+}
+
+/* After the NTB clients left (they gave the channels back) */
+static void lab_ntb_edma_stop(struct lab_ntb *ln)
+{
+	struct pci_dev *pdev = ln->pdev;
+
+	if (!ln->edma)
+		return;
+	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_RD), ln->edma);
+	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR), ln->edma);
+	pedma_lab_edma_del(ln->edma);
+	ln->edma = NULL;
+}
+
 static int lab_ntb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	struct lab_ntb *ln;
@@ -704,10 +807,16 @@ static int lab_ntb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	set_dma_ops(&pdev->dev, &lab_ntb_dma_ops);
 	pci_set_master(pdev);
 
-	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSIX);
+	/* The peer's vector; the endpoint's engine has two more */
+	ret = pci_alloc_irq_vectors(pdev, ln->side && ep_edma ? PEDMA_LAB_VECTORS : 1,
+				    PEDMA_LAB_VECTORS, PCI_IRQ_MSIX);
 	if (ret < 0)
 		goto err_dma;
 	ln->irq = pci_irq_vector(pdev, PEDMA_LAB_VEC_PEER);
+	/* Before the NTB device: its clients may take the channels at once */
+	ret = lab_ntb_edma_start(ln);
+	if (ret)
+		goto err_vectors;
 	lab_ntb_publish(ln);
 
 	ln->ntb.pdev = pdev;
@@ -735,6 +844,8 @@ err_unregister:
 	ntb_unregister_device(&ln->ntb);
 err_unpublish:
 	writel(0, &ln->self->magic);
+	lab_ntb_edma_stop(ln);
+err_vectors:
 	pci_free_irq_vectors(pdev);
 err_dma:
 	pci_clear_master(pdev);
@@ -763,6 +874,7 @@ static void lab_ntb_remove(struct pci_dev *pdev)
 	writel(0, &ln->self->link);
 	writel(0, &ln->self->magic);
 	lab_ntb_ring(ln, ln->peer_id);
+	lab_ntb_edma_stop(ln);
 	pci_free_irq_vectors(pdev);
 	pci_clear_master(pdev);
 	if (ln->mw_taken)
