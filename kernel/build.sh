@@ -2,8 +2,12 @@
 # Build pedma.ko (the core) and pedma_lab.ko (the lab backend) out of tree
 # against a kernel build directory.
 #
-#   kernel/build.sh [-k KDIR] [-o OUTDIR] [make arguments...]
+#   kernel/build.sh [-k KDIR] [-o OUTDIR] [-n NTB_SYMVERS] [make arguments...]
 #
+# -n: also build pedma_ntb.ko (the NTB backend) against the NTB core built
+# out of tree (kernel/build-ntb.sh's OUTDIR/upstream/Module.symvers), for
+# kernels without CONFIG_NTB such as Debian's; a kernel with CONFIG_NTB
+# builds it without -n.
 # KDIR defaults to the running kernel's (/lib/modules/$(uname -r)/build),
 # OUTDIR to build/kernel.  Kbuild of this era builds an external module in
 # its source directory, so OUTDIR gets symbolic links to the sources and the
@@ -21,12 +25,14 @@ repo=$(dirname "$here")
 src=$here/drivers/infiniband/hw/pedma
 kdir=/lib/modules/$(uname -r)/build
 out=$repo/build/kernel
+ntb_symvers=
 
-while getopts "k:o:h" opt; do
+while getopts "k:o:n:h" opt; do
 	case $opt in
 	k) kdir=$OPTARG ;;
 	o) out=$OPTARG ;;
-	*) sed -n '2,17p' "$0"; exit 2 ;;
+	n) ntb_symvers=$OPTARG ;;
+	*) sed -n '2,22p' "$0"; exit 2 ;;
 	esac
 done
 shift $((OPTIND - 1))
@@ -96,8 +102,14 @@ for f in "$src"/*.c "$src"/*.h "$src"/Kbuild; do
 	ln -s "$f" "$out/$(basename "$f")"
 done
 
+ntb_args=()
+if [ -n "$ntb_symvers" ]; then
+	[ -f "$ntb_symvers" ] || { echo "build.sh: no $ntb_symvers (kernel/build-ntb.sh first)" >&2; exit 1; }
+	ntb_args=(PEDMA_NTB=1 KBUILD_EXTRA_SYMBOLS="$(cd "$(dirname "$ntb_symvers")" && pwd)/$(basename "$ntb_symvers")")
+fi
 kmake() {
-	make -C "$kdir" M="$out" PEDMA_INCLUDE="$repo/include" -j"$jobs" "$@" modules
+	make -C "$kdir" M="$out" PEDMA_INCLUDE="$repo/include" -j"$jobs" \
+		"${ntb_args[@]}" "$@" modules
 }
 kmake "$@"
 

@@ -119,10 +119,17 @@ done
 # ivshmem device the model marked) with $PEDMA_LAB_ARGS; with pedma-lab
 # --ep-dmaengine (LAB_EP_MOVER=dmaengine) first pedma_lab_dma.ko, the lab's
 # dmaengine driver, which stays loaded (the tests reload the other two).
+# With pedma-lab --ntb (LAB_BACKEND=ntb) a board's stack instead: the NTB
+# core, the lab's dmaengine driver, the lab NTB device (its endpoint offers
+# the engine), the core and the NTB backend pedma_ntb.ko.
 pedma_loaded=0
 if [ "$nopedma" != 1 ]; then
 	kos=("$build/kernel/pedma.ko" "$build/kernel/pedma_lab.ko")
 	[ "${LAB_EP_MOVER:-ll}" = dmaengine ] && kos=("$build/kernel/pedma_lab_dma.ko" "${kos[@]}")
+	[ "${LAB_BACKEND:-lab}" = ntb ] &&
+		kos=("$build/ntb/ntb.ko" "$build/kernel/pedma_lab_dma.ko"
+		     "$build/ntb/ntb_hw_pedma_lab.ko" "$build/kernel/pedma.ko"
+		     "$build/kernel/pedma_ntb.ko")
 	for ko in "${kos[@]}"; do
 		args=()
 		if [ "$ko" = "$build/kernel/pedma_lab.ko" ]; then
@@ -138,7 +145,7 @@ if [ "$nopedma" != 1 ]; then
 			break
 		fi
 	done
-	[ -e /sys/module/pedma_lab ] && pedma_loaded=1
+	[ -e /sys/module/pedma_lab ] || [ -e /sys/module/pedma_ntb ] && pedma_loaded=1
 fi
 
 # The libibverbs provider.

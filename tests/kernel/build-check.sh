@@ -96,7 +96,10 @@ if ! check_log; then
 	echo "FAIL: the build printed warnings"
 	exit 1
 fi
-for m in pedma pedma_lab pedma_lab_dma; do
+mods=(pedma pedma_lab pedma_lab_dma)
+# A board's tree has CONFIG_NTB: the NTB backend is built too
+[ -z "$board" ] || mods+=(pedma_ntb)
+for m in "${mods[@]}"; do
 	[ -f "$out/$m.ko" ] || { echo "FAIL: no $m.ko"; exit 1; }
 done
 # The lab's dmaengine driver is a provider like any other: it needs no
@@ -119,7 +122,7 @@ if [ -n "$board" ]; then
 	grep PEDMA_HAVE_ "$out/pedma_compat.h"
 	readelf -h "$out/pedma.ko" | grep -E 'Machine:'
 fi
-echo "PASS: pedma.ko, pedma_lab.ko and pedma_lab_dma.ko built warning-free against $kdir"
+echo "PASS: ${mods[*]/%/.ko} built warning-free against $kdir"
 
 ntb_src=$repo/kernel/drivers/ntb/hw/pedma_lab
 if [ -n "$board" ] && [ -f "$ntb_src/Kbuild" ]; then
@@ -127,7 +130,10 @@ if [ -n "$board" ] && [ -f "$ntb_src/Kbuild" ]; then
 	mkdir -p "$ntb_out"
 	ntb_out=$(cd "$ntb_out" && pwd)
 	find "$ntb_out" -maxdepth 1 -type l -delete
-	for f in "$ntb_src"/*.c "$ntb_src"/*.h "$ntb_src"/Kbuild; do
+	pedma_src=$repo/kernel/drivers/infiniband/hw/pedma
+	for f in "$ntb_src"/*.c "$ntb_src"/*.h "$ntb_src"/Kbuild \
+		 "$pedma_src"/pedma_lab_{regs,edma}.[ch] \
+		 "$pedma_src"/pedma_lab_dma.h "$pedma_src"/pedma_backend.h; do
 		[ -e "$f" ] && ln -s "$f" "$ntb_out/$(basename "$f")"
 	done
 	t0=$(date +%s)

@@ -6,12 +6,29 @@ PEER_ROLE=host
 [ "$PEDMA_ROLE" = host ] && PEER_ROLE=ep
 PEDMA_KO=$PEDMA_BUILD/kernel/pedma.ko		# the core
 PEDMA_LAB_KO=$PEDMA_BUILD/kernel/pedma_lab.ko	# the lab backend
+# The backend module the run loads (pedma-lab --ntb: LAB_BACKEND=ntb, the
+# NTB backend over the lab's NTB device, as on a board)
+PEDMA_BACKEND=pedma_lab
+[ "${LAB_BACKEND:-lab}" = ntb ] && PEDMA_BACKEND=pedma_ntb
 
-# pedma_load [CORE_PARAMS...]: the core with those parameters, then the lab
-# backend (which binds the lab's device: pedma0 appears) with the run's
-# $PEDMA_LAB_ARGS (pedma-lab --ep-dmaengine: the lab's dmaengine driver,
-# pedma_lab_dma.ko, is loaded first and stays).
+# pedma_load [CORE_PARAMS...]: the core with those parameters, then the
+# backend (which binds the lab's device: pedma0 appears; over NTB, the
+# host's appears at the NTB link's first up) with the run's
+# $PEDMA_LAB_ARGS.  What the backend stands on is loaded first and stays:
+# pedma-lab --ep-dmaengine, the lab's dmaengine driver pedma_lab_dma.ko;
+# --ntb, ntb.ko, pedma_lab_dma.ko and ntb_hw_pedma_lab.ko.
 pedma_load() {
+	local m
+	if [ "$PEDMA_BACKEND" = pedma_ntb ]; then
+		for m in ntb:ntb/ntb.ko pedma_lab_dma:kernel/pedma_lab_dma.ko \
+			 ntb_hw_pedma_lab:ntb/ntb_hw_pedma_lab.ko; do
+			[ -e "/sys/module/${m%%:*}" ] ||
+				insmod "$PEDMA_BUILD/${m#*:}" || return 1
+		done
+		insmod "$PEDMA_KO" "$@" || return 1
+		insmod "$PEDMA_BUILD/kernel/pedma_ntb.ko" || { rmmod pedma; return 1; }
+		return 0
+	fi
 	# its dmaengine driver first, unless stage2.sh loaded it (--no-pedma-on)
 	if [ "${LAB_EP_MOVER:-ll}" = dmaengine ] && [ ! -e /sys/module/pedma_lab_dma ]; then
 		insmod "$PEDMA_BUILD/kernel/pedma_lab_dma.ko" || return 1
@@ -23,7 +40,7 @@ pedma_load() {
 
 # pedma_unload: the backend first (pedma0 goes), then the core.
 pedma_unload() {
-	rmmod pedma_lab && rmmod pedma
+	rmmod "$PEDMA_BACKEND" && rmmod pedma
 }
 
 fail() {
