@@ -7,9 +7,12 @@ PEER_ROLE=host
 PEDMA_KO=$PEDMA_BUILD/kernel/pedma.ko		# the core
 PEDMA_LAB_KO=$PEDMA_BUILD/kernel/pedma_lab.ko	# the lab backend
 # The backend module the run loads (pedma-lab --ntb: LAB_BACKEND=ntb, the
-# NTB backend over the lab's NTB device, as on a board)
-PEDMA_BACKEND=pedma_lab
-[ "${LAB_BACKEND:-lab}" = ntb ] && PEDMA_BACKEND=pedma_ntb
+# NTB backend over the lab's NTB device, as on a board) and the driver of
+# the lab's PCI function
+PEDMA_BACKEND=pedma_lab PEDMA_PCI_DRIVER=pedma_lab
+if [ "${LAB_BACKEND:-lab}" = ntb ]; then
+	PEDMA_BACKEND=pedma_ntb PEDMA_PCI_DRIVER=ntb_hw_pedma_lab
+fi
 
 # pedma_load [CORE_PARAMS...]: the core with those parameters, then the
 # backend (which binds the lab's device: pedma0 appears; over NTB, the

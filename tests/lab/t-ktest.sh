@@ -102,7 +102,7 @@ insmod "$KO" dev="$DEV" role=server || fail "round 3: insmod"
 cat "$DBG/info" >/dev/null || fail "round 3: module did not bind to $DEV"
 case "$DEV" in
 rxe*) rdma link delete "$DEV" || fail "round 3: rdma link delete" ;;
-*) rmmod pedma_lab || fail "round 3: rmmod pedma_lab" ;;
+*) rmmod "$PEDMA_BACKEND" || fail "round 3: rmmod $PEDMA_BACKEND" ;;
 esac
 wait_dmesg "pedma_ktest: $DEV: released" 10 || fail "round 3: no remove callback"
 rmmod pedma_ktest || fail "round 3: rmmod pedma_ktest"

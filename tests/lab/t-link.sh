@@ -1,7 +1,7 @@
 #!/bin/bash
 # Both ports come up ACTIVE; libibverbs and our provider see the device;
-# verbs not implemented yet fail with EOPNOTSUPP.  pedma_lab binds exactly
-# one ivshmem device, the one the model marked; with --stray-ivshmem
+# verbs not implemented yet fail with EOPNOTSUPP.  pedma_lab (with --ntb:
+# ntb_hw_pedma_lab) binds exactly one ivshmem device, the one the model marked; with --stray-ivshmem
 # (LAB_STRAY_IVSHMEM=1) the unmarked second one is left without a driver.
 set -euo pipefail
 source "$PEDMA_REPO/tests/lab/common.sh"
@@ -25,12 +25,12 @@ for d in /sys/bus/pci/devices/*; do
 	[ -e "$d/driver" ] && drv=$(basename "$(readlink "$d/driver")")
 	echo "ivshmem ${d##*/}: driver $drv"
 	case $drv in
-	pedma_lab) ours=$((ours + 1)) ;;
+	"$PEDMA_PCI_DRIVER") ours=$((ours + 1)) ;;
 	none) others=$((others + 1)) ;;
 	*) fail "ivshmem ${d##*/} bound to $drv" ;;
 	esac
 done
-[ "$ours" = 1 ] || fail "pedma_lab bound $ours ivshmem devices, not 1"
+[ "$ours" = 1 ] || fail "$PEDMA_PCI_DRIVER bound $ours ivshmem devices, not 1"
 if [ "${LAB_STRAY_IVSHMEM:-0}" = 1 ]; then
 	[ "$others" = 1 ] || fail "$others unbound ivshmem devices, want the stray one"
 	dmesg | grep "not marked by the pedma lab model" || fail "no message for the unmarked device"

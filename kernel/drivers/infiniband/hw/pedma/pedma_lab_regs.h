@@ -48,7 +48,7 @@ struct pedma_lab_regs {
 	void __iomem *model_ev;
 	u32 model_id;
 	u32 kick_vec;
-	spinlock_t lock;
+	spinlock_t lock;		/* producers: prod, wprod, dead */
 	u32 prod;
 	u32 wprod;
 	bool dead;

@@ -46,7 +46,7 @@ static const char * const pedma_refusal_text[] = {
 	[PEDMA_REFUSE_STATE] = "invalid state",
 	[PEDMA_REFUSE_PARTITION] = "invalid eDMA channel partition",
 	[PEDMA_REFUSE_WND_SIZE] = "window size differs (KiB)",
-	[PEDMA_REFUSE_MODE] = "shared mode offered, this host cannot reach the eDMA (endpoint-driven mode needed)",
+	[PEDMA_REFUSE_MODE] = "shared mode offered; this host reaches no eDMA",
 };
 
 static void __iomem *hs_block(struct pedma_dev *dev, u8 role)

@@ -26,9 +26,11 @@
  *   link       ntb_link_enable() at probe; link_event with the link down
  *              is pedma_peer_lost(), with it up pedma_peer_event().  Each
  *              side creates and registers its pedma device once its window
- *              is there (above), and keeps it, and the window, until
- *              removed: the core's handshake finds the peer again after it
- *              went away and came back.
+ *              is there (above).  The endpoint keeps it, and the window,
+ *              until removed: the core's handshake finds a host again that
+ *              went away and came back.  A host whose endpoint made a new
+ *              window (it reloaded or rebooted: the scratchpad instance
+ *              changed) makes its device anew (pn_host_sync()).
  *   engine     Only the endpoint moves data, with dmaengine channels (the
  *              core's dmaengine mover) in the endpoint-driven mode: on a
  *              stock kernel the endpoint's eDMA belongs to dw-edma, and the
@@ -60,6 +62,8 @@
 /* The endpoint's scratchpads: the window's size in KiB, then the mark */
 #define PEDMA_NTB_SPAD_READY	0
 #define PEDMA_NTB_SPAD_SIZE	1
+#define PEDMA_NTB_SPAD_INST	2	/* the window's instance: random, odd */
+#define PEDMA_NTB_SPADS		3
 #define PEDMA_NTB_READY		0x57504450	/* "PDPW" */
 
 static char *role = "auto";
@@ -99,6 +103,7 @@ struct pedma_ntb {
 	struct work_struct link_work;	/* link events; the device's setup */
 	struct work_struct db_work;	/* the peer's doorbell */
 	struct work_struct ring_work;	/* endpoint: ring the peer (highpri) */
+	u32 inst;			/* host: the instance @map shows */
 	bool failed;			/* setup failed: reload to retry */
 	bool leaving;			/* remove started: set up no more */
 };
@@ -141,16 +146,6 @@ static void pn_peer_notify(struct pedma_backend *be)
 static const struct pedma_backend_ops pn_ops = {
 	.peer_notify = pn_peer_notify,
 };
-
-static void pn_db_work(struct work_struct *work)
-{
-	struct pedma_ntb *pn = container_of(work, struct pedma_ntb, db_work);
-
-	if (pn->dev)
-		pedma_peer_event(pn->dev);
-	else if (!READ_ONCE(pn->leaving))
-		queue_work(pn->wq, &pn->link_work);	/* the endpoint's mark? */
-}
 
 /*
  * The bit is cleared before the work reads the window: a ring after the
@@ -312,11 +307,7 @@ static int pn_wnd_host(struct pedma_ntb *pn)
 	phys_addr_t base;
 	int ret;
 
-	if (ntb_peer_spad_read(ntb, NTB_DEF_PEER_IDX, PEDMA_NTB_SPAD_READY) !=
-	    PEDMA_NTB_READY)
-		return -EAGAIN;
-	/* The mark is written after the size */
-	rmb();
+	/* The size after the mark (pn_host_sync), written before it */
 	size = (resource_size_t)ntb_peer_spad_read(ntb, NTB_DEF_PEER_IDX,
 						   PEDMA_NTB_SPAD_SIZE) << 10;
 	ret = ntb_peer_mw_get_addr(ntb, mw, &base, &mw_size);
@@ -357,8 +348,9 @@ static int pn_setup(struct pedma_ntb *pn)
 		goto err_dev;
 	pn->dev = dev;
 	if (pn->be.role == PEDMA_ROLE_EP) {
-		/* The size before the mark that makes it valid */
 		ntb_spad_write(ntb, PEDMA_NTB_SPAD_SIZE, pn->be.wnd_size >> 10);
+		ntb_spad_write(ntb, PEDMA_NTB_SPAD_INST, get_random_u32() | 1);
+		/* The size before the mark that makes it valid (pn_wnd_host) */
 		wmb();
 		ntb_spad_write(ntb, PEDMA_NTB_SPAD_READY, PEDMA_NTB_READY);
 		queue_work(system_highpri_wq, &pn->ring_work);
@@ -376,6 +368,60 @@ err_wnd:
 	return ret;
 }
 
+/* The host's device, window and all (pn->wq) */
+static void pn_teardown(struct pedma_ntb *pn)
+{
+	pedma_dev_unregister(pn->dev);
+	pedma_dev_destroy(pn->dev);
+	pn->dev = NULL;
+	iounmap(pn->map);
+	pn->map = NULL;
+}
+
+/*
+ * Host, on pn->wq: make our device match the endpoint's window.  Without
+ * the mark the endpoint has none (gone, or not ready yet): the link is
+ * lost.  A window of another instance is new memory (the endpoint reloaded
+ * or rebooted): everything the host kept there (its area: QP directory,
+ * MR table, rings) is gone with the old one, so the device is made anew,
+ * as after a hot unplug and plug of an adapter (its users get
+ * IB_EVENT_DEVICE_FATAL).  One scratchpad read per doorbell, two more
+ * when the instance changes.
+ */
+static void pn_host_sync(struct pedma_ntb *pn)
+{
+	struct ntb_dev *ntb = pn->ntb;
+	u32 inst;
+	int ret;
+
+	if (ntb_peer_spad_read(ntb, NTB_DEF_PEER_IDX, PEDMA_NTB_SPAD_READY) !=
+	    PEDMA_NTB_READY) {
+		if (pn->dev)
+			pedma_peer_lost(pn->dev);
+		return;
+	}
+	/* The mark is written last (pn_setup): what it covers after it */
+	rmb();
+	inst = ntb_peer_spad_read(ntb, NTB_DEF_PEER_IDX, PEDMA_NTB_SPAD_INST);
+	if (pn->dev && inst == pn->inst)
+		return;
+	if (pn->dev) {
+		dev_info(&ntb->dev, "the endpoint's window is new (instance %#x, was %#x): making pedma0 anew\n",
+			 inst, pn->inst);
+		pn_teardown(pn);
+	}
+	if (pn->failed)
+		return;
+	ret = pn_setup(pn);
+	if (ret) {
+		pn->failed = true;
+		dev_err(&ntb->dev, "pedma device not set up: %d (reload pedma_ntb to retry)\n",
+			ret);
+		return;
+	}
+	pn->inst = inst;
+}
+
 static void pn_link_work(struct work_struct *work)
 {
 	struct pedma_ntb *pn = container_of(work, struct pedma_ntb, link_work);
@@ -385,21 +431,36 @@ static void pn_link_work(struct work_struct *work)
 	if (READ_ONCE(pn->leaving))
 		return;
 	up = ntb_link_is_up(pn->ntb, NULL, NULL) & BIT_ULL(NTB_DEF_PEER_IDX);
-	if (pn->dev) {
-		if (up)
-			pedma_peer_event(pn->dev);
-		else
+	if (!up) {
+		if (pn->dev)
 			pedma_peer_lost(pn->dev);
 		return;
 	}
-	if (!up || pn->failed)
-		return;
-	ret = pn_setup(pn);
-	if (ret && ret != -EAGAIN) {
-		pn->failed = true;
-		dev_err(&pn->ntb->dev, "pedma device not set up: %d (reload pedma_ntb to retry)\n",
-			ret);
+	if (pn->be.role == PEDMA_ROLE_HOST) {
+		pn_host_sync(pn);
+	} else if (!pn->dev && !pn->failed) {
+		ret = pn_setup(pn);
+		if (ret) {
+			pn->failed = true;
+			dev_err(&pn->ntb->dev, "pedma device not set up: %d (reload pedma_ntb to retry)\n",
+				ret);
+		}
 	}
+	if (pn->dev)
+		pedma_peer_event(pn->dev);
+}
+
+static void pn_db_work(struct work_struct *work)
+{
+	struct pedma_ntb *pn = container_of(work, struct pedma_ntb, db_work);
+
+	if (READ_ONCE(pn->leaving))
+		return;
+	/* The host: the window may be new (the endpoint's mark rings us) */
+	if (pn->be.role == PEDMA_ROLE_HOST)
+		pn_host_sync(pn);
+	if (pn->dev)
+		pedma_peer_event(pn->dev);
 }
 
 /* ---- probe ---- */
@@ -446,9 +507,9 @@ static int pn_probe(struct ntb_client *client, struct ntb_dev *ntb)
 		return -ENODEV;
 	}
 	if (!(ntb_db_valid_mask(ntb) & BIT_ULL(PEDMA_NTB_DB)) ||
-	    ntb_spad_count(ntb) <= PEDMA_NTB_SPAD_SIZE) {
+	    ntb_spad_count(ntb) < PEDMA_NTB_SPADS) {
 		dev_err(&ntb->dev, "pedma needs doorbell bit %d and %d scratchpads\n",
-			PEDMA_NTB_DB, PEDMA_NTB_SPAD_SIZE + 1);
+			PEDMA_NTB_DB, PEDMA_NTB_SPADS);
 		return -ENODEV;
 	}
 	if (strcmp(role, "host"))
