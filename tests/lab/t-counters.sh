@@ -179,10 +179,11 @@ grep -q "entries" <<<"$out" || bad "rdma resource show cq: no pedma driver attri
 mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug ||
 	fail "cannot mount debugfs"
 EVF=
-for f in /sys/kernel/debug/pedma_lab/*/events; do
+# (pedma-lab --ntb: the lab NTB device's, the same names)
+for f in /sys/kernel/debug/{pedma_lab,ntb_hw_pedma_lab}/*/events; do
 	[ -e "$f" ] && EVF=$f
 done
-[ -n "$EVF" ] || fail "no debugfs pedma_lab/*/events"
+[ -n "$EVF" ] || fail "no debugfs pedma_lab/*/events or ntb_hw_pedma_lab/*/events"
 head -n 3 "$EVF"
 # ev_quiet: the events file once two reads 200 ms apart agree (the model
 # counts read markers at its next drain, within its 100 ms safety poll)

@@ -57,6 +57,7 @@
  * pedma_lab.ko and this driver match the same device; whichever loads
  * first binds it.
  */
+#include <linux/debugfs.h>
 #include <linux/dma-map-ops.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
@@ -64,6 +65,7 @@
 #include <linux/module.h>
 #include <linux/ntb.h>
 #include <linux/pci.h>
+#include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/spinlock.h>
 
@@ -118,9 +120,16 @@ struct lab_ntb {
 	u32 self_id, peer_id;
 	unsigned int side;		/* 0 host, 1 endpoint */
 	int irq;
-	/* Endpoint with ep_edma: the engine, offered to pedma_lab_dma.ko */
+	/*
+	 * The side's register mailbox (the endpoint's engine, with ep_edma,
+	 * offered to pedma_lab_dma.ko; on both sides the model's counters)
+	 */
 	struct pedma_lab_regs mbox;
 	struct pedma_lab_edma *edma;
+	/* Events: debugfs ntb_hw_pedma_lab/<pci name>/events */
+	atomic64_t ev_peer_notifies;
+	atomic64_t ev_irqs[PEDMA_LAB_VECTORS];
+	struct dentry *dbg_dir;
 
 	/* Memory windows: ours (inbound) and the peer's, in BAR2 */
 	phys_addr_t mw_phys[2];		/* [0] ours, [1] the peer's */
@@ -414,6 +423,7 @@ static int lab_ntb_peer_db_set(struct ntb_dev *ntb, u64 db_bits)
 			       &ln->peer->db_set[i]);
 	spin_unlock_irqrestore(&ln->lock, flags);
 	/* MMIO writes are ordered: the counts are in place before the ring */
+	atomic64_inc(&ln->ev_peer_notifies);
 	lab_ntb_ring(ln, ln->peer_id);
 	return 0;
 }
@@ -498,6 +508,7 @@ static irqreturn_t lab_ntb_isr(int irq, void *data)
 	bool link_changed;
 	u64 pend;
 
+	atomic64_inc(&ln->ev_irqs[PEDMA_LAB_VEC_PEER]);
 	spin_lock(&ln->lock);
 	link_changed = lab_ntb_link_update(ln);
 	pend = lab_ntb_db_pending(ln) & ~ln->db_mask;
@@ -697,17 +708,57 @@ static void lab_ntb_publish(struct lab_ntb *ln)
 	writel(LAB_NTB_MAGIC, &ln->self->magic);
 }
 
+/* ---- events: debugfs ntb_hw_pedma_lab/<pci name>/events ---- */
+
+static struct dentry *lab_ntb_dbg_root;
+
+/*
+ * The names and meaning of pedma_lab.ko's events file (docs/observability.md):
+ * our register mailbox (the endpoint's engine), doorbells we rang, our
+ * interrupts per vector, the dmaengine driver's descriptors, the model's
+ * counters for both sides.
+ */
+static int lab_ntb_events_show(struct seq_file *m, void *unused)
+{
+	struct lab_ntb *ln = m->private;
+
+	pedma_lab_regs_show_drv(m, &ln->mbox);
+	seq_printf(m, "drv_peer_notifies %lld\n",
+		   atomic64_read(&ln->ev_peer_notifies));
+	seq_printf(m, "drv_irq_peer %lld\n",
+		   atomic64_read(&ln->ev_irqs[PEDMA_LAB_VEC_PEER]));
+	seq_printf(m, "drv_irq_edma_wr %lld\n",
+		   atomic64_read(&ln->ev_irqs[PEDMA_LAB_VEC_EDMA_WR]));
+	seq_printf(m, "drv_irq_edma_rd %lld\n",
+		   atomic64_read(&ln->ev_irqs[PEDMA_LAB_VEC_EDMA_RD]));
+	if (ln->edma)
+		pedma_lab_edma_show(m, ln->edma);
+	pedma_lab_regs_show_model(m, &ln->mbox, !ln->side);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(lab_ntb_events);
+
 /* ---- the endpoint's engine, offered to pedma_lab_dma.ko ---- */
+
+static irqreturn_t lab_ntb_edma_count(int irq, void *data)
+{
+	struct lab_ntb *ln = data;
+	int v = irq == pci_irq_vector(ln->pdev, PEDMA_LAB_VEC_EDMA_WR) ?
+		PEDMA_LAB_VEC_EDMA_WR : PEDMA_LAB_VEC_EDMA_RD;
+
+	atomic64_inc(&ln->ev_irqs[v]);
+	return IRQ_WAKE_THREAD;
+}
 
 static irqreturn_t lab_ntb_edma_wr_irq(int irq, void *data)
 {
-	pedma_lab_edma_irq(data, PEDMA_DIR_WR);
+	pedma_lab_edma_irq(((struct lab_ntb *)data)->edma, PEDMA_DIR_WR);
 	return IRQ_HANDLED;
 }
 
 static irqreturn_t lab_ntb_edma_rd_irq(int irq, void *data)
 {
-	pedma_lab_edma_irq(data, PEDMA_DIR_RD);
+	pedma_lab_edma_irq(((struct lab_ntb *)data)->edma, PEDMA_DIR_RD);
 	return IRQ_HANDLED;
 }
 
@@ -724,11 +775,12 @@ static int lab_ntb_edma_start(struct lab_ntb *ln)
 	unsigned int wr, rd;
 	int ret;
 
+	pedma_lab_regs_init(&ln->mbox, &pdev->dev, ln->regs, ln->ctl,
+			    !ln->side);
 	if (!ln->side || !ep_edma)
 		return 0;
 	writeq(pci_resource_start(pdev, 2), ln->ctl + PEDMA_LAB_HDR_OFF +
 	       offsetof(struct pedma_lab_hdr, ep_bar2_base));
-	pedma_lab_regs_init(&ln->mbox, &pdev->dev, ln->regs, ln->ctl, false);
 	ret = pedma_lab_edma_count(&ln->mbox, &wr, &rd);
 	if (ret)
 		return ret;
@@ -736,24 +788,25 @@ static int lab_ntb_edma_start(struct lab_ntb *ln)
 			       GENMASK(wr - 1, 0), GENMASK(rd - 1, 0));
 	if (IS_ERR(e))
 		return PTR_ERR(e);
+	ln->edma = e;
 	ret = request_threaded_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR),
-				   NULL, lab_ntb_edma_wr_irq, IRQF_ONESHOT,
-				   "ntb-pedma-lab-edma-wr", e);
+				   lab_ntb_edma_count, lab_ntb_edma_wr_irq,
+				   IRQF_ONESHOT, "ntb-pedma-lab-edma-wr", ln);
 	if (ret)
 		goto err_del;
 	ret = request_threaded_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_RD),
-				   NULL, lab_ntb_edma_rd_irq, IRQF_ONESHOT,
-				   "ntb-pedma-lab-edma-rd", e);
+				   lab_ntb_edma_count, lab_ntb_edma_rd_irq,
+				   IRQF_ONESHOT, "ntb-pedma-lab-edma-rd", ln);
 	if (ret)
 		goto err_wr;
-	ln->edma = e;
 	dev_info(&pdev->dev, "eDMA offered as %s: %u write, %u read channels\n",
 		 dev_name(&e->adev.dev), wr, rd);
 	return 0;
 
 err_wr:
-	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR), e);
+	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR), ln);
 err_del:
+	ln->edma = NULL;
 	pedma_lab_edma_del(e);
 	return ret;
 }
@@ -765,8 +818,8 @@ static void lab_ntb_edma_stop(struct lab_ntb *ln)
 
 	if (!ln->edma)
 		return;
-	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_RD), ln->edma);
-	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR), ln->edma);
+	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_RD), ln);
+	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR), ln);
 	pedma_lab_edma_del(ln->edma);
 	ln->edma = NULL;
 }
@@ -835,6 +888,10 @@ static int lab_ntb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_unregister;
 	lab_ntb_ring(ln, ln->self_id);
 	lab_ntb_ring(ln, ln->peer_id);
+	/* Errors are not fatal: the device works without its debugfs files */
+	ln->dbg_dir = debugfs_create_dir(pci_name(pdev), lab_ntb_dbg_root);
+	debugfs_create_file("events", 0400, ln->dbg_dir, ln,
+			    &lab_ntb_events_fops);
 	dev_info(&pdev->dev, "pedma lab NTB %s (ivshmem id %u, peer %u): window %pa bytes\n",
 		 ln->side ? "endpoint" : "host", ln->self_id, ln->peer_id,
 		 &ln->mw_size);
@@ -868,6 +925,8 @@ static void lab_ntb_remove(struct pci_dev *pdev)
 {
 	struct lab_ntb *ln = pci_get_drvdata(pdev);
 
+	/* Waits for readers of the events file */
+	debugfs_remove_recursive(ln->dbg_dir);
 	/* Clients are gone after this, their windows freed */
 	ntb_unregister_device(&ln->ntb);
 	free_irq(ln->irq, ln);
@@ -900,7 +959,25 @@ static struct pci_driver lab_ntb_driver = {
 	.probe = lab_ntb_probe,
 	.remove = lab_ntb_remove,
 };
-module_pci_driver(lab_ntb_driver);
+
+static int __init lab_ntb_init(void)
+{
+	int ret;
+
+	lab_ntb_dbg_root = debugfs_create_dir("ntb_hw_pedma_lab", NULL);
+	ret = pci_register_driver(&lab_ntb_driver);
+	if (ret)
+		debugfs_remove_recursive(lab_ntb_dbg_root);
+	return ret;
+}
+module_init(lab_ntb_init);
+
+static void __exit lab_ntb_exit(void)
+{
+	pci_unregister_driver(&lab_ntb_driver);
+	debugfs_remove_recursive(lab_ntb_dbg_root);
+}
+module_exit(lab_ntb_exit);
 
 MODULE_AUTHOR("The pedma developers");
 MODULE_DESCRIPTION("NTB hardware driver for the pedma lab's emulated PCIe link (QEMU ivshmem)");
