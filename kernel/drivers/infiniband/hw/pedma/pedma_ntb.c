@@ -58,6 +58,7 @@
 
 #include "pedma_backend.h"
 
+#define PEDMA_NTB_VERSION	1	/* this backend's protocol (fw_ver) */
 #define PEDMA_NTB_DB		0	/* the doorbell bit, both ways */
 /* The endpoint's scratchpads: the window's size in KiB, then the mark */
 #define PEDMA_NTB_SPAD_READY	0
@@ -549,7 +550,9 @@ static int pn_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	pn->be.ident.vendor_id = ntb->pdev->vendor;
 	pn->be.ident.vendor_part_id = ntb->pdev->device;
 	pn->be.ident.hw_ver = ntb->pdev->revision;
-	pn->be.ident.fw_ver = (u64)PEDMA_WND_LAYOUT_VERSION << 16;
+	/* "backend version . layout version . 0", as the lab's */
+	pn->be.ident.fw_ver = (u64)PEDMA_NTB_VERSION << 32 |
+			      PEDMA_WND_LAYOUT_VERSION << 16;
 	pn->be.ident.sys_image_guid = pn->be.node_guid;
 	if (r == PEDMA_ROLE_EP) {
 		pn->be.dma_dev = pn_map_dev(prov);
