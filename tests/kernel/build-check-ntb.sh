@@ -11,33 +11,28 @@ kdir=$1 out=$2
 shift 2
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-echo "building the NTB modules against $kdir with: $*"
-rc=0
-"$repo/kernel/build-ntb.sh" -k "$kdir" -o "$out" "$@" >"$log" 2>&1 || rc=$?
-cat "$log"
-if [ "$rc" -ne 0 ]; then
-	echo "FAIL: build failed ($rc)"
-	exit 1
-fi
-if grep -E "warning:|error:" "$log"; then
-	echo "FAIL: the build printed warnings"
-	exit 1
-fi
+# build WHAT CMD...: run the build; fail on its failure or on any warning
+build() {
+	local what=$1 rc=0
+	shift
+	echo "building $what against $kdir: $*"
+	"$@" >"$log" 2>&1 || rc=$?
+	cat "$log"
+	if [ "$rc" -ne 0 ]; then
+		echo "FAIL: build failed ($rc)"
+		exit 1
+	fi
+	if grep -E "warning:|error:" "$log"; then
+		echo "FAIL: the build printed warnings"
+		exit 1
+	fi
+}
+build "the NTB modules" "$repo/kernel/build-ntb.sh" -k "$kdir" -o "$out" "$@"
 for m in ntb ntb_transport ntb_tool ntb_pingpong ntb_perf ntb_netdev ntb_hw_pedma_lab; do
 	[ -f "$out/$m.ko" ] || { echo "FAIL: no $m.ko"; exit 1; }
 done
-echo "building pedma_ntb.ko against $kdir and that NTB core with: $*"
-"$repo/kernel/build.sh" -k "$kdir" -o "$out/pedma" -n "$out/upstream/Module.symvers" \
-	"$@" >"$log" 2>&1 || rc=$?
-cat "$log"
-if [ "$rc" -ne 0 ]; then
-	echo "FAIL: build failed ($rc)"
-	exit 1
-fi
-if grep -E "warning:|error:" "$log"; then
-	echo "FAIL: the build printed warnings"
-	exit 1
-fi
+build "pedma_ntb.ko (and that NTB core)" "$repo/kernel/build.sh" -k "$kdir" -o "$out/pedma" \
+	-n "$out/upstream/Module.symvers" "$@"
 [ -f "$out/pedma/pedma_ntb.ko" ] || { echo "FAIL: no pedma_ntb.ko"; exit 1; }
 # A backend: it needs the core and the NTB core, no lab module
 deps=$(modinfo -F depends "$out/pedma/pedma_ntb.ko")
