@@ -611,8 +611,9 @@ static void pn_remove(struct ntb_client *client, struct ntb_dev *ntb)
 	ntb_db_set_mask(ntb, BIT_ULL(PEDMA_NTB_DB));
 	ntb_clear_ctx(ntb);
 	ntb_link_disable(ntb);
-	/* No events any more: the works run out */
+	/* No events any more: the works run out, and no ring follows them */
 	flush_workqueue(pn->wq);
+	cancel_work_sync(&pn->ring_work);
 	if (pn->dev)
 		pedma_dev_destroy(pn->dev);
 	if (pn->buf)
