@@ -130,10 +130,12 @@ ntb_up() {
 	for m in "${NTB_MODS[@]}"; do
 		[ -f "$NTB/$m.ko" ] || { echo "$NTB/$m.ko not built (kernel/build-ntb.sh)"; return 1; }
 	done
-	if [ -e /sys/module/pedma_lab ]; then
+	if [ -e "/sys/module/$PEDMA_BACKEND" ]; then
 		pedma_unload || { echo "pedma would not unload"; return 1; }
 	fi
+	# (pedma-lab --ntb: ntb.ko and ntb_hw_pedma_lab.ko are pedma's too)
 	for m in "${NTB_MODS[@]}"; do
+		[ -e "/sys/module/$m" ] && continue
 		insmod "$NTB/$m.ko" || { echo "insmod $m.ko failed"; return 1; }
 	done
 	for ((i = 0; i < 300; i++)); do
@@ -162,9 +164,11 @@ ntb_down() {
 	shift
 	[ -n "$NTB_IF" ] && ip link set "$NTB_IF" down
 	for ((i = ${#NTB_MODS[@]} - 1; i >= 0; i--)); do
+		# pedma-lab --ntb: pedma runs on the NTB device next
+		[ "$PEDMA_BACKEND" = pedma_ntb ] && [ "$want" = 1 ] && ((i < 2)) && break
 		[ -e "/sys/module/${NTB_MODS[i]}" ] && rmmod "${NTB_MODS[i]}"
 	done
-	if [ "$want" = 1 ] && [ ! -e /sys/module/pedma_lab ]; then
+	if [ "$want" = 1 ] && [ ! -e "/sys/module/$PEDMA_BACKEND" ]; then
 		pedma_load "$@" || lab_log "ntb: pedma would not load again"
 	fi
 }
