@@ -42,7 +42,12 @@ row() {	# row ROUND LINK MTU DIRECTION MBPS STATUS
 # usable.  Sets IB_WHY ("" when usable).
 IB_WHY=""
 ib_bringup() {
-	local mine=ok peer log=$PT_LOGDIR/ipoib-up-$PEDMA_ROLE.log
+	local mine=ok peer log=$PT_LOGDIR/ipoib-up-$PEDMA_ROLE.log i
+	# over NTB the device comes with the NTB link, after a reload too
+	for ((i = 0; i < 300; i++)); do
+		[ -e "/sys/class/infiniband/$PT_DEV" ] && break
+		sleep 0.1
+	done
 	if [ ! -e "/sys/class/infiniband/$PT_DEV" ]; then
 		mine="no $PT_DEV on $PEDMA_ROLE"
 	elif ! lab_wait_port ACTIVE 60 "$PT_DEV"; then
