@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * The lab's eDMA as a dmaengine provider: what the module that owns the
- * lab device (pedma_lab.ko) and the lab's dmaengine driver
- * (pedma_lab_dma.ko, pedma_lab_dma.c) share.
+ * lab device (pedma_lab.ko or ntb_hw_pedma_lab.ko) and the lab's
+ * dmaengine driver (pedma_lab_dma.ko, pedma_lab_dma.c) share.
  *
  * The owner creates an auxiliary device "<owner module>.edma" for its
- * endpoint's channels; pedma_lab_dma.ko binds it and registers the
+ * endpoint's channels (pedma_lab_edma.c); pedma_lab_dma.ko binds it and registers the
  * channels with the dmaengine core.  The provider is a module of its own,
  * as a board's dw-edma belongs to the controller's driver and not to
  * pedma: the dmaengine core pins the provider's module while a client
