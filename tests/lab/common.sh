@@ -14,6 +14,17 @@ if [ "${LAB_BACKEND:-lab}" = ntb ]; then
 	PEDMA_BACKEND=pedma_ntb PEDMA_PCI_DRIVER=ntb_hw_pedma_lab
 fi
 
+# pedma_backend_load: the backend alone (the core is loaded), with the
+# run's $PEDMA_LAB_ARGS for the lab backend
+pedma_backend_load() {
+	if [ "$PEDMA_BACKEND" = pedma_ntb ]; then
+		insmod "$PEDMA_BUILD/kernel/pedma_ntb.ko"
+	else
+		# shellcheck disable=SC2086 # the parameters, word-split
+		insmod "$PEDMA_LAB_KO" ${PEDMA_LAB_ARGS:-}
+	fi
+}
+
 # pedma_load [CORE_PARAMS...]: the core with those parameters, then the
 # backend (which binds the lab's device: pedma0 appears; over NTB, the
 # host's appears at the NTB link's first up) with the run's
@@ -29,7 +40,7 @@ pedma_load() {
 				insmod "$PEDMA_BUILD/${m#*:}" || return 1
 		done
 		insmod "$PEDMA_KO" "$@" || return 1
-		insmod "$PEDMA_BUILD/kernel/pedma_ntb.ko" || { rmmod pedma; return 1; }
+		pedma_backend_load || { rmmod pedma; return 1; }
 		return 0
 	fi
 	# its dmaengine driver first, unless stage2.sh loaded it (--no-pedma-on)
@@ -37,8 +48,7 @@ pedma_load() {
 		insmod "$PEDMA_BUILD/kernel/pedma_lab_dma.ko" || return 1
 	fi
 	insmod "$PEDMA_KO" "$@" || return 1
-	# shellcheck disable=SC2086 # the parameters, word-split
-	insmod "$PEDMA_LAB_KO" ${PEDMA_LAB_ARGS:-} || { rmmod pedma; return 1; }
+	pedma_backend_load || { rmmod pedma; return 1; }
 }
 
 # pedma_unload: the backend first (pedma0 goes), then the core.

@@ -2,8 +2,8 @@
 # Unload pedma on one side: the other side's port goes DOWN within a second,
 # with IB port events and pedma_link trace events, and comes back ACTIVE
 # after reload.  10 cycles with the endpoint unloading, 10 with the host
-# unloading; odd cycles unload the lab backend alone (rmmod pedma_lab: the
-# core stays), even ones both modules; the first with two processes holding
+# unloading; odd cycles unload the backend alone (rmmod pedma_lab, over NTB
+# pedma_ntb: the core stays), even ones both modules; the first with two processes holding
 # pedma0 open (they are disassociated).  Before them: the core does not
 # unload while the backend is loaded.  The unloading side checks kmalloc slab usage and
 # module reference counts for leaks: at most 16 KiB of kmalloc growth per
@@ -19,7 +19,7 @@ EP_CYCLES=10
 HOST_CYCLES=10
 TR=/sys/kernel/tracing
 
-# rmmod pedma_lab while processes have pedma0 open, one of them with a PD,
+# rmmod the backend while processes have pedma0 open, one of them with a PD,
 # an MR, CQs, an RC QP and its mmap'd rings (ibv_rc_pingpong's server,
 # waiting for its client): the unload does not wait for them; they get
 # IBV_EVENT_DEVICE_FATAL and are disassociated, and still exit cleanly.
@@ -36,10 +36,10 @@ unload_in_use() {
 	rdma resource show qp | grep "comm ibv_rc_pingpong" ||
 		fail "ibv_rc_pingpong's QP never showed ($(cat "pp-$tag.txt"))"
 	t0=$(date +%s%N)
-	timeout 60 rmmod pedma_lab || fail "rmmod pedma_lab with a user context open"
+	timeout 60 rmmod "$PEDMA_BACKEND" || fail "rmmod $PEDMA_BACKEND with a user context open"
 	ms=$((($(date +%s%N) - t0) / 1000000))
-	[ ! -e /sys/class/infiniband/pedma0 ] || fail "pedma0 still there after rmmod pedma_lab"
-	echo "$tag: rmmod pedma_lab with two processes holding pedma0: ${ms} ms"
+	[ ! -e /sys/class/infiniband/pedma0 ] || fail "pedma0 still there after rmmod $PEDMA_BACKEND"
+	echo "$tag: rmmod $PEDMA_BACKEND with two processes holding pedma0: ${ms} ms"
 	for ((t = 0; t < 50; t++)); do
 		grep -q "DEVICE_FATAL" "fatal-$tag.txt" && break
 		sleep 0.2
@@ -62,7 +62,7 @@ unloader() {
 	lab_wait_port ACTIVE 30 || fail "not ACTIVE before $tag"
 	refs0=$(cat /sys/module/ib_core/refcnt /sys/module/ib_uverbs/refcnt | tr '\n' ' ')
 	# The backend pins the core.
-	rmmod pedma 2>/dev/null && fail "rmmod pedma with pedma_lab loaded"
+	rmmod pedma 2>/dev/null && fail "rmmod pedma with $PEDMA_BACKEND loaded"
 	# --ep-dmaengine: the core holds the dmaengine driver's channels, which
 	# pin that driver's module (not the backend's: the cycles below unload it)
 	if [ "$tag" = ep ] && [ "${LAB_EP_MOVER:-ll}" = dmaengine ]; then
@@ -79,16 +79,15 @@ unloader() {
 		if ((i == 1)); then
 			unload_in_use "$tag"
 		elif ((i % 2)); then
-			rmmod pedma_lab || fail "rmmod pedma_lab $i"
-			[ ! -e /sys/class/infiniband/pedma0 ] || fail "pedma0 still there after rmmod pedma_lab"
+			rmmod "$PEDMA_BACKEND" || fail "rmmod $PEDMA_BACKEND $i"
+			[ ! -e /sys/class/infiniband/pedma0 ] || fail "pedma0 still there after rmmod $PEDMA_BACKEND"
 		else
 			pedma_unload || fail "rmmod $i"
 		fi
 		lab_signal "$tag-unloaded-$i"
 		lab_wait "$tag-saw-down-$i" 30 || fail "peer never saw DOWN ($i)"
 		if [ -e /sys/module/pedma ]; then
-			# shellcheck disable=SC2086 # the run's pedma_lab parameters
-			insmod "$PEDMA_LAB_KO" ${PEDMA_LAB_ARGS:-} || fail "insmod pedma_lab $i"
+			pedma_backend_load || fail "insmod $PEDMA_BACKEND $i"
 		else
 			pedma_load || fail "insmod $i"
 		fi

@@ -233,6 +233,7 @@ enum pedma_ctr {
 	PEDMA_CTR_REC_WAITS,		/* waits for room in our record ring */
 	PEDMA_CTR_WND_LOADS,		/* CPU loads from the window (below) */
 	PEDMA_CTR_WND_LOADS_HB,		/* the same by the heartbeat's polls */
+	PEDMA_CTR_AREA_RESTORED,	/* our area written back into a new window */
 	PEDMA_NCTR
 };
 
@@ -286,6 +287,13 @@ struct pedma_dev {
 	void __iomem *out;
 	void __iomem *in;
 	u32 area_size;
+	/*
+	 * The backend's wnd_renewable: a copy of all we stored in our area
+	 * (pedma_area_check()).  out_lock covers a store and its copy
+	 * against a write-back; a leaf lock, any context.
+	 */
+	void *out_shadow;
+	spinlock_t out_lock;		/* the shadow's, above */
 	struct gen_pool *heap;		/* our area's heap, by area offset */
 	u32 rec_prod;			/* records we produced */
 	u32 rec_cons;			/* peer records we consumed */
@@ -778,6 +786,13 @@ void pedma_area_withdraw(struct pedma_dev *dev);
 u32 pedma_heap_alloc(struct pedma_dev *dev, size_t size);
 void pedma_heap_free(struct pedma_dev *dev, u32 off, size_t size);
 void __iomem *pedma_out(struct pedma_dev *dev, u32 off);
+void pedma_out_w8(struct pedma_dev *dev, u32 off, u8 val);
+void pedma_out_w16(struct pedma_dev *dev, u32 off, u16 val);
+void pedma_out_w32(struct pedma_dev *dev, u32 off, u32 val);
+void pedma_out_w64(struct pedma_dev *dev, u32 off, u64 val);
+void pedma_out_copy(struct pedma_dev *dev, u32 off, const void *src,
+		    size_t len);
+bool pedma_area_check(struct pedma_dev *dev);
 void __iomem *pedma_in(struct pedma_dev *dev, u32 off, u64 len);
 void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp);
 void pedma_rqe_copy(struct pedma_dev *dev, struct pedma_pub_rqe *q,

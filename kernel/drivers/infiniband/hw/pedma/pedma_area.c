@@ -13,19 +13,166 @@
  *
  * Locking: callers hold dev->xlock for every write into our area and
  * every read of the peer's, except pedma_mr_sync() (process context: it
- * takes xlock for its request, then waits without locks).
+ * takes xlock for its request, then waits without locks) and a new MR's
+ * page array (written before the entry that publishes it).
+ *
+ * Every store into our area goes through pedma_out_*().  Where the window
+ * is the peer's memory (the backend's wnd_renewable: an NTB endpoint that
+ * may reload or reboot and make a new one), they keep a shadow copy of the
+ * area, and pedma_area_check() writes it back once the window shows our
+ * area gone: the peer's next instance finds our QP directory, MR table,
+ * published receives and proxy ring as they are, as it would in memory
+ * that outlived it (the lab's).  Lock order: xlock -> out_lock (a leaf).
  */
 #include <linux/io.h>
+#include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/log2.h>
+#include <linux/sizes.h>
+#include <linux/vmalloc.h>
 
 #include "pedma.h"
 
 #define CTRL_OFF(f)	(PEDMA_AREA_CTRL_OFF + offsetof(struct pedma_area_ctrl, f))
 #define PEDMA_SYNC_TIMEOUT	(5 * HZ)
 
+/* Our area at @off: for reads only (flushing posted stores); see below */
 void __iomem *pedma_out(struct pedma_dev *dev, u32 off)
 {
 	return dev->out + off;
+}
+
+static bool out_range_bad(struct pedma_dev *dev, u32 off, size_t len)
+{
+	return WARN_ON_ONCE(off > dev->area_size || len > dev->area_size - off);
+}
+
+static void out_store(void __iomem *a, u64 val, unsigned int width)
+{
+	switch (width) {
+	case 1:
+		writeb(val, a);
+		break;
+	case 2:
+		writew(val, a);
+		break;
+	case 4:
+		writel(val, a);
+		break;
+	default:
+		writeq(val, a);
+		break;
+	}
+}
+
+/*
+ * One store of @width bytes (a single access: the peer reads indexes and
+ * sequence numbers whole), and its copy in the shadow.  Any context.
+ */
+static void out_put(struct pedma_dev *dev, u32 off, u64 val,
+		    unsigned int width)
+{
+	__le64 le = cpu_to_le64(val);
+	unsigned long flags;
+
+	if (out_range_bad(dev, off, width))
+		return;
+	if (!dev->out_shadow) {
+		out_store(dev->out + off, val, width);
+		return;
+	}
+	spin_lock_irqsave(&dev->out_lock, flags);
+	memcpy(dev->out_shadow + off, &le, width);
+	out_store(dev->out + off, val, width);
+	spin_unlock_irqrestore(&dev->out_lock, flags);
+}
+
+void pedma_out_w8(struct pedma_dev *dev, u32 off, u8 val)
+{
+	out_put(dev, off, val, 1);
+}
+
+void pedma_out_w16(struct pedma_dev *dev, u32 off, u16 val)
+{
+	out_put(dev, off, val, 2);
+}
+
+void pedma_out_w32(struct pedma_dev *dev, u32 off, u32 val)
+{
+	out_put(dev, off, val, 4);
+}
+
+void pedma_out_w64(struct pedma_dev *dev, u32 off, u64 val)
+{
+	out_put(dev, off, val, 8);
+}
+
+static void out_fill(struct pedma_dev *dev, u32 off, const void *src,
+		     size_t len)
+{
+	if (src)
+		memcpy_toio(dev->out + off, src, len);
+	else
+		memset_io(dev->out + off, 0, len);
+}
+
+/* @len bytes from @src, or zeroes if @src is NULL.  Any context. */
+void pedma_out_copy(struct pedma_dev *dev, u32 off, const void *src,
+		    size_t len)
+{
+	unsigned long flags;
+
+	if (out_range_bad(dev, off, len))
+		return;
+	if (!dev->out_shadow) {
+		out_fill(dev, off, src, len);
+		return;
+	}
+	spin_lock_irqsave(&dev->out_lock, flags);
+	if (src)
+		memcpy(dev->out_shadow + off, src, len);
+	else
+		memset(dev->out_shadow + off, 0, len);
+	out_fill(dev, off, src, len);
+	spin_unlock_irqrestore(&dev->out_lock, flags);
+}
+
+/*
+ * Link workqueue, before the handshake acknowledges a peer instance: is
+ * our area still in the window?  If the window is new memory (zeroes, or
+ * anything but our area's magic and generation), write the shadow back,
+ * the control words last: the peer takes the area as valid once they
+ * are.  Returns true if it did.  Two loads across the link per call.
+ */
+bool pedma_area_check(struct pedma_dev *dev)
+{
+	const u32 hdr = offsetof(struct pedma_area_ctrl, rec_prod);
+	unsigned long flags;
+	u32 off, n;
+
+	if (!dev->out_shadow ||
+	    (pedma_wnd_readl_ctr(dev, dev->out + CTRL_OFF(magic),
+				 PEDMA_CTR_WND_LOADS_HB) == PEDMA_AREA_MAGIC &&
+	     pedma_wnd_readl_ctr(dev, dev->out + CTRL_OFF(gen),
+				 PEDMA_CTR_WND_LOADS_HB) ==
+	     le32_to_cpu(dev->link.self.gen)))
+		return false;
+	for (off = PEDMA_AREA_CTRL_OFF + hdr; off < dev->area_size; off += n) {
+		n = min_t(u32, SZ_4K - (off & (SZ_4K - 1)), dev->area_size - off);
+		spin_lock_irqsave(&dev->out_lock, flags);
+		memcpy_toio(dev->out + off, dev->out_shadow + off, n);
+		spin_unlock_irqrestore(&dev->out_lock, flags);
+		cond_resched();
+	}
+	wmb();	/* the area before the words that make it valid */
+	spin_lock_irqsave(&dev->out_lock, flags);
+	memcpy_toio(dev->out + PEDMA_AREA_CTRL_OFF,
+		    dev->out_shadow + PEDMA_AREA_CTRL_OFF, hdr);
+	spin_unlock_irqrestore(&dev->out_lock, flags);
+	pedma_ctr_inc(dev, PEDMA_CTR_AREA_RESTORED);
+	ibdev_info(&dev->ibdev,
+		   "the window is new memory: our area (%u KiB) written back\n",
+		   dev->area_size >> 10);
+	return true;
 }
 
 /* The peer's area, [off, off + len) checked against its size, or NULL */
@@ -43,7 +190,7 @@ static u32 in_ctrl(struct pedma_dev *dev, size_t off)
 
 static void out_ctrl(struct pedma_dev *dev, size_t off, u32 val)
 {
-	writel(val, dev->out + off);
+	pedma_out_w32(dev, off, val);
 }
 
 int pedma_area_init(struct pedma_dev *dev)
@@ -57,9 +204,15 @@ int pedma_area_init(struct pedma_dev *dev)
 	dev->area_size = size;
 	dev->out = be->wnd + PEDMA_WND_AREA_OFF(be->role, (u64)be->wnd_size);
 	dev->in = be->wnd + PEDMA_WND_AREA_OFF(peer, (u64)be->wnd_size);
+	spin_lock_init(&dev->out_lock);
+	if (be->wnd_renewable) {
+		dev->out_shadow = vzalloc(size);
+		if (!dev->out_shadow)
+			return -ENOMEM;
+	}
 
 	if (pedma_atomic_init(dev))
-		return -ENOMEM;
+		goto err_shadow;
 	dev->heap = gen_pool_create(ilog2(PEDMA_AREA_HEAP_ALIGN), -1);
 	if (!dev->heap)
 		goto err_atomic;
@@ -69,7 +222,7 @@ int pedma_area_init(struct pedma_dev *dev)
 	init_waitqueue_head(&dev->sync_wq);
 
 	/* A fresh area: no directory entries, no keys, no records. */
-	memset_io(dev->out, 0, PEDMA_AREA_HEAP_OFF);
+	pedma_out_copy(dev, 0, NULL, PEDMA_AREA_HEAP_OFF);
 	out_ctrl(dev, CTRL_OFF(gen), le32_to_cpu(dev->link.self.gen));
 	pedma_atomic_publish(dev);
 	wmb();	/* the area is valid once the magic is */
@@ -81,6 +234,9 @@ err_pool:
 	dev->heap = NULL;
 err_atomic:
 	pedma_atomic_destroy(dev);
+err_shadow:
+	vfree(dev->out_shadow);
+	dev->out_shadow = NULL;
 	return -ENOMEM;
 }
 
@@ -93,6 +249,8 @@ void pedma_area_destroy(struct pedma_dev *dev)
 	dev->heap = NULL;
 	pedma_atomic_withdraw(dev);
 	pedma_atomic_destroy(dev);
+	vfree(dev->out_shadow);
+	dev->out_shadow = NULL;
 }
 
 /*
@@ -108,8 +266,8 @@ void pedma_area_link_up(struct pedma_dev *dev)
 	out_ctrl(dev, CTRL_OFF(mr_sync_ack), dev->peer_sync_seen);
 	pedma_recv_inv_reset(dev);
 	/* answers to an earlier peer instance must not match a new request */
-	memset_io(dev->out + PEDMA_AREA_ATOMIC_RESP_OFF, 0,
-		  PEDMA_MAX_QP * sizeof(struct pedma_atomic_resp));
+	pedma_out_copy(dev, PEDMA_AREA_ATOMIC_RESP_OFF, NULL,
+		       PEDMA_MAX_QP * sizeof(struct pedma_atomic_resp));
 }
 
 /*
@@ -174,8 +332,7 @@ void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp)
 		.pd = cpu_to_le32(container_of(qp->ibqp.pd, struct pedma_pd,
 					       ibpd)->id),
 	};
-	void __iomem *e = pedma_out(dev, PEDMA_AREA_QPDIR_OFF +
-				    qp->qpn * sizeof(d));
+	u32 e = PEDMA_AREA_QPDIR_OFF + qp->qpn * sizeof(d);
 
 	if (dev->leaving)
 		return;		/* withdrawn for good */
@@ -189,11 +346,11 @@ void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp)
 	if (acc & IB_ACCESS_REMOTE_ATOMIC)
 		d.access |= PEDMA_ACC_REMOTE_ATOMIC;
 	/* The entry is valid once qpn matches: write it last. */
-	writel(0, e);
+	pedma_out_w32(dev, e, 0);
 	wmb();	/* invalid before the body changes */
-	memcpy_toio(e + 4, (u8 *)&d + 4, sizeof(d) - 4);
+	pedma_out_copy(dev, e + 4, (u8 *)&d + 4, sizeof(d) - 4);
 	wmb();	/* the body before the qpn that validates it */
-	writel(qp->qpn ? qp->qpn : PEDMA_DIR_QP0_MARK, e);
+	pedma_out_w32(dev, e, qp->qpn ? qp->qpn : PEDMA_DIR_QP0_MARK);
 	/* A requester of the peer may be waiting for us to become ready. */
 	if (d.state == PEDMA_DIR_QPS_RTR && pedma_peer_rnr_waiting(dev))
 		pedma_peer_notify(dev);
@@ -201,8 +358,8 @@ void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp)
 
 void pedma_dir_clear(struct pedma_dev *dev, u32 qpn)
 {
-	writel(0, pedma_out(dev, PEDMA_AREA_QPDIR_OFF +
-			    qpn * sizeof(struct pedma_qp_dir)));
+	pedma_out_w32(dev, PEDMA_AREA_QPDIR_OFF +
+		      qpn * sizeof(struct pedma_qp_dir), 0);
 }
 
 /*
@@ -266,8 +423,8 @@ void pedma_rec_put(struct pedma_dev *dev, struct pedma_rec *rec)
 	u32 slot = dev->rec_prod & (PEDMA_REC_ENTRIES - 1);
 
 	rec->seq = cpu_to_le32(dev->rec_prod);
-	memcpy_toio(dev->out + PEDMA_AREA_REC_OFF + slot * sizeof(*rec), rec,
-		    sizeof(*rec));
+	pedma_out_copy(dev, PEDMA_AREA_REC_OFF + slot * sizeof(*rec), rec,
+		       sizeof(*rec));
 	dev->rec_prod++;
 	wmb();	/* record before the index that publishes it */
 	out_ctrl(dev, CTRL_OFF(rec_prod), dev->rec_prod);
@@ -379,8 +536,8 @@ void pedma_area_withdraw(struct pedma_dev *dev)
 
 	spin_lock_irqsave(&dev->xlock, flags);
 	dev->leaving = true;
-	memset_io(dev->out + PEDMA_AREA_QPDIR_OFF, 0,
-		  PEDMA_AREA_HEAP_OFF - PEDMA_AREA_QPDIR_OFF);
+	pedma_out_copy(dev, PEDMA_AREA_QPDIR_OFF, NULL,
+		       PEDMA_AREA_HEAP_OFF - PEDMA_AREA_QPDIR_OFF);
 	/* no chain of the peer may start on our atomic result buffer now */
 	pedma_atomic_withdraw(dev);
 	out_ctrl(dev, CTRL_OFF(mc_hwm), 0);

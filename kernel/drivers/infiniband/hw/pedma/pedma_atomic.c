@@ -133,9 +133,9 @@ void pedma_atomic_recv(struct pedma_dev *dev, const struct pedma_rec *rec)
 {
 	u32 src = le32_to_cpu(rec->src_qpn), seq = le32_to_cpu(rec->rq_idx);
 	struct pedma_atomic_req r;
-	void __iomem *a, *req;
+	void __iomem *req;
 	u64 orig = 0;
-	u32 st;
+	u32 st, a;
 
 	if (src >= PEDMA_MAX_QP || !dev->atomic_res || dev->leaving)
 		return;		/* names no slot, or we left: no answer */
@@ -155,11 +155,10 @@ void pedma_atomic_recv(struct pedma_dev *dev, const struct pedma_rec *rec)
 		  seq, src, le32_to_cpu(rec->dst_qpn), st);
 
 	dev->atomic_res[src] = cpu_to_le64(orig);
-	a = pedma_out(dev, PEDMA_AREA_ATOMIC_RESP_OFF +
-		      src * sizeof(struct pedma_atomic_resp));
-	writel(st, a + offsetof(struct pedma_atomic_resp, status));
+	a = PEDMA_AREA_ATOMIC_RESP_OFF + src * sizeof(struct pedma_atomic_resp);
+	pedma_out_w32(dev, a + offsetof(struct pedma_atomic_resp, status), st);
 	wmb();	/* the result and status before the seq that answers */
-	writel(seq, a + offsetof(struct pedma_atomic_resp, seq));
+	pedma_out_w32(dev, a + offsetof(struct pedma_atomic_resp, seq), seq);
 	pedma_peer_notify(dev);
 }
 
@@ -184,18 +183,18 @@ void pedma_atomic_post(struct pedma_qp *qp, struct pedma_swqe *w)
 		.src_qpn = cpu_to_le32(qp->qpn),
 		.opcode = PEDMA_REC_OP_ATOMIC,
 	};
-	void __iomem *slot;
+	u32 slot;
 
 	/* nonzero and new: an answer left from an earlier QP never matches */
 	if (!++dev->atomic_seq)
 		++dev->atomic_seq;
 	qp->req.atomic_seq = dev->atomic_seq;
 	rec.rq_idx = cpu_to_le32(qp->req.atomic_seq);
-	slot = pedma_out(dev, PEDMA_AREA_ATOMIC_REQ_OFF + qp->qpn * sizeof(r));
-	memcpy_toio(slot + sizeof(r.seq), (u8 *)&r + sizeof(r.seq),
-		    sizeof(r) - sizeof(r.seq));
+	slot = PEDMA_AREA_ATOMIC_REQ_OFF + qp->qpn * sizeof(r);
+	pedma_out_copy(dev, slot + sizeof(r.seq), (u8 *)&r + sizeof(r.seq),
+		       sizeof(r) - sizeof(r.seq));
 	wmb();	/* the body, then the seq that names it (read in that order) */
-	writel(qp->req.atomic_seq, slot);
+	pedma_out_w32(dev, slot, qp->req.atomic_seq);
 	/* pedma_rec_post() orders the request before the record */
 	pedma_rec_post(dev, &rec);
 }
@@ -254,14 +253,14 @@ int pedma_atomic_res_seg(struct pedma_qp *qp, u64 off, struct pedma_seg *seg)
 /* Leaving: the peer must find no result buffer any more.  xlock held. */
 void pedma_atomic_withdraw(struct pedma_dev *dev)
 {
-	writeq(0, pedma_out(dev, PEDMA_AREA_CTRL_OFF +
-			    offsetof(struct pedma_area_ctrl, atomic_res)));
+	pedma_out_w64(dev, PEDMA_AREA_CTRL_OFF +
+		      offsetof(struct pedma_area_ctrl, atomic_res), 0);
 }
 
 /* Publish our result buffer in a fresh area (pedma_area_init). */
 void pedma_atomic_publish(struct pedma_dev *dev)
 {
-	writeq(dev->atomic_res_dma, pedma_out(dev, PEDMA_AREA_CTRL_OFF +
-					      offsetof(struct pedma_area_ctrl,
-						       atomic_res)));
+	pedma_out_w64(dev, PEDMA_AREA_CTRL_OFF +
+		      offsetof(struct pedma_area_ctrl, atomic_res),
+		      dev->atomic_res_dma);
 }

@@ -119,6 +119,11 @@ struct pedma_ident {
  * @ep_driven: endpoint only: the host cannot reach the engine; the
  *	endpoint takes every channel and runs the host's chains for it (the
  *	endpoint-driven mode, PEDMA_CAP_EP_DRIVEN)
+ * @wnd_renewable: host only: the window is the peer's memory, which a new
+ *	instance of the peer (reloaded, rebooted) replaces by new memory of
+ *	the same size behind the same mapping (an NTB endpoint's inbound
+ *	window).  The core keeps a copy of what it stores in its area and
+ *	writes it back when it finds the area gone; the device stays.
  */
 struct pedma_backend {
 	struct module *owner;
@@ -134,6 +139,7 @@ struct pedma_backend {
 	struct pedma_ident ident;
 	struct device *dma_chan_dev;
 	bool ep_driven;
+	bool wnd_renewable;
 };
 
 struct pedma_dev *pedma_dev_create(struct pedma_backend *be);
@@ -142,6 +148,7 @@ void pedma_dev_unregister(struct pedma_dev *dev);
 void pedma_dev_destroy(struct pedma_dev *dev);
 void pedma_peer_event(struct pedma_dev *dev);
 void pedma_peer_lost(struct pedma_dev *dev);
+bool pedma_peer_linked(struct pedma_dev *dev);
 void pedma_edma_irq(struct pedma_dev *dev, int dir);
 
 #endif /* PEDMA_BACKEND_H */

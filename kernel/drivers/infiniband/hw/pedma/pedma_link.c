@@ -246,6 +246,13 @@ static void link_eval(struct pedma_dev *dev)
 	}
 	pedma_wnd_copy_ctr(dev, &peer, hs_block(dev, peer_role(dev)),
 			   sizeof(peer), PEDMA_CTR_WND_LOADS_HB);
+	/*
+	 * After the peer's block: the block of a new peer instance is in its
+	 * new window (wnd_renewable), and this finds our area and block gone
+	 * from it and writes them back before we acknowledge the instance.
+	 */
+	if (pedma_area_check(dev))
+		write_self(dev);
 	why = check_peer(dev, &peer, &val);
 	report_refusal(dev, why, val);
 	if (why != PEDMA_REFUSE_NONE) {
@@ -469,6 +476,20 @@ void pedma_peer_lost(struct pedma_dev *dev)
 		queue_work(dev->link.wq, &dev->link.event_work);
 }
 EXPORT_SYMBOL_GPL(pedma_peer_lost);
+
+/**
+ * pedma_peer_linked() - whether the link with the peer is up
+ * @dev: a device between pedma_dev_create() and pedma_dev_destroy()
+ *
+ * While it is, the core watches the peer's instance itself (its
+ * handshake generation, by the heartbeat): a backend need not look for a
+ * new one on every doorbell.  Any context.
+ */
+bool pedma_peer_linked(struct pedma_dev *dev)
+{
+	return pedma_link_up(dev);
+}
+EXPORT_SYMBOL_GPL(pedma_peer_linked);
 
 /**
  * pedma_peer_event() - the peer rang our doorbell

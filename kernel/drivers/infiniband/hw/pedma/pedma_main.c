@@ -70,6 +70,11 @@ struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 		dev_err(be->dma_dev, "backend without eDMA register access: the endpoint needs dmaengine channels and the endpoint-driven mode\n");
 		return ERR_PTR(-EINVAL);
 	}
+	/* Only the host's window can be the peer's memory */
+	if (be->wnd_renewable && be->role != PEDMA_ROLE_HOST) {
+		dev_err(be->dma_dev, "a renewable window is the host's view of the endpoint's memory\n");
+		return ERR_PTR(-EINVAL);
+	}
 
 	dev = ib_alloc_device(pedma_dev, ibdev);
 	if (!dev)

@@ -97,14 +97,13 @@ static void mr_publish(struct pedma_dev *dev, struct pedma_mr *mr)
 		.type = mr->type,
 		.pd = cpu_to_le32(mr->pd_id),
 	};
-	void __iomem *slot = pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
-				       mr->index * sizeof(e));
+	u32 slot = PEDMA_AREA_MRTAB_OFF + mr->index * sizeof(e);
 
 	if (dev->leaving)
 		return;		/* withdrawn for good */
-	memcpy_toio(slot + 4, (u8 *)&e + 4, sizeof(e) - 4);
+	pedma_out_copy(dev, slot + 4, (u8 *)&e + 4, sizeof(e) - 4);
 	wmb();	/* the entry is valid once its key is */
-	writel(mr->key, slot);
+	pedma_out_w32(dev, slot, mr->key);
 }
 
 static int mr_insert(struct pedma_dev *dev, struct ib_pd *pd,
@@ -167,8 +166,8 @@ static void mr_withdraw_wait(struct pedma_dev *dev, struct pedma_mr *mr,
 		mr->inv_pending = false;
 		list_del_init(&mr->inv_node);
 	}
-	writel(0, pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
-			    mr->index * sizeof(struct pedma_mr_ent)));
+	pedma_out_w32(dev, PEDMA_AREA_MRTAB_OFF +
+		      mr->index * sizeof(struct pedma_mr_ent), 0);
 	pedma_chains_snap(dev, snap);
 	spin_unlock_irqrestore(&dev->xlock, flags);
 
@@ -261,7 +260,7 @@ static int mr_trans_get(struct pedma_dev *dev, u64 start, u64 length,
 		goto err_pages;
 	}
 	for (i = 0; i < t->npages; i++)
-		writeq(t->pages[i], pedma_out(dev, t->pages_off + i * 8));
+		pedma_out_w64(dev, t->pages_off + i * 8, t->pages[i]);
 	return 0;
 
 err_pages:
@@ -719,7 +718,7 @@ int pedma_mr_fast_reg(struct pedma_dev *dev, struct pedma_qp *qp,
 		return -ENODEV;
 	memcpy(mr->pages, mr->map, nmap * sizeof(u64));
 	for (i = 0; i < nmap; i++)
-		writeq(mr->pages[i], pedma_out(dev, mr->pages_off + i * 8));
+		pedma_out_w64(dev, mr->pages_off + i * 8, mr->pages[i]);
 	mr->npages = nmap;
 	mr->iova = iova;
 	mr->length = length;
@@ -765,8 +764,8 @@ int pedma_mr_withdraw(struct pedma_dev *dev, struct ib_pd *pd, u32 key,
 	if (!mr->valid)
 		return remote ? -EINVAL : 0;
 	mr->valid = false;
-	writel(0, pedma_out(dev, PEDMA_AREA_MRTAB_OFF +
-			    mr->index * sizeof(struct pedma_mr_ent)));
+	pedma_out_w32(dev, PEDMA_AREA_MRTAB_OFF +
+		      mr->index * sizeof(struct pedma_mr_ent), 0);
 	/*
 	 * The link is down and the peer left it: none of its chains runs,
 	 * and a new link reads the withdrawn entry.  Nothing to confirm.

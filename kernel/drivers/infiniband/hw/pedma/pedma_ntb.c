@@ -30,7 +30,9 @@
  *              until removed: the core's handshake finds a host again that
  *              went away and came back.  A host whose endpoint made a new
  *              window (it reloaded or rebooted: the scratchpad instance
- *              changed) makes its device anew (pn_host_sync()).
+ *              changed) keeps its device: the window is wnd_renewable, and
+ *              the core writes its area back into the new memory before it
+ *              links again (pn_host_sync()).
  *   engine     Only the endpoint moves data, with dmaengine channels (the
  *              core's dmaengine mover) in the endpoint-driven mode: on a
  *              stock kernel the endpoint's eDMA belongs to dw-edma, and the
@@ -383,15 +385,17 @@ static void pn_teardown(struct pedma_ntb *pn)
  * Host, on pn->wq: make our device match the endpoint's window.  Without
  * the mark the endpoint has none (gone, or not ready yet): the link is
  * lost.  A window of another instance is new memory (the endpoint reloaded
- * or rebooted): everything the host kept there (its area: QP directory,
- * MR table, rings) is gone with the old one, so the device is made anew,
- * as after a hot unplug and plug of an adapter (its users get
- * IB_EVENT_DEVICE_FATAL).  One scratchpad read per doorbell, two more
- * when the instance changes.
+ * or rebooted).  Of the same size, it is the core's (wnd_renewable): it
+ * writes its area back into it before it links with the new instance, and
+ * the device, its QPs and its users stay.  Of another size, the window's
+ * layout moved: the device is made anew, as after a hot unplug and plug of
+ * an adapter (its users get IB_EVENT_DEVICE_FATAL).  One scratchpad read,
+ * two more when the instance changes.
  */
 static void pn_host_sync(struct pedma_ntb *pn)
 {
 	struct ntb_dev *ntb = pn->ntb;
+	resource_size_t size;
 	u32 inst;
 	int ret;
 
@@ -407,8 +411,16 @@ static void pn_host_sync(struct pedma_ntb *pn)
 	if (pn->dev && inst == pn->inst)
 		return;
 	if (pn->dev) {
-		dev_info(&ntb->dev, "the endpoint's window is new (instance %#x, was %#x): making pedma0 anew\n",
-			 inst, pn->inst);
+		size = (resource_size_t)ntb_peer_spad_read(ntb, NTB_DEF_PEER_IDX,
+							   PEDMA_NTB_SPAD_SIZE) << 10;
+		if (size == pn->be.wnd_size) {
+			dev_info(&ntb->dev, "the endpoint's window is new (instance %#x, was %#x): pedma keeps its device and writes its area back\n",
+				 inst, pn->inst);
+			pn->inst = inst;
+			return;
+		}
+		dev_info(&ntb->dev, "the endpoint's window is new and of another size (instance %#x, was %#x; %pa bytes): making the pedma device anew\n",
+			 inst, pn->inst, &size);
 		pn_teardown(pn);
 	}
 	if (pn->failed)
@@ -455,10 +467,15 @@ static void pn_db_work(struct work_struct *work)
 {
 	struct pedma_ntb *pn = container_of(work, struct pedma_ntb, db_work);
 
-	if (READ_ONCE(pn->leaving))
-		return;
-	/* The host: the window may be new (the endpoint's mark rings us) */
-	if (pn->be.role == PEDMA_ROLE_HOST)
+	/*
+	 * The host: the window may be new (the endpoint's mark rings us).
+	 * While linked, the core watches the endpoint's instance itself: no
+	 * scratchpad read (a load across the link) per doorbell.  Once
+	 * leaving, no setup or teardown any more, but the doorbells still
+	 * reach the core: it waits for the peer's answers while it leaves.
+	 */
+	if (pn->be.role == PEDMA_ROLE_HOST && !READ_ONCE(pn->leaving) &&
+	    (!pn->dev || !pedma_peer_linked(pn->dev)))
 		pn_host_sync(pn);
 	if (pn->dev)
 		pedma_peer_event(pn->dev);
@@ -568,6 +585,8 @@ static int pn_probe(struct ntb_client *client, struct ntb_dev *ntb)
 		ntb_spad_write(ntb, PEDMA_NTB_SPAD_READY, 0);
 	} else {
 		pn->be.dma_dev = &ntb->pdev->dev;
+		/* The endpoint's memory: a new instance makes it anew */
+		pn->be.wnd_renewable = true;
 	}
 
 	ret = ntb_set_ctx(ntb, pn, &pn_ctx_ops);

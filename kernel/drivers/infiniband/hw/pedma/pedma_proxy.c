@@ -66,23 +66,21 @@ void pedma_proxy_destroy(struct pedma_dev *dev)
 	dev->proxy = NULL;
 }
 
-static void __iomem *xq_slot(void __iomem *area, u32 idx)
+/* Offsets in an area of the host's request ring, the endpoint's answers */
+static u32 xq_slot(u32 idx)
 {
-	return area + PEDMA_AREA_PROXY_OFF +
+	return PEDMA_AREA_PROXY_OFF +
 	       (idx & (PEDMA_XQ_ENTRIES - 1)) * sizeof(struct pedma_xreq);
 }
 
-static void __iomem *xc_slot(void __iomem *area, u32 idx)
+static u32 xc_slot(u32 idx)
 {
-	return area + PEDMA_AREA_PROXY_OFF +
+	return PEDMA_AREA_PROXY_OFF +
 	       (idx & (PEDMA_XC_ENTRIES - 1)) * sizeof(struct pedma_xcpl);
 }
 
-static void __iomem *ctrl_cancel(void __iomem *area)
-{
-	return area + PEDMA_AREA_CTRL_OFF +
-	       offsetof(struct pedma_area_ctrl, px_cancel);
-}
+#define CTRL_CANCEL	(PEDMA_AREA_CTRL_OFF + \
+			 offsetof(struct pedma_area_ctrl, px_cancel))
 
 /* ------------------------------------------------------------------------ */
 /* Host: the proxy mover                                                    */
@@ -100,7 +98,7 @@ static void px_link_up(struct pedma_dev *dev)
 		px->ended[dir] = 0;
 	}
 	/* The endpoint's answers of earlier links are void. */
-	px->xc_cons = pedma_wnd_readl(dev, ctrl_cancel(dev->in));
+	px->xc_cons = pedma_wnd_readl(dev, dev->in + CTRL_CANCEL);
 }
 
 static int px_begin(struct pedma_dev *dev, int dir, struct pedma_chain *c)
@@ -142,15 +140,17 @@ static void px_start(struct pedma_dev *dev, struct pedma_chain *c,
 {
 	struct pedma_proxy *px = dev->proxy;
 	struct pedma_proxy_vch *v = c->priv;
-	void __iomem *slot = xq_slot(dev->out, px->xq_prod);
+	u32 slot = xq_slot(px->xq_prod);
 
 	v->req.nseg = c->n;
 	v->req.seq = 0;
 	v->req_seq = px->xq_prod;
-	memcpy_toio(slot + sizeof(v->req.seq), (u8 *)&v->req + sizeof(v->req.seq),
-		    offsetof(struct pedma_xreq, seg[c->n]) - sizeof(v->req.seq));
+	pedma_out_copy(dev, slot + sizeof(v->req.seq),
+		       (u8 *)&v->req + sizeof(v->req.seq),
+		       offsetof(struct pedma_xreq, seg[c->n]) -
+		       sizeof(v->req.seq));
 	wmb();	/* the request before the sequence number that validates it */
-	writel(px->xq_prod + 1, slot);	/* its number: 1-based */
+	pedma_out_w32(dev, slot, px->xq_prod + 1);	/* its number: 1-based */
 	px->xq_prod++;
 	pedma_chain_started(c->ch, done, cookie);
 	pedma_peer_notify(dev);
@@ -167,7 +167,7 @@ static void px_answers(struct pedma_dev *dev, bool end)
 	u32 n;
 
 	for (n = 0; n < PEDMA_XC_ENTRIES; n++) {
-		void __iomem *slot = xc_slot(dev->in, px->xc_cons);
+		void __iomem *slot = dev->in + xc_slot(px->xc_cons);
 		struct pedma_xcpl a;
 		unsigned int dir, i;
 
@@ -252,7 +252,7 @@ static void px_reset(struct pedma_dev *dev, const u8 busy[2])
 
 	px->ended[0] = 0;
 	px->ended[1] = 0;
-	writel(px->xq_prod, ctrl_cancel(dev->out));
+	pedma_out_w32(dev, CTRL_CANCEL, px->xq_prod);
 	pedma_chains_reset(dev);
 }
 
@@ -285,17 +285,17 @@ const struct pedma_mover_ops pedma_proxy_mover = {
 static void ep_answer(struct pedma_dev *dev, u8 tag, u32 req_seq, u8 status)
 {
 	struct pedma_proxy *px = dev->proxy;
-	void __iomem *slot = xc_slot(dev->out, px->xc_prod);
+	u32 slot = xc_slot(px->xc_prod);
 	struct pedma_xcpl a = {
 		.req_seq = cpu_to_le32(req_seq),
 		.tag = tag,
 		.status = status,
 	};
 
-	memcpy_toio(slot + sizeof(a.seq), (u8 *)&a + sizeof(a.seq),
-		    sizeof(a) - sizeof(a.seq));
+	pedma_out_copy(dev, slot + sizeof(a.seq), (u8 *)&a + sizeof(a.seq),
+		       sizeof(a) - sizeof(a.seq));
 	wmb();	/* the answer before the sequence number that validates it */
-	writel(px->xc_prod + 1, slot);	/* its number: 1-based */
+	pedma_out_w32(dev, slot, px->xc_prod + 1);	/* its number: 1-based */
 	px->xc_prod++;
 	pedma_peer_notify(dev);
 }
@@ -430,11 +430,11 @@ void pedma_proxy_serve(struct pedma_dev *dev)
 	if (dev->be->role != PEDMA_ROLE_EP || !dev->link.part.ep_driven ||
 	    !dev->xfer_up)
 		return;
-	cancel = pedma_wnd_readl(dev, ctrl_cancel(dev->in));
+	cancel = pedma_wnd_readl(dev, dev->in + CTRL_CANCEL);
 	if ((s32)(cancel - px->xq_cons) > 0)
 		px->xq_cons = cancel;	/* voided by the host's link-down */
 	for (n = 0; n < PEDMA_XQ_ENTRIES; n++) {
-		void __iomem *slot = xq_slot(dev->in, px->xq_cons);
+		void __iomem *slot = dev->in + xq_slot(px->xq_cons);
 		struct pedma_xreq r;
 		struct pedma_chain c;
 		unsigned int i;
@@ -484,7 +484,7 @@ void pedma_proxy_link_up(struct pedma_dev *dev)
 	struct pedma_proxy *px = dev->proxy;
 
 	if (dev->be->role == PEDMA_ROLE_EP)
-		px->xq_cons = pedma_wnd_readl(dev, ctrl_cancel(dev->in));
+		px->xq_cons = pedma_wnd_readl(dev, dev->in + CTRL_CANCEL);
 }
 
 /*
@@ -494,5 +494,5 @@ void pedma_proxy_link_up(struct pedma_dev *dev)
 void pedma_proxy_link_down(struct pedma_dev *dev)
 {
 	if (dev->be->role == PEDMA_ROLE_EP)
-		writel(dev->proxy->xc_prod, ctrl_cancel(dev->out));
+		pedma_out_w32(dev, CTRL_CANCEL, dev->proxy->xc_prod);
 }

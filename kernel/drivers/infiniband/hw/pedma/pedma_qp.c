@@ -38,7 +38,7 @@ static size_t pub_ring_size(u32 entries)
 static int rq_init(struct pedma_dev *dev, struct pedma_rq *rq, u32 entries,
 		   bool ooo)
 {
-	void __iomem *h;
+	u32 h;
 
 	rq->entries = entries;
 	rq->max_sge = PEDMA_MAX_SGE;
@@ -60,10 +60,11 @@ static int rq_init(struct pedma_dev *dev, struct pedma_rq *rq, u32 entries,
 	rq->pub_off = pedma_heap_alloc(dev, pub_ring_size(entries));
 	if (!rq->pub_off)
 		goto err;
-	h = pedma_out(dev, rq->pub_off);
-	memset_io(h, 0, sizeof(struct pedma_pub_ring_hdr));
+	h = rq->pub_off;
+	pedma_out_copy(dev, h, NULL, sizeof(struct pedma_pub_ring_hdr));
 	rq->ring_gen = get_random_u32() | 1;
-	writel(rq->ring_gen, h + offsetof(struct pedma_pub_ring_hdr, ring_gen));
+	pedma_out_w32(dev, h + offsetof(struct pedma_pub_ring_hdr, ring_gen),
+		      rq->ring_gen);
 	return 0;
 err:
 	kvfree(rq->pnsge);
@@ -77,8 +78,8 @@ static void rq_free(struct pedma_dev *dev, struct pedma_rq *rq)
 {
 	if (!rq->entries)
 		return;
-	writel(0, pedma_out(dev, rq->pub_off +
-			    offsetof(struct pedma_pub_ring_hdr, ring_gen)));
+	pedma_out_w32(dev, rq->pub_off +
+		      offsetof(struct pedma_pub_ring_hdr, ring_gen), 0);
 	pedma_heap_free(dev, rq->pub_off, pub_ring_size(rq->entries));
 	kvfree(rq->pnsge);
 	kvfree(rq->psge);
@@ -89,15 +90,16 @@ static void rq_free(struct pedma_dev *dev, struct pedma_rq *rq)
 /* Start the ring over (QP reset): a new generation for the peer. */
 static void rq_reset(struct pedma_dev *dev, struct pedma_rq *rq)
 {
-	void __iomem *h = pedma_out(dev, rq->pub_off);
+	u32 h = rq->pub_off;
 
 	rq->prod = 0;
 	rq->cons = 0;
 	rq->avail = 0;
 	rq->ring_gen = get_random_u32() | 1;
-	writel(0, h + offsetof(struct pedma_pub_ring_hdr, prod));
-	writel(0, h + offsetof(struct pedma_pub_ring_hdr, first));
-	writel(rq->ring_gen, h + offsetof(struct pedma_pub_ring_hdr, ring_gen));
+	pedma_out_w32(dev, h + offsetof(struct pedma_pub_ring_hdr, prod), 0);
+	pedma_out_w32(dev, h + offsetof(struct pedma_pub_ring_hdr, first), 0);
+	pedma_out_w32(dev, h + offsetof(struct pedma_pub_ring_hdr, ring_gen),
+		      rq->ring_gen);
 }
 
 /*
@@ -108,8 +110,8 @@ static void rq_publish_first(struct pedma_dev *dev, struct pedma_rq *rq)
 {
 	if (pedma_test_early_free_rq)
 		return;	/* a new sender starts at 0: on receives given back */
-	writel(rq->cons, pedma_out(dev, rq->pub_off +
-				   offsetof(struct pedma_pub_ring_hdr, first)));
+	pedma_out_w32(dev, rq->pub_off +
+		      offsetof(struct pedma_pub_ring_hdr, first), rq->cons);
 }
 
 static void rq_publish_skip(struct pedma_dev *dev, struct pedma_rq *rq,
@@ -117,9 +119,8 @@ static void rq_publish_skip(struct pedma_dev *dev, struct pedma_rq *rq,
 {
 	if (pedma_test_early_free_rq)
 		return;
-	writeb(PEDMA_RQE_F_SKIP,
-	       pedma_out(dev, rq->pub_off + pub_ring_size(slot) +
-			 offsetof(struct pedma_pub_rqe, flags)));
+	pedma_out_w8(dev, rq->pub_off + pub_ring_size(slot) +
+		     offsetof(struct pedma_pub_rqe, flags), PEDMA_RQE_F_SKIP);
 }
 
 static void rq_publish_one(struct pedma_dev *dev, struct pedma_rq *rq,
@@ -143,16 +144,16 @@ static void rq_publish_one(struct pedma_dev *dev, struct pedma_rq *rq,
 		       n * sizeof(*sge));
 		rq->pnsge[slot] = n;
 	}
-	memcpy_toio(pedma_out(dev, rq->pub_off + pub_ring_size(slot)), &e,
-		    offsetof(struct pedma_pub_rqe, sge[n]));
+	pedma_out_copy(dev, rq->pub_off + pub_ring_size(slot), &e,
+		       offsetof(struct pedma_pub_rqe, sge[n]));
 	rq->prod++;
 }
 
 static void rq_publish_done(struct pedma_dev *dev, struct pedma_rq *rq)
 {
 	wmb();	/* entries before the index that publishes them */
-	writel(rq->prod, pedma_out(dev, rq->pub_off +
-				   offsetof(struct pedma_pub_ring_hdr, prod)));
+	pedma_out_w32(dev, rq->pub_off +
+		      offsetof(struct pedma_pub_ring_hdr, prod), rq->prod);
 	if (pedma_peer_rnr_waiting(dev))
 		pedma_peer_notify(dev);
 }

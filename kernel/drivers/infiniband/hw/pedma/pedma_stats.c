@@ -71,6 +71,7 @@ static const struct rdma_stat_desc pedma_stat_descs[] = {
 	[PEDMA_CTR_REC_WAITS].name = "rec_room_waits",
 	[PEDMA_CTR_WND_LOADS].name = "wnd_loads",
 	[PEDMA_CTR_WND_LOADS_HB].name = "wnd_loads_hb",
+	[PEDMA_CTR_AREA_RESTORED].name = "area_restores",
 	[PEER_RX_REQS + PEDMA_CLS_SEND].name = "rx_send_reqs",
 	[PEER_RX_REQS + PEDMA_CLS_WRITE].name = "rx_write_reqs",
 	[PEER_RX_REQS + PEDMA_CLS_READ].name = "rx_read_reqs",
@@ -265,7 +266,6 @@ static u64 peer_read64(struct pedma_dev *dev, void __iomem *p)
 void pedma_stats_hb(struct pedma_dev *dev)
 {
 	struct pedma_peer_stats *ps = &dev->peer_stats;
-	void __iomem *out = dev->out + AREA_STATS_OFF;
 	void __iomem *in = dev->in + AREA_STATS_OFF;
 	u64 v[PEDMA_NPUB];
 	unsigned int i;
@@ -278,7 +278,7 @@ void pedma_stats_hb(struct pedma_dev *dev)
 	v[2 * PEDMA_NCLS] = pedma_stats_sum(dev, PEDMA_CTR_PUT_PKTS);
 	v[2 * PEDMA_NCLS + 1] = pedma_stats_sum(dev, PEDMA_CTR_GET_PKTS);
 	for (i = 0; i < PEDMA_NPUB; i++)
-		lo_hi_writeq(v[i], out + i * sizeof(u64));
+		pedma_out_w64(dev, AREA_STATS_OFF + i * sizeof(u64), v[i]);
 
 	if (!pedma_link_up(dev) ||
 	    wnd_readl_hb(dev, in_ctrl_addr(dev, magic)) != PEDMA_AREA_MAGIC)

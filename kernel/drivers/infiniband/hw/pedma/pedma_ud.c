@@ -161,19 +161,19 @@ int pedma_ud_av(struct pedma_qp *qp, u32 ah_id, struct pedma_av *av)
 
 static void mc_publish(struct pedma_dev *dev, u32 i)
 {
-	void __iomem *e = pedma_out(dev, PEDMA_AREA_MC_OFF +
-				    i * sizeof(struct pedma_mc_ent));
+	u32 e = PEDMA_AREA_MC_OFF + i * sizeof(struct pedma_mc_ent);
 	struct pedma_mc *m = &dev->mc[i];
 
 	/* Invalid first, then the body, then the qpn that validates it. */
-	writel(0, e + offsetof(struct pedma_mc_ent, qpn));
+	pedma_out_w32(dev, e + offsetof(struct pedma_mc_ent, qpn), 0);
 	if (!m->qpn || dev->leaving)
 		return;
 	wmb();	/* invalid before the body changes */
-	memcpy_toio(e + offsetof(struct pedma_mc_ent, mgid), m->mgid.raw, 16);
-	writew(m->mlid, e + offsetof(struct pedma_mc_ent, mlid));
+	pedma_out_copy(dev, e + offsetof(struct pedma_mc_ent, mgid),
+		       m->mgid.raw, 16);
+	pedma_out_w16(dev, e + offsetof(struct pedma_mc_ent, mlid), m->mlid);
 	wmb();	/* the body before the qpn */
-	writel(m->qpn, e + offsetof(struct pedma_mc_ent, qpn));
+	pedma_out_w32(dev, e + offsetof(struct pedma_mc_ent, qpn), m->qpn);
 }
 
 static void mc_set_hwm(struct pedma_dev *dev)
@@ -185,8 +185,8 @@ static void mc_set_hwm(struct pedma_dev *dev)
 	dev->mc_hwm = hwm;
 	if (dev->leaving)
 		return;
-	writel(hwm, pedma_out(dev, PEDMA_AREA_CTRL_OFF +
-			      offsetof(struct pedma_area_ctrl, mc_hwm)));
+	pedma_out_w32(dev, PEDMA_AREA_CTRL_OFF +
+		      offsetof(struct pedma_area_ctrl, mc_hwm), hwm);
 }
 
 static int pedma_attach_mcast(struct ib_qp *ibqp, union ib_gid *gid, u16 lid)
