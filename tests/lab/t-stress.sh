@@ -4,7 +4,7 @@
 # (-D, restarted in a loop), saquery MADs through QP1 to the host's embedded
 # SA -- while one side at a time goes through a lifecycle event:
 #   unload: kill its own pedma user processes (no disassociate: a user
-#           context pins pedma_lab), rmmod pedma_lab with ib0 up and the
+#           context pins the backend), rmmod pedma_lab (pedma_ntb) with ib0 up and the
 #           kernel users (IPoIB, MAD, CM) live, rmmod pedma, insmod both,
 #           ib0 up again;
 #   kill:   lab_restart_self: its QEMU is SIGKILLed mid-traffic (nothing
@@ -14,8 +14,8 @@
 # reboots, ib0 pings again both ways, no kernel problem on either side.
 # At the end: both sides healthy (a final ib_write_bw run, a file of random
 # bytes over ib0 with its SHA-256 compared), the traffic loops did move
-# data, kmalloc slab and module refcounts on each side did not grow over its
-# unload cycles (like t-unload.sh).
+# data, module refcounts on each side did not change and kmalloc slab did not
+# grow over its unload cycles (like t-unload.sh; judged from 4 of them).
 #
 # PEDMA_STRESS_CYCLES   unload/reload cycles in all, alternating sides
 #                       (default 24; issue 9's acceptance runs use 50)
@@ -322,7 +322,7 @@ peer_restarts() {
 # new boot's setup (ROLE.setup, written afresh by each boot) loaded pedma.
 peer_reloaded() {
 	[ "$(peer_restarts "$1")" -gt "$2" ] &&
-		grep -q 'insmod .*/pedma_lab.ko: ok' "$LAB_OUT/$1.setup" 2>/dev/null
+		grep -q "insmod .*/$PEDMA_BACKEND.ko: ok" "$LAB_OUT/$1.setup" 2>/dev/null
 }
 
 survivor() {
@@ -448,7 +448,15 @@ for ev in "${EV[@]}"; do
 done
 echo "kmalloc bytes: $kb0 after the bring-up of boot $LAB_BOOT, $kb1 now (delta $((kb1 - kb0))); ib_core/ib_uverbs refcnt [$refs0] -> [$refs1]"
 [ "$refs0" = "$refs1" ] || die "module reference counts changed: [$refs0] -> [$refs1]"
-[ $((kb1 - kb0)) -lt $((16 * 1024 * (mine + 1))) ] || die "kmalloc usage grew by $((kb1 - kb0)) bytes over at most $mine unload cycles"
+# Judged over 4 or more of this side's cycles: over fewer, the one-time
+# growth of the first ones (caches, the traffic's sockets; up to about
+# 110 KiB seen) outweighs the allowance (lab-unload-reload measures leaks
+# with settled readings after a warm-up cycle, whatever the count).
+if ((mine >= 4)); then
+	[ $((kb1 - kb0)) -lt $((16 * 1024 * (mine + 1))) ] || die "kmalloc usage grew by $((kb1 - kb0)) bytes over at most $mine unload cycles"
+else
+	echo "kmalloc growth not judged over $mine unload cycles of this side (fewer than 4)"
+fi
 sum() { awk -v f="$2" '{ s += $f } END { print s + 0 }' "$1" 2>/dev/null || echo 0; }
 cnt() { grep -c "^$2\$" "$1" 2>/dev/null || true; }
 c=$ST/count-$PEDMA_ROLE
