@@ -294,6 +294,7 @@ struct pedma_dev {
 	 */
 	void *out_shadow;
 	spinlock_t out_lock;		/* the shadow's, above */
+	u32 area_restored_gen;		/* peer instance of the last write-back */
 	struct gen_pool *heap;		/* our area's heap, by area offset */
 	u32 rec_prod;			/* records we produced */
 	u32 rec_cons;			/* peer records we consumed */
@@ -792,7 +793,7 @@ void pedma_out_w32(struct pedma_dev *dev, u32 off, u32 val);
 void pedma_out_w64(struct pedma_dev *dev, u32 off, u64 val);
 void pedma_out_copy(struct pedma_dev *dev, u32 off, const void *src,
 		    size_t len);
-bool pedma_area_check(struct pedma_dev *dev);
+bool pedma_area_check(struct pedma_dev *dev, u32 peer_gen);
 void __iomem *pedma_in(struct pedma_dev *dev, u32 off, u64 len);
 void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp);
 void pedma_rqe_copy(struct pedma_dev *dev, struct pedma_pub_rqe *q,

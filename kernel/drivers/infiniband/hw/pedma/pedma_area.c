@@ -137,13 +137,17 @@ void pedma_out_copy(struct pedma_dev *dev, u32 off, const void *src,
 }
 
 /*
- * Link workqueue, before the handshake acknowledges a peer instance: is
- * our area still in the window?  If the window is new memory (zeroes, or
+ * Link workqueue, with a valid handshake block of peer instance @peer_gen
+ * read from the window and before the handshake acknowledges it: is our
+ * area still in the window?  If the window is new memory (zeroes, or
  * anything but our area's magic and generation), write the shadow back,
  * the control words last: the peer takes the area as valid once they
- * are.  Returns true if it did.  Two loads across the link per call.
+ * are.  Once per peer instance: a window is new only with a new instance,
+ * so an area gone again from the same one's window was overwritten, which
+ * is reported and not repaired.  Returns true if it wrote the area back.
+ * Two loads across the link per call.
  */
-bool pedma_area_check(struct pedma_dev *dev)
+bool pedma_area_check(struct pedma_dev *dev, u32 peer_gen)
 {
 	const u32 hdr = offsetof(struct pedma_area_ctrl, rec_prod);
 	unsigned long flags;
@@ -156,6 +160,13 @@ bool pedma_area_check(struct pedma_dev *dev)
 				 PEDMA_CTR_WND_LOADS_HB) ==
 	     le32_to_cpu(dev->link.self.gen)))
 		return false;
+	if (peer_gen == dev->area_restored_gen) {
+		ibdev_warn_ratelimited(&dev->ibdev,
+				       "our area in the window of peer instance %#x was overwritten\n",
+				       peer_gen);
+		return false;
+	}
+	dev->area_restored_gen = peer_gen;
 	for (off = PEDMA_AREA_CTRL_OFF + hdr; off < dev->area_size; off += n) {
 		n = min_t(u32, SZ_4K - (off & (SZ_4K - 1)), dev->area_size - off);
 		spin_lock_irqsave(&dev->out_lock, flags);

@@ -246,19 +246,21 @@ static void link_eval(struct pedma_dev *dev)
 	}
 	pedma_wnd_copy_ctr(dev, &peer, hs_block(dev, peer_role(dev)),
 			   sizeof(peer), PEDMA_CTR_WND_LOADS_HB);
-	/*
-	 * After the peer's block: the block of a new peer instance is in its
-	 * new window (wnd_renewable), and this finds our area and block gone
-	 * from it and writes them back before we acknowledge the instance.
-	 */
-	if (pedma_area_check(dev))
-		write_self(dev);
 	why = check_peer(dev, &peer, &val);
 	report_refusal(dev, why, val);
 	if (why != PEDMA_REFUSE_NONE) {
 		link_set_down(dev, "peer handshake block invalid", false);
 		return;
 	}
+	/*
+	 * After a valid block of the peer's (a window is there, not a BAR
+	 * whose translation went with the old one): the block of a new peer
+	 * instance is in its new window (wnd_renewable), and this finds our
+	 * area and block gone from it and writes them back before we
+	 * acknowledge the instance.
+	 */
+	if (pedma_area_check(dev, le32_to_cpu(peer.gen)))
+		write_self(dev);
 	if (peer.state == PEDMA_HS_DOWN) {
 		link_set_down(dev, "peer went away", true);
 		return;
