@@ -100,7 +100,7 @@ find "$lab" -maxdepth 1 -type l -delete
 pedma_src=$here/drivers/infiniband/hw/pedma
 # The lab's register mailbox and eDMA offer, shared with pedma_lab.ko
 lab_shared=(pedma_lab_regs.c pedma_lab_regs.h pedma_lab_edma.c
-	    pedma_lab_edma.h pedma_lab_dma.h pedma_backend.h)
+	    pedma_lab_edma.h pedma_lab_dma.h pedma_edma_regs.h pedma_backend.h)
 shopt -s nullglob
 for f in "$lab_src"/*.c "$lab_src"/*.h "$lab_src"/Kbuild \
 	 "${lab_shared[@]/#/$pedma_src/}"; do

@@ -121,7 +121,8 @@ done
 # dmaengine driver, which stays loaded (the tests reload the other two).
 # With pedma-lab --ntb (LAB_BACKEND=ntb) a board's stack instead: the NTB
 # core, the lab's dmaengine driver, the lab NTB device (its endpoint offers
-# the engine), the core and the NTB backend pedma_ntb.ko.
+# the engine; with pedma-lab --ntb-shared, LAB_NTB_ARGS=edma_regs=1: its
+# registers to both sides), the core and the NTB backend pedma_ntb.ko.
 pedma_loaded=0
 if [ "$nopedma" != 1 ]; then
 	kos=("$build/kernel/pedma.ko" "$build/kernel/pedma_lab.ko")
@@ -134,6 +135,8 @@ if [ "$nopedma" != 1 ]; then
 		args=()
 		if [ "$ko" = "$build/kernel/pedma_lab.ko" ]; then
 			read -r -a args <<<"${PEDMA_LAB_ARGS:-}"
+		elif [ "$ko" = "$build/ntb/ntb_hw_pedma_lab.ko" ]; then
+			read -r -a args <<<"${LAB_NTB_ARGS:-}"
 		fi
 		if [ ! -f "$ko" ]; then
 			say "ERROR: $ko not found (build it, or run with --no-pedma)"

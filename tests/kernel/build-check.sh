@@ -133,7 +133,8 @@ if [ -n "$board" ] && [ -f "$ntb_src/Kbuild" ]; then
 	pedma_src=$repo/kernel/drivers/infiniband/hw/pedma
 	for f in "$ntb_src"/*.c "$ntb_src"/*.h "$ntb_src"/Kbuild \
 		 "$pedma_src"/pedma_lab_{regs,edma}.[ch] \
-		 "$pedma_src"/pedma_lab_dma.h "$pedma_src"/pedma_backend.h; do
+		 "$pedma_src"/pedma_lab_dma.h "$pedma_src"/pedma_edma_regs.h \
+		 "$pedma_src"/pedma_backend.h; do
 		[ -e "$f" ] && ln -s "$f" "$ntb_out/$(basename "$f")"
 	done
 	t0=$(date +%s)

@@ -36,8 +36,13 @@ pedma_load() {
 	if [ "$PEDMA_BACKEND" = pedma_ntb ]; then
 		for m in ntb:ntb/ntb.ko pedma_lab_dma:kernel/pedma_lab_dma.ko \
 			 ntb_hw_pedma_lab:ntb/ntb_hw_pedma_lab.ko; do
-			[ -e "/sys/module/${m%%:*}" ] ||
+			[ -e "/sys/module/${m%%:*}" ] && continue
+			if [ "${m%%:*}" = ntb_hw_pedma_lab ]; then
+				# shellcheck disable=SC2086 # pedma-lab --ntb-shared's
+				insmod "$PEDMA_BUILD/${m#*:}" ${LAB_NTB_ARGS:-} || return 1
+			else
 				insmod "$PEDMA_BUILD/${m#*:}" || return 1
+			fi
 		done
 		insmod "$PEDMA_KO" "$@" || return 1
 		pedma_backend_load || { rmmod pedma; return 1; }

@@ -53,6 +53,36 @@ static void edma_release(struct device *d)
 	kfree(container_of(to_auxiliary_dev(d), struct pedma_lab_edma, adev));
 }
 
+/*
+ * Register @adev (allocated and filled in), a child of @parent.  On
+ * failure its memory is gone (@release ran).
+ */
+static int aux_add(struct auxiliary_device *adev, const char *name, u32 id,
+		   struct device *parent, void (*release)(struct device *))
+{
+	int ret;
+
+	adev->name = name;
+	adev->id = id;
+	adev->dev.parent = parent;
+	adev->dev.release = release;
+	ret = auxiliary_device_init(adev);
+	if (ret) {
+		release(&adev->dev);	/* not a device yet: frees only */
+		return ret;
+	}
+	ret = auxiliary_device_add(adev);
+	if (ret)
+		auxiliary_device_uninit(adev);
+	return ret;
+}
+
+static void aux_del(struct auxiliary_device *adev)
+{
+	auxiliary_device_delete(adev);
+	auxiliary_device_uninit(adev);
+}
+
 /**
  * pedma_lab_edma_add() - offer channels of the model's engine
  * @parent: the lab's PCI function (its DMA mappings are the engine's)
@@ -78,30 +108,90 @@ struct pedma_lab_edma *pedma_lab_edma_add(struct device *parent, u32 id,
 	e->mask[PEDMA_DIR_WR] = wr;
 	e->mask[PEDMA_DIR_RD] = rd;
 	mutex_init(&e->lock);
-	e->adev.name = PEDMA_LAB_EDMA_DEVNAME;
-	e->adev.id = id;
-	e->adev.dev.parent = parent;
-	e->adev.dev.release = edma_release;
-	ret = auxiliary_device_init(&e->adev);
-	if (ret) {
-		kfree(e);
+	ret = aux_add(&e->adev, PEDMA_LAB_EDMA_DEVNAME, id, parent,
+		      edma_release);
+	if (ret)
 		return ERR_PTR(ret);
-	}
-	ret = auxiliary_device_add(&e->adev);
-	if (ret) {
-		auxiliary_device_uninit(&e->adev);
-		return ERR_PTR(ret);
-	}
 	return e;
 }
 
 /* After its channels were given back; NULL is allowed.  Process context. */
 void pedma_lab_edma_del(struct pedma_lab_edma *e)
 {
-	if (!e)
-		return;
-	auxiliary_device_delete(&e->adev);
-	auxiliary_device_uninit(&e->adev);
+	if (e)
+		aux_del(&e->adev);
+}
+
+/* ---- the registers themselves, for pedma's LL mover (pedma_edma_regs.h) ---- */
+
+static u32 regs_read(struct pedma_edma_regs *r, u32 off)
+{
+	return pedma_lab_regs_read(r->priv, off);
+}
+
+static void regs_write_batch(struct pedma_edma_regs *r,
+			     const struct pedma_reg_write *w, unsigned int n)
+{
+	pedma_lab_regs_write_batch(r->priv, w, n);
+}
+
+static void regs_release(struct device *d)
+{
+	kfree(container_of(to_auxiliary_dev(d), struct pedma_edma_regs, adev));
+}
+
+/**
+ * pedma_lab_edma_regs_add() - offer the model's engine to pedma's LL mover
+ * @parent: the lab's PCI function
+ * @id: unique among the owner's devices (the PCI function's id)
+ * @regs: the side's register mailbox, valid until pedma_lab_edma_regs_del()
+ * @local: the endpoint's side
+ * @msi_base: the host: where the engine's IMWr raise its vectors
+ *
+ * Process context.  Returns the offer or an ERR_PTR.
+ */
+struct pedma_edma_regs *pedma_lab_edma_regs_add(struct device *parent, u32 id,
+						struct pedma_lab_regs *regs,
+						bool local, u64 msi_base)
+{
+	struct pedma_edma_regs *r;
+	int ret;
+
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return ERR_PTR(-ENOMEM);
+	r->read = regs_read;
+	r->write_batch = regs_write_batch;
+	r->priv = regs;
+	r->local = local;
+	if (!local) {
+		r->imwr_addr[PEDMA_DIR_WR] = msi_base +
+					     4 * PEDMA_LAB_VEC_EDMA_WR;
+		r->imwr_addr[PEDMA_DIR_RD] = msi_base +
+					     4 * PEDMA_LAB_VEC_EDMA_RD;
+	}
+	mutex_init(&r->lock);
+	ret = aux_add(&r->adev, PEDMA_EDMA_REGS_DEVNAME, id, parent,
+		      regs_release);
+	if (ret)
+		return ERR_PTR(ret);
+	return r;
+}
+
+/* After its user is gone (the NTB device unregistered); NULL is allowed */
+void pedma_lab_edma_regs_del(struct pedma_edma_regs *r)
+{
+	if (r)
+		aux_del(&r->adev);
+}
+
+/* The engine's interrupt of @dir, from the owner's threaded handler */
+void pedma_lab_edma_regs_irq(struct pedma_edma_regs *r, int dir)
+{
+	mutex_lock(&r->lock);
+	if (r->irq)
+		r->irq(r->irq_ctx, dir);
+	mutex_unlock(&r->lock);
 }
 
 /*

@@ -9,6 +9,7 @@
 
 #include <linux/seq_file.h>
 
+#include "pedma_edma_regs.h"
 #include "pedma_lab_dma.h"
 #include "pedma_lab_regs.h"
 
@@ -20,5 +21,11 @@ struct pedma_lab_edma *pedma_lab_edma_add(struct device *parent, u32 id,
 void pedma_lab_edma_del(struct pedma_lab_edma *e);
 void pedma_lab_edma_irq(struct pedma_lab_edma *e, int dir);
 void pedma_lab_edma_show(struct seq_file *m, struct pedma_lab_edma *e);
+
+struct pedma_edma_regs *pedma_lab_edma_regs_add(struct device *parent, u32 id,
+						struct pedma_lab_regs *regs,
+						bool local, u64 msi_base);
+void pedma_lab_edma_regs_del(struct pedma_edma_regs *r);
+void pedma_lab_edma_regs_irq(struct pedma_edma_regs *r, int dir);
 
 #endif /* PEDMA_LAB_EDMA_H */

@@ -59,6 +59,7 @@
 #include <linux/workqueue.h>
 
 #include "pedma_backend.h"
+#include "pedma_edma_regs.h"
 
 #define PEDMA_NTB_VERSION	1	/* this backend's protocol (fw_ver) */
 #define PEDMA_NTB_DB		0	/* the doorbell bit, both ways */
@@ -97,6 +98,7 @@ struct pedma_ntb {
 	void __iomem *map;
 
 	struct device *chan_dev;	/* endpoint: the provider (a reference) */
+	struct pedma_edma_regs *regs;	/* an offer of the engine's registers */
 
 	/*
 	 * Ordered: link_work and db_work never run at once, and they alone
@@ -149,6 +151,73 @@ static void pn_peer_notify(struct pedma_backend *be)
 static const struct pedma_backend_ops pn_ops = {
 	.peer_notify = pn_peer_notify,
 };
+
+/* ---- the engine's registers, where they are offered (shared mode) ---- */
+
+static u32 pn_edma_read(struct pedma_backend *be, u32 off)
+{
+	struct pedma_edma_regs *r = to_pn(be)->regs;
+
+	return r->read(r, off);
+}
+
+static void pn_edma_write_batch(struct pedma_backend *be,
+				const struct pedma_reg_write *w, unsigned int n)
+{
+	struct pedma_edma_regs *r = to_pn(be)->regs;
+
+	r->write_batch(r, w, n);
+}
+
+static void pn_edma_write(struct pedma_backend *be, u32 off, u32 val)
+{
+	struct pedma_reg_write w = { .off = off, .val = val };
+
+	pn_edma_write_batch(be, &w, 1);
+}
+
+static const struct pedma_backend_ops pn_regs_ops = {
+	.edma_read = pn_edma_read,
+	.edma_write = pn_edma_write,
+	.edma_write_batch = pn_edma_write_batch,
+	.peer_notify = pn_peer_notify,
+};
+
+static void pn_edma_irq(void *ctx, int dir)
+{
+	pedma_edma_irq(ctx, dir);
+}
+
+/* The engine's interrupts to @dev (NULL: to no one any more) */
+static void pn_regs_irq(struct pedma_ntb *pn, struct pedma_dev *dev)
+{
+	struct pedma_edma_regs *r = pn->regs;
+
+	if (!r)
+		return;
+	mutex_lock(&r->lock);
+	r->irq_ctx = dev;
+	r->irq = dev ? pn_edma_irq : NULL;
+	mutex_unlock(&r->lock);
+}
+
+static int pn_regs_match(struct device *d, void *data)
+{
+	const char *name = dev_name(d);
+
+	return d->bus && !strcmp(d->bus->name, "auxiliary") &&
+	       strstr(name, "." PEDMA_EDMA_REGS_DEVNAME ".");
+}
+
+/* An offer of the engine's registers below the NTB function (a reference) */
+static struct pedma_edma_regs *pn_find_regs(struct ntb_dev *ntb)
+{
+	struct device *d = device_find_child(&ntb->pdev->dev, NULL,
+					     pn_regs_match);
+
+	return d ? container_of(to_auxiliary_dev(d), struct pedma_edma_regs,
+				adev) : NULL;
+}
 
 /*
  * The bit is cleared before the work reads the window: a ring after the
@@ -346,6 +415,8 @@ static int pn_setup(struct pedma_ntb *pn)
 		ret = PTR_ERR(dev);
 		goto err_wnd;
 	}
+	/* Before the link can start a chain */
+	pn_regs_irq(pn, dev);
 	ret = pedma_dev_register(dev);
 	if (ret)
 		goto err_dev;
@@ -361,6 +432,7 @@ static int pn_setup(struct pedma_ntb *pn)
 	return 0;
 
 err_dev:
+	pn_regs_irq(pn, NULL);
 	pedma_dev_destroy(dev);
 err_wnd:
 	if (pn->buf)
@@ -375,6 +447,7 @@ err_wnd:
 static void pn_teardown(struct pedma_ntb *pn)
 {
 	pedma_dev_unregister(pn->dev);
+	pn_regs_irq(pn, NULL);
 	pedma_dev_destroy(pn->dev);
 	pn->dev = NULL;
 	iounmap(pn->map);
@@ -492,20 +565,22 @@ static __be64 pn_node_guid(struct ntb_dev *ntb, u8 r)
 	return cpu_to_be64(0x02504e5400000000ULL | (u64)h << 8 | r);
 }
 
-static int pn_role(struct ntb_dev *ntb, struct device *prov, u8 *r)
+/* @local: an offer of the engine's own registers (the endpoint's side) */
+static int pn_role(struct ntb_dev *ntb, struct device *prov, bool local,
+		   u8 *r)
 {
 	if (!strcmp(role, "host")) {
 		*r = PEDMA_ROLE_HOST;
 	} else if (!strcmp(role, "endpoint")) {
 		*r = PEDMA_ROLE_EP;
 	} else if (!strcmp(role, "auto")) {
-		*r = prov ? PEDMA_ROLE_EP : PEDMA_ROLE_HOST;
+		*r = prov || local ? PEDMA_ROLE_EP : PEDMA_ROLE_HOST;
 	} else {
 		dev_err(&ntb->dev, "role=%s: auto, host or endpoint\n", role);
 		return -EINVAL;
 	}
-	if (*r == PEDMA_ROLE_EP && !prov) {
-		dev_err(&ntb->dev, "endpoint without a dmaengine provider%s%s (is its driver loaded?)\n",
+	if (*r == PEDMA_ROLE_EP && !prov && !local) {
+		dev_err(&ntb->dev, "endpoint without a dmaengine provider%s%s or the engine's registers (is its driver loaded?)\n",
 			dma ? " named " : "", dma ? dma : "");
 		return -EPROBE_DEFER;
 	}
@@ -514,8 +589,10 @@ static int pn_role(struct ntb_dev *ntb, struct device *prov, u8 *r)
 
 static int pn_probe(struct ntb_client *client, struct ntb_dev *ntb)
 {
+	struct pedma_edma_regs *regs;
 	struct device *prov = NULL;
 	struct pedma_ntb *pn;
+	bool is_ep;
 	int ret;
 	u8 r;
 
@@ -530,14 +607,29 @@ static int pn_probe(struct ntb_client *client, struct ntb_dev *ntb)
 			PEDMA_NTB_DB, PEDMA_NTB_SPADS);
 		return -ENODEV;
 	}
-	if (strcmp(role, "host"))
+	/*
+	 * The engine's registers, where offered, are the shared mode's (an
+	 * endpoint then runs the LL mover on its own channels, a host on
+	 * its); a dmaengine provider is the endpoint-driven mode's.
+	 */
+	regs = pn_find_regs(ntb);
+	if (strcmp(role, "host") && !(regs && regs->local))
 		prov = pn_find_provider(ntb);
-	ret = pn_role(ntb, prov, &r);
+	ret = pn_role(ntb, prov, regs && regs->local, &r);
 	if (ret)
 		goto err_put;
 	if (r == PEDMA_ROLE_HOST && prov) {
 		put_device(prov);
 		prov = NULL;
+	}
+	is_ep = r == PEDMA_ROLE_EP;
+	if (regs && regs->local != is_ep) {
+		dev_err(&ntb->dev, "%s offers the engine's registers of the %s side to the %s\n",
+			dev_name(&regs->adev.dev),
+			regs->local ? "endpoint" : "host",
+			is_ep ? "endpoint" : "host");
+		ret = -EINVAL;
+		goto err_put;
 	}
 
 	pn = kzalloc(sizeof(*pn), GFP_KERNEL);
@@ -547,6 +639,7 @@ static int pn_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	}
 	pn->ntb = ntb;
 	pn->chan_dev = prov;
+	pn->regs = regs;
 	INIT_WORK(&pn->link_work, pn_link_work);
 	INIT_WORK(&pn->db_work, pn_db_work);
 	INIT_WORK(&pn->ring_work, pn_ring_work);
@@ -557,7 +650,7 @@ static int pn_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	}
 
 	pn->be.owner = THIS_MODULE;
-	pn->be.ops = &pn_ops;
+	pn->be.ops = regs ? &pn_regs_ops : &pn_ops;
 	pn->be.role = r;
 	pn->be.node_guid = pn_node_guid(ntb, r);
 	snprintf(pn->desc, sizeof(pn->desc), "ntb %s",
@@ -571,7 +664,11 @@ static int pn_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	pn->be.ident.fw_ver = (u64)PEDMA_NTB_VERSION << 32 |
 			      PEDMA_WND_LAYOUT_VERSION << 16;
 	pn->be.ident.sys_image_guid = pn->be.node_guid;
-	if (r == PEDMA_ROLE_EP) {
+	if (r == PEDMA_ROLE_EP && !prov) {
+		/* The shared mode: the LL mover on our share of the channels */
+		pn->be.dma_dev = &ntb->pdev->dev;
+		ntb_spad_write(ntb, PEDMA_NTB_SPAD_READY, 0);
+	} else if (r == PEDMA_ROLE_EP) {
 		pn->be.dma_dev = pn_map_dev(prov);
 		pn->be.dma_chan_dev = prov;
 		pn->be.ep_driven = true;
@@ -587,6 +684,12 @@ static int pn_probe(struct ntb_client *client, struct ntb_dev *ntb)
 		pn->be.dma_dev = &ntb->pdev->dev;
 		/* The endpoint's memory: a new instance makes it anew */
 		pn->be.wnd_renewable = true;
+		if (regs) {
+			pn->be.imwr_addr[PEDMA_DIR_WR] =
+				regs->imwr_addr[PEDMA_DIR_WR];
+			pn->be.imwr_addr[PEDMA_DIR_RD] =
+				regs->imwr_addr[PEDMA_DIR_RD];
+		}
 	}
 
 	ret = ntb_set_ctx(ntb, pn, &pn_ctx_ops);
@@ -599,7 +702,8 @@ static int pn_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	queue_work(pn->wq, &pn->link_work);
 	dev_info(&ntb->dev, "pedma %s over NTB, memory window %d%s%s; the device comes with the link\n",
 		 r == PEDMA_ROLE_HOST ? "host" : "endpoint", mw,
-		 prov ? ", dmaengine " : "", prov ? dev_name(prov) : "");
+		 prov ? ", dmaengine " : regs ? ", eDMA registers " : "",
+		 prov ? dev_name(prov) : regs ? dev_name(&regs->adev.dev) : "");
 	return 0;
 
 err_wq:
@@ -608,6 +712,8 @@ err_free:
 	kfree(pn);
 err_put:
 	put_device(prov);
+	if (regs)
+		put_device(&regs->adev.dev);
 	return ret;
 }
 
@@ -633,6 +739,7 @@ static void pn_remove(struct ntb_client *client, struct ntb_dev *ntb)
 	/* No events any more: the works run out, and no ring follows them */
 	flush_workqueue(pn->wq);
 	cancel_work_sync(&pn->ring_work);
+	pn_regs_irq(pn, NULL);
 	if (pn->dev)
 		pedma_dev_destroy(pn->dev);
 	if (pn->buf)
@@ -641,6 +748,8 @@ static void pn_remove(struct ntb_client *client, struct ntb_dev *ntb)
 		iounmap(pn->map);
 	destroy_workqueue(pn->wq);
 	put_device(pn->chan_dev);
+	if (pn->regs)
+		put_device(&pn->regs->adev.dev);
 	kfree(pn);
 }
 

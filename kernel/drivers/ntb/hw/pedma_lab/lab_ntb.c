@@ -51,8 +51,13 @@
  * DWC endpoint driver does with dw-edma.  It tells the model where its
  * BAR2 is (pedma_lab_hdr.ep_bar2_base), so that the engine reaches the
  * endpoint's inbound window, device memory, at the addresses its buffer
- * has.  The host side programs no engine.  No DMA guard is armed: the
- * model sees guest-physical addresses (docs/lab.md).
+ * has.  The host side programs no engine.  With edma_regs=1 instead, both
+ * sides offer the engine's registers (their mailboxes) to pedma's LL mover
+ * as the auxiliary device "ntb_hw_pedma_lab.edma_regs"
+ * (pedma_edma_regs.h), with the engine's interrupts on each side's vectors
+ * (the host's through the engine's IMWr to PEDMA_LAB_MSI_BASE): pedma_ntb
+ * then runs the shared mode.  No DMA guard is armed: the model sees
+ * guest-physical addresses (docs/lab.md).
  *
  * pedma_lab.ko and this driver match the same device; whichever loads
  * first binds it.
@@ -77,6 +82,11 @@ static bool ep_edma = true;
 module_param(ep_edma, bool, 0444);
 MODULE_PARM_DESC(ep_edma,
 		 "Endpoint: offer the model's eDMA channels as the auxiliary device ntb_hw_pedma_lab.edma, for pedma_lab_dma.ko (default on)");
+
+static bool edma_regs;
+module_param(edma_regs, bool, 0444);
+MODULE_PARM_DESC(edma_regs,
+		 "Both sides: offer the engine's registers to pedma's LL mover instead (auxiliary device ntb_hw_pedma_lab.edma_regs: pedma_ntb's shared mode; ep_edma is then ignored)");
 
 #define IVSHMEM_VENDOR_ID	0x1af4
 #define IVSHMEM_DEVICE_ID	0x1110
@@ -126,6 +136,7 @@ struct lab_ntb {
 	 */
 	struct pedma_lab_regs mbox;
 	struct pedma_lab_edma *edma;
+	struct pedma_edma_regs *edma_regs;	/* the offer with edma_regs */
 	/* Events: debugfs ntb_hw_pedma_lab/<pci name>/events */
 	atomic64_t ev_peer_notifies;
 	atomic64_t ev_irqs[PEDMA_LAB_VECTORS];
@@ -738,7 +749,7 @@ static int lab_ntb_events_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(lab_ntb_events);
 
-/* ---- the endpoint's engine, offered to pedma_lab_dma.ko ---- */
+/* ---- the engine, offered to pedma_lab_dma.ko or to pedma's LL mover ---- */
 
 static irqreturn_t lab_ntb_edma_count(int irq, void *data)
 {
@@ -750,45 +761,72 @@ static irqreturn_t lab_ntb_edma_count(int irq, void *data)
 	return IRQ_WAKE_THREAD;
 }
 
+static void lab_ntb_edma_irq(struct lab_ntb *ln, int dir)
+{
+	if (ln->edma_regs)
+		pedma_lab_edma_regs_irq(ln->edma_regs, dir);
+	else
+		pedma_lab_edma_irq(ln->edma, dir);
+}
+
 static irqreturn_t lab_ntb_edma_wr_irq(int irq, void *data)
 {
-	pedma_lab_edma_irq(((struct lab_ntb *)data)->edma, PEDMA_DIR_WR);
+	lab_ntb_edma_irq(data, PEDMA_DIR_WR);
 	return IRQ_HANDLED;
 }
 
 static irqreturn_t lab_ntb_edma_rd_irq(int irq, void *data)
 {
-	pedma_lab_edma_irq(((struct lab_ntb *)data)->edma, PEDMA_DIR_RD);
+	lab_ntb_edma_irq(data, PEDMA_DIR_RD);
 	return IRQ_HANDLED;
+}
+
+/* Our vectors: the peer's, and the engine's two where we offer it */
+static bool lab_ntb_engine(struct lab_ntb *ln)
+{
+	return edma_regs || (ln->side && ep_edma);
 }
 
 /*
  * Endpoint: tell the model where our BAR2 is (its engine then reaches the
- * inbound window at the addresses our buffer has), and offer every channel
- * of the engine.  Process context; nothing to undo on failure but what
+ * inbound window at the addresses our buffer has).  Then offer the engine:
+ * with edma_regs its registers, on both sides, to pedma's LL mover (the
+ * shared mode); else, on the endpoint, every channel as a dmaengine
+ * provider.  Process context; nothing to undo on failure but what
  * lab_ntb_edma_stop() undoes.
  */
 static int lab_ntb_edma_start(struct lab_ntb *ln)
 {
 	struct pci_dev *pdev = ln->pdev;
+	struct pedma_edma_regs *r;
 	struct pedma_lab_edma *e;
 	unsigned int wr, rd;
 	int ret;
 
 	pedma_lab_regs_init(&ln->mbox, &pdev->dev, ln->regs, ln->ctl,
 			    !ln->side);
-	if (!ln->side || !ep_edma)
+	if (!lab_ntb_engine(ln))
 		return 0;
-	writeq(pci_resource_start(pdev, 2), ln->ctl + PEDMA_LAB_HDR_OFF +
-	       offsetof(struct pedma_lab_hdr, ep_bar2_base));
-	ret = pedma_lab_edma_count(&ln->mbox, &wr, &rd);
-	if (ret)
-		return ret;
-	e = pedma_lab_edma_add(&pdev->dev, pci_dev_id(pdev), &ln->mbox,
-			       GENMASK(wr - 1, 0), GENMASK(rd - 1, 0));
-	if (IS_ERR(e))
-		return PTR_ERR(e);
-	ln->edma = e;
+	if (ln->side)
+		writeq(pci_resource_start(pdev, 2), ln->ctl + PEDMA_LAB_HDR_OFF +
+		       offsetof(struct pedma_lab_hdr, ep_bar2_base));
+	if (edma_regs) {
+		r = pedma_lab_edma_regs_add(&pdev->dev, pci_dev_id(pdev),
+					    &ln->mbox, ln->side,
+					    PEDMA_LAB_MSI_BASE);
+		if (IS_ERR(r))
+			return PTR_ERR(r);
+		ln->edma_regs = r;
+	} else {
+		ret = pedma_lab_edma_count(&ln->mbox, &wr, &rd);
+		if (ret)
+			return ret;
+		e = pedma_lab_edma_add(&pdev->dev, pci_dev_id(pdev), &ln->mbox,
+				       GENMASK(wr - 1, 0), GENMASK(rd - 1, 0));
+		if (IS_ERR(e))
+			return PTR_ERR(e);
+		ln->edma = e;
+	}
 	ret = request_threaded_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR),
 				   lab_ntb_edma_count, lab_ntb_edma_wr_irq,
 				   IRQF_ONESHOT, "ntb-pedma-lab-edma-wr", ln);
@@ -799,15 +837,21 @@ static int lab_ntb_edma_start(struct lab_ntb *ln)
 				   IRQF_ONESHOT, "ntb-pedma-lab-edma-rd", ln);
 	if (ret)
 		goto err_wr;
-	dev_info(&pdev->dev, "eDMA offered as %s: %u write, %u read channels\n",
-		 dev_name(&e->adev.dev), wr, rd);
+	if (ln->edma_regs)
+		dev_info(&pdev->dev, "eDMA registers offered as %s\n",
+			 dev_name(&ln->edma_regs->adev.dev));
+	else
+		dev_info(&pdev->dev, "eDMA offered as %s: %u write, %u read channels\n",
+			 dev_name(&ln->edma->adev.dev), wr, rd);
 	return 0;
 
 err_wr:
 	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR), ln);
 err_del:
+	pedma_lab_edma_regs_del(ln->edma_regs);
+	ln->edma_regs = NULL;
+	pedma_lab_edma_del(ln->edma);
 	ln->edma = NULL;
-	pedma_lab_edma_del(e);
 	return ret;
 }
 
@@ -816,10 +860,12 @@ static void lab_ntb_edma_stop(struct lab_ntb *ln)
 {
 	struct pci_dev *pdev = ln->pdev;
 
-	if (!ln->edma)
+	if (!ln->edma && !ln->edma_regs)
 		return;
 	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_RD), ln);
 	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR), ln);
+	pedma_lab_edma_regs_del(ln->edma_regs);
+	ln->edma_regs = NULL;
 	pedma_lab_edma_del(ln->edma);
 	ln->edma = NULL;
 }
@@ -861,7 +907,7 @@ static int lab_ntb_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	pci_set_master(pdev);
 
 	/* The peer's vector; the endpoint's engine has two more */
-	ret = pci_alloc_irq_vectors(pdev, ln->side && ep_edma ? PEDMA_LAB_VECTORS : 1,
+	ret = pci_alloc_irq_vectors(pdev, lab_ntb_engine(ln) ? PEDMA_LAB_VECTORS : 1,
 				    PEDMA_LAB_VECTORS, PCI_IRQ_MSIX);
 	if (ret < 0)
 		goto err_dma;
