@@ -798,6 +798,8 @@ void __iomem *pedma_in(struct pedma_dev *dev, u32 off, u64 len);
 void pedma_dir_publish(struct pedma_dev *dev, struct pedma_qp *qp);
 void pedma_rqe_copy(struct pedma_dev *dev, struct pedma_pub_rqe *q,
 		    const void __iomem *slot);
+void pedma_own_rqe_copy(struct pedma_dev *dev, struct pedma_pub_rqe *q,
+			u32 off);
 void pedma_dir_clear(struct pedma_dev *dev, u32 qpn);
 int pedma_peer_dir(struct pedma_dev *dev, u32 qpn, struct pedma_qp_dir *d);
 u32 pedma_rec_free(struct pedma_dev *dev);

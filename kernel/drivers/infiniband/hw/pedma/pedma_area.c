@@ -392,6 +392,31 @@ void pedma_rqe_copy(struct pedma_dev *dev, struct pedma_pub_rqe *q,
 	memset(q->sge + n, 0, (PEDMA_MAX_SGE - n) * sizeof(q->sge[0]));
 }
 
+/*
+ * A receive of one of our own rings (loopback), at area offset @off, as
+ * pedma_rqe_copy() takes it: from the shadow where there is one (the
+ * window may be a new one of the peer's that does not hold our area yet;
+ * and the shadow is local memory), else from the window.  xlock held.
+ */
+void pedma_own_rqe_copy(struct pedma_dev *dev, struct pedma_pub_rqe *q,
+			u32 off)
+{
+	const size_t hdr = offsetof(struct pedma_pub_rqe, sge);
+	unsigned long flags;
+	u8 n;
+
+	if (!dev->out_shadow || out_range_bad(dev, off, sizeof(*q))) {
+		pedma_rqe_copy(dev, q, dev->out + off);
+		return;
+	}
+	spin_lock_irqsave(&dev->out_lock, flags);
+	memcpy(q, dev->out_shadow + off, hdr);
+	n = q->num_sge <= PEDMA_MAX_SGE ? q->num_sge : 0;
+	memcpy(q->sge, dev->out_shadow + off + hdr, n * sizeof(q->sge[0]));
+	spin_unlock_irqrestore(&dev->out_lock, flags);
+	memset(q->sge + n, 0, (PEDMA_MAX_SGE - n) * sizeof(q->sge[0]));
+}
+
 /* The peer's directory entry of its QP @qpn, validated.  xlock held. */
 int pedma_peer_dir(struct pedma_dev *dev, u32 qpn, struct pedma_qp_dir *d)
 {

@@ -161,9 +161,9 @@ static int loop_take_rqe(struct pedma_dev *dev, struct pedma_qp *t,
 
 	if (rq->prod == rq->cons)
 		return 0;
-	pedma_rqe_copy(dev, e, pedma_out(dev, rq->pub_off +
-					 sizeof(struct pedma_pub_ring_hdr) +
-					 slot * sizeof(*e)));
+	pedma_own_rqe_copy(dev, e, rq->pub_off +
+			   sizeof(struct pedma_pub_ring_hdr) +
+			   slot * sizeof(*e));
 	if (le32_to_cpu(e->idx) != rq->cons || e->num_sge > PEDMA_MAX_SGE)
 		return -EINVAL;
 	for (i = 0; i < e->num_sge; i++) {
