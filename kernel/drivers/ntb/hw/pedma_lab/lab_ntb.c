@@ -131,6 +131,11 @@ struct lab_ntb {
 	unsigned int side;		/* 0 host, 1 endpoint */
 	int irq;
 	/*
+	 * The engine's two vectors' irqs, looked up once: pci_irq_vector()
+	 * takes the MSI descriptors' mutex, which no hard handler may
+	 */
+	int edma_irq[2];
+	/*
 	 * The side's register mailbox (the endpoint's engine, with ep_edma,
 	 * offered to pedma_lab_dma.ko; on both sides the model's counters)
 	 */
@@ -754,8 +759,8 @@ DEFINE_SHOW_ATTRIBUTE(lab_ntb_events);
 static irqreturn_t lab_ntb_edma_count(int irq, void *data)
 {
 	struct lab_ntb *ln = data;
-	int v = irq == pci_irq_vector(ln->pdev, PEDMA_LAB_VEC_EDMA_WR) ?
-		PEDMA_LAB_VEC_EDMA_WR : PEDMA_LAB_VEC_EDMA_RD;
+	int v = irq == ln->edma_irq[PEDMA_DIR_WR] ? PEDMA_LAB_VEC_EDMA_WR :
+						   PEDMA_LAB_VEC_EDMA_RD;
 
 	atomic64_inc(&ln->ev_irqs[v]);
 	return IRQ_WAKE_THREAD;
@@ -827,12 +832,14 @@ static int lab_ntb_edma_start(struct lab_ntb *ln)
 			return PTR_ERR(e);
 		ln->edma = e;
 	}
-	ret = request_threaded_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR),
+	ln->edma_irq[PEDMA_DIR_WR] = pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR);
+	ln->edma_irq[PEDMA_DIR_RD] = pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_RD);
+	ret = request_threaded_irq(ln->edma_irq[PEDMA_DIR_WR],
 				   lab_ntb_edma_count, lab_ntb_edma_wr_irq,
 				   IRQF_ONESHOT, "ntb-pedma-lab-edma-wr", ln);
 	if (ret)
 		goto err_del;
-	ret = request_threaded_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_RD),
+	ret = request_threaded_irq(ln->edma_irq[PEDMA_DIR_RD],
 				   lab_ntb_edma_count, lab_ntb_edma_rd_irq,
 				   IRQF_ONESHOT, "ntb-pedma-lab-edma-rd", ln);
 	if (ret)
@@ -846,7 +853,7 @@ static int lab_ntb_edma_start(struct lab_ntb *ln)
 	return 0;
 
 err_wr:
-	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR), ln);
+	free_irq(ln->edma_irq[PEDMA_DIR_WR], ln);
 err_del:
 	pedma_lab_edma_regs_del(ln->edma_regs);
 	ln->edma_regs = NULL;
@@ -858,12 +865,10 @@ err_del:
 /* After the NTB clients left (they gave the channels back) */
 static void lab_ntb_edma_stop(struct lab_ntb *ln)
 {
-	struct pci_dev *pdev = ln->pdev;
-
 	if (!ln->edma && !ln->edma_regs)
 		return;
-	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_RD), ln);
-	free_irq(pci_irq_vector(pdev, PEDMA_LAB_VEC_EDMA_WR), ln);
+	free_irq(ln->edma_irq[PEDMA_DIR_RD], ln);
+	free_irq(ln->edma_irq[PEDMA_DIR_WR], ln);
 	pedma_lab_edma_regs_del(ln->edma_regs);
 	ln->edma_regs = NULL;
 	pedma_lab_edma_del(ln->edma);
