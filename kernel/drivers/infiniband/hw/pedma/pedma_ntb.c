@@ -667,7 +667,6 @@ static int pn_probe(struct ntb_client *client, struct ntb_dev *ntb)
 	if (r == PEDMA_ROLE_EP && !prov) {
 		/* The shared mode: the LL mover on our share of the channels */
 		pn->be.dma_dev = &ntb->pdev->dev;
-		ntb_spad_write(ntb, PEDMA_NTB_SPAD_READY, 0);
 	} else if (r == PEDMA_ROLE_EP) {
 		pn->be.dma_dev = pn_map_dev(prov);
 		pn->be.dma_chan_dev = prov;
@@ -678,8 +677,6 @@ static int pn_probe(struct ntb_client *client, struct ntb_dev *ntb)
 			ret = -ENODEV;
 			goto err_wq;
 		}
-		/* No mark of an earlier load stays */
-		ntb_spad_write(ntb, PEDMA_NTB_SPAD_READY, 0);
 	} else {
 		pn->be.dma_dev = &ntb->pdev->dev;
 		/* The endpoint's memory: a new instance makes it anew */
@@ -691,6 +688,10 @@ static int pn_probe(struct ntb_client *client, struct ntb_dev *ntb)
 				regs->imwr_addr[PEDMA_DIR_RD];
 		}
 	}
+
+	/* The endpoint: no mark of an earlier load stays */
+	if (r == PEDMA_ROLE_EP)
+		ntb_spad_write(ntb, PEDMA_NTB_SPAD_READY, 0);
 
 	ret = ntb_set_ctx(ntb, pn, &pn_ctx_ops);
 	if (ret)
