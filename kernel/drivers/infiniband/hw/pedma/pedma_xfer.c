@@ -1489,12 +1489,23 @@ void pedma_edma_irq(struct pedma_dev *dev, int dir)
 }
 EXPORT_SYMBOL_GPL(pedma_edma_irq);
 
-/* The peer posted receives or drained records: retry waiting QPs. */
+/*
+ * The peer posted receives or drained records: retry waiting QPs, each
+ * once.  A QP that must wait again (still no record room, still no
+ * receive) goes back on rnr_qps for the next doorbell or its timer, not
+ * on this pass's list: walking rnr_qps itself would meet it again, and
+ * two such QPs kept this loop going forever with interrupts off.  Each
+ * turn takes one QP off @todo (rnr_stop()), so the pass is bounded.
+ * xlock held.
+ */
 void pedma_xfer_rnr_wake(struct pedma_dev *dev)
 {
-	struct pedma_qp *qp, *tmp;
+	struct pedma_qp *qp;
+	LIST_HEAD(todo);
 
-	list_for_each_entry_safe(qp, tmp, &dev->rnr_qps, rnr_node) {
+	list_splice_init(&dev->rnr_qps, &todo);
+	while ((qp = list_first_entry_or_null(&todo, struct pedma_qp,
+					      rnr_node))) {
 		rnr_stop(qp);
 		pedma_xfer_progress(qp);
 	}
@@ -1682,11 +1693,17 @@ void pedma_xfer_peer_quiet(struct pedma_dev *dev)
  */
 void pedma_xfer_inv_wake(struct pedma_dev *dev)
 {
-	struct pedma_qp *qp, *tmp;
+	struct pedma_qp *qp;
+	LIST_HEAD(todo);
 
-	list_for_each_entry_safe(qp, tmp, &dev->inv_qps, inv_node)
+	/* each QP once, as in pedma_xfer_rnr_wake() */
+	list_splice_init(&dev->inv_qps, &todo);
+	while ((qp = list_first_entry_or_null(&todo, struct pedma_qp,
+					      inv_node))) {
+		list_move_tail(&qp->inv_node, &dev->inv_qps);
 		if (inv_wait_state(qp) <= 0)
 			pedma_xfer_progress(qp);
+	}
 }
 
 /*
