@@ -39,7 +39,7 @@
 #include "dw_edma_regs.h"
 
 /* ------------------------------------------------------------------------ */
-/* The pedma window, layout version 5                                       */
+/* The pedma window, layout version 9                                       */
 /* ------------------------------------------------------------------------ */
 /*
  * The window is the memory both sides reach: on real hardware the NTB
@@ -63,7 +63,7 @@
  * version is checked in the handshake; a side that sees any other version
  * refuses the link.
  */
-#define PEDMA_WND_LAYOUT_VERSION	8
+#define PEDMA_WND_LAYOUT_VERSION	9
 #define PEDMA_WND_MIN_SIZE		0x600000	/* 6 MiB */
 
 #define PEDMA_WND_CTRL_OFF		0x000000
@@ -241,6 +241,18 @@ struct pedma_area_ctrl {
 #define PEDMA_REC_OP_WRITE_IMM		3
 #define PEDMA_REC_OP_SEND_INV		4	/* SEND_WITH_INV of inv_rkey */
 #define PEDMA_REC_OP_ATOMIC		5	/* rq_idx: seq of atomic_req[src_qpn] */
+/*
+ * Claim (layout 9): the writer has a sender of its own side (a datagram, a
+ * loopback SEND) for its QP src_qpn (UD, or on an SRQ), whose receives it
+ * published to the reader; rq_idx: the writer's token.  The reader, the
+ * ring's only consumer, takes the next receive as its own sender would
+ * and answers with a PEDMA_REC_OP_SEND record flagged PEDMA_REC_F_CLAIMED
+ * (dst_qpn: that QP, rq_idx: the receive, inv_rkey: the token), or
+ * refuses with the same flag on a PEDMA_REC_OP_UD_CLAIM record (no
+ * receive, no such QP), or, without record room, not at all.  No data
+ * moves.
+ */
+#define PEDMA_REC_OP_UD_CLAIM		6
 
 #define PEDMA_REC_ST_OK			0
 #define PEDMA_REC_ST_LEN_ERR		1	/* message longer than the receive */
@@ -249,6 +261,7 @@ struct pedma_area_ctrl {
 #define PEDMA_REC_F_SOLICITED		0x01
 #define PEDMA_REC_F_GRH			0x02	/* UD: a GRH fills the first 40 bytes */
 #define PEDMA_REC_F_UC			0x04	/* from a UC QP (only a UC QP takes it) */
+#define PEDMA_REC_F_CLAIMED		0x08	/* the answer to a claim (layout 9) */
 
 struct pedma_rec {
 	__le32 seq;		/* index in the producer's stream; stale if not */

@@ -9,6 +9,8 @@
 #     address (the whole exchange through the local device);
 #   - rping to this guest's own ib0 address (rdma_cm through IPoIB and the
 #     embedded SA, CM MADs to our own LID), 10 pings, every buffer checked.
+#   - ibv_srq_pingpong -c (targets on an SRQ: receives claimed through the
+#     peer), the claims counter moving by every SEND;
 #   - the same over UC QPs: pedma_xfer --uc (no RDMA_READ), ib_write_bw and
 #     ib_send_bw -c UC, with uc_dropped unchanged (nothing may be dropped),
 #     then pedma_errors' UC scenarios (what UC drops: uc_dropped moves by 8);
@@ -82,6 +84,17 @@ uc0=$(ctr uc_dropped)
 pair errors-uc 120 "$ERRS" -d "$DEV" -p $((base + 7)) \
 	--only uc-drops-no-receive-bad-rkey,uc-send-longer-than-receive,uc-rc-never-talk
 [ $(( $(ctr uc_dropped) - uc0 )) -eq 8 ] || bad "uc_dropped moved by $(( $(ctr uc_dropped) - uc0 )) in the UC error runs, expected 8"
+# Targets on an SRQ: the peer consumes the SRQ's published ring, so each
+# SEND claims its receive through it (pedma_claim.c, a record each way,
+# no eDMA): ibv_srq_pingpong -c, 2 QPs on one SRQ per end, both ends here;
+# 2 x 2 x 200 SENDs, each a claim
+cl0=$(ctr claims)
+pair srq 180 ibv_srq_pingpong -d "$DEV" -p $((base + 9)) -q 2 -n 200 -s 1024 -c
+for f in lo-srq-server.log lo-srq-client.log; do
+	grep -q ' iters in ' "$f" || bad "ibv_srq_pingpong: no summary in $f"
+done
+[ $(( $(ctr claims) - cl0 )) -ge 800 ] ||
+	bad "claims moved by $(( $(ctr claims) - cl0 )) in the SRQ run, expected at least 800"
 # Nothing crossed the link (no IPoIB yet): every request counted as
 # loopback, and our eDMA started next to no chain (a management datagram
 # of the core may cross meanwhile; the loopback requests were thousands)

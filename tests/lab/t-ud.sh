@@ -10,12 +10,16 @@
 #     on InfiniBand also with a GRH (-g 0) at the large size;
 #   - multicast with mckey (rdma_cm joins an IP multicast group: through the
 #     SA on InfiniBand, resolved through IPoIB): the receiving side joins
-#     with 2 QPs, the sending side with a receiver of its own (1 QP; not on
-#     pedma, see MC_LOCAL) and then the sender, which sends MC_COUNT datagrams to the group; every
+#     with 2 QPs, the sending side with a receiver of its own (1 QP, see
+#     MC_LOCAL) and then the sender, which sends MC_COUNT datagrams to the group; every
 #     receiving QP must get all of them (mckey's receiver waits for that
 #     many completions: a lost datagram leaves it waiting, and it is killed
 #     and reported); on InfiniBand the group's MLID must be a multicast LID.
 #     Both directions.
+#   - same-side UD: ibv_ud_pingpong -c with server and client on the same
+#     guest (the client's address handle names its own LID), on both guests
+#     at once: on pedma each datagram claims a receive the QP published to
+#     the peer, which takes it and answers; the claims counter must grow;
 # dmesg is checked after every run on both sides; a failure is recorded and
 # the rest still runs.
 #
@@ -28,13 +32,10 @@ source "$PEDMA_REPO/tests/lab/t-ib-lib.sh"
 TMO=60			# one program's limit (the longest on rxe: 15 s)
 MC_COUNT=${MC_COUNT:-100}	# datagrams per multicast run
 MC_SIZE=${MC_SIZE:-256}		# bytes each
-# 1: a receiver on the sending side too.  Not on pedma: datagrams to a
-# user QP on the sender's own side are dropped there (only QP1 receives
-# same-side datagrams; docs/architecture.md section 4c, docs/status.md).
-if [ -z "${MC_LOCAL:-}" ]; then
-	MC_LOCAL=1
-	case "${PEDMA_DEV:-pedma0}" in pedma*) MC_LOCAL=0 ;; esac
-fi
+# 1 (default): a receiver on the sending side too (multicast loopback;
+# on pedma each of its datagrams claims a receive through the peer,
+# docs/architecture.md section 4c)
+MC_LOCAL=${MC_LOCAL:-1}
 
 # ib_check_ud LOG SIDE: pt_pingpong_check; on InfiniBand also the LIDs of
 # the "local address" and "remote address" lines.
@@ -228,6 +229,70 @@ if [ "$PT_LINK" = InfiniBand ] && [ -z "$PT_GID" ]; then
 			ibv_ud_pingpong "${common[@]}" -g 0 -s "$big" -n 1000 -p @PORT@ "$LAB_PEER_IP"
 	done
 fi
+
+# ---- same-side UD: both ends of ibv_ud_pingpong on this guest ----
+# ud_self SIZE ITERS: on both sides at once.
+UD_SELF=0
+ud_self() {
+	local size=$1 iters=$2 n port slog clog spid rc=0 why="" x info="" l r c0 c1 ctr
+	PT_N=$((PT_N + 1))
+	n=$PT_N
+	UD_SELF=$((UD_SELF + 1))
+	port=$((PT_PORT_BASE + 150 + UD_SELF))
+	slog=$PT_LOGDIR/$(printf '%02d' "$n")-ud-self-server-$PEDMA_ROLE.log
+	clog=$PT_LOGDIR/$(printf '%02d' "$n")-ud-self-client-$PEDMA_ROLE.log
+	PP_ITERS=$iters
+	PP_BYTES=$((size * iters * 2))
+	ctr=/sys/class/infiniband/$PT_DEV/ports/1/hw_counters/claims
+	c0=$(cat "$ctr" 2>/dev/null || echo 0)
+	lab_log "#$n same-side ibv_ud_pingpong -s $size -n $iters (both ends here)"
+	timeout -k 5 "$TMO" ibv_ud_pingpong "${common[@]}" -s "$size" -n "$iters" -p "$port" \
+		>"$slog" 2>&1 &
+	spid=$!
+	while ! pt_listening "$port"; do
+		kill -0 "$spid" 2>/dev/null || break
+		sleep 0.1
+	done
+	timeout -k 5 "$TMO" ibv_ud_pingpong "${common[@]}" -s "$size" -n "$iters" -p "$port" \
+		127.0.0.1 >"$clog" 2>&1 || rc=$?
+	[ "$rc" -eq 0 ] || why="client exit status $rc"
+	rc=0
+	wait "$spid" || rc=$?
+	[ "$rc" -eq 0 ] || why="${why:+$why; }server exit status $rc"
+	sed 's/^/    server: /' "$slog"
+	sed 's/^/    client: /' "$clog"
+	for x in "$slog" "$clog"; do
+		info=$(pt_pingpong_check "$x" -) || why="${why:+$why; }${x##*-ud-self-}: $info"
+		if [ "$PT_LINK" = InfiniBand ]; then
+			l=$(sed -n 's/.*local address: *LID \(0x[0-9a-f]*\).*/\1/p' "$x")
+			r=$(sed -n 's/.*remote address: *LID \(0x[0-9a-f]*\).*/\1/p' "$x")
+			if [ -z "$l" ] || [ -z "$r" ] || [ "$((l))" != "$IB_LID_SELF" ] || [ "$((r))" != "$IB_LID_SELF" ]; then
+				why="${why:+$why; }LIDs local ${l:-?} remote ${r:-?}, expected $IB_LID_SELF for both"
+			fi
+		fi
+	done
+	if [ -e "$ctr" ]; then
+		c1=$(cat "$ctr")
+		# every datagram both ways, less the receives QP1-style kept
+		# ones could take (none for a user UD QP)
+		[ $((c1 - c0)) -ge $((2 * iters)) ] ||
+			why="${why:+$why; }claims grew by $((c1 - c0)), expected at least $((2 * iters))"
+		info="$info; claims +$((c1 - c0))"
+	fi
+	pt_dmesg_new || why="${why:+$why; }kernel reported a problem"
+	if [ -n "$why" ]; then
+		pt_result FAIL "#$n same-side ibv_ud_pingpong -s $size: $why"
+		lab_log "#$n FAIL: $why"
+	else
+		pt_result PASS "#$n same-side ibv_ud_pingpong -s $size: $info"
+		lab_log "#$n ok: $info"
+	fi
+	lab_signal "udself$UD_SELF-done-$PEDMA_ROLE"
+	lab_wait "udself$UD_SELF-done-$PEER_ROLE" $((2 * TMO + 60)) ||
+		pt_result FAIL "#$n: the $PEER_ROLE side never finished its same-side run"
+}
+ud_self "$big" 500
+ud_self 64 1000
 
 # ---- multicast ----
 for snd in host ep; do

@@ -65,6 +65,7 @@
 #define PEDMA_MAX_BATCH		64	/* requests sharing one chain */
 #define PEDMA_UD_MTU		4096	/* largest datagram payload */
 #define PEDMA_GRH_BYTES		40	/* a UD receive's GRH space */
+#define PEDMA_UD_CLAIMS		16	/* same-side datagrams awaiting a claim */
 #define PEDMA_MAX_AH		65536
 #define PEDMA_MC_LID_FIRST	0xc000
 #define PEDMA_MC_LID_LAST	0xfffe
@@ -234,6 +235,7 @@ enum pedma_ctr {
 	PEDMA_CTR_WND_LOADS,		/* CPU loads from the window (below) */
 	PEDMA_CTR_WND_LOADS_HB,		/* the same by the heartbeat's polls */
 	PEDMA_CTR_AREA_RESTORED,	/* our area written back into a new window */
+	PEDMA_CTR_CLAIMS,		/* receives claimed through the peer */
 	PEDMA_NCTR
 };
 
@@ -336,6 +338,10 @@ struct pedma_dev {
 	} mc[PEDMA_MAX_MC];
 	u32 mc_hwm;
 	u8 ud_bounce[PEDMA_GRH_BYTES + PEDMA_UD_MTU];	/* same-side datagrams */
+	/* receives of our rings the peer takes for us (pedma_claim.c) */
+	struct pedma_claim *claims;	/* PEDMA_UD_CLAIMS, vzalloc'd */
+	u32 claims_used;
+	u32 claim_token;		/* the last one handed out; never 0 */
 
 	struct xarray qps;		/* by QP number */
 	struct xarray mrs;		/* by key index */
@@ -621,6 +627,8 @@ struct pedma_req_state {
 	struct pedma_mr *inv_mr;
 	unsigned long inv_end;	/* jiffies: the peer is taken as dead */
 	struct pedma_rec loop_rec;
+	/* a loopback SEND or WRITE_WITH_IMM to a QP on an SRQ: its claim */
+	u32 loop_claim;		/* token (pedma_claim.c), 0: none out */
 	u32 dst_pd;		/* target QP's PD id (from its directory entry) */
 	struct pedma_rkey_view rkv;	/* see struct pedma_rkey_view */
 	/* atomics: posted to the peer, waiting for its answer until end */
@@ -930,6 +938,37 @@ void pedma_ud_flush_local(struct pedma_qp *qp);
 void pedma_ud_reset_local(struct pedma_qp *qp);
 int pedma_ud_av(struct pedma_qp *qp, u32 ah_id, struct pedma_av *av);
 void pedma_ud_deliver_local(struct pedma_qp *qp, struct pedma_swqe *w);
+int pedma_sge_copy(struct pedma_dev *dev, struct ib_pd *pd,
+		   const struct ib_sge *sge, int n, u8 *buf, u64 len,
+		   bool to_sge);
+int pedma_peer_rqe_claim(struct pedma_dev *dev, const struct pedma_qp_dir *d,
+			 u32 *idx);
+
+/* pedma_claim.c */
+int pedma_claims_init(struct pedma_dev *dev);
+void pedma_claims_destroy(struct pedma_dev *dev);
+void pedma_claim_ud(struct pedma_qp *qp, struct pedma_swqe *w,
+		    struct pedma_qp *r, const u8 *msg, u64 len);
+u32 pedma_claim_loop(struct pedma_dev *dev, struct pedma_qp *t,
+		     struct pedma_qp *qp);
+int pedma_claim_loop_state(struct pedma_dev *dev, u32 token, u32 *idx);
+void pedma_claim_loop_done(struct pedma_dev *dev, u32 token);
+void pedma_claim_loop_drop(struct pedma_dev *dev, u32 token);
+void pedma_claim_take(struct pedma_dev *dev, const struct pedma_rec *rec);
+void pedma_claim_refused(struct pedma_dev *dev, const struct pedma_rec *rec);
+void pedma_claims_check(struct pedma_dev *dev);
+bool pedma_claim_answer_loop(struct pedma_dev *dev,
+			     const struct pedma_rec *rec);
+const struct pedma_rec *pedma_claim_answer_ud(struct pedma_dev *dev,
+					      struct pedma_qp *qp,
+					      struct ib_pd *pd,
+					      const struct pedma_rq *rq,
+					      const struct pedma_rec *rec,
+					      struct pedma_rec *out);
+int pedma_own_rq_sges(struct pedma_dev *dev, const struct pedma_rq *rq,
+		      u32 idx, struct ib_sge *sge);
+void pedma_claims_expire(struct pedma_dev *dev, u32 peer_cons);
+void pedma_claims_reset(struct pedma_dev *dev);
 int pedma_ud_next_target(struct pedma_qp *qp, struct pedma_swqe *w);
 void pedma_ud_fill_grh(struct pedma_qp *qp, struct pedma_swqe *w, void *grh);
 void pedma_mc_detach_qp(struct pedma_dev *dev, u32 qpn);

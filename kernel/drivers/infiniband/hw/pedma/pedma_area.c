@@ -592,6 +592,24 @@ void pedma_peer_sync_check(struct pedma_dev *dev)
 }
 
 /*
+ * Claims out (pedma_claim.c) that the peer passed over without a word
+ * (no record room for an answer): dropped once it consumed them and we
+ * took every record it wrote before.  For a request that waits on a claim
+ * without doorbells coming.  xlock held.
+ */
+void pedma_claims_check(struct pedma_dev *dev)
+{
+	u32 cons;
+
+	if (!dev->claims_used || !dev->xfer_up)
+		return;
+	cons = in_ctrl(dev, CTRL_OFF(peer_rec_cons));
+	rmb();	/* its consumer index before its records (pedma_data_event()) */
+	if (in_ctrl(dev, CTRL_OFF(rec_prod)) == dev->rec_cons)
+		pedma_claims_expire(dev, cons);
+}
+
+/*
  * The peer rang our doorbell: take its records, its sync requests, and
  * retry the QPs waiting for its receives.  Any context.
  */
@@ -599,12 +617,23 @@ void pedma_data_event(struct pedma_dev *dev)
 {
 	struct pedma_rec rec;
 	unsigned long flags;
-	u32 prod, n, req;
+	u32 prod, n, req, claims_cons = 0;
+	bool claims;
 
 	spin_lock_irqsave(&dev->xlock, flags);
 	if (!dev->xfer_up)
 		goto out;
 
+	/* With claims out (pedma_claim.c): how far the peer consumed ours */
+	claims = dev->claims_used;
+	if (claims) {
+		claims_cons = in_ctrl(dev, CTRL_OFF(peer_rec_cons));
+		/*
+		 * before its records: it wrote its answers to our claims
+		 * before it said it took them (the wmb() below, on its side)
+		 */
+		rmb();
+	}
 	prod = in_ctrl(dev, CTRL_OFF(rec_prod));
 	n = prod - dev->rec_cons;
 	if (n > PEDMA_REC_ENTRIES) {
@@ -631,6 +660,9 @@ void pedma_data_event(struct pedma_dev *dev)
 		dev->rec_cons++;
 		pedma_recv_record(dev, &rec);
 	}
+	if (claims && dev->rec_cons == prod)
+		pedma_claims_expire(dev, claims_cons);
+	wmb();	/* our answers to the peer's claims before we say we took them */
 	out_ctrl(dev, CTRL_OFF(peer_rec_cons), dev->rec_cons);
 
 	/* Endpoint-driven: the endpoint's answers, the host's requests */

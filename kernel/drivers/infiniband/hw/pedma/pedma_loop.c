@@ -12,9 +12,12 @@
  *
  * What the peer sees: a loopback QP's directory entry names no peer QP
  * (dest_qpn 0, pedma_area.c), so no requester of the peer can use it or
- * its receives.  Targets on a shared receive queue are refused with
- * IB_WC_REM_OP_ERR (the peer may consume the same SRQ).  A UC requester
- * drops (pedma_xfer.c) what RC would retry, RNR-wait for or see refused.
+ * its receives.  A target on a shared receive queue is different: the
+ * peer consumes the SRQ's published ring for its senders to our other
+ * QPs on it, so the request claims its receive through the peer
+ * (pedma_claim.c) and waits for the answer (the link must be up).  A UC
+ * requester drops (pedma_xfer.c) what RC would retry, RNR-wait for or see
+ * refused.
  *
  * SEND_WITH_INV takes two steps: the copy into the target's receive and
  * the withdrawal of the MR it names (a valid fast-reg MR of the target's
@@ -151,27 +154,51 @@ static bool sgl_ok(struct pedma_dev *dev, const struct loop_sgl *l, u64 len)
 	return true;
 }
 
-/* The target's next receive, our own published copy read back: 1, 0 none */
-static int loop_take_rqe(struct pedma_dev *dev, struct pedma_qp *t,
-			 struct pedma_pub_rqe *e, struct ib_sge *sge)
+/*
+ * The target's next receive, read back from our own copy: its index in
+ * *@idx and scatter list in @sge, the number of SGEs in *@n.  Returns 1, 0
+ * when there is none (RNR), -EBUSY while a claim is out, -EINVAL when our
+ * copy does not name it.  A target on an SRQ: the peer consumes the SRQ's
+ * published ring (its senders to our other QPs on it), so the receive is
+ * claimed through the peer (pedma_claim.c), one round trip; the request
+ * waits for the answer and takes the receive it names.
+ */
+static int loop_take_rqe(struct pedma_qp *qp, struct pedma_qp *t,
+			 struct ib_sge *sge, int *n, u32 *idx)
 {
+	struct pedma_dev *dev = qp->dev;
 	struct pedma_rq *rq = &t->rq;
-	u32 slot = rq->cons & (rq->entries - 1);
-	int i;
+	int ret;
 
-	if (rq->prod == rq->cons)
-		return 0;
-	pedma_own_rqe_copy(dev, e, rq->pub_off +
-			   sizeof(struct pedma_pub_ring_hdr) +
-			   slot * sizeof(*e));
-	if (le32_to_cpu(e->idx) != rq->cons || e->num_sge > PEDMA_MAX_SGE)
-		return -EINVAL;
-	for (i = 0; i < e->num_sge; i++) {
-		sge[i].addr = le64_to_cpu(e->sge[i].addr);
-		sge[i].length = le32_to_cpu(e->sge[i].length);
-		sge[i].lkey = le32_to_cpu(e->sge[i].lkey);
+	if (t->srq) {
+		rq = &t->srq->rq;
+		if (!qp->req.loop_claim) {
+			qp->req.loop_claim = pedma_claim_loop(dev, t, qp);
+			return qp->req.loop_claim ? -EBUSY : 0;
+		}
+		ret = pedma_claim_loop_state(dev, qp->req.loop_claim, idx);
+		if (!ret) {
+			/* passed over without an answer (no record room)? */
+			pedma_claims_check(dev);
+			ret = pedma_claim_loop_state(dev, qp->req.loop_claim,
+						     idx);
+		}
+		if (ret <= 0) {
+			if (ret < 0)	/* unanswered: the peer had none */
+				qp->req.loop_claim = 0;
+			return ret ? 0 : -EBUSY;
+		}
+		/* still the claim's until the request takes it (loop_recv) */
+		if (*idx - rq->cons >= rq->prod - rq->cons ||
+		    (rq->done && rq->done[*idx & (rq->entries - 1)]))
+			return -EINVAL;
+	} else {
+		if (rq->prod == rq->cons)
+			return 0;
+		*idx = rq->cons;
 	}
-	return 1;
+	*n = pedma_own_rq_sges(dev, rq, *idx, sge);
+	return *n < 0 ? -EINVAL : 1;
 }
 
 static u8 loop_rec_op(u8 op)
@@ -191,8 +218,10 @@ static u8 loop_rec_op(u8 op)
 /*
  * A SEND, SEND_WITH_IMM, SEND_WITH_INV or RDMA_WRITE_WITH_IMM into @t's
  * next receive.  Returns an ib_wc_status for the sender, -EAGAIN: no
- * receive (RNR), or -EINPROGRESS: a SEND_WITH_INV whose record waits in
- * qp->req.loop_rec for the confirmation of the withdrawal of *@inv.
+ * receive (RNR), -EBUSY: the receive's claim is out (the request waits
+ * for the peer's answer), or -EINPROGRESS: a SEND_WITH_INV whose record
+ * waits in qp->req.loop_rec for the confirmation of the withdrawal of
+ * *@inv.
  */
 static int loop_recv(struct pedma_qp *qp, struct pedma_swqe *w,
 		     struct pedma_qp *t, const struct loop_sgl *src,
@@ -200,7 +229,6 @@ static int loop_recv(struct pedma_qp *qp, struct pedma_swqe *w,
 {
 	struct pedma_dev *dev = qp->dev;
 	struct ib_sge sge[PEDMA_MAX_SGE];
-	struct pedma_pub_rqe e;
 	struct pedma_rec rec = {
 		.dst_qpn = cpu_to_le32(t->qpn),
 		.src_qpn = cpu_to_le32(qp->qpn),
@@ -209,16 +237,22 @@ static int loop_recv(struct pedma_qp *qp, struct pedma_swqe *w,
 		.status = PEDMA_REC_ST_OK,
 	};
 	struct loop_sgl dst = {
-		.pd = t->ibqp.pd, .sge = sge, .need = PEDMA_ACC_LOCAL_WRITE,
+		.pd = t->srq ? t->srq->ibsrq.pd : t->ibqp.pd, .sge = sge,
+		.need = PEDMA_ACC_LOCAL_WRITE,
 	};
 	u8 st = IB_WC_SUCCESS;
+	u32 idx = 0;
 	int ret;
 
-	ret = loop_take_rqe(dev, t, &e, sge);
+	ret = loop_take_rqe(qp, t, sge, &dst.n, &idx);
+	if (qp->req.loop_claim && ret != -EBUSY) {
+		/* answered: the receive completes through our record now */
+		pedma_claim_loop_done(dev, qp->req.loop_claim);
+		qp->req.loop_claim = 0;
+	}
 	if (ret <= 0)
-		return ret ? IB_WC_REM_OP_ERR : -EAGAIN;
-	dst.n = e.num_sge;
-	rec.rq_idx = cpu_to_le32(t->rq.cons);
+		return ret == -EBUSY ? ret : ret ? IB_WC_REM_OP_ERR : -EAGAIN;
+	rec.rq_idx = cpu_to_le32(idx);
 	rec.opcode = loop_rec_op(w->opcode);
 	if (w->opcode == PEDMA_WQE_OP_SEND_INV)
 		rec.inv_rkey = cpu_to_le32(w->key);
@@ -315,12 +349,17 @@ static u8 loop_exec(struct pedma_qp *qp, struct pedma_swqe *w,
 		if (!(acc & IB_ACCESS_REMOTE_WRITE) ||
 		    !sgl_ok(dev, &remote, w->length))
 			return IB_WC_REM_ACCESS_ERR;
-		if (w->opcode == PEDMA_WQE_OP_RDMA_WRITE_IMM && t->srq)
-			return IB_WC_REM_OP_ERR;
-		if (w->opcode == PEDMA_WQE_OP_RDMA_WRITE_IMM &&
-		    t->rq.prod == t->rq.cons) {
-			*wait = -EAGAIN;
-			return 0;
+		if (w->opcode == PEDMA_WQE_OP_RDMA_WRITE_IMM) {
+			/* its receive first: RNR or a claim writes nothing */
+			struct ib_sge sge[PEDMA_MAX_SGE];
+			u32 idx;
+			int n;
+
+			ret = loop_take_rqe(qp, t, sge, &n, &idx);
+			if (ret == 0 || ret == -EBUSY) {
+				*wait = ret ? ret : -EAGAIN;
+				return 0;
+			}
 		}
 		if (sgl_copy(dev, &local, &remote, w->length))
 			return IB_WC_LOC_PROT_ERR;
@@ -368,10 +407,8 @@ static u8 loop_exec(struct pedma_qp *qp, struct pedma_swqe *w,
 		return IB_WC_REM_OP_ERR;
 	}
 	/* a receive of the target: the SENDs, WRITE_WITH_IMM */
-	if (t->srq)
-		return IB_WC_REM_OP_ERR;
 	ret = loop_recv(qp, w, t, &local, inv);
-	if (ret == -EAGAIN || ret == -EINPROGRESS) {
+	if (ret == -EAGAIN || ret == -EINPROGRESS || ret == -EBUSY) {
 		*wait = ret;
 		return 0;
 	}

@@ -105,11 +105,14 @@ struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 	ret = pedma_stats_init(dev);
 	if (ret)
 		goto err_mover;
+	ret = pedma_claims_init(dev);
+	if (ret)
+		goto err_stats;
 	dev->notify_wq = alloc_workqueue("pedma_notify",
 					 WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
 	if (!dev->notify_wq) {
 		ret = -ENOMEM;
-		goto err_stats;
+		goto err_claims;
 	}
 	ret = pedma_link_init(dev);
 	if (ret)
@@ -126,6 +129,8 @@ err_area:
 err:
 	pedma_link_destroy(dev);
 	destroy_workqueue(dev->notify_wq);
+err_claims:
+	pedma_claims_destroy(dev);
 err_stats:
 	pedma_stats_destroy(dev);
 err_mover:
@@ -258,6 +263,7 @@ void pedma_dev_destroy(struct pedma_dev *dev)
 	ida_destroy(&dev->pd_ida);
 	pedma_link_destroy(dev);
 	destroy_workqueue(dev->notify_wq);	/* drains it */
+	pedma_claims_destroy(dev);
 	pedma_stats_destroy(dev);
 	if (dev->base_mover->fini)
 		dev->base_mover->fini(dev);

@@ -848,6 +848,7 @@ static void recv_record(struct pedma_dev *dev, const struct pedma_rec *rec,
 			bool local)
 {
 	struct pedma_qp *qp = xa_load(&dev->qps, le32_to_cpu(rec->dst_qpn));
+	struct pedma_rec claimed;
 	struct pedma_cqe cqe = {};
 	struct pedma_srq *srq;
 	struct pedma_rq *rq;
@@ -860,6 +861,16 @@ static void recv_record(struct pedma_dev *dev, const struct pedma_rec *rec,
 		pedma_atomic_recv(dev, rec);	/* uses no receive */
 		return;
 	}
+	if (rec->opcode == PEDMA_REC_OP_UD_CLAIM && !local) {
+		if (rec->flags & PEDMA_REC_F_CLAIMED)
+			pedma_claim_refused(dev, rec);
+		else
+			pedma_claim_take(dev, rec);	/* a receive of ours */
+		return;
+	}
+	if ((rec->flags & PEDMA_REC_F_CLAIMED) && !local &&
+	    pedma_claim_answer_loop(dev, rec))
+		return;		/* a loopback request's: it goes on */
 	/*
 	 * A loopback QP takes records of its own side only, others the
 	 * peer's; QP0 speaks to QP0 only.  A connected QP takes records of
@@ -884,6 +895,15 @@ static void recv_record(struct pedma_dev *dev, const struct pedma_rec *rec,
 		ibdev_dbg(&dev->ibdev, "QP %u: record for receive %u ignored (%u..%u)\n",
 			  qp->qpn, idx, rq->cons, rq->prod);
 		return;		/* flushed already, or never posted */
+	}
+	if (rec->flags & PEDMA_REC_F_CLAIMED) {
+		/* the peer took it for our own datagram: we fill it here */
+		if (!qp->ud)
+			return;
+		rec = pedma_claim_answer_ud(dev, qp,
+					    srq ? srq->ibsrq.pd : qp->ibqp.pd,
+					    rq, rec, &claimed);
+		local = true;
 	}
 	switch (rec->status) {
 	case PEDMA_REC_ST_OK:

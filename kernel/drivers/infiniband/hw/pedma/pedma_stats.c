@@ -72,6 +72,7 @@ static const struct rdma_stat_desc pedma_stat_descs[] = {
 	[PEDMA_CTR_WND_LOADS].name = "wnd_loads",
 	[PEDMA_CTR_WND_LOADS_HB].name = "wnd_loads_hb",
 	[PEDMA_CTR_AREA_RESTORED].name = "area_restores",
+	[PEDMA_CTR_CLAIMS].name = "claims",
 	[PEER_RX_REQS + PEDMA_CLS_SEND].name = "rx_send_reqs",
 	[PEER_RX_REQS + PEDMA_CLS_WRITE].name = "rx_write_reqs",
 	[PEER_RX_REQS + PEDMA_CLS_READ].name = "rx_read_reqs",

@@ -15,15 +15,17 @@
  * manager's side talks to itself this way (SA queries), and multicast
  * reaches the sender's side.  Both ends are registered memory, found by
  * key translation as for the eDMA and mapped page by page.  A receive
- * consumed by a same-side sender must never be one the peer may consume:
- * QP1 and QP0 keep up to a quarter of their receive queue for same-side
- * senders (pedma_lrq), taking a new receive there only while at least
- * half the queue is published, and publishing kept receives again when
- * the published part falls below a quarter (pedma_qp.c).  Completions of
- * the two parts may interleave out of posting order, as on an SRQ.  Other
- * UD QPs publish every receive (a peer sending a burst expects all it
- * posted), so same-side datagrams reach QP0 and QP1 only; for the others
- * they are dropped, like datagrams to a QP with no receive posted.
+ * published to the peer has one consumer, the peer's requester, so a
+ * same-side sender never takes one itself: it claims one through the peer
+ * (pedma_claim.c), one round trip per datagram.  QP1 and QP0 also keep
+ * up to a quarter of their receive queue for same-side senders
+ * (pedma_lrq: SA queries and SMPs to our own LID, without the round trip
+ * and while the link is down), taking a new receive there only while at
+ * least half the queue is published, and publishing kept receives again
+ * when the published part falls below a quarter (pedma_qp.c).
+ * Completions of the parts may interleave out of posting order, as on an
+ * SRQ.  Other UD QPs publish every receive (a peer sending a burst
+ * expects all it posted).
  *
  * Q_Key: a datagram whose Q_Key (the QP's own when the high bit of the
  * work request's is set) differs from the target QP's is dropped, as is
@@ -429,11 +431,11 @@ int pedma_bus_copy(struct pedma_dev *dev, u64 bus, u8 *buf, u64 len,
 
 /*
  * Gather [0, len) of SGE list @sge (in @pd) into @buf, or scatter @buf
- * into it (@to_sge; needs LOCAL_WRITE).
+ * into it (@to_sge; needs LOCAL_WRITE).  xlock held.
  */
-static int sge_copy(struct pedma_dev *dev, struct ib_pd *pd,
-		    const struct ib_sge *sge, int n, u8 *buf, u64 len,
-		    bool to_sge)
+int pedma_sge_copy(struct pedma_dev *dev, struct ib_pd *pd,
+		   const struct ib_sge *sge, int n, u8 *buf, u64 len,
+		   bool to_sge)
 {
 	u32 need = to_sge ? PEDMA_ACC_LOCAL_WRITE : 0;
 	int i;
@@ -476,15 +478,18 @@ static void deliver_one(struct pedma_qp *qp, struct pedma_swqe *w, u32 dqpn,
 	    (r->state != IB_QPS_RTR && r->state != IB_QPS_RTS &&
 	     r->state != IB_QPS_SQD && r->state != IB_QPS_SQE))
 		return;
-	if (r->lrq.prod == r->lrq.cons)
-		return;		/* no receive for us: dropped */
+	if (r->lrq.prod == r->lrq.cons) {
+		/* none kept for us: one of those published to the peer */
+		pedma_claim_ud(qp, w, r, msg, len);
+		return;
+	}
 	e = &r->lrq.e[r->lrq.cons++ & (r->lrq.entries - 1)];
 	for (i = 0; i < e->num_sge; i++)
 		cap += e->sge[i].length;
 	if (cap < len)
 		cqe.status = IB_WC_LOC_LEN_ERR;
-	else if (sge_copy(dev, r->ibqp.pd, e->sge, e->num_sge, (u8 *)msg, len,
-			  true))
+	else if (pedma_sge_copy(dev, r->ibqp.pd, e->sge, e->num_sge,
+				(u8 *)msg, len, true))
 		cqe.status = IB_WC_LOC_PROT_ERR;
 	cqe.wr_id = e->wr_id;
 	cqe.opcode = PEDMA_CQE_OP_RECV;
@@ -534,8 +539,8 @@ void pedma_ud_deliver_local(struct pedma_qp *qp, struct pedma_swqe *w)
 		memcpy(msg + PEDMA_GRH_BYTES, qp->inline_buf +
 		       (size_t)(qp->sq_cur & (qp->sq_entries - 1)) *
 		       PEDMA_MAX_INLINE, w->length);
-	else if (sge_copy(dev, qp->ibqp.pd, w->sge, w->num_sge,
-			  msg + PEDMA_GRH_BYTES, w->length, false))
+	else if (pedma_sge_copy(dev, qp->ibqp.pd, w->sge, w->num_sge,
+				msg + PEDMA_GRH_BYTES, w->length, false))
 		return;		/* checked before; a key went away since */
 
 	if (!mc) {

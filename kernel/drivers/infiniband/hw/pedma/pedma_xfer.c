@@ -154,6 +154,21 @@ static int inv_wait_state(struct pedma_qp *qp)
 	return pedma_mr_inv_state(qp->dev, qp->req.inv_mr, w->key);
 }
 
+/*
+ * A loopback request's claim it will not use (pedma_claim.c): a receive
+ * it got already fails, which may move the target, @qp itself perhaps, to
+ * the error state.
+ */
+static void loop_claim_drop(struct pedma_qp *qp)
+{
+	u32 token = qp->req.loop_claim;
+
+	if (!token)
+		return;
+	qp->req.loop_claim = 0;
+	pedma_claim_loop_drop(qp->dev, token);
+}
+
 /* The current request is finished with @status: complete it in order. */
 static void complete_cur(struct pedma_qp *qp, u8 status)
 {
@@ -198,6 +213,7 @@ static void complete_cur(struct pedma_qp *qp, u8 status)
 
 		pedma_cq_add(qp->scq, &cqe, false);
 	}
+	loop_claim_drop(qp);	/* after the completion: it may flush us */
 	if (status != IB_WC_SUCCESS)
 		pedma_qp_to_err(qp);
 }
@@ -266,6 +282,17 @@ static void rec_wait(struct pedma_qp *qp)
 	pedma_ctr_inc(qp->dev, PEDMA_CTR_REC_WAITS);
 	wait_peer(qp);
 	mod_timer(&qp->rnr_timer, jiffies + 1);
+}
+
+/*
+ * A loopback request waits for the peer's answer to its claim: it comes
+ * with a doorbell (pedma_xfer_rnr_wake()); the timer only retries in case
+ * the link went down meanwhile (the claim is then gone: RNR).
+ */
+static void claim_wait(struct pedma_qp *qp)
+{
+	wait_peer(qp);
+	mod_timer(&qp->rnr_timer, jiffies + max(1UL, msecs_to_jiffies(100)));
 }
 
 static void rnr_start(struct pedma_qp *qp, u8 timer)
@@ -350,35 +377,16 @@ void pedma_peer_ring_put(struct pedma_dev *dev, struct pedma_peer_ring *r)
 }
 
 /*
- * Take the next receive the peer published for our target QP: our copy in
- * @q, its ring index in @idx.  Returns 1 with a receive, 0 if none is
- * posted (RNR), <0 if the ring is unusable.
+ * Take the next receive of ring @r: our copy in @q, its index in @idx.
+ * 1 with a receive, 0 if none is posted, <0 if the ring is unusable.
  */
-static int take_rqe(struct pedma_qp *qp, const struct pedma_qp_dir *d,
-		    struct pedma_pub_rqe *q, u32 *idx)
+static int ring_take(struct pedma_dev *dev, struct pedma_peer_ring *r,
+		     struct pedma_pub_rqe *q, u32 *idx)
 {
-	struct pedma_dev *dev = qp->dev;
-	struct pedma_peer_ring *r = qp->peer_ring;
-	struct pedma_pub_ring_hdr __iomem *h;
+	struct pedma_pub_ring_hdr __iomem *h = dev->in + r->off;
 	struct pedma_pub_rqe __iomem *slot;
 	u32 prod, n;
 
-	/* The receiver reset or replaced its ring: start on the new one. */
-	if (r && (r->off != le32_to_cpu(d->rq_off) ||
-		  r->entries != le32_to_cpu(d->rq_entries) ||
-		  pedma_wnd_readl(dev, dev->in + r->off +
-				  offsetof(struct pedma_pub_ring_hdr,
-					   ring_gen)) != r->gen)) {
-		pedma_peer_ring_put(dev, r);
-		r = NULL;
-	}
-	if (!r) {
-		r = peer_ring_get(dev, d);
-		qp->peer_ring = r;
-		if (!r)
-			return -EINVAL;
-	}
-	h = dev->in + r->off;
 	if (pedma_wnd_readl(dev, &h->ring_gen) != r->gen)
 		return -EINVAL;
 	for (n = 0; n < r->entries; n++) {
@@ -402,6 +410,55 @@ static int take_rqe(struct pedma_qp *qp, const struct pedma_qp_dir *d,
 		return 1;
 	}
 	return 0;
+}
+
+/*
+ * Take the next receive the peer published for our target QP: our copy in
+ * @q, its ring index in @idx.  Returns 1 with a receive, 0 if none is
+ * posted (RNR), <0 if the ring is unusable.
+ */
+static int take_rqe(struct pedma_qp *qp, const struct pedma_qp_dir *d,
+		    struct pedma_pub_rqe *q, u32 *idx)
+{
+	struct pedma_dev *dev = qp->dev;
+	struct pedma_peer_ring *r = qp->peer_ring;
+
+	/* The receiver reset or replaced its ring: start on the new one. */
+	if (r && (r->off != le32_to_cpu(d->rq_off) ||
+		  r->entries != le32_to_cpu(d->rq_entries) ||
+		  pedma_wnd_readl(dev, dev->in + r->off +
+				  offsetof(struct pedma_pub_ring_hdr,
+					   ring_gen)) != r->gen)) {
+		pedma_peer_ring_put(dev, r);
+		r = NULL;
+	}
+	if (!r) {
+		r = peer_ring_get(dev, d);
+		qp->peer_ring = r;
+		if (!r)
+			return -EINVAL;
+	}
+	return ring_take(dev, r, q, idx);
+}
+
+/*
+ * Take the next receive of the peer's UD QP @d (its directory entry, read
+ * and checked by the caller) for a datagram of the peer's own side
+ * (pedma_claim_take()): as one of our datagrams would take it.  xlock
+ * held.
+ */
+int pedma_peer_rqe_claim(struct pedma_dev *dev, const struct pedma_qp_dir *d,
+			 u32 *idx)
+{
+	struct pedma_peer_ring *r = peer_ring_get(dev, d);
+	struct pedma_pub_rqe q;
+	int ret;
+
+	if (!r)
+		return -EINVAL;
+	ret = ring_take(dev, r, &q, idx);
+	pedma_peer_ring_put(dev, r);
+	return ret;
 }
 
 /*
@@ -873,6 +930,10 @@ static bool loop_start(struct pedma_qp *qp, struct pedma_swqe *w)
 	ret = pedma_loop_exec(qp, w, &st, &timer, &inv);
 	if (ret == -EINPROGRESS) {
 		inv_wait_start(qp, inv);
+		return false;
+	}
+	if (ret == -EBUSY) {
+		claim_wait(qp);
 		return false;
 	}
 	if (pedma_qp_uc(qp) &&
@@ -1530,6 +1591,7 @@ void pedma_xfer_rnr_timer(struct timer_list *t)
 void pedma_xfer_detach(struct pedma_qp *qp)
 {
 	rnr_stop(qp);
+	loop_claim_drop(qp);
 	inv_wait_stop(qp);
 	if (qp->chan_waiting) {
 		list_del_init(&qp->chan_wait);
@@ -1621,6 +1683,7 @@ void pedma_xfer_link_down(struct pedma_dev *dev, bool peer_quiet)
 	spin_lock_irqsave(&dev->xlock, flags);
 	dev->mover->reset(dev, busy);
 	pedma_proxy_link_down(dev);
+	pedma_claims_reset(dev);	/* no answer comes on a new link */
 	INIT_LIST_HEAD(&dev->chan_waitq[0]);
 	INIT_LIST_HEAD(&dev->chan_waitq[1]);
 	xa_for_each(&dev->qps, index, qp) {
