@@ -615,6 +615,7 @@ struct pedma_req_state {
 	u64 ud_len;		/* PEDMA_GRH_BYTES + payload */
 	u32 mc_next;		/* multicast: next peer table entry to scan */
 	bool ud_more;		/* more peer targets may follow */
+	bool ud_local;		/* same-side copies still to make */
 	/*
 	 * LOCAL_INV, REG_MR or a loopback SEND_WITH_INV waiting until the
 	 * peer can no longer reach @inv_mr (its withdrawal acknowledged, or
@@ -937,7 +938,7 @@ struct pedma_lrqe *pedma_ud_unpost_local(struct pedma_qp *qp);
 void pedma_ud_flush_local(struct pedma_qp *qp);
 void pedma_ud_reset_local(struct pedma_qp *qp);
 int pedma_ud_av(struct pedma_qp *qp, u32 ah_id, struct pedma_av *av);
-void pedma_ud_deliver_local(struct pedma_qp *qp, struct pedma_swqe *w);
+int pedma_ud_deliver_local(struct pedma_qp *qp, struct pedma_swqe *w);
 int pedma_sge_copy(struct pedma_dev *dev, struct ib_pd *pd,
 		   const struct ib_sge *sge, int n, u8 *buf, u64 len,
 		   bool to_sge);
@@ -949,8 +950,9 @@ int pedma_claims_init(struct pedma_dev *dev);
 void pedma_claims_destroy(struct pedma_dev *dev);
 void pedma_claim_ud(struct pedma_qp *qp, struct pedma_swqe *w,
 		    struct pedma_qp *r, const u8 *msg, u64 len);
-u32 pedma_claim_loop(struct pedma_dev *dev, struct pedma_qp *t,
-		     struct pedma_qp *qp);
+int pedma_claim_loop(struct pedma_dev *dev, struct pedma_qp *t,
+		     struct pedma_qp *qp, u32 *token);
+bool pedma_claims_room(struct pedma_dev *dev, u32 n);
 int pedma_claim_loop_state(struct pedma_dev *dev, u32 token, u32 *idx);
 void pedma_claim_loop_done(struct pedma_dev *dev, u32 token);
 void pedma_claim_loop_drop(struct pedma_dev *dev, u32 token);

@@ -126,6 +126,22 @@ static struct pedma_claim *claim_post(struct pedma_dev *dev, u8 kind,
 }
 
 /*
+ * Room to send @n claims now (free slots and record room)?  Without a link
+ * none can be sent, and more than the slots hold can never be: both count
+ * as room, the claims beyond it dropping.
+ */
+bool pedma_claims_room(struct pedma_dev *dev, u32 n)
+{
+	if (!dev->xfer_up)
+		return true;
+	n = min_t(u32, n, PEDMA_UD_CLAIMS);
+	if (PEDMA_UD_CLAIMS - dev->claims_used < n)
+		pedma_claims_check(dev);	/* some passed over? */
+	return PEDMA_UD_CLAIMS - dev->claims_used >= n &&
+	       pedma_rec_free(dev) >= n;
+}
+
+/*
  * Datagram @w of @qp (GRH space and payload in @msg, @len bytes) for our
  * UD QP @r, none of whose receives is kept for us: claim one of those it
  * published (dropped if no claim can be sent).
@@ -152,19 +168,27 @@ void pedma_claim_ud(struct pedma_qp *qp, struct pedma_swqe *w,
 }
 
 /*
- * A receive of loopback QP @t (on an SRQ) for the request of @qp: returns
- * the claim's token, 0 if none could be sent.
+ * A receive of loopback QP @t (on an SRQ) for the request of @qp: the
+ * claim's token in *@token.  0; -EBUSY when it cannot be sent now (no
+ * free slot or record room: try again after the peer's answers), or
+ * -ENOTCONN without a link.
  */
-u32 pedma_claim_loop(struct pedma_dev *dev, struct pedma_qp *t,
-		     struct pedma_qp *qp)
+int pedma_claim_loop(struct pedma_dev *dev, struct pedma_qp *t,
+		     struct pedma_qp *qp, u32 *token)
 {
-	struct pedma_claim *c = claim_post(dev, CLAIM_LOOP, t->qpn, qp->qpn);
+	struct pedma_claim *c;
 
-	if (!c)
-		return 0;
+	if (!dev->xfer_up)
+		return -ENOTCONN;
+	c = claim_post(dev, CLAIM_LOOP, t->qpn, qp->qpn);
+	if (!c) {
+		pedma_claims_check(dev);	/* some passed over? */
+		return -EBUSY;
+	}
 	c->opcode = PEDMA_REC_OP_SEND;
 	c->flags = pedma_qp_uc(qp) ? PEDMA_REC_F_UC : 0;
-	return c->token;
+	*token = c->token;
+	return 0;
 }
 
 /* Claim @token: 1 answered (the receive's index in *@idx), 0 out, <0 gone */

@@ -173,8 +173,8 @@ static int loop_take_rqe(struct pedma_qp *qp, struct pedma_qp *t,
 	if (t->srq) {
 		rq = &t->srq->rq;
 		if (!qp->req.loop_claim) {
-			qp->req.loop_claim = pedma_claim_loop(dev, t, qp);
-			return qp->req.loop_claim ? -EBUSY : 0;
+			ret = pedma_claim_loop(dev, t, qp, &qp->req.loop_claim);
+			return ret == -ENOTCONN ? 0 : -EBUSY;
 		}
 		ret = pedma_claim_loop_state(dev, qp->req.loop_claim, idx);
 		if (!ret) {

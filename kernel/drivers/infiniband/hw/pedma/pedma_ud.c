@@ -459,26 +459,43 @@ int pedma_sge_copy(struct pedma_dev *dev, struct ib_pd *pd,
 	return len ? -EFAULT : 0;
 }
 
+/* Our QP @dqpn if it takes @w of @qp now, else NULL (dropped there) */
+static struct pedma_qp *local_target(struct pedma_qp *qp,
+				     struct pedma_swqe *w, u32 dqpn)
+{
+	struct pedma_qp *r = xa_load(&qp->dev->qps, dqpn);
+	u32 qkey = (w->ud_qkey & 0x80000000u) ? qp->qkey : w->ud_qkey;
+
+	/* QP0 speaks to QP0 only, as SMPs travel on VL15 between them */
+	if (!dqpn != qp_is_smi(qp))
+		return NULL;
+	if (!r || !r->ud || r->dying || qkey != r->qkey ||
+	    (r->state != IB_QPS_RTR && r->state != IB_QPS_RTS &&
+	     r->state != IB_QPS_SQD && r->state != IB_QPS_SQE))
+		return NULL;
+	return r;
+}
+
+/* Does @r need a claim (none of its receives is kept for us)? */
+static bool needs_claim(struct pedma_qp *r)
+{
+	return r && r->lrq.prod == r->lrq.cons;
+}
+
 /* One copy of @w for same-side QP @dqpn (dropped if it cannot take it) */
 static void deliver_one(struct pedma_qp *qp, struct pedma_swqe *w, u32 dqpn,
 			const u8 *msg, u64 len)
 {
 	struct pedma_dev *dev = qp->dev;
-	struct pedma_qp *r = xa_load(&dev->qps, dqpn);
-	u32 qkey = (w->ud_qkey & 0x80000000u) ? qp->qkey : w->ud_qkey;
+	struct pedma_qp *r = local_target(qp, w, dqpn);
 	struct pedma_cqe cqe = {};
 	struct pedma_lrqe *e;
 	u64 cap = 0;
 	int i;
 
-	/* QP0 speaks to QP0 only, as SMPs travel on VL15 between them */
-	if (!dqpn != qp_is_smi(qp))
+	if (!r)
 		return;
-	if (!r || !r->ud || r->dying || qkey != r->qkey ||
-	    (r->state != IB_QPS_RTR && r->state != IB_QPS_RTS &&
-	     r->state != IB_QPS_SQD && r->state != IB_QPS_SQE))
-		return;
-	if (r->lrq.prod == r->lrq.cons) {
+	if (needs_claim(r)) {
 		/* none kept for us: one of those published to the peer */
 		pedma_claim_ud(qp, w, r, msg, len);
 		return;
@@ -508,29 +525,41 @@ static void deliver_one(struct pedma_qp *qp, struct pedma_swqe *w, u32 dqpn,
 }
 
 /*
- * Deliver @w (checked: lkeys, length) to its same-side targets, if any.
- * The message (GRH space and payload) is gathered once into the device's
- * bounce buffer.  xlock held.
+ * Deliver @w (checked: lkeys, length) to its same-side targets, if any:
+ * 0, or -EBUSY before anything is delivered when the claims it needs
+ * cannot all be sent now (the request waits for the peer's answers to
+ * earlier ones, as a sender waits for receives: a burst to a receiver
+ * that posted for all of it loses nothing).  The message (GRH space and
+ * payload) is gathered once into the device's bounce buffer.  xlock held.
  */
-void pedma_ud_deliver_local(struct pedma_qp *qp, struct pedma_swqe *w)
+int pedma_ud_deliver_local(struct pedma_qp *qp, struct pedma_swqe *w)
 {
 	struct pedma_dev *dev = qp->dev;
 	u16 own = pedma_lid(dev->be->role);
 	u8 *msg = dev->ud_bounce;
 	u64 len = PEDMA_GRH_BYTES + w->length;
 	bool mc = is_mc_lid(w->av.dlid) && w->ud_qpn == PEDMA_MC_QPN;
-	u32 i;
+	u32 i, hits = 0, claims = 0;
 
 	if (w->av.dlid != own && !mc)
-		return;
+		return 0;
 	if (mc) {
-		for (i = 0; i < dev->mc_hwm; i++)
-			if (dev->mc[i].qpn &&
-			    mc_match(dev->mc[i].mlid, dev->mc[i].mgid.raw, &w->av))
-				break;
-		if (i == dev->mc_hwm)
-			return;		/* nobody attached on this side */
+		for (i = 0; i < dev->mc_hwm; i++) {
+			struct pedma_mc *m = &dev->mc[i];
+
+			if (!m->qpn || !mc_match(m->mlid, m->mgid.raw, &w->av) ||
+			    (m->qpn == qp->qpn && qp->mc_no_loop))
+				continue;
+			hits++;
+			claims += needs_claim(local_target(qp, w, m->qpn));
+		}
+		if (!hits)
+			return 0;	/* nobody attached on this side */
+	} else {
+		claims = needs_claim(local_target(qp, w, w->ud_qpn));
 	}
+	if (claims && !pedma_claims_room(dev, claims))
+		return -EBUSY;
 
 	memset(msg, 0, PEDMA_GRH_BYTES);
 	if (w->av.grh)
@@ -541,11 +570,11 @@ void pedma_ud_deliver_local(struct pedma_qp *qp, struct pedma_swqe *w)
 		       PEDMA_MAX_INLINE, w->length);
 	else if (pedma_sge_copy(dev, qp->ibqp.pd, w->sge, w->num_sge,
 				msg + PEDMA_GRH_BYTES, w->length, false))
-		return;		/* checked before; a key went away since */
+		return 0;	/* checked before; a key went away since */
 
 	if (!mc) {
 		deliver_one(qp, w, w->ud_qpn, msg, len);
-		return;
+		return 0;
 	}
 	for (i = 0; i < dev->mc_hwm; i++) {
 		struct pedma_mc *m = &dev->mc[i];
@@ -556,6 +585,7 @@ void pedma_ud_deliver_local(struct pedma_qp *qp, struct pedma_swqe *w)
 			continue;
 		deliver_one(qp, w, m->qpn, msg, len);
 	}
+	return 0;
 }
 
 /*

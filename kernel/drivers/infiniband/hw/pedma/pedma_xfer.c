@@ -189,6 +189,7 @@ static void complete_cur(struct pedma_qp *qp, u8 status)
 	qp->req.ready = false;
 	qp->req.rqe_taken = false;
 	qp->req.ud_more = false;
+	qp->req.ud_local = false;
 	inv_wait_stop(qp);
 	qp->req.atomic_wait = false;
 	qp->req.done = 0;
@@ -285,9 +286,11 @@ static void rec_wait(struct pedma_qp *qp)
 }
 
 /*
- * A loopback request waits for the peer's answer to its claim: it comes
- * with a doorbell (pedma_xfer_rnr_wake()); the timer only retries in case
- * the link went down meanwhile (the claim is then gone: RNR).
+ * A request waits for the peer's answers to claims (pedma_claim.c): a
+ * loopback request for its own, a datagram for room to send its.  They
+ * come with a doorbell (pedma_xfer_rnr_wake()); the timer retries in case
+ * none comes (the link went down, or the peer had no record room to
+ * answer: pedma_claims_check()).
  */
 static void claim_wait(struct pedma_qp *qp)
 {
@@ -697,7 +700,15 @@ static bool ud_start(struct pedma_qp *qp, struct pedma_swqe *w)
 			pedma_ud_fill_grh(qp, w, qp->grh_buf +
 					  (size_t)(qp->sq_cur & (qp->sq_entries - 1)) *
 					  PEDMA_GRH_BYTES);
-		pedma_ud_deliver_local(qp, w);
+		qp->req.ud_local = true;
+	}
+	if (qp->req.ud_local) {
+		/* claims for it waiting for room: the peer's answers free it */
+		if (pedma_ud_deliver_local(qp, w) == -EBUSY) {
+			claim_wait(qp);
+			return false;
+		}
+		qp->req.ud_local = false;
 	}
 	for (;;) {
 		if (!qp->req.dst_set && !pedma_ud_next_target(qp, w)) {
