@@ -291,8 +291,8 @@ ud_self() {
 	lab_wait "udself$UD_SELF-done-$PEER_ROLE" $((2 * TMO + 60)) ||
 		pt_result FAIL "#$n: the $PEER_ROLE side never finished its same-side run"
 }
-ud_self "$big" 500
-ud_self 64 1000
+ud_self "$big" 200
+ud_self 64 300
 
 # ---- multicast ----
 for snd in host ep; do
