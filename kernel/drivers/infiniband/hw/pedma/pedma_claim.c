@@ -34,8 +34,11 @@
  * pedma_claims_check()).  A link loss drops the claims still out; a
  * receive already answered is ours and stays with its claim.
  *
- * PEDMA_UD_CLAIMS slots per device; with all in use, or no record room, a
- * datagram is dropped and a loopback request waits as for no receive (RNR).
+ * PEDMA_UD_CLAIMS slots per device; with too few free, or too little
+ * record room, a datagram (before any copy of it is made) and a loopback
+ * request wait for the peer's answers to free some (pedma_claims_room(),
+ * claim_wait() in pedma_xfer.c).  Without a link no claim is sent: a
+ * datagram is dropped, a loopback request waits as for no receive (RNR).
  * Everything here runs under dev->xlock.
  */
 #include <linux/vmalloc.h>
