@@ -65,7 +65,7 @@
 #define PEDMA_MAX_BATCH		64	/* requests sharing one chain */
 #define PEDMA_UD_MTU		4096	/* largest datagram payload */
 #define PEDMA_GRH_BYTES		40	/* a UD receive's GRH space */
-#define PEDMA_UD_CLAIMS		16	/* same-side datagrams awaiting a claim */
+#define PEDMA_CLAIMS		16	/* claims out at a time (pedma_claim.c) */
 #define PEDMA_MAX_AH		65536
 #define PEDMA_MC_LID_FIRST	0xc000
 #define PEDMA_MC_LID_LAST	0xfffe
@@ -339,7 +339,7 @@ struct pedma_dev {
 	u32 mc_hwm;
 	u8 ud_bounce[PEDMA_GRH_BYTES + PEDMA_UD_MTU];	/* same-side datagrams */
 	/* receives of our rings the peer takes for us (pedma_claim.c) */
-	struct pedma_claim *claims;	/* PEDMA_UD_CLAIMS, vzalloc'd */
+	struct pedma_claim *claims;	/* PEDMA_CLAIMS, vzalloc'd */
 	u32 claims_used;
 	u32 claim_token;		/* the last one handed out; never 0 */
 
@@ -877,6 +877,8 @@ void pedma_qp_drain_usq(struct pedma_qp *qp);
 void pedma_qp_sq_drained(struct pedma_qp *qp);
 void pedma_recv_record(struct pedma_dev *dev, const struct pedma_rec *rec);
 void pedma_loop_record(struct pedma_dev *dev, const struct pedma_rec *rec);
+int pedma_own_rq_sges(struct pedma_dev *dev, const struct pedma_rq *rq,
+		      u32 idx, struct ib_sge *sge);
 bool pedma_recv_inv(struct pedma_dev *dev, struct pedma_rec *rec);
 bool pedma_recv_inv_held(struct pedma_dev *dev, struct pedma_rec *rec);
 void pedma_recv_inv_reset(struct pedma_dev *dev);
@@ -967,8 +969,6 @@ const struct pedma_rec *pedma_claim_answer_ud(struct pedma_dev *dev,
 					      const struct pedma_rq *rq,
 					      const struct pedma_rec *rec,
 					      struct pedma_rec *out);
-int pedma_own_rq_sges(struct pedma_dev *dev, const struct pedma_rq *rq,
-		      u32 idx, struct ib_sge *sge);
 void pedma_claims_expire(struct pedma_dev *dev, u32 peer_cons);
 void pedma_claims_reset(struct pedma_dev *dev);
 int pedma_ud_next_target(struct pedma_qp *qp, struct pedma_swqe *w);

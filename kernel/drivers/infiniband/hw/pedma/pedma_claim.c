@@ -34,7 +34,7 @@
  * pedma_claims_check()).  A link loss drops the claims still out; a
  * receive already answered is ours and stays with its claim.
  *
- * PEDMA_UD_CLAIMS slots per device; with too few free, or too little
+ * PEDMA_CLAIMS slots per device; with too few free, or too little
  * record room, a datagram (before any copy of it is made) and a loopback
  * request wait for the peer's answers to free some (pedma_claims_room(),
  * claim_wait() in pedma_xfer.c).  Without a link no claim is sent: a
@@ -70,7 +70,7 @@ struct pedma_claim {
 
 int pedma_claims_init(struct pedma_dev *dev)
 {
-	dev->claims = vzalloc(array_size(PEDMA_UD_CLAIMS, sizeof(*dev->claims)));
+	dev->claims = vzalloc(array_size(PEDMA_CLAIMS, sizeof(*dev->claims)));
 	return dev->claims ? 0 : -ENOMEM;
 }
 
@@ -90,7 +90,7 @@ static struct pedma_claim *claim_find(struct pedma_dev *dev, u32 token)
 {
 	unsigned int i;
 
-	for (i = 0; token && i < PEDMA_UD_CLAIMS; i++)
+	for (i = 0; token && i < PEDMA_CLAIMS; i++)
 		if (dev->claims[i].token == token)
 			return &dev->claims[i];
 	return NULL;
@@ -104,7 +104,7 @@ static struct pedma_claim *claim_post(struct pedma_dev *dev, u8 kind,
 	struct pedma_claim *c;
 	unsigned int i;
 
-	if (!dev->xfer_up || dev->claims_used >= PEDMA_UD_CLAIMS ||
+	if (!dev->xfer_up || dev->claims_used >= PEDMA_CLAIMS ||
 	    !pedma_rec_room(dev))
 		return NULL;
 	for (i = 0; dev->claims[i].token; i++)
@@ -137,10 +137,10 @@ bool pedma_claims_room(struct pedma_dev *dev, u32 n)
 {
 	if (!dev->xfer_up)
 		return true;
-	n = min_t(u32, n, PEDMA_UD_CLAIMS);
-	if (PEDMA_UD_CLAIMS - dev->claims_used < n)
+	n = min_t(u32, n, PEDMA_CLAIMS);
+	if (PEDMA_CLAIMS - dev->claims_used < n)
 		pedma_claims_check(dev);	/* some passed over? */
-	return PEDMA_UD_CLAIMS - dev->claims_used >= n &&
+	return PEDMA_CLAIMS - dev->claims_used >= n &&
 	       pedma_rec_free(dev) >= n;
 }
 
@@ -304,39 +304,6 @@ bool pedma_claim_answer_loop(struct pedma_dev *dev, const struct pedma_rec *rec)
 }
 
 /*
- * Our receive at @idx, as posted: its scatter list into @sge.  The
- * endpoint checks against its private copy (pedma_qp.c), the host reads
- * its own (the shadow, or the window it writes).  The number of SGEs, or
- * -EINVAL when the copy does not name @idx.
- */
-int pedma_own_rq_sges(struct pedma_dev *dev, const struct pedma_rq *rq,
-		      u32 idx, struct ib_sge *sge)
-{
-	u32 slot = idx & (rq->entries - 1);
-	struct pedma_pub_rqe e;
-	int i, n;
-
-	if (rq->psge) {
-		n = min_t(int, rq->pnsge[slot], PEDMA_MAX_SGE);
-		memcpy(sge, &rq->psge[(size_t)slot * PEDMA_MAX_SGE],
-		       n * sizeof(*sge));
-		return n;
-	}
-	pedma_own_rqe_copy(dev, &e, rq->pub_off +
-			   sizeof(struct pedma_pub_ring_hdr) +
-			   slot * sizeof(e));
-	if (le32_to_cpu(e.idx) != idx || e.num_sge > PEDMA_MAX_SGE)
-		return -EINVAL;
-	n = e.num_sge;
-	for (i = 0; i < n; i++) {
-		sge[i].addr = le64_to_cpu(e.sge[i].addr);
-		sge[i].length = le32_to_cpu(e.sge[i].length);
-		sge[i].lkey = le32_to_cpu(e.sge[i].lkey);
-	}
-	return n;
-}
-
-/*
  * The peer's answer @rec: it took receive rq_idx (checked by the caller)
  * of our UD QP @qp, from @rq (in @pd), for a datagram's claim.  Copy the
  * datagram in; returns the record to complete the receive with, built in
@@ -395,7 +362,7 @@ void pedma_claims_expire(struct pedma_dev *dev, u32 peer_cons)
 	struct pedma_claim *c;
 	unsigned int i;
 
-	for (i = 0; i < PEDMA_UD_CLAIMS && dev->claims_used; i++) {
+	for (i = 0; i < PEDMA_CLAIMS && dev->claims_used; i++) {
 		c = &dev->claims[i];
 		if (c->token && !c->answered &&
 		    (s32)(peer_cons - c->seq) > 0)
@@ -406,5 +373,9 @@ void pedma_claims_expire(struct pedma_dev *dev, u32 peer_cons)
 /* The link went down: no answer comes any more */
 void pedma_claims_reset(struct pedma_dev *dev)
 {
-	pedma_claims_expire(dev, dev->rec_prod + 1);
+	unsigned int i;
+
+	for (i = 0; i < PEDMA_CLAIMS && dev->claims_used; i++)
+		if (dev->claims[i].token && !dev->claims[i].answered)
+			claim_free(dev, &dev->claims[i]);
 }

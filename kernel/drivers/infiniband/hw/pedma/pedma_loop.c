@@ -155,49 +155,63 @@ static bool sgl_ok(struct pedma_dev *dev, const struct loop_sgl *l, u64 len)
 }
 
 /*
+ * A target on an SRQ: the peer consumes the SRQ's published ring (its
+ * senders to our other QPs on it), so the receive is claimed through the
+ * peer (pedma_claim.c), one round trip; the request waits for the answer
+ * and takes the receive it names.  Returns 1 with its index in *@idx
+ * (still the claim's until loop_recv() takes it), 0 when there is none
+ * (RNR), -EBUSY while the claim is out, -EINVAL when the answer names no
+ * receive of ours.
+ */
+static int loop_srq_claim(struct pedma_qp *qp, struct pedma_qp *t, u32 *idx)
+{
+	struct pedma_dev *dev = qp->dev;
+	struct pedma_rq *rq = &t->srq->rq;
+	int ret;
+
+	if (!qp->req.loop_claim) {
+		ret = pedma_claim_loop(dev, t, qp, &qp->req.loop_claim);
+		return ret == -ENOTCONN ? 0 : -EBUSY;
+	}
+	ret = pedma_claim_loop_state(dev, qp->req.loop_claim, idx);
+	if (!ret) {
+		/* passed over without an answer (no record room)? */
+		pedma_claims_check(dev);
+		ret = pedma_claim_loop_state(dev, qp->req.loop_claim, idx);
+	}
+	if (ret <= 0) {
+		if (ret < 0)	/* unanswered: the peer had none */
+			qp->req.loop_claim = 0;
+		return ret ? 0 : -EBUSY;
+	}
+	if (*idx - rq->cons >= rq->prod - rq->cons ||
+	    (rq->done && rq->done[*idx & (rq->entries - 1)]))
+		return -EINVAL;
+	return 1;
+}
+
+/*
  * The target's next receive, read back from our own copy: its index in
  * *@idx and scatter list in @sge, the number of SGEs in *@n.  Returns 1, 0
- * when there is none (RNR), -EBUSY while a claim is out, -EINVAL when our
- * copy does not name it.  A target on an SRQ: the peer consumes the SRQ's
- * published ring (its senders to our other QPs on it), so the receive is
- * claimed through the peer (pedma_claim.c), one round trip; the request
- * waits for the answer and takes the receive it names.
+ * when there is none (RNR), -EBUSY while an SRQ target's claim is out,
+ * -EINVAL when our copy does not name it.
  */
 static int loop_take_rqe(struct pedma_qp *qp, struct pedma_qp *t,
 			 struct ib_sge *sge, int *n, u32 *idx)
 {
-	struct pedma_dev *dev = qp->dev;
-	struct pedma_rq *rq = &t->rq;
+	struct pedma_rq *rq = t->srq ? &t->srq->rq : &t->rq;
 	int ret;
 
 	if (t->srq) {
-		rq = &t->srq->rq;
-		if (!qp->req.loop_claim) {
-			ret = pedma_claim_loop(dev, t, qp, &qp->req.loop_claim);
-			return ret == -ENOTCONN ? 0 : -EBUSY;
-		}
-		ret = pedma_claim_loop_state(dev, qp->req.loop_claim, idx);
-		if (!ret) {
-			/* passed over without an answer (no record room)? */
-			pedma_claims_check(dev);
-			ret = pedma_claim_loop_state(dev, qp->req.loop_claim,
-						     idx);
-		}
-		if (ret <= 0) {
-			if (ret < 0)	/* unanswered: the peer had none */
-				qp->req.loop_claim = 0;
-			return ret ? 0 : -EBUSY;
-		}
-		/* still the claim's until the request takes it (loop_recv) */
-		if (*idx - rq->cons >= rq->prod - rq->cons ||
-		    (rq->done && rq->done[*idx & (rq->entries - 1)]))
-			return -EINVAL;
+		ret = loop_srq_claim(qp, t, idx);
+		if (ret <= 0)
+			return ret;
 	} else {
 		if (rq->prod == rq->cons)
 			return 0;
 		*idx = rq->cons;
 	}
-	*n = pedma_own_rq_sges(dev, rq, *idx, sge);
+	*n = pedma_own_rq_sges(qp->dev, rq, *idx, sge);
 	return *n < 0 ? -EINVAL : 1;
 }
 
@@ -351,11 +365,10 @@ static u8 loop_exec(struct pedma_qp *qp, struct pedma_swqe *w,
 			return IB_WC_REM_ACCESS_ERR;
 		if (w->opcode == PEDMA_WQE_OP_RDMA_WRITE_IMM) {
 			/* its receive first: RNR or a claim writes nothing */
-			struct ib_sge sge[PEDMA_MAX_SGE];
 			u32 idx;
-			int n;
 
-			ret = loop_take_rqe(qp, t, sge, &n, &idx);
+			ret = t->srq ? loop_srq_claim(qp, t, &idx) :
+				       t->rq.prod != t->rq.cons;
 			if (ret == 0 || ret == -EBUSY) {
 				*wait = ret ? ret : -EAGAIN;
 				return 0;

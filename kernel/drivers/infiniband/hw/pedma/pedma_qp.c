@@ -149,6 +149,37 @@ static void rq_publish_one(struct pedma_dev *dev, struct pedma_rq *rq,
 	rq->prod++;
 }
 
+/*
+ * Our receive at @idx, as posted: its scatter list into @sge.  The
+ * endpoint checks against its private copy (@psge), the host reads
+ * its own (the shadow, or the window it writes).  The number of SGEs, or
+ * -EINVAL when the copy does not name @idx.  xlock held.
+ */
+int pedma_own_rq_sges(struct pedma_dev *dev, const struct pedma_rq *rq,
+		      u32 idx, struct ib_sge *sge)
+{
+	u32 slot = idx & (rq->entries - 1);
+	struct pedma_pub_rqe e;
+	int i, n;
+
+	if (rq->psge) {
+		n = min_t(int, rq->pnsge[slot], PEDMA_MAX_SGE);
+		memcpy(sge, &rq->psge[(size_t)slot * PEDMA_MAX_SGE],
+		       n * sizeof(*sge));
+		return n;
+	}
+	pedma_own_rqe_copy(dev, &e, rq->pub_off + pub_ring_size(slot));
+	if (le32_to_cpu(e.idx) != idx || e.num_sge > PEDMA_MAX_SGE)
+		return -EINVAL;
+	n = e.num_sge;
+	for (i = 0; i < n; i++) {
+		sge[i].addr = le64_to_cpu(e.sge[i].addr);
+		sge[i].length = le32_to_cpu(e.sge[i].length);
+		sge[i].lkey = le32_to_cpu(e.sge[i].lkey);
+	}
+	return n;
+}
+
 static void rq_publish_done(struct pedma_dev *dev, struct pedma_rq *rq)
 {
 	wmb();	/* entries before the index that publishes them */

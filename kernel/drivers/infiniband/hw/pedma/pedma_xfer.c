@@ -445,10 +445,10 @@ static int take_rqe(struct pedma_qp *qp, const struct pedma_qp_dir *d,
 }
 
 /*
- * Take the next receive of the peer's UD QP @d (its directory entry, read
- * and checked by the caller) for a datagram of the peer's own side
- * (pedma_claim_take()): as one of our datagrams would take it.  xlock
- * held.
+ * Take the next receive of the peer's QP @d (UD or on an SRQ: its
+ * directory entry, read and checked by the caller) for a sender of the
+ * peer's own side (pedma_claim_take()), as one of our senders would take
+ * it.  xlock held.
  */
 int pedma_peer_rqe_claim(struct pedma_dev *dev, const struct pedma_qp_dir *d,
 			 u32 *idx)
