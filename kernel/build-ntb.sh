@@ -109,6 +109,7 @@ for f in "$lab_src"/*.c "$lab_src"/*.h "$lab_src"/Kbuild \
 done
 shopt -u nullglob
 rm -f "$lab"/ntb_hw_pedma_lab.o "$lab"/.ntb_hw_pedma_lab.o.cmd
+"$here/compat/probe.sh" "$kdir" "$lab" "$@"
 make -C "$kdir" M="$lab" PEDMA_INCLUDE="$repo/include" \
 	KBUILD_EXTRA_SYMBOLS="$up/Module.symvers" -j"$jobs" "$@" modules
 

@@ -12,7 +12,9 @@
 # source (for checkpatch and the board build checks), and adds the
 # bookworm-backports 6.12 kernel headers for a compile-only check and the
 # bookworm-backports 6.12 kernel source, unpacked, for the 6.12 board build
-# checks (a failure there is a warning: those checks then skip).
+# checks, and sid's kernel source (the newest Debian ships, unpacked by
+# scripts/linux-source.sh, not installed) for the newest board build checks
+# (a failure in either is a warning: those checks then skip).
 # The apt source for bookworm-backports is derived from the machine's own
 # sources: same archive, same key.
 set -euo pipefail
@@ -45,6 +47,7 @@ SRC_DIR=/usr/src/linux-source-6.1
 SRC612_PKG=linux-source-6.12
 SRC612_TAR=/usr/src/linux-source-6.12.tar.xz
 SRC612_DIR=/usr/src/linux-source-6.12
+SRCNEW_LINK=/usr/src/linux-source-newest	# scripts/linux-source.sh
 BPO_LIST=/etc/apt/sources.list.d/pedma-bookworm-backports.sources
 
 log() { printf 'deps: %s\n' "$*"; }
@@ -234,6 +237,11 @@ main() {
 	if ! install_source_612; then
 		warn "bookworm-backports $SRC612_PKG not unpacked: the 6.12 board build checks will skip"
 	fi
+	local newest
+	if ! newest=$("$REPO/scripts/linux-source.sh" sid "$SRCNEW_LINK" | tail -n 1); then
+		warn "sid's linux-source not unpacked: the newest board build checks will skip"
+		newest="(none: the newest board build checks will skip)"
+	fi
 
 	local kver h612
 	kver=$(pedma_lab_kver) || die "no 6.1 kernel with headers found for the lab"
@@ -245,6 +253,7 @@ main() {
 	else
 		log "6.12 kernel source: (none: the 6.12 board build checks will skip)"
 	fi
+	log "newest kernel source for the board build checks: $newest"
 	log "lab guest kernel: $kver (/boot/vmlinuz-$kver, build against /lib/modules/$kver/build)"
 }
 

@@ -93,8 +93,11 @@ unset MAKEFLAGS MFLAGS MAKELEVEL
 
 version=$(make -s -C "$srcdir" kernelversion 2>/dev/null)
 # The Debian package's version too: a new upload of 6.1.x changes sources
-# (the package is named like the directory: linux-source-6.1, -6.12).
-pkgver=$(dpkg-query -W -f='${Version}' "$(basename "$srcdir")" 2>/dev/null || true)
+# (the package is named like the directory: linux-source-6.1, -6.12; a
+# source that scripts/linux-source.sh unpacked without installing it says
+# its version in .pedma-source-version).
+pkgver=$(cat "$srcdir/.pedma-source-version" 2>/dev/null ||
+	dpkg-query -W -f='${Version}' "$(basename "$srcdir")" 2>/dev/null || true)
 stamp_text=$(printf 'source %s %s %s\narch %s\ncompiler %s\noptions %s\nexports %s\n' \
 	"$srcdir" "$version" "${pkgver:-unknown}" "$arch" "$("$cc" --version | head -n 1)" \
 	"${options[*]}" "$(sha1sum <"$here/lib/kernel-exports.py" | cut -c1-12)")

@@ -51,45 +51,16 @@ cache_root() {
 
 cache=$(cache_root)/rdma-core-src/$suite
 aptdir=$cache/apt
-APT_OPTS=(
-	-o "Dir::Etc::SourceList=/dev/null"
-	-o "Dir::Etc::SourceParts=$aptdir/sources.list.d"
-	-o "Dir::State::Lists=$aptdir/lists"
-	-o "Dir::Cache=$aptdir/cache"
-	-o "Dir::Cache::pkgcache="
-	-o "Dir::Cache::srcpkgcache="
-	-o "APT::Sandbox::User=root"
-	-o "Acquire::Languages=none"
-	-o "Acquire::Retries=3"
-)
-
 # The deb-src entry for SUITE, from the archive that serves bookworm (or
 # this machine's own suite): same URI, same Signed-By.
-write_source_entry() {
-	local entry uri sb
-	entry=$(apt_debian_archive "$suite")
-	[ -n "$entry" ] || die "no apt source of this machine serves bookworm, its own suite or $suite: cannot derive a deb-src entry"
-	uri=$(cut -f1 <<<"$entry")
-	sb=$(cut -f2 <<<"$entry")
-	mkdir -p "$aptdir/sources.list.d" "$aptdir/lists/partial" "$aptdir/cache"
-	{
-		printf 'Types: deb-src\nURIs: %s\nSuites: %s\nComponents: main\n' "$uri" "$suite"
-		[ -z "$sb" ] || printf 'Signed-By: %s\n' "$sb"
-	} >"$aptdir/sources.list.d/pedma-rdma-core-src.sources"
-}
-
-update_lists() {
-	if [ "${PEDMA_REFRESH:-0}" != 1 ] && [ -f "$aptdir/stamp" ]; then
-		return 0
-	fi
-	write_source_entry
+apt_private "$aptdir" deb-src "$suite" ||
+	die "no apt source of this machine serves bookworm, its own suite or $suite: cannot derive a deb-src entry"
+APT_OPTS=("${APT_PRIVATE[@]}")
+if [ "${PEDMA_REFRESH:-0}" = 1 ] || [ ! -f "$aptdir/stamp" ]; then
 	log "apt-get update (deb-src $suite, private lists in $aptdir)"
-	apt-get -q "${APT_OPTS[@]}" update >"$aptdir/update.log" 2>&1 ||
-		{ cat "$aptdir/update.log" >&2; die "apt-get update for deb-src $suite failed"; }
-	touch "$aptdir/stamp"
-}
-
-update_lists
+fi
+apt_private_update "$aptdir" ||
+	{ cat "$aptdir/update.log" >&2; die "apt-get update for deb-src $suite failed"; }
 version=$(apt-cache "${APT_OPTS[@]}" showsrc rdma-core 2>/dev/null |
 	awk '/^Version:/ { print $2; exit }')
 [ -n "$version" ] || die "no rdma-core source package in $suite"

@@ -76,3 +76,47 @@ apt_debian_archive() {
 	[ -n "$entry" ] || [ -z "${1:-}" ] || entry=$(apt_archive_of "$1")
 	printf '%s' "$entry"
 }
+
+# apt_private DIR TYPE SUITE: a private apt configuration in DIR, so that a
+# script can fetch from another suite without reading or changing the
+# machine's own apt sources: one entry "TYPE SUITE main" (TYPE deb or
+# deb-src) derived from the archive and key of apt_debian_archive, lists and
+# cache of its own.  Sets the array APT_PRIVATE to the options that select
+# it (apt-get "${APT_PRIVATE[@]}" ...).  Returns 1 when no archive can be
+# derived.
+apt_private() {
+	local dir=$1 type=$2 suite=$3 entry uri sb
+	entry=$(apt_debian_archive "$suite")
+	[ -n "$entry" ] || return 1
+	uri=$(cut -f1 <<<"$entry")
+	sb=$(cut -f2 <<<"$entry")
+	mkdir -p "$dir/sources.list.d" "$dir/lists/partial" "$dir/cache"
+	{
+		printf 'Types: %s\nURIs: %s\nSuites: %s\nComponents: main\n' \
+			"$type" "$uri" "$suite"
+		[ -z "$sb" ] || printf 'Signed-By: %s\n' "$sb"
+	} >"$dir/sources.list.d/pedma-$type-$suite.sources"
+	APT_PRIVATE=(
+		-o "Dir::Etc::SourceList=/dev/null"
+		-o "Dir::Etc::SourceParts=$dir/sources.list.d"
+		-o "Dir::State::Lists=$dir/lists"
+		-o "Dir::Cache=$dir/cache"
+		-o "Dir::Cache::pkgcache="
+		-o "Dir::Cache::srcpkgcache="
+		-o "APT::Sandbox::User=root"
+		-o "Acquire::Languages=none"
+		-o "Acquire::Retries=3"
+	)
+}
+
+# apt_private_update DIR: apt-get update of the configuration apt_private
+# made in DIR, once (again with PEDMA_REFRESH=1); its output in
+# DIR/update.log.  Returns apt-get's status.
+apt_private_update() {
+	local dir=$1
+	if [ "${PEDMA_REFRESH:-0}" != 1 ] && [ -f "$dir/stamp" ]; then
+		return 0
+	fi
+	apt-get -q "${APT_PRIVATE[@]}" update >"$dir/update.log" 2>&1 || return
+	touch "$dir/stamp"
+}

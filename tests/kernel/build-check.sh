@@ -68,13 +68,13 @@ fi
 
 # Warnings of the compiler and sparse ("warning:", "error:") and of modpost
 # ("WARNING:", "ERROR:": undefined symbols, section mismatches).  A board
-# tree lacks Module.symvers by design: that notice (and its two indented
-# lines) is expected there.
+# tree lacks Module.symvers by design: that notice (and its indented lines;
+# newer kernels name the file with its path) is expected there.
 check_log() {
 	local bad
 	bad=$(grep -E "warning:|error:|WARNING:|ERROR:" "$log" || true)
 	if [ -n "$board" ]; then
-		bad=$(grep -vxF "WARNING: Module.symvers is missing." <<<"$bad" || true)
+		bad=$(grep -vxE "WARNING: (.*/)?Module\.symvers is missing\." <<<"$bad" || true)
 	fi
 	if [ -n "$bad" ]; then
 		echo "$bad"
@@ -140,6 +140,7 @@ if [ -n "$board" ] && [ -f "$ntb_src/Kbuild" ]; then
 	t0=$(date +%s)
 	echo "building ntb_hw_pedma_lab.ko against $kdir with: ${args[*]}"
 	rc=0
+	"$repo/kernel/compat/probe.sh" "$kdir" "$ntb_out" "${args[@]}"
 	(unset MAKEFLAGS MFLAGS MAKELEVEL
 	 make -C "$kdir" M="$ntb_out" PEDMA_INCLUDE="$repo/include" \
 		-j"$(nproc 2>/dev/null || echo 2)" "${args[@]}" modules) >"$log" 2>&1 || rc=$?

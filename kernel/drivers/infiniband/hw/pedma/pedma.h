@@ -50,6 +50,14 @@
 #ifdef PEDMA_HAVE_RDMA_ITER_H
 #include <rdma/iter.h>
 #endif
+/* The driver uses the timer API's current names; older kernels' follow */
+#ifndef PEDMA_HAVE_TIMER_DELETE
+#define timer_delete(t)			del_timer(t)
+#define timer_delete_sync(t)		del_timer_sync(t)
+#endif
+#ifndef PEDMA_HAVE_TIMER_CONTAINER_OF
+#define timer_container_of(var, t, f)	from_timer(var, t, f)
+#endif
 #include <rdma/uverbs_ioctl.h>
 
 #define PEDMA_DRV_NAME		"pedma"

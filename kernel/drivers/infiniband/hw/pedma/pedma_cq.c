@@ -235,6 +235,17 @@ err:
 	return ret;
 }
 
+#ifdef PEDMA_HAVE_RESIZE_USER_CQ
+/* Kernels where only user CQs can be resized (there is no ib_resize_cq()) */
+static int pedma_resize_user_cq(struct ib_cq *ibcq, unsigned int cqe,
+				struct ib_udata *udata)
+{
+	if (cqe > INT_MAX)
+		return -EINVAL;
+	return pedma_resize_cq(ibcq, cqe, udata);
+}
+#endif
+
 /* Queue @what (PEDMA_CQ_NOTIFY_*) of @cq for notify_work.  Any context. */
 static void queue_notify(struct pedma_dev *dev, struct pedma_cq *cq, u8 what)
 {
@@ -494,7 +505,11 @@ const struct ib_device_ops pedma_cq_ops = {
 	.destroy_cq = pedma_destroy_cq,
 	.poll_cq = pedma_poll_cq,
 	.req_notify_cq = pedma_req_notify_cq,
+#ifdef PEDMA_HAVE_RESIZE_USER_CQ
+	.resize_user_cq = pedma_resize_user_cq,
+#else
 	.resize_cq = pedma_resize_cq,
+#endif
 
 	INIT_RDMA_OBJ_SIZE(ib_cq, pedma_cq, ibcq),
 };

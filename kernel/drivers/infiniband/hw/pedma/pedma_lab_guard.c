@@ -209,6 +209,15 @@ static void guard_unmap_range(struct pedma_guard *g, dma_addr_t addr,
 
 /* ---- struct dma_map_ops: every mapping gets IOVAs of its own ---- */
 
+#ifdef PEDMA_HAVE_DMA_OPS_MAP_PHYS
+static dma_addr_t guard_map(struct device *dev, phys_addr_t phys, size_t size,
+			    enum dma_data_direction dir, unsigned long attrs)
+{
+	struct pedma_guard *g = guard_of(dev);
+
+	return g ? guard_map_phys(g, phys, size) : phys;
+}
+#else
 static dma_addr_t guard_map_page(struct device *dev, struct page *page,
 				 unsigned long offset, size_t size,
 				 enum dma_data_direction dir,
@@ -219,9 +228,11 @@ static dma_addr_t guard_map_page(struct device *dev, struct page *page,
 
 	return g ? guard_map_phys(g, phys, size) : phys;
 }
+#endif
 
-static void guard_unmap_page(struct device *dev, dma_addr_t addr, size_t size,
-			     enum dma_data_direction dir, unsigned long attrs)
+/* unmap_page, or unmap_phys where the DMA API maps physical addresses */
+static void guard_unmap(struct device *dev, dma_addr_t addr, size_t size,
+			enum dma_data_direction dir, unsigned long attrs)
 {
 	struct pedma_guard *g = guard_of(dev);
 
@@ -314,8 +325,13 @@ static u64 guard_get_required_mask(struct device *dev)
 static const struct dma_map_ops guard_dma_ops = {
 	.alloc = guard_alloc,
 	.free = guard_free,
+#ifdef PEDMA_HAVE_DMA_OPS_MAP_PHYS
+	.map_phys = guard_map,
+	.unmap_phys = guard_unmap,
+#else
 	.map_page = guard_map_page,
-	.unmap_page = guard_unmap_page,
+	.unmap_page = guard_unmap,
+#endif
 	.map_sg = guard_map_sg,
 	.unmap_sg = guard_unmap_sg,
 	.dma_supported = guard_dma_supported,

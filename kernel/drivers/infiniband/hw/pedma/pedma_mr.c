@@ -232,7 +232,11 @@ static int mr_trans_get(struct pedma_dev *dev, u64 start, u64 length,
 	u32 i = 0;
 	int ret;
 
+#ifdef PEDMA_HAVE_UMEM_GET_VA
+	t->umem = ib_umem_get_va(&dev->ibdev, start, length, access);
+#else
 	t->umem = ib_umem_get(&dev->ibdev, start, length, access);
+#endif
 	if (IS_ERR(t->umem))
 		return PTR_ERR(t->umem);
 	pgsz = ib_umem_find_best_pgsz(t->umem, PEDMA_MR_PGSZ_BITMAP, iova);
@@ -288,9 +292,8 @@ static void mr_trans_set(struct pedma_mr *mr, const struct mr_trans *t)
 	mr->page_shift = t->page_shift;
 }
 
-static struct ib_mr *pedma_reg_user_mr(struct ib_pd *pd, u64 start, u64 length,
-				       u64 iova, int access,
-				       struct ib_udata *udata)
+static struct ib_mr *reg_user_mr(struct ib_pd *pd, u64 start, u64 length,
+				 u64 iova, int access, struct ib_udata *udata)
 {
 	struct pedma_dev *dev = to_pdev(pd->device);
 	struct pedma_mr *mr;
@@ -325,6 +328,26 @@ err_free:
 	kfree(mr);
 	return ERR_PTR(ret);
 }
+
+#ifdef PEDMA_HAVE_REG_USER_MR_DMAH
+/* No DMA handles (no alloc_dmah): the core passes one only if it was made. */
+static struct ib_mr *pedma_reg_user_mr(struct ib_pd *pd, u64 start, u64 length,
+				       u64 iova, int access,
+				       struct ib_dmah *dmah,
+				       struct ib_udata *udata)
+{
+	if (dmah)
+		return ERR_PTR(-EOPNOTSUPP);
+	return reg_user_mr(pd, start, length, iova, access, udata);
+}
+#else
+static struct ib_mr *pedma_reg_user_mr(struct ib_pd *pd, u64 start, u64 length,
+				       u64 iova, int access,
+				       struct ib_udata *udata)
+{
+	return reg_user_mr(pd, start, length, iova, access, udata);
+}
+#endif
 
 /*
  * rereg_user_mr: IB_MR_REREG_TRANS, _PD and _ACCESS in any combination,

@@ -58,6 +58,7 @@
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
+#include "pedma_compat.h"
 #include "pedma_backend.h"
 #include "pedma_edma_regs.h"
 
@@ -201,7 +202,11 @@ static void pn_regs_irq(struct pedma_ntb *pn, struct pedma_dev *dev)
 	mutex_unlock(&r->lock);
 }
 
+#ifdef PEDMA_HAVE_DEVICE_FIND_CHILD_CONST
+static int pn_regs_match(struct device *d, const void *data)
+#else
 static int pn_regs_match(struct device *d, void *data)
+#endif
 {
 	const char *name = dev_name(d);
 

@@ -1223,7 +1223,7 @@ static int pedma_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	pedma_xfer_detach(qp);
 	xa_erase(&dev->qps, qp->qpn);
 	spin_unlock_irqrestore(&dev->xlock, flags);
-	del_timer_sync(&qp->rnr_timer);
+	timer_delete_sync(&qp->rnr_timer);
 
 	if (qp->rq.uring)
 		pedma_uring_free(qp->rq.uring);

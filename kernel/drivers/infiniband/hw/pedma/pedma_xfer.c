@@ -226,7 +226,7 @@ static void rnr_stop(struct pedma_qp *qp)
 	qp->rnr_wait = false;
 	list_del_init(&qp->rnr_node);
 	pedma_rnr_waiting(qp->dev, -1);
-	del_timer(&qp->rnr_timer);
+	timer_delete(&qp->rnr_timer);
 }
 
 /*
@@ -1585,7 +1585,7 @@ void pedma_xfer_rnr_wake(struct pedma_dev *dev)
 
 void pedma_xfer_rnr_timer(struct timer_list *t)
 {
-	struct pedma_qp *qp = from_timer(qp, t, rnr_timer);
+	struct pedma_qp *qp = timer_container_of(qp, t, rnr_timer);
 	struct pedma_dev *dev = qp->dev;
 	unsigned long flags;
 

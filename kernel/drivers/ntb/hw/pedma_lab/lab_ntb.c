@@ -75,6 +75,7 @@
 #include <linux/spinlock.h>
 
 #include <pedma/pedma_lab.h>
+#include "pedma_compat.h"
 
 #include "pedma_lab_edma.h"
 
@@ -595,6 +596,14 @@ static void lab_ntb_dma_free(struct device *dev, size_t size, void *vaddr,
 	spin_unlock_irqrestore(&ln->lock, flags);
 }
 
+#ifdef PEDMA_HAVE_DMA_OPS_MAP_PHYS
+static dma_addr_t lab_ntb_map_phys(struct device *dev, phys_addr_t phys,
+				   size_t size, enum dma_data_direction dir,
+				   unsigned long attrs)
+{
+	return phys;
+}
+#else
 static dma_addr_t lab_ntb_map_page(struct device *dev, struct page *page,
 				   unsigned long offset, size_t size,
 				   enum dma_data_direction dir,
@@ -602,6 +611,15 @@ static dma_addr_t lab_ntb_map_page(struct device *dev, struct page *page,
 {
 	return page_to_phys(page) + offset;
 }
+
+static dma_addr_t lab_ntb_map_resource(struct device *dev,
+				       phys_addr_t phys_addr, size_t size,
+				       enum dma_data_direction dir,
+				       unsigned long attrs)
+{
+	return phys_addr;
+}
+#endif
 
 static int lab_ntb_map_sg(struct device *dev, struct scatterlist *sgl,
 			  int nents, enum dma_data_direction dir,
@@ -617,14 +635,6 @@ static int lab_ntb_map_sg(struct device *dev, struct scatterlist *sgl,
 	return nents;
 }
 
-static dma_addr_t lab_ntb_map_resource(struct device *dev,
-				       phys_addr_t phys_addr, size_t size,
-				       enum dma_data_direction dir,
-				       unsigned long attrs)
-{
-	return phys_addr;
-}
-
 static int lab_ntb_dma_supported(struct device *dev, u64 mask)
 {
 	return 1;
@@ -633,9 +643,13 @@ static int lab_ntb_dma_supported(struct device *dev, u64 mask)
 static const struct dma_map_ops lab_ntb_dma_ops = {
 	.alloc = lab_ntb_dma_alloc,
 	.free = lab_ntb_dma_free,
+#ifdef PEDMA_HAVE_DMA_OPS_MAP_PHYS
+	.map_phys = lab_ntb_map_phys,
+#else
 	.map_page = lab_ntb_map_page,
-	.map_sg = lab_ntb_map_sg,
 	.map_resource = lab_ntb_map_resource,
+#endif
+	.map_sg = lab_ntb_map_sg,
 	.dma_supported = lab_ntb_dma_supported,
 };
 
