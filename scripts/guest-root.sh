@@ -34,13 +34,7 @@ command -v mmdebstrap >/dev/null || die "mmdebstrap not found (scripts/deps.sh)"
 PKGS=(kmod iproute2 iputils-ping procps util-linux busybox
 	libibverbs1 ibverbs-providers ibverbs-utils perftest rdmacm-utils)
 
-if [ -n "${PEDMA_CACHE:-}" ]; then
-	cache=$PEDMA_CACHE
-elif mkdir -p /var/cache/pedma 2>/dev/null && [ -w /var/cache/pedma ]; then
-	cache=/var/cache/pedma
-else
-	cache=${HOME:-/tmp}/.cache/pedma
-fi
+cache=$(pedma_cache_root)
 key=$(printf '%s\n' "$suite" "${PKGS[@]}" | sha256sum | cut -c1-12)
 root=$cache/roots/$suite-$key
 if [ -x "$root/bin/bash" ] && [ "${PEDMA_REFRESH:-0}" != 1 ]; then

@@ -36,13 +36,7 @@ case $suite in
 '' | *[!a-z0-9-]*) die "bad suite name '$suite'" ;;
 esac
 
-if [ -n "${PEDMA_CACHE:-}" ]; then
-	cache=$PEDMA_CACHE
-elif mkdir -p /var/cache/pedma 2>/dev/null && [ -w /var/cache/pedma ]; then
-	cache=/var/cache/pedma
-else
-	cache=${HOME:-/tmp}/.cache/pedma
-fi
+cache=$(pedma_cache_root)
 cache=$cache/linux-source/$suite
 aptdir=$cache/apt
 

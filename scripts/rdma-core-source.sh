@@ -39,17 +39,8 @@ case $suite in
 '' | *[!a-z0-9-]*) die "bad suite name '$suite'" ;;
 esac
 
-cache_root() {
-	if [ -n "${PEDMA_CACHE:-}" ]; then
-		printf '%s\n' "$PEDMA_CACHE"
-	elif mkdir -p /var/cache/pedma 2>/dev/null && [ -w /var/cache/pedma ]; then
-		printf '%s\n' /var/cache/pedma
-	else
-		printf '%s\n' "${HOME:-/tmp}/.cache/pedma"
-	fi
-}
 
-cache=$(cache_root)/rdma-core-src/$suite
+cache=$(pedma_cache_root)/rdma-core-src/$suite
 aptdir=$cache/apt
 # The deb-src entry for SUITE, from the archive that serves bookworm (or
 # this machine's own suite): same URI, same Signed-By.

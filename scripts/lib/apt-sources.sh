@@ -120,3 +120,16 @@ apt_private_update() {
 	apt-get -q "${APT_PRIVATE[@]}" update >"$dir/update.log" 2>&1 || return
 	touch "$dir/stamp"
 }
+
+# pedma_cache_root: where the fetching scripts keep their downloads and
+# trees: $PEDMA_CACHE, else /var/cache/pedma when writable, else
+# ~/.cache/pedma.
+pedma_cache_root() {
+	if [ -n "${PEDMA_CACHE:-}" ]; then
+		printf '%s\n' "$PEDMA_CACHE"
+	elif mkdir -p /var/cache/pedma 2>/dev/null && [ -w /var/cache/pedma ]; then
+		printf '%s\n' /var/cache/pedma
+	else
+		printf '%s\n' "${HOME:-/tmp}/.cache/pedma"
+	fi
+}
