@@ -50,6 +50,13 @@ MACRO_EXPORT_RE = re.compile(
     r'\s*\(\s*([\w\s#]+?)\s*(?:,\s*"?(\w+)"?\s*)?\)')
 ASSIGN_RE = re.compile(r'^\s*([\w$()\-./]+)\s*(?:\+=|:=|\?=|=)\s*(.*)$')
 CONFIG_RE = re.compile(r'\$\(CONFIG_(\w+)\)')
+# Preprocessor lines (matched per line: compiled once, tried only on lines
+# with a "#").
+COND_RE = re.compile(r'^\s*#\s*(ifdef|ifndef|if|else|endif)\b\s*(.*?)\s*$')
+COND_IF_RE = re.compile(r'(?:IS_ENABLED|defined)\s*\(\s*(CONFIG_\w+)\s*\)')
+FN_DEFINE_RE = re.compile(r'^\s*#\s*define\s+(\w+)\(([^)]*)\)(.*)$')
+UNDEF_RE = re.compile(r'^\s*#\s*undef\s+(\w+)')
+INCLUDE_RE = re.compile(r'^\s*#\s*include\s*<([\w/.\-]+)>')
 SKIP_TOP = {'Documentation', 'tools', 'samples', 'scripts', 'usr', 'LICENSES',
             'debian', '.git'}
 
@@ -186,13 +193,13 @@ def strip_conditionals(text, conf):
     """text with "#ifdef/#ifndef CONFIG_X", "#if IS_ENABLED(CONFIG_X)" and
     "#if defined(CONFIG_X)" ... #else ... #endif resolved against the
     configuration (other conditionals are kept whole: too long, not short)."""
-    out, stack = [], []
+    out, stack, active = [], [], True
     for line in text.split('\n'):
-        m = re.match(r'^\s*#\s*(ifdef|ifndef|if|else|endif)\b\s*(.*?)\s*$', line)
+        m = COND_RE.match(line) if '#' in line else None
         if m:
             d, arg = m.groups()
             if d == 'if':
-                c = re.fullmatch(r'(?:IS_ENABLED|defined)\s*\(\s*(CONFIG_\w+)\s*\)', arg)
+                c = COND_IF_RE.fullmatch(arg)
                 arg = c.group(1) if c else ''
             if d in ('ifdef', 'ifndef', 'if'):
                 known = arg.startswith('CONFIG_')
@@ -203,8 +210,9 @@ def strip_conditionals(text, conf):
                 stack[-1] = (known, not val if known else True)
             elif d == 'endif' and stack:
                 stack.pop()
+            active = all(val for _, val in stack)
             continue
-        if all(val for _, val in stack):
+        if active:
             out.append(line)
     return '\n'.join(out)
 
@@ -243,16 +251,18 @@ def list_exports(text, src, srcarch, conf):
     macros, found = {}, []
     lines = text.replace('\\\n', ' ').split('\n')
     for line in lines:
-        m = re.match(r'^\s*#\s*define\s+(\w+)\(([^)]*)\)(.*)$', line)
+        if '#' not in line:
+            continue
+        m = FN_DEFINE_RE.match(line)
         if m:
             macros[m.group(1)] = ([p.strip() for p in m.group(2).split(',')],
                                   m.group(3).strip())
             continue
-        m = re.match(r'^\s*#\s*undef\s+(\w+)', line)
+        m = UNDEF_RE.match(line)
         if m:
             macros.pop(m.group(1), None)
             continue
-        m = re.match(r'^\s*#\s*include\s*<([\w/.\-]+)>', line)
+        m = INCLUDE_RE.match(line)
         if not m or not macros:
             continue
         for inc in ('arch/%s/include' % srcarch, 'include'):
