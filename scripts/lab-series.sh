@@ -48,12 +48,17 @@ dirty=$(git -C "${src:-$repo}" status --porcelain --untracked-files=no 2>/dev/nu
 printf '%s: %s x%s at %s%s in %s %s\n' "$(date '+%F %T')" "$test" "$n" "$rev" \
 	"${dirty:+ (uncommitted changes)}" "$build" "$*" >>"$sum"
 
+# the lab lock, taken for each run and given back between runs (the
+# seconds printed are the run's, not the wait's)
+exec 9>>/tmp/pedma-lab.lock
 for i in $(seq 1 "$n"); do
+	flock 9
 	t0=$SECONDS
 	rc=0
 	touch "$out/.start"
-	(cd "$build" && env "$@" flock /tmp/pedma-lab.lock \
-		ctest -R "^$test\$" --output-on-failure) >"$out/run-$i.log" 2>&1 || rc=$?
+	(cd "$build" && env "$@" ctest -R "^$test\$" --output-on-failure) \
+		>"$out/run-$i.log" 2>&1 9>&- || rc=$?
+	flock -u 9
 	# ctest exits 0 for a name it lacks ("No tests were found") and for a
 	# skipped test: neither is a pass
 	if ! grep -q "tests passed, 0 tests failed out of 1" "$out/run-$i.log" ||
@@ -62,7 +67,7 @@ for i in $(seq 1 "$n"); do
 	fi
 	# the lab run directory this run made, if any
 	run=$(find "$build/lab/runs" -mindepth 1 -maxdepth 1 -type d \
-		-newer "$out/.start" 2>/dev/null | sort | tail -n 1)
+		-newer "$out/.start" 2>/dev/null | sort | tail -n 1 || true)
 	printf '%s run %d/%d %s %d s %s\n' "$(date +%T)" "$i" "$n" \
 		"$([ "$rc" -eq 0 ] && echo passed || echo FAILED)" "$((SECONDS - t0))" \
 		"${run:-}" | tee -a "$sum"
