@@ -291,6 +291,12 @@ cycler_unload() {
 
 cycler_kill() {
 	local e=$1
+	# Not before the survivor counted its link downs: each side passes its
+	# own ib_write_bw gate, so the survivor may still be waiting in it; a
+	# kill then would be counted before the survivor looks for it (seen
+	# in CI on 2026-12-07: "no 'link down' 30 s after the ep side's kill
+	# request", while the host's dmesg had it).
+	st_wait "e$e-watching" 300 || die "event $e: the $PEER_ROLE side never got ready to watch the kill"
 	echo "$((e + 1))" >"$ST/next-$PEDMA_ROLE"
 	lab_signal "e$e-kill"
 	log "event $e: asking the launcher to kill this guest (boot $LAB_BOOT) with traffic running"
@@ -334,6 +340,7 @@ survivor() {
 	else
 		n0=$(link_downs)
 		nb0=$(peer_restarts "$peer")
+		lab_signal "e$e-watching"
 		st_wait "e$e-kill" 120 || die "event $e: the $peer side never asked to be killed"
 		t0=$(now_ms)
 		while [ "$(link_downs)" -le "$n0" ]; do
