@@ -294,8 +294,8 @@ cycler_kill() {
 	# Not before the survivor counted its link downs: each side passes its
 	# own ib_write_bw gate, so the survivor may still be waiting in it; a
 	# kill then would be counted before the survivor looks for it (seen
-	# in CI on 2026-12-07: "no 'link down' 30 s after the ep side's kill
-	# request", while the host's dmesg had it).
+	# in a clean-clone run of the suite on 2026-12-07: "no 'link down' 30 s
+	# after the ep side's kill request", while the host's dmesg had it).
 	st_wait "e$e-watching" 300 || die "event $e: the $PEER_ROLE side never got ready to watch the kill"
 	echo "$((e + 1))" >"$ST/next-$PEDMA_ROLE"
 	lab_signal "e$e-kill"
