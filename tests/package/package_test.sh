@@ -14,8 +14,9 @@
 #      (test_provider_fakedev driver-name: fake pedma0 matched);
 #   5. if dkms is installed: dkms add, build and install of the unpacked
 #      pedma-dkms for the lab's 6.1 kernel in private trees
-#      (tests/package/dkms-build.sh), and the installed pedma.ko's and
-#      pedma_lab.ko's vermagic.
+#      (tests/package/dkms-build.sh): the installed modules, their vermagic
+#      and dependencies, and no pedma_ntb.ko (Debian's 6.1 has no NTB;
+#      package-dkms-board installs for a board's kernel, which has it).
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
