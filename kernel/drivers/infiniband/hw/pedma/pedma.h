@@ -259,6 +259,25 @@ struct pedma_peer_stats {
 };
 
 /*
+ * Copies of the page addresses of the peer's MRs, kept across calls
+ * (pedma_mr.c, "The peer's page arrays"): a slot belongs to one MR table
+ * entry, exactly as read (key, range, array offset and length), and holds
+ * the addresses of the first PEDMA_PMRC_PAGES blocks as they are read.
+ * Emptied whenever the peer asks for an MR sync (before we can acknowledge
+ * it) and when a new peer instance is linked: a page array under a valid
+ * entry never changes, and an entry is only withdrawn or reused with a
+ * sync.  Under xlock.
+ */
+#define PEDMA_PMRC_SLOTS	8
+#define PEDMA_PMRC_PAGES	4096	/* 16 MiB of 4 KiB blocks per slot */
+
+struct pedma_pmrc_slot {
+	struct pedma_mr_ent e;	/* key 0: free */
+	u64 *pages;		/* [PEDMA_PMRC_PAGES] */
+	unsigned long *have;	/* bitmap: pages[i] is a copy */
+};
+
+/*
  * The data path state of a device.  xlock (irqsave: taken from the eDMA
  * and doorbell interrupts) covers the channels, every QP's send side and
  * receive queue, the peer rings and what we write into our area.  Lock
@@ -347,6 +366,10 @@ struct pedma_dev {
 	u32 mc_hwm;
 	u8 ud_bounce[PEDMA_GRH_BYTES + PEDMA_UD_MTU];	/* same-side datagrams */
 	/* receives of our rings the peer takes for us (pedma_claim.c) */
+	/* copies of the peer's page arrays (pedma_mr.c); under xlock */
+	struct pedma_pmrc_slot pmrc[PEDMA_PMRC_SLOTS];
+	u32 pmrc_next;			/* the slot taken next when none is free */
+	u64 *pmrc_mem;			/* the slots' pages[] and have[] */
 	struct pedma_claim *claims;	/* PEDMA_CLAIMS, vzalloc'd */
 	u32 claims_used;
 	u32 claim_token;		/* the last one handed out; never 0 */
@@ -856,6 +879,9 @@ int pedma_peer_seg(struct pedma_dev *dev, struct pedma_rkey_view *v, u32 key,
 int pedma_peer_rseg(struct pedma_dev *dev, struct pedma_rkey_view *v,
 		    u32 key, u32 pd, u64 addr, u64 len, u32 need,
 		    struct pedma_seg *seg);
+int pedma_pmrc_init(struct pedma_dev *dev);
+void pedma_pmrc_destroy(struct pedma_dev *dev);
+void pedma_pmrc_flush(struct pedma_dev *dev);
 int pedma_mr_fast_reg(struct pedma_dev *dev, struct pedma_qp *qp,
 		      struct pedma_swqe *w);
 int pedma_mr_withdraw(struct pedma_dev *dev, struct ib_pd *pd, u32 key,

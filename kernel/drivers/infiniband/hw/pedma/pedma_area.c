@@ -274,6 +274,7 @@ void pedma_area_link_up(struct pedma_dev *dev)
 	out_ctrl(dev, CTRL_OFF(peer_rec_cons), dev->rec_cons);
 	dev->peer_sync_seen = in_ctrl(dev, CTRL_OFF(mr_sync_req));
 	dev->peer_sync_pending = false;
+	pedma_pmrc_flush(dev);
 	out_ctrl(dev, CTRL_OFF(mr_sync_ack), dev->peer_sync_seen);
 	pedma_recv_inv_reset(dev);
 	/* answers to an earlier peer instance must not match a new request */
@@ -674,6 +675,8 @@ void pedma_data_event(struct pedma_dev *dev)
 		dev->peer_sync_seen = req;
 		dev->peer_sync_pending = true;
 		pedma_chains_snap(dev, dev->peer_sync_snap);
+		/* it may reuse what it withdrew once we acknowledge */
+		pedma_pmrc_flush(dev);
 	}
 	pedma_peer_sync_check(dev);
 	pedma_flush_acked(dev, false);

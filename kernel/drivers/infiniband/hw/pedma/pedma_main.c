@@ -108,11 +108,14 @@ struct pedma_dev *pedma_dev_create(struct pedma_backend *be)
 	ret = pedma_claims_init(dev);
 	if (ret)
 		goto err_stats;
+	ret = pedma_pmrc_init(dev);
+	if (ret)
+		goto err_claims;
 	dev->notify_wq = alloc_workqueue("pedma_notify",
 					 WQ_MEM_RECLAIM | WQ_HIGHPRI, 0);
 	if (!dev->notify_wq) {
 		ret = -ENOMEM;
-		goto err_claims;
+		goto err_pmrc;
 	}
 	ret = pedma_link_init(dev);
 	if (ret)
@@ -129,6 +132,8 @@ err_area:
 err:
 	pedma_link_destroy(dev);
 	destroy_workqueue(dev->notify_wq);
+err_pmrc:
+	pedma_pmrc_destroy(dev);
 err_claims:
 	pedma_claims_destroy(dev);
 err_stats:
@@ -263,6 +268,7 @@ void pedma_dev_destroy(struct pedma_dev *dev)
 	ida_destroy(&dev->pd_ida);
 	pedma_link_destroy(dev);
 	destroy_workqueue(dev->notify_wq);	/* drains it */
+	pedma_pmrc_destroy(dev);
 	pedma_claims_destroy(dev);
 	pedma_stats_destroy(dev);
 	if (dev->base_mover->fini)

@@ -519,9 +519,85 @@ int pedma_local_seg(struct pedma_dev *dev, struct ib_pd *pd, u32 lkey,
 	return 0;
 }
 
+/*
+ * The peer's page arrays.  Translating a peer key reads the block
+ * addresses of the range from the peer's page array, one 8-byte load per
+ * block; where the peer's area is across the link (the host's view of the
+ * endpoint's) each is a PCIe read, as many per message as the message has
+ * blocks.  The entries of dev->pmrc keep what was read, per MR table entry
+ * of the peer, for the calls that follow.
+ *
+ * Why a copy stays true: the peer writes a page array before the entry
+ * that names it and never changes it while the entry is valid; it
+ * withdraws an entry (deregistration, reregistration, invalidation) before
+ * it frees or reuses the array, and only after our acknowledgment of the
+ * MR sync it then requests.  We empty every slot when we see that request
+ * (pedma_data_event()), before the acknowledgment can leave, and when a
+ * new peer instance is linked.  The entry itself is still read and checked
+ * on every call, and a slot only serves the entry it was filled for, byte
+ * for byte: a withdrawn key finds no slot.
+ */
+int pedma_pmrc_init(struct pedma_dev *dev)
+{
+	size_t words = BITS_TO_LONGS(PEDMA_PMRC_PAGES);
+	u64 *mem;
+	int i;
+
+	BUILD_BUG_ON(sizeof(unsigned long) > sizeof(u64));
+	mem = kvcalloc(PEDMA_PMRC_SLOTS, (PEDMA_PMRC_PAGES + words) * sizeof(u64),
+		       GFP_KERNEL);
+	if (!mem)
+		return -ENOMEM;
+	dev->pmrc_mem = mem;
+	for (i = 0; i < PEDMA_PMRC_SLOTS; i++) {
+		dev->pmrc[i].pages = mem;
+		dev->pmrc[i].have = (unsigned long *)(mem + PEDMA_PMRC_PAGES);
+		mem += PEDMA_PMRC_PAGES + words;
+	}
+	return 0;
+}
+
+void pedma_pmrc_destroy(struct pedma_dev *dev)
+{
+	kvfree(dev->pmrc_mem);
+	dev->pmrc_mem = NULL;
+}
+
+/* Forget every copy: the peer asked for a sync, or is a new one.  xlock. */
+void pedma_pmrc_flush(struct pedma_dev *dev)
+{
+	int i;
+
+	for (i = 0; i < PEDMA_PMRC_SLOTS; i++)
+		dev->pmrc[i].e.key = 0;
+}
+
+/* The slot of entry @e (checked, key nonzero): its own, or one taken */
+static struct pedma_pmrc_slot *pmrc_slot(struct pedma_dev *dev,
+					 const struct pedma_mr_ent *e)
+{
+	struct pedma_pmrc_slot *s, *free = NULL;
+	int i;
+
+	if (!dev->pmrc_mem)
+		return NULL;
+	for (i = 0; i < PEDMA_PMRC_SLOTS; i++) {
+		s = &dev->pmrc[i];
+		if (!s->e.key)
+			free = free ?: s;
+		else if (!memcmp(&s->e, e, sizeof(*e)))
+			return s;
+	}
+	s = free ?: &dev->pmrc[dev->pmrc_next++ % PEDMA_PMRC_SLOTS];
+	s->e = *e;
+	bitmap_zero(s->have, PEDMA_PMRC_PAGES);
+	return s;
+}
+
 struct peer_pages {
 	struct pedma_dev *dev;
 	struct pedma_rkey_view *v;	/* or NULL */
+	struct pedma_pmrc_slot *s;	/* or NULL */
 	void __iomem *base;
 };
 
@@ -529,12 +605,18 @@ static u64 peer_page(const void *ctx, u32 i)
 {
 	const struct peer_pages *pp = ctx;
 	struct pedma_rkey_view *v = pp->v;
+	struct pedma_pmrc_slot *s = i < PEDMA_PMRC_PAGES ? pp->s : NULL;
 	u64 a;
 
+	if (s && test_bit(i, s->have))
+		return s->pages[i];
 	if (v && v->page_valid && v->page_idx == i)
 		return v->page;
 	a = pedma_wnd_readq(pp->dev, pp->base + (size_t)i * 8);
-	if (v) {
+	if (s) {
+		s->pages[i] = a;
+		__set_bit(i, s->have);
+	} else if (v) {
 		v->page_valid = true;
 		v->page_idx = i;
 		v->page = a;
@@ -610,6 +692,7 @@ static int peer_seg(struct pedma_dev *dev, struct pedma_rkey_view *v,
 	}
 	if (((iova & ((1ULL << shift) - 1)) + (addr - iova)) >> shift >= npages)
 		return -EACCES;
+	pp.s = pmrc_slot(dev, &e);
 	paged_seg(iova, shift, npages, addr - iova, len, peer_page, &pp, seg);
 	return 0;
 }
