@@ -140,13 +140,15 @@ enum kt_msg_type {
 
 /* Fast-registration steps the client asks of the server */
 enum kt_fr_op { KT_FR_REG = 1, KT_FR_INV, KT_FR_CHECK, KT_FR_RECV, KT_FR_PD2,
-	KT_FR_BADINV };
+	KT_FR_BADINV, KT_FR_MOVE, KT_FR_BACK };
 
 /* The server's fast-reg region in its buffer: 16 pages, then guard bytes */
 #define KT_FR_OFF	SZ_1M
 #define KT_FR_LEN	SZ_64K
 #define KT_FR_PAGES	(KT_FR_LEN / PAGE_SIZE)
 #define KT_FR_RECV_OFF	(SZ_1M + SZ_256K)	/* SEND_WITH_INV's receive */
+/* other pages for the region under the same key and address (KT_FR_MOVE) */
+#define KT_FR_ALT_OFF	(SZ_1M + SZ_512K)
 
 /* wr_id: a running number << 8 | what the work request is */
 enum kt_wr_kind { KT_WR_CTRL_SEND = 1, KT_WR_CTRL_RECV, KT_WR_OP, KT_WR_DATA_RECV };
@@ -951,24 +953,33 @@ static int kt_serve_check(struct kt_ctx *c, const struct kt_msg *m, u32 *failed)
 
 /* ---- fast registration (both sides) ---- */
 
-/* The region's window: guard bytes (gseed) around pattern bytes (dseed). */
-static void kt_fr_fill(u8 *buf, u32 dseed, u32 gseed)
+/*
+ * A region's window at @off: guard bytes (gseed) around pattern bytes
+ * (dseed).  The fast-reg region is at KT_FR_OFF.
+ */
+static void kt_fr_fill_at(u8 *buf, u32 off, u32 dseed, u32 gseed)
 {
 	u32 pos;
 
-	for (pos = KT_FR_OFF - KT_GUARD; pos < KT_FR_OFF + KT_FR_LEN + KT_GUARD; pos++)
-		buf[pos] = pos >= KT_FR_OFF && pos < KT_FR_OFF + KT_FR_LEN ?
-			   kt_pat(dseed, pos - KT_FR_OFF) : kt_guard(gseed, pos);
+	for (pos = off - KT_GUARD; pos < off + KT_FR_LEN + KT_GUARD; pos++)
+		buf[pos] = pos >= off && pos < off + KT_FR_LEN ?
+			   kt_pat(dseed, pos - off) : kt_guard(gseed, pos);
 }
 
-static u32 kt_fr_check(const char *what, const u8 *buf, u32 dseed, u32 gseed)
+static void kt_fr_fill(u8 *buf, u32 dseed, u32 gseed)
+{
+	kt_fr_fill_at(buf, KT_FR_OFF, dseed, gseed);
+}
+
+static u32 kt_fr_check_at(const char *what, const u8 *buf, u32 off, u32 dseed,
+			  u32 gseed)
 {
 	u32 pos, bad = 0;
 	u8 want;
 
-	for (pos = KT_FR_OFF - KT_GUARD; pos < KT_FR_OFF + KT_FR_LEN + KT_GUARD; pos++) {
-		want = pos >= KT_FR_OFF && pos < KT_FR_OFF + KT_FR_LEN ?
-		       kt_pat(dseed, pos - KT_FR_OFF) : kt_guard(gseed, pos);
+	for (pos = off - KT_GUARD; pos < off + KT_FR_LEN + KT_GUARD; pos++) {
+		want = pos >= off && pos < off + KT_FR_LEN ?
+		       kt_pat(dseed, pos - off) : kt_guard(gseed, pos);
 		if (buf[pos] != want && ++bad <= 4)
 			pr_err("%s: byte at %u is 0x%02x, expected 0x%02x\n", what, pos,
 			       buf[pos], want);
@@ -976,6 +987,11 @@ static u32 kt_fr_check(const char *what, const u8 *buf, u32 dseed, u32 gseed)
 	if (bad)
 		pr_err("%s: %u bad bytes\n", what, bad);
 	return bad;
+}
+
+static u32 kt_fr_check(const char *what, const u8 *buf, u32 dseed, u32 gseed)
+{
+	return kt_fr_check_at(what, buf, KT_FR_OFF, dseed, gseed);
 }
 
 /* Post one signaled send-queue work request and check its completion. */
@@ -1007,6 +1023,16 @@ static int kt_fr_post_wait(struct kt_ctx *c, struct ib_send_wr *wr,
 
 static int kt_qp_recover(struct kt_ctx *c, bool ctrl);
 
+static int kt_fr_access(struct kt_ctx *c)
+{
+	int access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
+		     IB_ACCESS_REMOTE_READ;
+
+	if (c->dev->attrs.atomic_cap != IB_ATOMIC_NONE)
+		access |= IB_ACCESS_REMOTE_ATOMIC;
+	return access;
+}
+
 /* Server: register the region with IB_WR_REG_MR under a new key. */
 static int kt_serve_fr_reg(struct kt_ctx *c, u32 seed, struct kt_msg *rsp)
 {
@@ -1037,10 +1063,7 @@ static int kt_serve_fr_reg(struct kt_ctx *c, u32 seed, struct kt_msg *rsp)
 	wr.wr.opcode = IB_WR_REG_MR;
 	wr.mr = c->fmr;
 	wr.key = c->fmr->rkey;
-	wr.access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
-		    IB_ACCESS_REMOTE_READ;
-	if (c->dev->attrs.atomic_cap != IB_ATOMIC_NONE)
-		wr.access |= IB_ACCESS_REMOTE_ATOMIC;
+	wr.access = kt_fr_access(c);
 	ret = kt_fr_post_wait(c, &wr.wr, IB_WC_REG_MR, "REG_MR");
 	if (ret)
 		return ret;
@@ -1048,6 +1071,64 @@ static int kt_serve_fr_reg(struct kt_ctx *c, u32 seed, struct kt_msg *rsp)
 	rsp->addr = cpu_to_be64(c->fmr->iova);
 	pr_info("fast-reg MR registered: rkey 0x%08x iova 0x%llx len %llu\n",
 		c->fmr->rkey, c->fmr->iova, c->fmr->length);
+	return 0;
+}
+
+/*
+ * Server: invalidate the MR and register it again under the same key and
+ * iova, over other pages (@alt: the region at KT_FR_ALT_OFF, whose bytes
+ * are set apart from @seed's pattern first) or back over the fast-reg
+ * region (@alt false: the client's WRITE meanwhile must have put @seed's
+ * pattern into the other pages, and nothing around them).  The peer's
+ * view of the key, its MR table entry, is the same byte for byte each
+ * time; only the pages differ, so a requester that kept the old page
+ * addresses would write the old pages.  *@status: -EIO when a check
+ * failed.
+ */
+static int kt_serve_fr_move(struct kt_ctx *c, bool alt, u32 seed,
+			    struct kt_msg *rsp, int *status)
+{
+	struct ib_send_wr inv = { .opcode = IB_WR_LOCAL_INV };
+	struct ib_reg_wr wr = {};
+	struct scatterlist sg;
+	u64 iova;
+	int n, ret;
+
+	if (!c->fmr)
+		return -EINVAL;
+	iova = c->fmr->iova;
+	inv.ex.invalidate_rkey = c->fmr->rkey;
+	ret = kt_fr_post_wait(c, &inv, IB_WC_LOCAL_INV, "LOCAL_INV before a move");
+	if (ret)
+		return ret;
+	kt_sync_for_cpu(c, &c->rbuf);
+	if (alt) {
+		kt_fr_fill_at(c->rbuf.va, KT_FR_ALT_OFF, ~seed, ~seed);
+		kt_sync_for_device(c, &c->rbuf);
+	} else if (kt_fr_check_at("server: the other pages after the WRITE", c->rbuf.va,
+				  KT_FR_ALT_OFF, seed, ~seed)) {
+		*status = -EIO;
+	}
+	sg_init_table(&sg, 1);
+	sg_dma_address(&sg) = c->rbuf.dma + (alt ? KT_FR_ALT_OFF : KT_FR_OFF);
+	sg_dma_len(&sg) = KT_FR_LEN;
+	n = ib_map_mr_sg(c->fmr, &sg, 1, NULL, PAGE_SIZE);
+	if (n != 1) {
+		pr_err("ib_map_mr_sg: %d\n", n);
+		return n < 0 ? n : -EIO;
+	}
+	c->fmr->iova = iova;	/* the address the client knows, other pages */
+	wr.wr.opcode = IB_WR_REG_MR;
+	wr.mr = c->fmr;
+	wr.key = c->fmr->rkey;
+	wr.access = kt_fr_access(c);
+	ret = kt_fr_post_wait(c, &wr.wr, IB_WC_REG_MR, "REG_MR under the same key");
+	if (ret)
+		return ret;
+	rsp->imm = cpu_to_be32(c->fmr->rkey);
+	rsp->addr = cpu_to_be64(c->fmr->iova);
+	pr_info("fast-reg MR registered again: rkey 0x%08x iova 0x%llx over the %s pages\n",
+		c->fmr->rkey, c->fmr->iova, alt ? "other" : "region's");
 	return 0;
 }
 
@@ -1165,6 +1246,12 @@ static int kt_serve_fr(struct kt_ctx *c, const struct kt_msg *m)
 		if (!ret)
 			ret = kt_fr_post_wait(c, &inv, IB_WC_LOCAL_INV,
 					      "LOCAL_INV of the invalid MR");
+		if (ret)
+			return ret;
+		break;
+	case KT_FR_MOVE:
+	case KT_FR_BACK:
+		ret = kt_serve_fr_move(c, op == KT_FR_MOVE, seed, &rsp, &status);
 		if (ret)
 			return ret;
 		break;
@@ -1748,7 +1835,7 @@ static int kt_fr_badinv(struct kt_ctx *c, u32 key, u32 seed, u32 *bad)
 static int kt_client_fr(struct kt_ctx *c)
 {
 	u32 s1 = 0x1000 + c->seq, s2 = s1 * 3 + 1, s4 = s1 * 5 + 2, s5 = s1 * 7 + 3;
-	u32 s6 = s1 * 11 + 4, s7 = s1 * 13 + 5, s8 = s1 * 17 + 6;
+	u32 s6 = s1 * 11 + 4, s7 = s1 * 13 + 5, s8 = s1 * 17 + 6, s9 = s1 * 19 + 7;
 	u32 k1, k2, k3 = 0, bad = 0;
 	struct kt_msg rsp, req;
 	struct ib_sge sge;
@@ -1825,6 +1912,30 @@ static int kt_client_fr(struct kt_ctx *c)
 	kt_sync_for_cpu(c, &c->lbuf);
 	bad += kt_fr_check("client: READ with the new key", c->lbuf.va, s5, s4);
 	ret = kt_fr_atomics(c, k2, iova, s5, s4, &bad);
+	if (ret)
+		return ret;
+
+	/*
+	 * The same key and address over other pages (LOCAL_INV, REG_MR
+	 * without a new key byte): the WRITE must land in the new pages,
+	 * the region (still s5) must not change; then back.
+	 */
+	ret = kt_fr_step(c, KT_FR_MOVE, s9, 0, &rsp);
+	if (ret)
+		return ret;
+	if (be32_to_cpu(rsp.imm) != k2 || be64_to_cpu(rsp.addr) != iova) {
+		pr_err("fr: moved registration has rkey 0x%08x iova 0x%llx, expected 0x%08x 0x%llx\n",
+		       be32_to_cpu(rsp.imm), be64_to_cpu(rsp.addr), k2, iova);
+		bad++;
+	}
+	kt_fr_fill(c->lbuf.va, s9, s4);
+	kt_sync_for_device(c, &c->lbuf);
+	ret = kt_fr_ok(c, IB_WR_RDMA_WRITE, k2, iova, "WRITE through the moved key");
+	if (!ret)
+		ret = kt_fr_step(c, KT_FR_BACK, s9, 0, &rsp);
+	if (!ret)
+		ret = kt_fr_server_check(c, s5, "region after the WRITE through the moved key",
+					 &bad);
 	if (ret)
 		return ret;
 
