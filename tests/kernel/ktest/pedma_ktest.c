@@ -1033,12 +1033,47 @@ static int kt_fr_access(struct kt_ctx *c)
 	return access;
 }
 
-/* Server: register the region with IB_WR_REG_MR under a new key. */
-static int kt_serve_fr_reg(struct kt_ctx *c, u32 seed, struct kt_msg *rsp)
+/*
+ * Server: map the KT_FR_LEN bytes at @off of our buffer into the fast-reg
+ * MR and register it (IB_WR_REG_MR, its current key); @iova nonzero: at
+ * that address instead of the pages' own.  Its key and address go into
+ * @rsp.
+ */
+static int kt_fr_map_reg(struct kt_ctx *c, u32 off, u64 iova,
+			 struct kt_msg *rsp, const char *what)
 {
 	struct ib_reg_wr wr = {};
 	struct scatterlist sg;
 	int n, ret;
+
+	sg_init_table(&sg, 1);
+	sg_dma_address(&sg) = c->rbuf.dma + off;
+	sg_dma_len(&sg) = KT_FR_LEN;
+	n = ib_map_mr_sg(c->fmr, &sg, 1, NULL, PAGE_SIZE);
+	if (n != 1) {
+		pr_err("ib_map_mr_sg: %d\n", n);
+		return n < 0 ? n : -EIO;
+	}
+	if (iova)
+		c->fmr->iova = iova;
+	wr.wr.opcode = IB_WR_REG_MR;
+	wr.mr = c->fmr;
+	wr.key = c->fmr->rkey;
+	wr.access = kt_fr_access(c);
+	ret = kt_fr_post_wait(c, &wr.wr, IB_WC_REG_MR, what);
+	if (ret)
+		return ret;
+	rsp->imm = cpu_to_be32(c->fmr->rkey);
+	rsp->addr = cpu_to_be64(c->fmr->iova);
+	pr_info("%s: rkey 0x%08x iova 0x%llx len %llu, the pages at offset %#x\n",
+		what, c->fmr->rkey, c->fmr->iova, c->fmr->length, off);
+	return 0;
+}
+
+/* Server: register the region with IB_WR_REG_MR under a new key. */
+static int kt_serve_fr_reg(struct kt_ctx *c, u32 seed, struct kt_msg *rsp)
+{
+	int ret;
 
 	if (!c->fmr) {
 		c->fmr = ib_alloc_mr(c->pd, IB_MR_TYPE_MEM_REG, KT_FR_PAGES);
@@ -1051,27 +1086,8 @@ static int kt_serve_fr_reg(struct kt_ctx *c, u32 seed, struct kt_msg *rsp)
 	}
 	kt_fr_fill(c->rbuf.va, seed, seed);
 	kt_sync_for_device(c, &c->rbuf);
-	sg_init_table(&sg, 1);
-	sg_dma_address(&sg) = c->rbuf.dma + KT_FR_OFF;
-	sg_dma_len(&sg) = KT_FR_LEN;
-	n = ib_map_mr_sg(c->fmr, &sg, 1, NULL, PAGE_SIZE);
-	if (n != 1) {
-		pr_err("ib_map_mr_sg: %d\n", n);
-		return n < 0 ? n : -EIO;
-	}
 	ib_update_fast_reg_key(c->fmr, ib_inc_rkey(c->fmr->rkey));
-	wr.wr.opcode = IB_WR_REG_MR;
-	wr.mr = c->fmr;
-	wr.key = c->fmr->rkey;
-	wr.access = kt_fr_access(c);
-	ret = kt_fr_post_wait(c, &wr.wr, IB_WC_REG_MR, "REG_MR");
-	if (ret)
-		return ret;
-	rsp->imm = cpu_to_be32(c->fmr->rkey);
-	rsp->addr = cpu_to_be64(c->fmr->iova);
-	pr_info("fast-reg MR registered: rkey 0x%08x iova 0x%llx len %llu\n",
-		c->fmr->rkey, c->fmr->iova, c->fmr->length);
-	return 0;
+	return kt_fr_map_reg(c, KT_FR_OFF, 0, rsp, "REG_MR");
 }
 
 /*
@@ -1089,10 +1105,8 @@ static int kt_serve_fr_move(struct kt_ctx *c, bool alt, u32 seed,
 			    struct kt_msg *rsp, int *status)
 {
 	struct ib_send_wr inv = { .opcode = IB_WR_LOCAL_INV };
-	struct ib_reg_wr wr = {};
-	struct scatterlist sg;
 	u64 iova;
-	int n, ret;
+	int ret;
 
 	if (!c->fmr)
 		return -EINVAL;
@@ -1109,27 +1123,9 @@ static int kt_serve_fr_move(struct kt_ctx *c, bool alt, u32 seed,
 				  KT_FR_ALT_OFF, seed, ~seed)) {
 		*status = -EIO;
 	}
-	sg_init_table(&sg, 1);
-	sg_dma_address(&sg) = c->rbuf.dma + (alt ? KT_FR_ALT_OFF : KT_FR_OFF);
-	sg_dma_len(&sg) = KT_FR_LEN;
-	n = ib_map_mr_sg(c->fmr, &sg, 1, NULL, PAGE_SIZE);
-	if (n != 1) {
-		pr_err("ib_map_mr_sg: %d\n", n);
-		return n < 0 ? n : -EIO;
-	}
-	c->fmr->iova = iova;	/* the address the client knows, other pages */
-	wr.wr.opcode = IB_WR_REG_MR;
-	wr.mr = c->fmr;
-	wr.key = c->fmr->rkey;
-	wr.access = kt_fr_access(c);
-	ret = kt_fr_post_wait(c, &wr.wr, IB_WC_REG_MR, "REG_MR under the same key");
-	if (ret)
-		return ret;
-	rsp->imm = cpu_to_be32(c->fmr->rkey);
-	rsp->addr = cpu_to_be64(c->fmr->iova);
-	pr_info("fast-reg MR registered again: rkey 0x%08x iova 0x%llx over the %s pages\n",
-		c->fmr->rkey, c->fmr->iova, alt ? "other" : "region's");
-	return 0;
+	/* the address the client knows, over other pages (or back) */
+	return kt_fr_map_reg(c, alt ? KT_FR_ALT_OFF : KT_FR_OFF, iova, rsp,
+			     "REG_MR under the same key");
 }
 
 /* Server: the client's SEND_WITH_INV must invalidate the MR. */
