@@ -365,11 +365,11 @@ struct pedma_dev {
 	} mc[PEDMA_MAX_MC];
 	u32 mc_hwm;
 	u8 ud_bounce[PEDMA_GRH_BYTES + PEDMA_UD_MTU];	/* same-side datagrams */
-	/* receives of our rings the peer takes for us (pedma_claim.c) */
 	/* copies of the peer's page arrays (pedma_mr.c); under xlock */
 	struct pedma_pmrc_slot pmrc[PEDMA_PMRC_SLOTS];
 	u32 pmrc_next;			/* the slot taken next when none is free */
 	u64 *pmrc_mem;			/* the slots' pages[] and have[] */
+	/* receives of our rings the peer takes for us (pedma_claim.c) */
 	struct pedma_claim *claims;	/* PEDMA_CLAIMS, vzalloc'd */
 	u32 claims_used;
 	u32 claim_token;		/* the last one handed out; never 0 */

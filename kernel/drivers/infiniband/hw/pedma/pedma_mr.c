@@ -579,8 +579,6 @@ static struct pedma_pmrc_slot *pmrc_slot(struct pedma_dev *dev,
 	struct pedma_pmrc_slot *s, *free = NULL;
 	int i;
 
-	if (!dev->pmrc_mem)
-		return NULL;
 	for (i = 0; i < PEDMA_PMRC_SLOTS; i++) {
 		s = &dev->pmrc[i];
 		if (!s->e.key)
