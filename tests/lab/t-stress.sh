@@ -302,9 +302,9 @@ cycler_unload() {
 
 cycler_kill() {
 	local e=$1
-	# Not before the survivor counted its link downs: each side passes its
-	# own ib_write_bw gate, so the survivor may still be waiting in it; a
-	# kill then would be counted before the survivor looks for it (seen
+	# Not before the survivor counted its link downs: it may still be
+	# finishing the previous event or the ib_write_bw gate; a kill then
+	# would be counted before the survivor looks for it (seen
 	# in a clean-clone run of the suite on 2026-12-07: "no 'link down' 30 s
 	# after the ep side's kill request", while the host's dmesg had it).
 	st_wait "e$e-watching" 300 || die "event $e: the $PEER_ROLE side never got ready to watch the kill"
